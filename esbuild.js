@@ -1,0 +1,46 @@
+// Builds the extension host bundle (dist/extension.js, CommonJS, `vscode` external) and the
+// integration-test bundle that runs inside the real VS Code (out/test/integration/*.js).
+// `node esbuild.js --watch` rebuilds on change; `--production` minifies and leaves tests out.
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+function entries(dir, pattern) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => pattern.test(f)).map((f) => path.join(dir, f));
+}
+
+/** The package is ESM ("type": "module"); the bundles VS Code loads are CommonJS. */
+function markCommonJs(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+}
+
+const builds = [{ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }];
+markCommonJs('dist');
+const integration = entries('test/integration', /\.ts$/);
+if (integration.length && !production) {
+  builds.push({ ...common, entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', external: [...common.external, 'mocha'] });
+  markCommonJs('out');
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,51 @@
+import type { InputItem, OutputItem, ResponseRequest } from './protocol.ts';
+
+/** What the server holds for a lane: the last request sent in full, and what the model answered. */
+export interface ChainState {
+  /** The last request as it would have been sent in full: the whole context, no `previous_response_id`. */
+  request: ResponseRequest;
+  output: OutputItem[];
+  responseId: string;
+  /** Which server-side cache holds it: `ws:<socket id>`, or `store` when `store: true` made it durable. */
+  holder: string;
+}
+
+export interface PlannedRequest {
+  body: ResponseRequest;
+  mode: 'delta' | 'full';
+  /** Why the full context was sent, when it was. */
+  reason?: 'no_chain' | 'fields_changed' | 'not_a_continuation';
+}
+
+// Fields that do not take part in the comparison: they are per-request by nature.
+const NOT_COMPARED = new Set(['input', 'previous_response_id', 'generate', 'stream']);
+
+function sameItem(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameFields(a: ResponseRequest, b: ResponseRequest): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (NOT_COMPARED.has(k)) continue;
+    if (!sameItem(a[k], b[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * The delta rule (protocol.md §2.3, as Codex applies it): a request continues the chain, and is
+ * sent as only its new input items plus `previous_response_id`, iff every field but `input` is
+ * unchanged and its input starts with the previous request's input followed by that response's
+ * output. Anything else is sent in full, with no `previous_response_id`.
+ */
+export function planRequest(full: ResponseRequest, chain: ChainState | undefined): PlannedRequest {
+  if (!chain) return { body: full, mode: 'full', reason: 'no_chain' };
+  if (!sameFields(full, chain.request)) return { body: full, mode: 'full', reason: 'fields_changed' };
+  const prefix: InputItem[] = [...chain.request.input, ...chain.output];
+  if (full.input.length < prefix.length) return { body: full, mode: 'full', reason: 'not_a_continuation' };
+  for (let i = 0; i < prefix.length; i++) {
+    if (!sameItem(full.input[i], prefix[i])) return { body: full, mode: 'full', reason: 'not_a_continuation' };
+  }
+  return { body: { ...full, input: full.input.slice(prefix.length), previous_response_id: chain.responseId }, mode: 'delta' };
+}

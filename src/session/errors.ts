@@ -1,0 +1,120 @@
+import type { ApiErrorBody, ErrorEvent } from './protocol.ts';
+import { isErrorEnvelope } from './protocol.ts';
+
+/** What went wrong, in terms a caller can act on. */
+export type SessionErrorCode =
+  | 'no_api_key'                     // nothing configured: ask the user for a key
+  | 'bad_api_key'                    // 401
+  | 'no_access'                      // 403 / 404: the key cannot use this model or endpoint
+  | 'rate_limited'                   // 429, after retries
+  | 'server_error'                   // 5xx, after retries
+  | 'invalid_request'                // 400 that is not one of the codes below
+  | 'previous_response_not_found'    // the server's connection cache lost the chain
+  | 'connection_limit'               // websocket_connection_limit_reached
+  | 'response_failed'                // response.failed
+  | 'response_incomplete'            // response.incomplete
+  | 'upgrade_refused'                // the WebSocket upgrade was answered without 101
+  | 'network'                        // connect failed, socket dropped mid-response
+  | 'stalled'                        // no event for the stall timeout mid-response
+  | 'protocol'                       // the server broke the protocol (malformed frame, ...)
+  | 'cancelled';                     // the caller cancelled
+
+const MESSAGES: Record<SessionErrorCode, string> = {
+  no_api_key: 'No API key is set. Run "Warmline: Set API Key", or point warmline.baseUrl at a local server.',
+  bad_api_key: 'The API key was refused (401). Check it with "Warmline: Set API Key".',
+  no_access: 'This key has no access to the model or endpoint. Check warmline.model and warmline.baseUrl.',
+  rate_limited: 'The API is rate limiting this key. Wait a moment and retry.',
+  server_error: 'The API had a server error. Retry in a moment.',
+  invalid_request: 'The API rejected the request.',
+  previous_response_not_found: 'The server no longer has this conversation cached.',
+  connection_limit: 'The connection reached its time limit.',
+  response_failed: 'The model failed to finish its answer.',
+  response_incomplete: 'The model stopped before finishing its answer.',
+  upgrade_refused: 'The server (or a proxy) refused the WebSocket connection.',
+  network: 'The connection to the API was lost.',
+  stalled: 'The API stopped sending data mid-answer.',
+  protocol: 'The server sent something Warmline could not understand.',
+  cancelled: 'Cancelled.',
+};
+
+export class SessionError extends Error {
+  readonly code: SessionErrorCode;
+  readonly status?: number;
+  /** The API's own error code, when it sent one (e.g. `rate_limit_exceeded`). */
+  readonly apiCode?: string;
+  readonly retryAfterMs?: number;
+  readonly closeCode?: number;
+
+  constructor(code: SessionErrorCode, detail?: string, extra: { status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; cause?: unknown } = {}) {
+    super(detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code], extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'SessionError';
+    this.code = code;
+    this.status = extra.status;
+    this.apiCode = extra.apiCode;
+    this.retryAfterMs = extra.retryAfterMs;
+    this.closeCode = extra.closeCode;
+  }
+}
+
+/** A `retry-after` header (seconds or an HTTP date) as milliseconds. */
+export function parseRetryAfter(value: string | undefined | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function headerValue(headers: Record<string, string> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/** Maps an HTTP status and the API's error body (if any) to a typed error. */
+export function errorFromStatus(status: number, body?: ApiErrorBody, headers?: Record<string, string>): SessionError {
+  const apiCode = body?.code ?? undefined;
+  const detail = body?.message ? `${status}: ${body.message}` : `HTTP ${status}`;
+  const extra = { status, apiCode };
+  if (apiCode === 'previous_response_not_found') return new SessionError('previous_response_not_found', detail, extra);
+  if (apiCode === 'websocket_connection_limit_reached') return new SessionError('connection_limit', detail, extra);
+  if (status === 401) return new SessionError('bad_api_key', detail, extra);
+  if (status === 403 || status === 404) return new SessionError('no_access', detail, extra);
+  if (status === 429) return new SessionError('rate_limited', detail, { ...extra, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
+  if (status >= 500) return new SessionError('server_error', detail, extra);
+  return new SessionError('invalid_request', detail, extra);
+}
+
+/** Maps an `error` event (either shape) to a typed error. */
+export function errorFromEvent(ev: ErrorEvent): SessionError {
+  if (isErrorEnvelope(ev)) {
+    const headers = { ...(ev.headers ?? {}), ...(ev.error.headers ?? {}) };
+    if (typeof ev.status === 'number') return errorFromStatus(ev.status, ev.error, headers);
+    return errorFromCode(ev.error.code ?? undefined, ev.error.message, headers);
+  }
+  return errorFromCode(ev.code ?? undefined, ev.message);
+}
+
+function errorFromCode(code: string | undefined, message: string, headers?: Record<string, string>): SessionError {
+  const detail = code ? `${code}: ${message}` : message;
+  switch (code) {
+    case 'previous_response_not_found': return new SessionError('previous_response_not_found', detail, { apiCode: code });
+    case 'websocket_connection_limit_reached': return new SessionError('connection_limit', detail, { apiCode: code });
+    case 'rate_limit_exceeded': return new SessionError('rate_limited', detail, { apiCode: code, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
+    case 'server_error': return new SessionError('server_error', detail, { apiCode: code });
+    case 'invalid_api_key': return new SessionError('bad_api_key', detail, { apiCode: code });
+    default: return new SessionError(code ? 'invalid_request' : 'server_error', detail, { apiCode: code });
+  }
+}
+
+/** Close codes the SDKs treat as recoverable; everything else ends the socket for good. */
+const RECOVERABLE_CLOSE = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1015]);
+
+export function errorFromClose(code: number, reason: string): SessionError {
+  const detail = `socket closed with ${code}${reason ? ` ${reason}` : ''}`;
+  if (code === 1008) return new SessionError('no_access', detail, { closeCode: code });
+  if (code === 1002 || code === 1003 || code === 1007) return new SessionError('protocol', detail, { closeCode: code });
+  return new SessionError('network', detail, { closeCode: code });
+}
+
+export function isRecoverableClose(code: number): boolean { return RECOVERABLE_CLOSE.has(code) || code === 1000 }

@@ -1,0 +1,207 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { SessionError, errorFromClose, errorFromEvent } from './errors.ts';
+import type { Logger } from './log.ts';
+import { isTerminalEvent, parseServerEvent } from './protocol.ts';
+import type { ErrorEvent, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
+import type { ResponseTransport, StreamStats, TransportOptions } from './transport.ts';
+import { webSocketUrl } from './transport.ts';
+
+export interface SocketOptions extends TransportOptions {
+  pingIntervalMs: number;
+  logger: Logger;
+}
+
+interface InFlight {
+  onEvent(ev: ServerEvent): void;
+  resolve(r: ResponseObject): void;
+  reject(e: SessionError): void;
+  stats: StreamStats;
+  sentAt: number;
+  stallTimer?: NodeJS.Timeout;
+}
+
+let nextSocketId = 1;
+
+/**
+ * One WebSocket to `/v1/responses`. Runs one response at a time (the protocol's baseline: a
+ * second `response.create` before the first one's terminal event is refused here, not sent).
+ * An event that arrives while nothing is in flight is never attributed to a later request.
+ */
+export class ResponsesSocket implements ResponseTransport {
+  readonly kind = 'websocket' as const;
+  readonly id = nextSocketId++;
+  readonly openedAt = Date.now();
+  /** Set when the socket is finished: closed, dropped, or told its time limit is reached. */
+  endedBy?: SessionError;
+  private inFlight?: InFlight;
+  private pingTimer?: NodeJS.Timeout;
+  private lastPong = Date.now();
+  private readonly ws: WebSocket;
+  private readonly options: SocketOptions;
+
+  private constructor(ws: WebSocket, options: SocketOptions) {
+    this.ws = ws;
+    this.options = options;
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
+    ws.on('error', (err) => this.options.logger.debug(`socket #${this.id} error: ${err.message}`));
+    ws.on('pong', () => { this.lastPong = Date.now() });
+    if (options.pingIntervalMs > 0) {
+      this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs);
+      this.pingTimer.unref();
+    }
+  }
+
+  /** Opens the socket. Rejects with `upgrade_refused` (non-101), `bad_api_key` (401) or `network`. */
+  static connect(options: SocketOptions, signal?: AbortSignal): Promise<ResponsesSocket> {
+    const url = webSocketUrl(options.baseUrl);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new SessionError('cancelled'));
+      const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: false });
+      const detach = () => {
+        signal?.removeEventListener('abort', onAbort);
+        ws.off('unexpected-response', onUnexpected).off('error', onError).off('open', onOpen);
+      };
+      const fail = (err: SessionError) => { detach(); ws.on('error', () => {}); ws.terminate(); reject(err) };
+      const onAbort = () => fail(new SessionError('cancelled'));
+      const onUnexpected = (_req: unknown, res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        if (status === 401) fail(new SessionError('bad_api_key', `WebSocket upgrade answered ${status}`, { status }));
+        else fail(new SessionError('upgrade_refused', `WebSocket upgrade to ${url} answered ${status}`, { status }));
+      };
+      const onError = (err: Error) => fail(new SessionError('network', `${url}: ${err.message}`, { cause: err }));
+      const onOpen = () => {
+        detach();
+        const socket = new ResponsesSocket(ws, options);
+        options.logger.debug(`socket #${socket.id} open to ${url}`);
+        resolve(socket);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      ws.on('unexpected-response', onUnexpected).on('error', onError).on('open', onOpen);
+    });
+  }
+
+  get alive(): boolean { return !this.endedBy && this.ws.readyState === WebSocket.OPEN }
+  get busy(): boolean { return this.inFlight !== undefined }
+  get ageMs(): number { return Date.now() - this.openedAt }
+
+  run(body: ResponseRequest, onEvent: (ev: ServerEvent) => void, signal: AbortSignal | undefined, stats: StreamStats): Promise<ResponseObject> {
+    if (this.inFlight) return Promise.reject(new Error(`socket #${this.id} already has a response in flight`));
+    if (!this.alive) return Promise.reject(this.endedBy ?? new SessionError('network', `socket #${this.id} is closed`));
+    if (signal?.aborted) return Promise.reject(new SessionError('cancelled'));
+    return new Promise<ResponseObject>((resolve, reject) => {
+      const onAbort = () => {
+        // The API has no cancel event: closing the socket is the only way to be sure no leftover
+        // event of this response is read as the next one's. Its cache goes with it.
+        this.settle((f) => f.reject(new SessionError('cancelled')));
+        this.end(new SessionError('cancelled'), 1000, 'cancelled');
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.inFlight = {
+        onEvent, stats, sentAt: Date.now(),
+        resolve: (r) => { done(); resolve(r) },
+        reject: (e) => { done(); reject(e) },
+      };
+      const frame = JSON.stringify({ type: 'response.create', ...body });
+      stats.bytesSent += Buffer.byteLength(frame);
+      this.armStall();
+      this.ws.send(frame, (err) => {
+        if (err) this.settle((f) => f.reject(new SessionError('network', `send failed: ${err.message}`, { cause: err })));
+      });
+    });
+  }
+
+  close(): void { this.end(new SessionError('network', 'closed by client'), 1000, 'done') }
+
+  private settle(fn: (f: InFlight) => void): void {
+    const f = this.inFlight;
+    if (!f) return;
+    this.inFlight = undefined;
+    clearTimeout(f.stallTimer);
+    fn(f);
+  }
+
+  private armStall(): void {
+    const f = this.inFlight;
+    if (!f) return;
+    clearTimeout(f.stallTimer);
+    f.stallTimer = setTimeout(() => {
+      const err = new SessionError('stalled', `no event for ${Math.round(this.options.stallTimeoutMs / 1000)} s`);
+      this.settle((x) => x.reject(err));
+      this.end(err, 1000, 'stalled');
+    }, this.options.stallTimeoutMs);
+    f.stallTimer.unref();
+  }
+
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+    const f = this.inFlight;
+    if (f) f.stats.bytesReceived += bytes;
+    const parsed = isBinary ? 'binary frame' : parseServerEvent(data.toString());
+    if (typeof parsed === 'string') {
+      const err = new SessionError('protocol', parsed);
+      this.options.logger.warn(`socket #${this.id}: ${parsed}`);
+      this.settle((x) => x.reject(err));
+      this.end(err, 1002, 'malformed frame');
+      return;
+    }
+    if (!f) return this.onIdleEvent(parsed);
+    if (f.stats.firstEventMs === undefined) f.stats.firstEventMs = Date.now() - f.sentAt;
+    this.armStall();
+    try { f.onEvent(parsed) } catch (err) { this.options.logger.error(`event handler threw: ${String(err)}`) }
+    if (parsed.type === 'error') {
+      const err = errorFromEvent(parsed as ErrorEvent);
+      this.settle((x) => x.reject(err));
+      if (err.code === 'connection_limit') this.end(err, 1000, 'connection limit');
+    } else if (isTerminalEvent(parsed)) {
+      const response = parsed.response;
+      if (parsed.type === 'response.completed') this.settle((x) => x.resolve(response));
+      else if (parsed.type === 'response.failed') {
+        const detail = response.error ? `${response.error.code ?? ''} ${response.error.message}`.trim() : undefined;
+        this.settle((x) => x.reject(new SessionError('response_failed', detail, { apiCode: response.error?.code ?? undefined })));
+      } else this.settle((x) => x.reject(new SessionError('response_incomplete', response.incomplete_details?.reason)));
+    }
+  }
+
+  private onIdleEvent(ev: ServerEvent): void {
+    if (ev.type === 'error') {
+      const err = errorFromEvent(ev as ErrorEvent);
+      this.options.logger.info(`socket #${this.id} idle error: ${err.message}`);
+      // Any error on an idle socket (the time limit, typically) means it is not to be trusted.
+      this.end(err, 1000, 'idle error');
+      return;
+    }
+    this.options.logger.warn(`socket #${this.id}: event ${ev.type} arrived with no response in flight; ignored`);
+  }
+
+  private onClose(code: number, reason: string): void {
+    clearInterval(this.pingTimer);
+    const err = this.endedBy ?? errorFromClose(code, reason);
+    this.endedBy = err;
+    this.options.logger.debug(`socket #${this.id} closed ${code} ${reason}`);
+    this.settle((f) => f.reject(err));
+  }
+
+  private ping(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - this.lastPong > this.options.pingIntervalMs * 3) {
+      this.end(new SessionError('network', 'no pong from server'), 1001, 'ping timeout');
+      return;
+    }
+    this.ws.ping();
+  }
+
+  private end(err: SessionError, code: number, reason: string): void {
+    if (!this.endedBy) this.endedBy = err;
+    clearInterval(this.pingTimer);
+    this.settle((f) => f.reject(err));
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      // terminate() when the close could hang (cancel, stall, protocol): we want it gone now.
+      if (code === 1000 && reason === 'done') this.ws.close(code, reason);
+      else this.ws.terminate();
+    }
+  }
+}
