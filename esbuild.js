@@ -31,8 +31,20 @@ function markCommonJs(dir) {
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
 }
 
-const builds = [{ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }];
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // The chat webview: its own browser bundle (and its stylesheet), loaded under a strict CSP.
+  {
+    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning',
+    entryPoints: { webview: 'src/webview/main.ts', 'webview-style': 'src/webview/style.css' },
+    outdir: 'dist',
+    loader: { '.ttf': 'file' },
+  },
+];
 markCommonJs('dist');
+// Codicons for the webview (the font and its stylesheet, as the package ships them).
+fs.mkdirSync('dist/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules/@vscode/codicons/dist', f), path.join('dist/codicons', f));
 const integration = entries('test/integration', /\.ts$/);
 if (integration.length && !production) {
   builds.push({ ...common, entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', external: [...common.external, 'mocha'] });

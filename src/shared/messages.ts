@@ -1,0 +1,123 @@
+// The one message protocol between the extension host and the chat webview. Both bundles
+// import this file: a message name or payload that does not match is a compile error.
+// The host sends deltas (a text chunk, a tool's progress), never the whole conversation,
+// except `chat.load` when a chat is opened.
+
+export type ConnectionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
+
+export interface ContextChip {
+  kind: 'file' | 'selection';
+  /** Workspace-relative path. */
+  path: string;
+  /** 1-based inclusive line range, for selections. */
+  range?: { start: number; end: number };
+  label: string;
+}
+
+export interface TurnFigures {
+  /** ms from send to the first text delta. */
+  ttftMs?: number;
+  totalMs: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Request bytes the socket did not resend, compared with resending the whole history. */
+  savedBytes: number;
+  transport: 'websocket' | 'http';
+}
+
+export type ToolStatus = 'running' | 'awaiting_approval' | 'done' | 'error' | 'rejected' | 'cancelled';
+
+export interface DiffHunkView {
+  /** Lines prefixed with ' ', '-' or '+'. */
+  lines: string[];
+  oldStart: number;
+  newStart: number;
+}
+
+export interface FileDiffView {
+  path: string;
+  kind: 'add' | 'update' | 'delete';
+  moveTo?: string;
+  hunks: DiffHunkView[];
+  added: number;
+  removed: number;
+}
+
+export interface ToolCardView {
+  id: string;
+  name: string;
+  /** Arguments in short: "src/a.ts:10-40", "/foo/ in *.ts", "task build". */
+  summary: string;
+  status: ToolStatus;
+  /** Output as streamed so far (the webview collapses long output, keeping head and tail). */
+  output: string;
+  /** Result line: "12 matches", "exit 0", the error. */
+  result?: string;
+  diff?: FileDiffView[];
+  approval?: { kind: 'edit' | 'task' | 'shell'; title: string; command?: string };
+}
+
+export type ChatEntryView =
+  | { kind: 'user'; id: string; text: string; context: ContextChip[] }
+  | { kind: 'assistant'; id: string; text: string; tools: ToolCardView[]; error?: ErrorView; figures?: TurnFigures; done: boolean };
+
+export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog';
+
+export interface ErrorView {
+  code: string;
+  message: string;
+  actions: ErrorAction[];
+}
+
+export interface ChatSummary { id: string; title: string; updatedAt: number }
+
+/** Host -> webview. */
+export interface HostMessages {
+  /** Connection state for the header line. */
+  'state': { state: ConnectionState; detail?: string; model: string; transport: 'websocket' | 'http'; scripted?: boolean };
+  /** A chat opened (or the view reloaded): the whole chat once. */
+  'chat.load': { chatId: string; title: string; entries: ChatEntryView[]; busy: boolean };
+  'user.message': { entry: Extract<ChatEntryView, { kind: 'user' }> };
+  'assistant.start': { id: string };
+  'text.delta': { id: string; delta: string };
+  /** The turn is being retried after a lost connection: drop this message's partial text. */
+  'text.reset': { id: string };
+  'tool.start': { messageId: string; tool: ToolCardView };
+  'tool.progress': { id: string; chunk: string };
+  'tool.update': { id: string; status: ToolStatus; result?: string; diff?: FileDiffView[]; approval?: ToolCardView['approval'] };
+  'assistant.end': { id: string; figures?: TurnFigures; error?: ErrorView };
+  'history': { chats: ChatSummary[]; activeId: string };
+  'context': { chips: ContextChip[] };
+  /** Put text into the message box (e.g. "Explain the selection" from a command). */
+  'compose': { text: string; send: boolean };
+}
+
+/** Webview -> host. */
+export interface WebviewMessages {
+  'ready': Record<string, never>;
+  'send': { text: string; context: ContextChip[] };
+  'stop': Record<string, never>;
+  'chat.new': Record<string, never>;
+  'chat.open': { chatId: string };
+  'approval': { toolId: string; approved: boolean };
+  'diff.open': { toolId: string };
+  'code.copy': { text: string };
+  'code.insert': { text: string };
+  'context.attach': { what: 'selection' | 'file' };
+  'context.remove': { index: number };
+  'error.action': { action: ErrorAction };
+  /** A link the user clicked in model output: the host asks before opening http(s) only. */
+  'link.open': { href: string };
+}
+
+/** Webview -> host requests that expect an answer. */
+export interface WebviewRequests {
+  'files.query': [{ query: string }, { files: string[] }];
+}
+
+export type Message<M> = { [K in keyof M]: { type: K; payload: M[K] } }[keyof M];
+export type HostMessage = Message<HostMessages>;
+export type WebviewMessage =
+  | Message<WebviewMessages>
+  | { [K in keyof WebviewRequests]: { type: 'request'; name: K; requestId: number; payload: WebviewRequests[K][0] } }[keyof WebviewRequests];
+export type HostReply = { [K in keyof WebviewRequests]: { type: 'reply'; name: K; requestId: number; payload: WebviewRequests[K][1] } }[keyof WebviewRequests];

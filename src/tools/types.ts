@@ -1,0 +1,106 @@
+// The contract between the agent loop and the workspace tools. Tools are pure logic over a
+// `WorkspaceHost`: the VS Code adapter (src/ui/host.ts) implements it with the editor's APIs,
+// and tests implement it over plain folders (test/unit/tools/node-host.ts).
+import type { ToolDefinition } from '../session/protocol.ts';
+
+/** An error the model should read: a clear sentence, and a code for tests and logs. */
+export class ToolError extends Error {
+  readonly code: ToolErrorCode;
+  constructor(code: ToolErrorCode, message: string) {
+    super(message);
+    this.name = 'ToolError';
+    this.code = code;
+  }
+}
+
+export type ToolErrorCode =
+  | 'invalid_arguments' | 'outside_workspace' | 'not_found' | 'ignored' | 'secret' | 'binary' | 'too_large'
+  | 'invalid_regex' | 'patch_failed' | 'no_match' | 'ambiguous_match' | 'rejected' | 'not_allowed' | 'untrusted'
+  | 'unknown_task' | 'timeout' | 'cancelled' | 'failed';
+
+export type ApprovalSetting = 'ask' | 'auto';
+export type TaskApprovalSetting = 'ask' | 'auto' | 'off';
+
+export interface ToolSettings {
+  edits: ApprovalSetting;
+  tasks: TaskApprovalSetting;
+  /** Shell commands are off unless enabled; `allow` lists command prefixes that need no approval. */
+  shell: { enabled: boolean; allow: string[] };
+  /** Extra glob patterns (gitignore syntax) for files never read or sent. */
+  secretPatterns: string[];
+  maxOutputBytes: number;      // a tool result sent to the model, after head/tail cutting (default 24 KiB)
+  maxReadBytes: number;        // a file read_file will open (default 1 MiB)
+  maxListEntries: number;      // list_files (default 500)
+  maxGrepMatches: number;      // grep (default 200)
+  taskTimeoutMs: number;       // run_task (default 10 minutes)
+}
+
+/** One file change, computed in full before anything is written. */
+export type FileChange =
+  | { kind: 'add'; path: string; newText: string }
+  | { kind: 'update'; path: string; oldText: string; newText: string; moveTo?: string }
+  | { kind: 'delete'; path: string; oldText: string };
+
+export interface ApprovalRequest {
+  kind: 'edit' | 'task' | 'shell';
+  /** A one-line description for the UI: "Edit 2 files", "Run task build", "Run: npm test". */
+  title: string;
+  changes?: FileChange[];
+  command?: string;
+}
+
+export interface TaskInfo { name: string; source: string; detail?: string }
+
+export interface Diagnostic { path: string; line: number; column: number; severity: 'error' | 'warning' | 'info' | 'hint'; message: string; source?: string }
+
+export interface ProcessResult { exitCode: number | null; signal?: string | null; timedOut: boolean; cancelled: boolean }
+
+/** What the tools need from the editor. Paths are absolute, inside a workspace folder. */
+export interface WorkspaceHost {
+  /** Workspace folder roots (absolute paths). */
+  roots(): string[];
+  /** False in a restricted (untrusted) workspace: no tasks, no edits. */
+  isTrusted(): boolean;
+  /** The editor's text for a file open with unsaved changes; undefined when not open or not dirty. */
+  openDocumentText(path: string): string | undefined;
+  /** Applies all changes atomically (one WorkspaceEdit: all files or none, undoable). Returns false when the editor refused. */
+  applyChanges(changes: FileChange[]): Promise<boolean>;
+  listTasks(): Promise<TaskInfo[]>;
+  /** Runs a task or a shell command, streaming its output; the process tree dies on timeout or abort. */
+  runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult>;
+  diagnostics(path?: string): Diagnostic[];
+  /** A ripgrep binary to use, if the editor ships one (VS Code's own copy under appRoot). */
+  ripgrepPath(): string | undefined;
+}
+
+export interface ToolContext {
+  host: WorkspaceHost;
+  settings: ToolSettings;
+  signal: AbortSignal;
+  /** Live output for the UI (grep matches, task output). The model gets only the final result. */
+  progress(chunk: string): void;
+  /** Asks the user; resolves false when rejected. Not called when the settings allow the action. */
+  approve(request: ApprovalRequest): Promise<boolean>;
+}
+
+export interface ToolResult {
+  /** What the model reads: bounded by settings.maxOutputBytes (head and tail kept, cut marked). */
+  output: string;
+  isError?: boolean;
+  /** A short line for the tool card: "12 matches in 5 files", "exit 0". */
+  summary?: string;
+  /** Files this call changed, for the UI (diff view) and the diagnostics follow-up. */
+  changedFiles?: string[];
+}
+
+export interface Tool<Args = unknown> {
+  readonly name: string;
+  readonly definition: ToolDefinition;
+  /** Reads only: may run in parallel with other reads. */
+  readonly readOnly: boolean;
+  /** Validates the model's raw arguments (a JSON string, or the raw text of a custom tool call). Throws ToolError('invalid_arguments'). */
+  parse(raw: string): Args;
+  /** A short text for the tool card: "src/a.ts:10-40", "/foo/ in *.ts", "build". */
+  describe(args: Args): string;
+  run(args: Args, ctx: ToolContext): Promise<ToolResult>;
+}
