@@ -200,3 +200,8 @@ export function messageText(item: OutputItem): string {
   if (typeof content === 'string') return content;
   return content.map((p) => (p.type === 'output_text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
+
+/** The `call_id` of a tool call or tool output item. */
+export function callIdOf(item: { type: string; [k: string]: unknown }): string | undefined {
+  return typeof item.call_id === 'string' ? item.call_id : undefined;
+}

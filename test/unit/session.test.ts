@@ -5,6 +5,7 @@ import { chainScenario } from '../emulator/scenario.ts';
 import { SessionError } from '../../src/session/errors.ts';
 import type { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
+import type { InputItem } from '../../src/session/protocol.ts';
 import { KEY, emulator, modelRequests, runChain, session } from './session-helpers.ts';
 
 let emu: Emulator | undefined;
@@ -208,7 +209,7 @@ describe('rotation', () => {
   it('rewarms an idle socket with the conversation so the next turn stays a delta', async () => {
     const { emu, s } = await setup({ scenario: chainScenario(2) }, { maxSocketAgeMs: 300 });
     await s.start();
-    const transcript = [userMessage('explore')];
+    const transcript: InputItem[] = [userMessage('explore')];
     const r1 = await s.respond(transcript);
     transcript.push(...r1.output, { type: 'function_call_output', call_id: (r1.output[0] as { call_id: string }).call_id, output: 'ok' });
     await new Promise((r) => setTimeout(r, 700));

@@ -1,0 +1,373 @@
+// Responses emulator (a test double of the API, not AI): what happens to one response.create,
+// independent of the transport. It validates the request as strictly as protocol.md asks,
+// resolves previous_response_id against the caches, picks the scripted turn from the
+// conversation, and streams the events through a transport Sink.
+
+import type { ApiError, EmulatorOptions, Fault, OutputItem, Outcome, RecordedRequest, ResponseObject, ServerEvent } from './types.ts';
+import type { Scenario } from './scenario.ts';
+import { DEFAULT_MODEL, resolveScenario, scriptFor } from './scenario.ts';
+import { checkToolOutputs, isObject, itemType, jsonBytes, messageText, normalizeInput, requestTools, turnIndex } from './context.ts';
+import { buildEvents, newId, planOutput, truncateForIncomplete } from './model.ts';
+import type { Ending } from './model.ts';
+import { FaultBox } from './faults.ts';
+
+/** Where events go: a WebSocket or an SSE response. */
+export interface Sink {
+  readonly transport: 'websocket' | 'http';
+  isOpen(): boolean;
+  send(e: ServerEvent): void;
+  /** A frame (SSE: a data line) that is not JSON. */
+  sendMalformed(type: string): void;
+  /** Request rejection: WS error envelope, or HTTP status + `{error}` body. */
+  reject(err: ApiError): void;
+  /** Cut the TCP connection without a close handshake. */
+  drop(): void;
+  /** WS: close handshake with this code. HTTP: end the response. */
+  close(code: number, reason: string): void;
+  /** The stream is over (HTTP: end the response; WS: nothing, the socket stays open). */
+  finish(): void;
+  readonly closed: Promise<void>;
+}
+
+export interface StoredResponse {
+  id: string;
+  /** Full context up to and including this response's output. */
+  context: unknown[];
+  instructions: unknown;
+  tools: unknown;
+  store: boolean;
+}
+
+/** The engine's view of one WebSocket connection. */
+export interface ConnInfo {
+  id: number;
+  createdAt: number;
+  cache: Map<string, StoredResponse>;
+}
+
+export interface CreateJob {
+  sink: Sink;
+  conn?: ConnInfo;
+  record: RecordedRequest;
+  label: string;
+}
+
+export const LIMIT_ERROR: ApiError = {
+  status: 400,
+  type: 'invalid_request_error',
+  code: 'websocket_connection_limit_reached',
+  message: 'Responses websocket connection limit reached (60 minutes). Create a new websocket connection to continue.',
+  param: null,
+};
+
+const DEFAULT_AFTER_EVENTS = 3;
+const DEFAULT_MAX_AGE_MS = 60 * 60 * 1000;
+
+function invalid(message: string, param: string | null, code: string | null = null, status = 400): ApiError {
+  return { status, type: 'invalid_request_error', code, message, param };
+}
+
+function unsupported(param: string): ApiError {
+  return invalid(`Unsupported parameter: '${param}'.`, param, 'unsupported_parameter');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Engine {
+  scenario: Scenario;
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: string[] = [];
+  readonly faults = new FaultBox();
+  private readonly opts: EmulatorOptions;
+  /** Server-wide store: store:true responses, reachable from any connection and from HTTP. */
+  private readonly stored = new Map<string, StoredResponse>();
+  /** Every output item handed out, to check that clients replay them unchanged. */
+  private readonly issued = new Map<string, { item: OutputItem; store: boolean }>();
+  private readonly settled = new WeakSet<RecordedRequest>();
+
+  constructor(opts: EmulatorOptions) {
+    this.opts = opts;
+    this.scenario = resolveScenario(opts.scenario);
+  }
+
+  get maxAgeMs(): number {
+    return this.opts.maxConnectionAgeMs ?? DEFAULT_MAX_AGE_MS;
+  }
+
+  violate(label: string, message: string): void {
+    this.violations.push(`${label}: ${message}`);
+  }
+
+  settle(rec: RecordedRequest, outcome: Outcome, errorCode?: string): void {
+    rec.outcome = outcome;
+    if (errorCode !== undefined) rec.errorCode = errorCode;
+    if (this.settled.has(rec)) return;
+    this.settled.add(rec);
+    this.opts.onRequest?.(rec);
+  }
+
+  isExpired(conn: ConnInfo): boolean {
+    return Date.now() - conn.createdAt >= this.maxAgeMs;
+  }
+
+  /** Send websocket_connection_limit_reached and close; used by the age limit and the fault. */
+  connectionLimit(job: CreateJob): void {
+    job.sink.reject(LIMIT_ERROR);
+    job.sink.close(1001, 'connection limit reached');
+    this.settle(job.record, 'error', LIMIT_ERROR.code ?? undefined);
+  }
+
+  /** Reject a request: the referenced previous response is evicted, as on the real API. */
+  fail(job: CreateJob, err: ApiError, violation?: string): void {
+    if (violation) this.violate(job.label, violation);
+    const prev = job.record.previousResponseId;
+    if (job.conn && prev) job.conn.cache.delete(prev);
+    if (job.sink.isOpen()) job.sink.reject(err);
+    this.settle(job.record, 'error', err.code ?? err.type);
+  }
+
+  async process(job: CreateJob): Promise<void> {
+    const { sink, conn, record } = job;
+    const body = record.body;
+    if (conn && this.isExpired(conn)) return this.connectionLimit(job);
+
+    const bad = this.validate(job);
+    if (bad) return this.fail(job, bad.err, bad.violation);
+    const input = normalizeInput(body.input);
+    if (!Array.isArray(input)) return this.fail(job, input, `invalid input: ${input.message}`);
+    const warmup = body.generate === false;
+    const prevId = record.previousResponseId;
+
+    const pre = this.faults.take({ phase: 'request', transport: sink.transport, warmup, hasPrevious: prevId !== undefined });
+    if (pre && pre.kind !== 'evict_previous') return this.requestFault(job, pre);
+
+    // Resolve the chain: the connection's memory first, then the server-wide store.
+    let prev: StoredResponse | undefined;
+    let fromConnection = false;
+    if (prevId !== undefined) {
+      const notFound = invalid(`Previous response with id '${prevId}' not found.`, 'previous_response_id', 'previous_response_not_found');
+      // The fault stands for the server losing its memory, which is nobody's violation.
+      if (pre?.kind === 'evict_previous') return this.fail(job, notFound);
+      const local = conn?.cache.get(prevId);
+      fromConnection = local !== undefined;
+      prev = local ?? this.stored.get(prevId);
+      if (!prev) {
+        return this.fail(
+          job,
+          notFound,
+          `previous_response_id ${prevId} is not available here (never issued, from another connection with store:false, ` +
+            'evicted after a failed turn, or not stored over HTTP); the client should have sent full context',
+        );
+      }
+    }
+    const context = [...(prev?.context ?? []), ...input];
+
+    const toolErr = checkToolOutputs(context);
+    if (toolErr) return this.fail(job, toolErr, toolErr.message);
+    const replayErr = this.checkReplay(job, input);
+    if (replayErr) return this.fail(job, replayErr, replayErr.message);
+
+    const store = body.store !== false;
+    const items = warmup ? [] : this.playTurn(job, context);
+
+    const totalBytes = jsonBytes(context) + jsonBytes(body.instructions) + jsonBytes(body.tools);
+    let uncached = totalBytes;
+    if (prev && fromConnection) {
+      uncached = jsonBytes(input);
+      if (JSON.stringify(body.instructions) !== JSON.stringify(prev.instructions)) uncached += jsonBytes(body.instructions);
+      if (JSON.stringify(body.tools) !== JSON.stringify(prev.tools)) uncached += jsonBytes(body.tools);
+    }
+    const delay = this.opts.serverDelayMs?.({ uncachedInputBytes: uncached, inputItems: input.length, generate: !warmup }) ?? 0;
+    if (delay > 0) await sleep(delay);
+    if (!sink.isOpen()) return this.settle(record, 'dropped');
+
+    const fault = this.faults.take({ phase: 'stream', transport: sink.transport, warmup, hasPrevious: prevId !== undefined });
+    const id = newId('resp');
+    record.responseId = id;
+    const base: ResponseObject = {
+      id,
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      status: 'in_progress',
+      error: null,
+      incomplete_details: null,
+      instructions: body.instructions ?? null,
+      model: this.scenario.model ?? (typeof body.model === 'string' ? body.model : DEFAULT_MODEL),
+      output: [],
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: prevId ?? null,
+      store,
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: Array.isArray(body.tools) ? body.tools : [],
+      usage: null,
+      metadata: body.metadata ?? {},
+    };
+    let ending: Ending = { kind: 'completed' };
+    let output = items;
+    if (fault?.kind === 'response_failed') {
+      ending = { kind: 'failed', message: 'The emulator failed this response on purpose (fault injection).' };
+    } else if (fault?.kind === 'incomplete') {
+      ending = { kind: 'incomplete' };
+      output = truncateForIncomplete(items);
+    }
+    const { events, final } = buildEvents(base, output, ending, { inputBytes: totalBytes, cachedBytes: totalBytes - uncached });
+
+    const outcome = await this.stream(job, events, fault);
+    if (outcome === 'completed' || outcome === 'incomplete') {
+      const saved: StoredResponse = { id, context: [...context, ...final.output], instructions: body.instructions, tools: body.tools, store };
+      conn?.cache.set(id, saved);
+      if (store) this.stored.set(id, saved);
+      for (const item of final.output) this.issued.set(item.id, { item, store });
+    } else if (outcome === 'failed' && conn && prevId) {
+      conn.cache.delete(prevId);
+    }
+    if (outcome !== 'in_progress') this.settle(record, outcome, outcome === 'failed' ? 'server_error' : undefined);
+  }
+
+  private validate(job: CreateJob): { err: ApiError; violation?: string } | undefined {
+    const body = job.record.body;
+    const ws = job.sink.transport === 'websocket';
+    if (typeof body.model !== 'string' || body.model === '') {
+      return { err: invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'), violation: 'request without model' };
+    }
+    if (body.background === true) {
+      return { err: unsupported('background'), violation: 'client sent background:true (not supported)' };
+    }
+    if (ws && 'stream' in body) this.violate(job.label, 'client sent stream over WebSocket');
+    if (!ws && body.stream !== true) {
+      return {
+        err: invalid('The emulator serves POST /v1/responses only with stream: true.', 'stream', 'unsupported_value'),
+        violation: 'HTTP request without stream:true',
+      };
+    }
+    if ('generate' in body) {
+      if (!ws) return { err: unsupported('generate'), violation: 'client sent generate over HTTP (WebSocket-only field)' };
+      if (this.opts.supportsGenerate === false) return { err: unsupported('generate') };
+      if (typeof body.generate !== 'boolean') {
+        return { err: invalid("Invalid type for 'generate': expected a boolean.", 'generate'), violation: 'generate is not a boolean' };
+      }
+    }
+    // Lanes (stream_id) are not emulated; rejecting by name is how a client detects that.
+    if ('stream_id' in body) return { err: unsupported('stream_id') };
+    if (body.previous_response_id !== undefined && body.previous_response_id !== null && typeof body.previous_response_id !== 'string') {
+      return { err: invalid("Invalid type for 'previous_response_id'.", 'previous_response_id'), violation: 'previous_response_id is not a string' };
+    }
+    return undefined;
+  }
+
+  private requestFault(job: CreateJob, f: Fault): void {
+    switch (f.kind) {
+      case 'rate_limit': {
+        const n = String(f.retryAfterSeconds ?? 1);
+        const err: ApiError = {
+          status: 429,
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+          message: `Rate limit reached (emulator fault). Please try again in ${n}s.`,
+          param: null,
+          headers: { 'retry-after': n },
+        };
+        return this.fail(job, err);
+      }
+      case 'server_error': {
+        const status = f.status ?? 500;
+        return this.fail(job, { status, type: 'server_error', code: 'server_error', message: `The server had an error (emulator fault, status ${status}).`, param: null });
+      }
+      case 'close_socket': {
+        const code = f.code ?? 1011;
+        // 1005/1006 cannot be sent in a close frame; they mean "no close frame", i.e. a TCP cut.
+        if (code === 1005 || code === 1006) job.sink.drop();
+        else job.sink.close(code, 'emulator fault: close_socket');
+        return this.settle(job.record, 'dropped');
+      }
+      case 'connection_limit':
+        return this.connectionLimit(job);
+      default:
+        return undefined;
+    }
+  }
+
+  /** Model output the client replays must be what the emulator sent (protocol.md §2.3). */
+  private checkReplay(job: CreateJob, input: unknown[]): ApiError | undefined {
+    for (const item of input) {
+      if (!isObject(item) || typeof item.id !== 'string') continue;
+      const known = this.issued.get(item.id);
+      if (!known) continue;
+      const k = known.item;
+      const t = itemType(item);
+      let same = t === k.type;
+      if (same && k.type === 'function_call') same = item.call_id === k.call_id && item.name === k.name && item.arguments === k.arguments;
+      if (same && k.type === 'custom_tool_call') same = item.call_id === k.call_id && item.name === k.name && item.input === k.input;
+      if (same && k.type === 'message') same = messageText(item) === (k.content[0]?.text ?? '');
+      if (same && k.type === 'reasoning') {
+        if (item.encrypted_content === undefined && !known.store) {
+          return invalid(
+            `Item with id '${k.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
+            'input',
+          );
+        }
+        if (item.encrypted_content !== undefined && item.encrypted_content !== k.encrypted_content) same = false;
+      }
+      if (!same) this.violate(job.label, `client replayed output item ${k.id} altered (must be byte-identical)`);
+    }
+    return undefined;
+  }
+
+  /** The scripted turn for this context, after checking the scripted tools were sent. */
+  private playTurn(job: CreateJob, context: unknown[]): OutputItem[] {
+    const body = job.record.body;
+    const n = turnIndex(context);
+    const name = this.scenario.name;
+    let script = scriptFor(this.scenario, n, context);
+    if (!script) {
+      this.violate(job.label, `scenario ${name} has no turn ${n} (client sent more turns than scripted)`);
+      script = { text: `(emulator: scenario ${name} has no turn ${n})` };
+    }
+    const tools = requestTools(body.tools);
+    for (const call of script.calls ?? []) {
+      const kind = call.type ?? 'function';
+      if (!tools.some((t) => t.name === call.name && t.type === kind)) {
+        const msg = `scenario ${name} turn ${n} calls the ${kind} tool '${call.name}', but this request's tools do not include it (tools are not inherited through previous_response_id; send them on every request)`;
+        this.violate(job.label, msg);
+        script = { text: `(emulator: ${msg}.)` };
+        break;
+      }
+    }
+    const include = Array.isArray(body.include) ? body.include : [];
+    return planOutput(script, { encryptedReasoning: include.includes('reasoning.encrypted_content') });
+  }
+
+  private async stream(job: CreateJob, events: ServerEvent[], fault: Fault | undefined): Promise<Outcome> {
+    const { sink } = job;
+    const delay = this.opts.chunkDelayMs ?? 0;
+    const cutAt =
+      fault && 'afterEvents' in fault ? Math.min(Math.max(0, fault.afterEvents ?? DEFAULT_AFTER_EVENTS), events.length - 1) : -1;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as ServerEvent;
+      if (!sink.isOpen()) return 'dropped';
+      if (i === cutAt && fault) {
+        if (fault.kind === 'drop_mid_stream') {
+          sink.drop();
+          return 'dropped';
+        }
+        if (fault.kind === 'stall') {
+          this.settle(job.record, 'in_progress');
+          await sink.closed;
+          return 'in_progress';
+        }
+        if (fault.kind === 'malformed_frame') sink.sendMalformed(e.type);
+        if (fault.kind === 'stream_error') {
+          sink.send({ type: 'error', code: 'server_error', message: 'The server had an error while streaming (emulator fault).', param: null, sequence_number: i });
+          sink.finish();
+          return 'failed';
+        }
+      }
+      if (delay > 0 && e.type.endsWith('.delta')) await sleep(delay);
+      if (!sink.isOpen()) return 'dropped';
+      sink.send(e);
+    }
+    sink.finish();
+    const terminal = events[events.length - 1]?.type;
+    return terminal === 'response.completed' ? 'completed' : terminal === 'response.incomplete' ? 'incomplete' : 'failed';
+  }
+}

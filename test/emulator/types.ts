@@ -1,0 +1,175 @@
+// Responses emulator: shared types. This is a test double of the OpenAI Responses API,
+// not AI. The wire shapes below are only the subset the emulator emits or inspects; they
+// are written from /work/shared/protocol.md, independently of the product code in src/.
+
+import type { Scenario } from './scenario.ts';
+
+// ---------------------------------------------------------------------------------------
+// Public API (the lead's client tests and benchmarks depend on these names).
+
+export interface ServerDelayInfo {
+  uncachedInputBytes: number;
+  inputItems: number;
+  generate: boolean;
+}
+
+export interface EmulatorOptions {
+  port?: number;
+  scenario: Scenario | string;
+  mode?: 'strict' | 'compatible';
+  apiKey?: string;
+  supportsGenerate?: boolean;
+  websocket?: boolean;
+  maxConnectionAgeMs?: number;
+  chunkDelayMs?: number;
+  serverDelayMs?: (info: ServerDelayInfo) => number;
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Addition: called once per recorded request when its outcome is settled (the CLI logs with it). */
+  onRequest?: (r: RecordedRequest) => void;
+}
+
+export interface Emulator {
+  url: string;
+  wsUrl: string;
+  port: number;
+  requests: RecordedRequest[];
+  violations: string[];
+  connections(): number;
+  openSockets(): number;
+  injectFault(f: Fault): void;
+  setScenario(s: Scenario | string): void;
+  close(): Promise<void>;
+}
+
+export type Outcome = 'completed' | 'incomplete' | 'failed' | 'error' | 'dropped' | 'in_progress';
+
+export interface RecordedRequest {
+  transport: 'websocket' | 'http';
+  connectionId: number;
+  body: Record<string, unknown>;
+  bytes: number;
+  inputItems: number;
+  previousResponseId?: string;
+  generate?: boolean;
+  stream?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  responseId?: string;
+  outcome: Outcome;
+  errorCode?: string;
+}
+
+interface FaultCommon {
+  /** How many requests (or upgrades) the fault applies to; default 1. */
+  times?: number;
+  /** Whether warmup requests (generate:false) consume the fault; default false. */
+  includeWarmup?: boolean;
+}
+
+export type Fault = FaultCommon &
+  (
+    | { kind: 'drop_mid_stream'; afterEvents?: number }
+    | { kind: 'stall'; afterEvents?: number }
+    | { kind: 'malformed_frame'; afterEvents?: number }
+    | { kind: 'rate_limit'; retryAfterSeconds?: number }
+    | { kind: 'server_error'; status?: number }
+    | { kind: 'response_failed' }
+    | { kind: 'incomplete' }
+    | { kind: 'refuse_upgrade'; status?: number }
+    | { kind: 'close_socket'; code?: number }
+    | { kind: 'connection_limit' }
+    // Additions beyond the brief:
+    /** Mid-stream flat `{type:"error", code, message, param, sequence_number}` after N events; the response fails. */
+    | { kind: 'stream_error'; afterEvents?: number }
+    /** The server forgets the next request's previous_response_id (answers previous_response_not_found, no violation). */
+    | { kind: 'evict_previous' }
+    /** Accept the next upgrade, then close at once with this code (default 1008, seen on the ChatGPT backend). */
+    | { kind: 'close_after_upgrade'; code?: number }
+  );
+
+export type FaultKind = Fault['kind'];
+
+// ---------------------------------------------------------------------------------------
+// Wire shapes.
+
+export type Json = Record<string, unknown>;
+
+export interface OutputTextPart {
+  type: 'output_text';
+  text: string;
+  annotations: unknown[];
+  logprobs?: unknown[];
+}
+
+export interface MessageItem {
+  type: 'message';
+  id: string;
+  status: 'in_progress' | 'completed' | 'incomplete';
+  role: 'assistant';
+  content: OutputTextPart[];
+}
+
+export interface FunctionCallItem {
+  type: 'function_call';
+  id: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  status: 'in_progress' | 'completed' | 'incomplete';
+}
+
+export interface CustomToolCallItem {
+  type: 'custom_tool_call';
+  id: string;
+  call_id: string;
+  name: string;
+  input: string;
+}
+
+export interface ReasoningItem {
+  type: 'reasoning';
+  id: string;
+  summary: { type: 'summary_text'; text: string }[];
+  encrypted_content?: string;
+}
+
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+
+export interface Usage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: 'in_progress' | 'completed' | 'incomplete' | 'failed';
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: string } | null;
+  instructions: unknown;
+  model: string;
+  output: OutputItem[];
+  parallel_tool_calls: unknown;
+  previous_response_id: string | null;
+  store: boolean;
+  tool_choice: unknown;
+  tools: unknown[];
+  usage: Usage | null;
+  metadata: unknown;
+}
+
+/** A server event before its sequence number is stamped on. */
+export type ServerEvent = { type: string } & Json;
+
+/** Body of a request rejection: WS `error` envelope or HTTP `{error:{...}}`. */
+export interface ApiError {
+  status: number;
+  type: string;
+  code: string | null;
+  message: string;
+  param: string | null;
+  headers?: Record<string, string>;
+}
