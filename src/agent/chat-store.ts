@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { InputItem } from '../session/protocol.ts';
+import type { ChatSummary, ContextChip, ErrorView, TurnFigures } from '../shared/messages.ts';
+
+/**
+ * One line of a chat file. Chats are written append-only, one JSON record a line, synchronously,
+ * so what the user wrote is on disk before the model is asked, and a crash mid-turn loses at
+ * most the turn in flight (a torn last line is skipped on load).
+ */
+export type ChatRecord =
+  | { t: 'meta'; id: string; title: string; createdAt: number }
+  | { t: 'user'; text: string; context: ContextChip[]; at: number }
+  | { t: 'items'; items: InputItem[] }
+  | { t: 'tool'; callId: string; status: 'done' | 'error' | 'rejected' | 'cancelled'; summary?: string; progress?: string }
+  | { t: 'end'; figures?: TurnFigures; error?: ErrorView; at: number };
+
+const ID = /^[a-z0-9-]{1,64}$/;
+
+export class ChatStore {
+  private readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  create(title: string): string {
+    const id = `${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
+    this.append(id, { t: 'meta', id, title: title.slice(0, 120), createdAt: Date.now() });
+    return id;
+  }
+
+  append(chatId: string, record: ChatRecord): void {
+    fs.appendFileSync(this.file(chatId), JSON.stringify(record) + '\n');
+  }
+
+  load(chatId: string): ChatRecord[] {
+    const file = this.file(chatId);
+    let text: string;
+    try { text = fs.readFileSync(file, 'utf8') } catch { return [] }
+    const records: ChatRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try { records.push(JSON.parse(line) as ChatRecord) } catch { /* a line torn by a crash */ }
+    }
+    return records;
+  }
+
+  /** Past chats, newest first. */
+  list(): ChatSummary[] {
+    const out: ChatSummary[] = [];
+    for (const name of fs.readdirSync(this.dir)) {
+      if (!name.endsWith('.jsonl')) continue;
+      const file = path.join(this.dir, name);
+      try {
+        const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0]!;
+        const meta = JSON.parse(first) as ChatRecord;
+        if (meta.t === 'meta') out.push({ id: meta.id, title: meta.title, updatedAt: fs.statSync(file).mtimeMs });
+      } catch { /* unreadable: skipped, not deleted */ }
+    }
+    return out.sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  private file(chatId: string): string {
+    if (!ID.test(chatId)) throw new Error(`invalid chat id: ${chatId}`);
+    return path.join(this.dir, `${chatId}.jsonl`);
+  }
+}

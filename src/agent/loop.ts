@@ -1,0 +1,152 @@
+import { SessionError } from '../session/errors.ts';
+import type { TurnMetrics, TurnOptions, TurnResult } from '../session/manager.ts';
+import { isToolCall } from '../session/protocol.ts';
+import type { CustomToolCallItem, FunctionCallItem, InputItem } from '../session/protocol.ts';
+import type { ApprovalRequest, ToolContext, ToolResult } from '../tools/types.ts';
+
+/** What the loop needs of the session: one model turn over the whole transcript. */
+export interface ModelSession {
+  respond(input: InputItem[], options?: TurnOptions): Promise<TurnResult>;
+}
+
+/** What the loop needs of the tool registry. */
+export interface ToolDispatcher {
+  dispatch(call: ToolCall, ctx: ToolContext): Promise<ToolResult>;
+  isReadOnly(name: string): boolean;
+  describe(name: string, raw: string): string;
+}
+
+export interface ToolCall { type: 'function' | 'custom'; name: string; callId: string; raw: string }
+
+export type AgentEvent =
+  | { type: 'text.delta'; delta: string }
+  /** The model turn is being retried after a lost connection: drop the partial text. */
+  | { type: 'text.reset' }
+  | { type: 'tool.start'; call: ToolCall; summary: string }
+  | { type: 'tool.progress'; callId: string; chunk: string }
+  | { type: 'approval.needed'; callId: string; request: ApprovalRequest }
+  | { type: 'approval.resolved'; callId: string; approved: boolean }
+  | { type: 'tool.end'; callId: string; result: ToolResult; status: 'done' | 'error' | 'rejected' | 'cancelled' }
+  | { type: 'turn.metrics'; metrics: TurnMetrics }
+  /** New transcript items, in order: the caller persists them. */
+  | { type: 'items'; items: InputItem[] };
+
+export type StopReason = 'answered' | 'tool_limit' | 'cancelled' | 'error';
+
+export interface AgentRunOptions {
+  signal?: AbortSignal;
+  lane?: string;
+  /** Most tool calls one request may make (default 50). */
+  maxToolCalls?: number;
+  /** The same call (name and arguments) this many times in a row is not run again (default 3). */
+  maxRepeats?: number;
+}
+
+export interface AgentDeps {
+  session: ModelSession;
+  tools: ToolDispatcher;
+  /** Builds a tool context for one call (host, settings, approval UI). */
+  toolContext(call: ToolCall, signal: AbortSignal, progress: (chunk: string) => void, approve: (r: ApprovalRequest) => Promise<boolean>): ToolContext;
+  /** Asks the user; the loop reports the wait as `approval.needed`. */
+  approve(callId: string, request: ApprovalRequest): Promise<boolean>;
+}
+
+function toToolCall(item: FunctionCallItem | CustomToolCallItem): ToolCall {
+  return item.type === 'custom_tool_call'
+    ? { type: 'custom', name: item.name, callId: item.call_id, raw: item.input }
+    : { type: 'function', name: item.name, callId: item.call_id, raw: item.arguments };
+}
+
+function outputItem(call: ToolCall, output: string): InputItem {
+  return call.type === 'custom'
+    ? { type: 'custom_tool_call_output', call_id: call.callId, output }
+    : { type: 'function_call_output', call_id: call.callId, output };
+}
+
+/**
+ * Runs a user request to completion: model turn, the calls it made, their outputs back as
+ * new input, until the model answers without a call or a limit is reached. The transcript is
+ * appended to in place and every addition is also emitted as `items`, so the caller can
+ * persist it; it is never left with a call that has no output.
+ */
+export class AgentLoop {
+  private readonly deps: AgentDeps;
+  constructor(deps: AgentDeps) { this.deps = deps }
+
+  async run(transcript: InputItem[], emit: (e: AgentEvent) => void, options: AgentRunOptions = {}): Promise<StopReason> {
+    const maxCalls = options.maxToolCalls ?? 50;
+    const maxRepeats = options.maxRepeats ?? 3;
+    const signal = options.signal ?? new AbortController().signal;
+    let callsMade = 0;
+    let lastSignature = '';
+    let repeats = 0;
+    const append = (items: InputItem[]) => { if (items.length) { transcript.push(...items); emit({ type: 'items', items }) } };
+
+    for (;;) {
+      const turn = await this.deps.session.respond(transcript, {
+        lane: options.lane,
+        signal,
+        onEvent: (ev) => { if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: (ev as { delta: string }).delta }) },
+        onRestart: () => emit({ type: 'text.reset' }),
+      });
+      emit({ type: 'turn.metrics', metrics: turn.metrics });
+      append(turn.output);
+      const calls = turn.output.filter(isToolCall).map(toToolCall);
+      if (!calls.length) return 'answered';
+
+      const outputs = new Map<string, string>();
+      const pending: ToolCall[] = [];
+      for (const call of calls) {
+        const signature = `${call.name}\u0000${call.raw}`;
+        repeats = signature === lastSignature ? repeats + 1 : 1;
+        lastSignature = signature;
+        if (callsMade >= maxCalls) {
+          outputs.set(call.callId, `Not run: this request reached its limit of ${maxCalls} tool calls. Summarise what you found and what is left to do.`);
+        } else if (repeats > maxRepeats) {
+          outputs.set(call.callId, `Not run: this exact call was already made ${maxRepeats} times in a row. Its result will not change; try something different.`);
+        } else {
+          callsMade++;
+          pending.push(call);
+        }
+      }
+      try {
+        await this.runCalls(pending, outputs, emit, signal);
+      } finally {
+        // Even when cancelled, every call gets an output: the transcript stays valid to continue.
+        append(calls.map((c) => outputItem(c, outputs.get(c.callId) ?? 'Not run: the user stopped this request.')));
+      }
+      if (signal.aborted) throw new SessionError('cancelled');
+      if (callsMade >= maxCalls && calls.some((c) => outputs.get(c.callId)?.startsWith('Not run: this request reached'))) return 'tool_limit';
+    }
+  }
+
+  /** Consecutive read-only calls run in parallel; anything that writes or runs waits its turn. */
+  private async runCalls(calls: ToolCall[], outputs: Map<string, string>, emit: (e: AgentEvent) => void, signal: AbortSignal): Promise<void> {
+    let i = 0;
+    while (i < calls.length && !signal.aborted) {
+      const group = [calls[i]!];
+      if (this.deps.tools.isReadOnly(calls[i]!.name)) {
+        while (i + group.length < calls.length && this.deps.tools.isReadOnly(calls[i + group.length]!.name)) group.push(calls[i + group.length]!);
+      }
+      await Promise.all(group.map((call) => this.runOne(call, outputs, emit, signal)));
+      i += group.length;
+    }
+  }
+
+  private async runOne(call: ToolCall, outputs: Map<string, string>, emit: (e: AgentEvent) => void, signal: AbortSignal): Promise<void> {
+    emit({ type: 'tool.start', call, summary: this.deps.tools.describe(call.name, call.raw) });
+    let rejected = false;
+    const approve = async (request: ApprovalRequest) => {
+      emit({ type: 'approval.needed', callId: call.callId, request });
+      const approved = await this.deps.approve(call.callId, request);
+      rejected = !approved;
+      emit({ type: 'approval.resolved', callId: call.callId, approved });
+      return approved;
+    };
+    const ctx = this.deps.toolContext(call, signal, (chunk) => emit({ type: 'tool.progress', callId: call.callId, chunk }), approve);
+    const result = await this.deps.tools.dispatch(call, ctx);
+    outputs.set(call.callId, result.output);
+    const status = signal.aborted ? 'cancelled' : rejected ? 'rejected' : result.isError ? 'error' : 'done';
+    emit({ type: 'tool.end', callId: call.callId, result, status });
+  }
+}

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/types.ts';
+import { chainScenario } from '../emulator/scenario.ts';
+import { AgentLoop } from '../../src/agent/loop.ts';
+import type { AgentEvent, ToolCall, ToolDispatcher } from '../../src/agent/loop.ts';
+import type { SessionManager } from '../../src/session/manager.ts';
+import { userMessage } from '../../src/session/protocol.ts';
+import type { InputItem } from '../../src/session/protocol.ts';
+import type { ToolContext, ToolResult } from '../../src/tools/types.ts';
+import { emulator, session } from './session-helpers.ts';
+
+let emu: Emulator | undefined;
+let s: SessionManager | undefined;
+afterEach(async () => { s?.dispose(); await emu?.close(); emu = undefined; s = undefined });
+
+/** A dispatcher double: records calls and concurrency; `behave` decides each call's fate. */
+function fakeTools(opts: { readOnly?: (name: string) => boolean; behave?: (call: ToolCall, ctx: ToolContext) => Promise<ToolResult> } = {}) {
+  const state = { calls: [] as ToolCall[], running: 0, maxRunning: 0 };
+  const tools: ToolDispatcher = {
+    isReadOnly: opts.readOnly ?? (() => true),
+    describe: (name, raw) => `${name} ${raw.slice(0, 20)}`,
+    async dispatch(call, ctx) {
+      state.calls.push(call);
+      state.running++;
+      state.maxRunning = Math.max(state.maxRunning, state.running);
+      try {
+        if (opts.behave) return await opts.behave(call, ctx);
+        await new Promise((r) => setTimeout(r, 20));
+        ctx.progress(`progress of ${call.callId}\n`);
+        return { output: `result of ${call.name}`, summary: 'ok' };
+      } finally { state.running-- }
+    },
+  };
+  return { tools, state };
+}
+
+async function setup(scenario: Parameters<typeof emulator>[0]['scenario'], tools: ToolDispatcher) {
+  emu = await emulator({ scenario });
+  s = session(emu);
+  await s.start();
+  const approvals: string[] = [];
+  const loop = new AgentLoop({
+    session: s, tools,
+    toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }),
+    approve: async (callId) => { approvals.push(callId); return false },
+  });
+  return { loop, approvals };
+}
+
+function callOutputs(transcript: InputItem[]) {
+  return transcript.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output') as Array<{ call_id: string; output: string }>;
+}
+
+describe('the agent loop', () => {
+  it('runs a request to completion, each call once, every call answered', async () => {
+    const { tools, state } = fakeTools();
+    const { loop } = await setup(chainScenario(5), tools);
+    const transcript: InputItem[] = [userMessage('go')];
+    const events: AgentEvent[] = [];
+    const reason = await loop.run(transcript, (e) => events.push(e));
+    expect(reason).toBe('answered');
+    expect(state.calls).toHaveLength(5);
+    expect(new Set(state.calls.map((c) => c.callId)).size).toBe(5);
+    expect(callOutputs(transcript)).toHaveLength(5);
+    expect(events.filter((e) => e.type === 'tool.progress')).toHaveLength(5);
+    const order = events.filter((e) => e.type === 'tool.start' || e.type === 'tool.end').map((e) => e.type);
+    expect(order).toEqual(Array.from({ length: 5 }, () => ['tool.start', 'tool.end']).flat());
+    expect(events.filter((e) => e.type === 'turn.metrics')).toHaveLength(6);
+    // Everything appended to the transcript was also emitted for persistence, in order.
+    expect(events.flatMap((e) => (e.type === 'items' ? e.items : []))).toEqual(transcript.slice(1));
+    expect(emu!.violations).toEqual([]);
+  });
+
+  it('runs independent reads in parallel', async () => {
+    const { tools, state } = fakeTools();
+    const { loop } = await setup('parallel', tools);
+    await loop.run([userMessage('go')], () => {});
+    expect(state.calls).toHaveLength(3);
+    expect(state.maxRunning).toBe(3);
+  });
+
+  it('runs calls that write one at a time', async () => {
+    const { tools, state } = fakeTools({ readOnly: () => false });
+    const { loop } = await setup('parallel', tools);
+    await loop.run([userMessage('go')], () => {});
+    expect(state.calls).toHaveLength(3);
+    expect(state.maxRunning).toBe(1);
+  });
+
+  it('stops at the tool-call limit, answering the calls it did not run', async () => {
+    const { tools, state } = fakeTools();
+    const { loop } = await setup(chainScenario(6), tools);
+    const transcript: InputItem[] = [userMessage('go')];
+    const reason = await loop.run(transcript, () => {}, { maxToolCalls: 3 });
+    expect(reason).toBe('tool_limit');
+    expect(state.calls).toHaveLength(3);
+    const outputs = callOutputs(transcript);
+    expect(outputs).toHaveLength(4);
+    expect(outputs[3]!.output).toMatch(/limit of 3 tool calls/);
+    expect(emu!.violations).toEqual([]);
+  });
+
+  it('does not run the same call again and again', async () => {
+    const same = { name: 'grep', arguments: { pattern: 'loop' } };
+    const scenario = { name: 'repeat', turns: [...Array.from({ length: 5 }, () => ({ calls: [same] })), { text: 'gave up' }] };
+    const { tools, state } = fakeTools();
+    const { loop } = await setup(scenario, tools);
+    const transcript: InputItem[] = [userMessage('go')];
+    await loop.run(transcript, () => {}, { maxRepeats: 3 });
+    expect(state.calls).toHaveLength(3);
+    expect(callOutputs(transcript).slice(3).every((o) => /already made 3 times/.test(o.output))).toBe(true);
+  });
+
+  it('cancellation stops a running tool and leaves a transcript that can continue', async () => {
+    const controller = new AbortController();
+    const { tools } = fakeTools({
+      behave: (_call, ctx) => new Promise((resolve) => {
+        ctx.signal.addEventListener('abort', () => resolve({ output: 'stopped', isError: true }));
+        setTimeout(() => controller.abort(), 30);
+      }),
+    });
+    const { loop } = await setup(chainScenario(2), tools);
+    const transcript: InputItem[] = [userMessage('go')];
+    const events: AgentEvent[] = [];
+    await expect(loop.run(transcript, (e) => events.push(e), { signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    expect(events.find((e) => e.type === 'tool.end')).toMatchObject({ status: 'cancelled' });
+    expect(callOutputs(transcript)).toHaveLength(1);
+    // The chat goes on: the next request is accepted by the strict emulator.
+    const { tools: next } = fakeTools();
+    const loop2 = new AgentLoop({ session: s!, tools: next, toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }), approve: async () => true });
+    transcript.push(userMessage('continue'));
+    expect(await loop2.run(transcript, () => {})).toBe('answered');
+    expect(emu!.violations).toEqual([]);
+  });
+
+  it('reports a rejected approval as rejected', async () => {
+    const { tools } = fakeTools({
+      behave: async (_call, ctx) => (await ctx.approve({ kind: 'edit', title: 'Edit 1 file' }))
+        ? { output: 'applied' } : { output: 'The user rejected this edit.', isError: true },
+    });
+    const { loop, approvals } = await setup('patch', tools);
+    const events: AgentEvent[] = [];
+    const transcript: InputItem[] = [userMessage('patch it')];
+    await loop.run(transcript, (e) => events.push(e));
+    expect(approvals).toHaveLength(1);
+    expect(events.find((e) => e.type === 'tool.end')).toMatchObject({ status: 'rejected' });
+    expect(transcript.find((i) => i.type === 'custom_tool_call_output')).toMatchObject({ output: 'The user rejected this edit.' });
+    expect(emu!.violations).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChatStore } from '../../src/agent/chat-store.ts';
+import { Conversation } from '../../src/agent/conversation.ts';
+
+let dir: string;
+beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-chats-')) });
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
+const answer = { type: 'message', role: 'assistant' as const, id: 'msg_1', status: 'completed', content: [{ type: 'output_text' as const, text: 'Found it.' }] };
+
+describe('chat history', () => {
+  it('persists the user message before anything else happens, and reloads the chat', () => {
+    const store = new ChatStore(dir);
+    const chat = Conversation.create(store, 'find x');
+    chat.addUserMessage('find x', [{ kind: 'file', path: 'a.ts', label: 'a.ts' }], 'find x\n\n<attached file="a.ts">…</attached>');
+    // Only the user's message is on disk so far, and it is there.
+    const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
+    expect(reopened.transcript).toHaveLength(1);
+    expect(reopened.entries()).toEqual([{ kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }] }]);
+    expect(store.list().map((c) => c.title)).toEqual(['find x']);
+  });
+
+  it('rebuilds tool cards and answers from the records', () => {
+    const store = new ChatStore(dir);
+    const chat = Conversation.create(store, 't');
+    chat.addUserMessage('find x', []);
+    chat.appendItems([call]);
+    chat.record({ t: 'tool', callId: 'call_1', status: 'done', summary: '3 matches' });
+    chat.appendItems([{ type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' }, answer]);
+    chat.record({ t: 'end', figures: { totalMs: 10, savedBytes: 5, transport: 'websocket' }, at: 1 });
+    const entries = Conversation.open(store, chat.id)!.entries((name, raw) => `${name}(${raw})`);
+    expect(entries).toHaveLength(2);
+    expect(entries[1]).toMatchObject({ kind: 'assistant', text: 'Found it.', done: true, figures: { savedBytes: 5 } });
+    expect((entries[1] as { tools: unknown[] }).tools).toEqual([{ id: 'call_1', name: 'grep', summary: 'grep({"pattern":"x"})', status: 'done', output: '', result: '3 matches' }]);
+  });
+
+  it('survives a crash mid-turn: a torn last line is skipped and a dangling call is answered', () => {
+    const store = new ChatStore(dir);
+    const chat = Conversation.create(store, 't');
+    chat.addUserMessage('find x', []);
+    chat.appendItems([call]);
+    fs.appendFileSync(path.join(dir, `${chat.id}.jsonl`), '{"t":"items","items":[{"type":"funct');
+    const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
+    expect(reopened.transcript.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output']);
+    expect(reopened.transcript[2]).toMatchObject({ call_id: 'call_1', output: expect.stringMatching(/before this tool finished/) });
+    expect((reopened.entries()[1] as { tools: Array<{ status: string }> }).tools[0]!.status).toBe('cancelled');
+    // The repair itself was persisted: opening again adds nothing.
+    expect(Conversation.open(new ChatStore(dir), chat.id)!.transcript).toHaveLength(3);
+  });
+
+  it('refuses a chat id that could escape the folder', () => {
+    const store = new ChatStore(dir);
+    expect(() => store.load('../../etc/passwd')).toThrow(/invalid chat id/);
+    expect(Conversation.open(store, 'nosuchchat')).toBeUndefined();
+  });
+});
