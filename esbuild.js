@@ -45,8 +45,10 @@ markCommonJs('dist');
 // Codicons for the webview (the font and its stylesheet, as the package ships them).
 fs.mkdirSync('dist/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules/@vscode/codicons/dist', f), path.join('dist/codicons', f));
-const integration = entries('test/integration', /\.ts$/);
+// The suite entry, its helpers and the tests; not run-electron.ts, which runs outside VS Code.
+const integration = entries('test/integration', /^(?!run-electron).*\.ts$/);
 if (integration.length && !production) {
+  fs.rmSync('out/test/integration', { recursive: true, force: true }); // a deleted test must not keep running
   builds.push({ ...common, entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', external: [...common.external, 'mocha'] });
   markCommonJs('out');
 }
