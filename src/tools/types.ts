@@ -1,6 +1,6 @@
 // The contract between the agent loop and the workspace tools. Tools are pure logic over a
-// `WorkspaceHost`: the VS Code adapter (src/ui/host.ts) implements it with the editor's APIs,
-// and tests implement it over plain folders (test/unit/tools/node-host.ts).
+// `WorkspaceHost`: the VS Code adapter (src/tools/vscode-host.ts) implements it with the editor's APIs,
+// and src/tools/node-host.ts over plain folders (tests, the terminal demo, benchmarks).
 import type { ToolDefinition } from '../session/protocol.ts';
 
 /** An error the model should read: a clear sentence, and a code for tests and logs. */
@@ -71,6 +71,11 @@ export interface WorkspaceHost {
   diagnostics(path?: string): Diagnostic[];
   /** A ripgrep binary to use, if the editor ships one (VS Code's own copy under appRoot). */
   ripgrepPath(): string | undefined;
+  /**
+   * Optional: resolves when the language servers have reported on these files after an edit,
+   * or after `timeoutMs`, whichever comes first. Hosts without live diagnostics omit it.
+   */
+  waitForDiagnostics?(paths: string[], timeoutMs: number): Promise<void>;
 }
 
 export interface ToolContext {

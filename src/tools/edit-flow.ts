@@ -1,0 +1,118 @@
+// What every edit tool does once its changes are computed in memory: ask the user (unless
+// edits are on auto), check nothing changed underneath while they looked, apply all files or
+// none through the host, then report the new errors the language servers see in those files.
+import fs from 'node:fs';
+import { diffLines } from 'diff';
+import type { WorkspaceGuard } from './guard.ts';
+import { LIMITS } from './settings.ts';
+import { ToolError } from './types.ts';
+import type { Diagnostic, FileChange, ToolContext, ToolResult } from './types.ts';
+
+export const REJECTED_EDIT_MESSAGE = 'The user rejected this edit, so no file was changed. Do not retry it unchanged; ask the user what they want instead.';
+
+/** "Edit src/a.ts", "Edit 3 files". */
+export function editTitle(changes: readonly FileChange[], guard: WorkspaceGuard): string {
+  if (changes.length === 1) {
+    const c = changes[0]!;
+    const verb = c.kind === 'add' ? 'Create' : c.kind === 'delete' ? 'Delete' : c.moveTo ? 'Move' : 'Edit';
+    return `${verb} ${guard.display(c.path)}${c.kind === 'update' && c.moveTo ? ` -> ${guard.display(c.moveTo)}` : ''}`;
+  }
+  return `Edit ${changes.length} files`;
+}
+
+export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard, ctx: ToolContext): Promise<ToolResult> {
+  guard.requireTrusted('editing files');
+  if (changes.length === 0) return { output: 'Nothing to change: the files already have this content.', summary: 'no changes' };
+  if (ctx.settings.edits !== 'auto') {
+    const approved = await ctx.approve({ kind: 'edit', title: editTitle(changes, guard), changes });
+    if (!approved) return { output: REJECTED_EDIT_MESSAGE, isError: true, summary: 'rejected' };
+  }
+  if (ctx.signal.aborted) throw new ToolError('cancelled', 'The edit was cancelled before anything was written.');
+  await refuseStale(changes, guard, ctx);
+
+  const finalPaths = changes.filter((c) => c.kind !== 'delete').map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.path));
+  const before = errorsIn(ctx, finalPaths.concat(changes.map((c) => c.path)));
+  const ok = await ctx.host.applyChanges(changes);
+  if (!ok) throw new ToolError('failed', 'The editor could not apply the edit, so no file was changed. Read the files again and retry, or ask the user.');
+
+  if (ctx.host.waitForDiagnostics && finalPaths.length) await ctx.host.waitForDiagnostics(finalPaths, LIMITS.diagnosticsWaitMs);
+  const after = errorsIn(ctx, finalPaths);
+  const fresh = newDiagnostics(before, after);
+
+  const lines = ['Applied the edit:'];
+  for (const c of changes) lines.push(`  ${describeChange(c, guard)}`);
+  if (fresh.length) {
+    lines.push(`New errors in the changed files (${fresh.length}):`);
+    for (const d of fresh.slice(0, 20)) lines.push(`  ${guard.display(d.path)}:${d.line}:${d.column} ${d.message}${d.source ? ` [${d.source}]` : ''}`);
+    if (fresh.length > 20) lines.push(`  … ${fresh.length - 20} more (get_diagnostics lists them)`);
+  } else if (finalPaths.length) {
+    lines.push('No new errors reported in the changed files.');
+  }
+  return {
+    output: lines.join('\n'),
+    summary: `${changes.length} file${changes.length === 1 ? '' : 's'} changed${fresh.length ? `, ${fresh.length} new error${fresh.length === 1 ? '' : 's'}` : ''}`,
+    changedFiles: [...new Set(changes.flatMap((c) => (c.kind === 'update' && c.moveTo ? [c.path, c.moveTo] : [c.path])))],
+  };
+}
+
+function describeChange(c: FileChange, guard: WorkspaceGuard): string {
+  if (c.kind === 'add') return `A ${guard.display(c.path)} (${lineCount(c.newText)} lines)`;
+  if (c.kind === 'delete') return `D ${guard.display(c.path)}`;
+  let added = 0;
+  let removed = 0;
+  for (const part of diffLines(c.oldText, c.newText)) {
+    if (part.added) added += part.count ?? 0;
+    else if (part.removed) removed += part.count ?? 0;
+  }
+  const counts = `(+${added} -${removed})`;
+  return c.moveTo ? `R ${guard.display(c.path)} -> ${guard.display(c.moveTo)} ${counts}` : `M ${guard.display(c.path)} ${counts}`;
+}
+
+function lineCount(text: string): number {
+  if (!text) return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/** Refuses when a file changed between computing the edit and the user's approval. */
+async function refuseStale(changes: readonly FileChange[], guard: WorkspaceGuard, ctx: ToolContext): Promise<void> {
+  for (const c of changes) {
+    const current = await currentText(ctx, c.path);
+    const stale = c.kind === 'add' ? current !== undefined : current !== c.oldText;
+    if (stale) {
+      throw new ToolError('failed', `'${guard.display(c.path)}' changed while the edit was waiting, so nothing was written. Read it again and redo the edit.`);
+    }
+    if (c.kind === 'update' && c.moveTo && (await currentText(ctx, c.moveTo)) !== undefined) {
+      throw new ToolError('failed', `'${guard.display(c.moveTo)}' appeared while the edit was waiting, so nothing was written.`);
+    }
+  }
+}
+
+async function currentText(ctx: ToolContext, abs: string): Promise<string | undefined> {
+  const open = ctx.host.openDocumentText(abs);
+  if (open !== undefined) return open;
+  try {
+    return await fs.promises.readFile(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function errorsIn(ctx: ToolContext, paths: readonly string[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const p of new Set(paths)) for (const d of ctx.host.diagnostics(p)) if (d.severity === 'error') out.push(d);
+  return out;
+}
+
+/** Errors after the edit that were not there before (by file, message and source; lines move). */
+function newDiagnostics(before: readonly Diagnostic[], after: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => `${d.path}\0${d.source ?? ''}\0${d.message}`;
+  const seen = new Map<string, number>();
+  for (const d of before) seen.set(key(d), (seen.get(key(d)) ?? 0) + 1);
+  const out: Diagnostic[] = [];
+  for (const d of after) {
+    const n = seen.get(key(d)) ?? 0;
+    if (n > 0) seen.set(key(d), n - 1);
+    else out.push(d);
+  }
+  return out;
+}

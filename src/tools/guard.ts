@@ -1,0 +1,362 @@
+// The workspace guard: every tool goes through it to turn a path from the model into a file it
+// may touch. It keeps paths inside the workspace folders (no `..`, no absolute paths elsewhere,
+// no symlinks leading out), hides ignored files (.gitignore, nested, and .warmlineignore), never
+// lets a secret through, and refuses edits and tasks in an untrusted workspace.
+//
+// Decisions (documented for the model in the tool descriptions):
+// - `.git/` is never listed, searched, read or edited.
+// - `node_modules/` is skipped when listing or searching a folder above it, but a path inside it
+//   may be named explicitly: read_file, list_files and grep then work there even when
+//   .gitignore lists node_modules (so the model can read a library's types). .warmlineignore
+//   and the secret patterns still apply, and edits there follow the normal ignore rules.
+// - .gitignore files apply in every folder (git semantics, without needing a git repository);
+//   .warmlineignore is read at the root of each workspace folder and decides what .gitignore
+//   leaves undecided (as ripgrep's --ignore-file does, so every search path agrees).
+// - Secret patterns match at any depth and win over everything.
+import fs from 'node:fs';
+import path from 'node:path';
+import { lastMatch, parseIgnoreFile } from './ignore-rules.ts';
+import type { IgnoreRule } from './ignore-rules.ts';
+import { ToolError } from './types.ts';
+import type { ToolContext, ToolSettings, WorkspaceHost } from './types.ts';
+
+export { boundOutput, DEFAULT_CUT_HINT } from './output.ts';
+
+/**
+ * Files never read, listed, searched, sent or edited, even by name. gitignore syntax, matched
+ * at any depth; `!` lines are exceptions. settings.secretPatterns add to this list.
+ */
+export const DEFAULT_SECRET_PATTERNS: readonly string[] = [
+  '.env', '.env.*', '!.env.example', '!.env.sample',
+  '*.pem', '*.key', 'id_rsa*', 'id_ed25519*', '*.p12', '*.pfx',
+  '.npmrc', '.netrc', '.pypirc', 'credentials*.json', '.aws/credentials', 'secrets.*',
+];
+
+/** Folder names a listing or search does not descend into (a path inside them may be named). */
+export const SKIPPED_DIR_NAMES: readonly string[] = ['.git', 'node_modules'];
+export const WARMLINE_IGNORE_FILE = '.warmlineignore';
+
+export interface WorkspaceRoot {
+  /** Absolute path as the host gave it. */
+  readonly path: string;
+  /** The same folder with symlinks resolved. */
+  readonly real: string;
+  /** Folder name, usable as the first segment of a path in a multi-root workspace. */
+  readonly name: string;
+}
+
+export type Access = 'read' | 'list' | 'search' | 'write';
+
+export interface ResolvedPath {
+  readonly input: string;
+  readonly abs: string;
+  readonly root: WorkspaceRoot;
+  /** Posix path relative to the root ('' for the root itself). */
+  readonly rel: string;
+  /** What the model sees: relative to the root (prefixed by the folder name in multi-root). */
+  readonly display: string;
+  /** Undefined when nothing exists there yet. */
+  readonly stat: fs.Stats | undefined;
+}
+
+export type HiddenReason = { kind: 'skipped' } | { kind: 'secret' | 'ignored'; rule: IgnoreRule };
+
+const isInside = (parent: string, child: string): boolean => {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+const toPosix = (p: string): string => p.split(path.sep).join('/');
+const GLOB_CHARS = /[*?[\]{}]/;
+
+export class WorkspaceGuard {
+  readonly host: WorkspaceHost;
+  readonly settings: ToolSettings;
+  private rootList: WorkspaceRoot[] | undefined;
+  private readonly secretRules: IgnoreRule[];
+  private readonly gitignores = new Map<string, IgnoreRule[]>();
+  private readonly warmlineignores = new Map<string, IgnoreRule[]>();
+
+  constructor(host: WorkspaceHost, settings: ToolSettings) {
+    this.host = host;
+    this.settings = settings;
+    this.secretRules = parseIgnoreFile([...DEFAULT_SECRET_PATTERNS, ...(settings.secretPatterns ?? [])].join('\n'), 'the secret patterns', { anyDepth: true });
+  }
+
+  /** A guard for one tool call: ignore files are read fresh per call and cached within it. */
+  static for(ctx: Pick<ToolContext, 'host' | 'settings'>): WorkspaceGuard {
+    return new WorkspaceGuard(ctx.host, ctx.settings);
+  }
+
+  roots(): WorkspaceRoot[] {
+    if (!this.rootList) {
+      this.rootList = this.host.roots().map((p) => {
+        const abs = path.resolve(p);
+        let real = abs;
+        try { real = fs.realpathSync.native(abs) } catch { /* a missing root stays as given */ }
+        return { path: abs, real, name: path.basename(abs) };
+      });
+    }
+    return this.rootList;
+  }
+
+  rootOf(abs: string): WorkspaceRoot | undefined {
+    return this.roots().find((r) => isInside(r.path, abs)) ?? this.roots().find((r) => isInside(r.real, abs));
+  }
+
+  /** The path the model sees for an absolute path inside the workspace. */
+  display(abs: string): string {
+    const root = this.rootOf(abs);
+    if (!root) return abs;
+    const rel = toPosix(path.relative(isInside(root.path, abs) ? root.path : root.real, abs));
+    if (this.roots().length > 1) return rel ? `${root.name}/${rel}` : `${root.name}/`;
+    return rel || '.';
+  }
+
+  /** Refuses when the workspace is not trusted (edits, tasks). */
+  requireTrusted(action: string): void {
+    if (!this.host.isTrusted()) {
+      throw new ToolError('untrusted', `This workspace is not trusted, so ${action} is disabled. Reading and searching still work; the user can trust the workspace to allow it.`);
+    }
+  }
+
+  /**
+   * Turns a path from the model into a checked workspace path. Relative paths resolve against
+   * the first workspace folder, or the folder named by their first segment. Throws a ToolError
+   * ('outside_workspace', 'secret', 'ignored', 'invalid_arguments') with a clear sentence.
+   */
+  async resolve(input: string, access: Access): Promise<ResolvedPath> {
+    const roots = this.roots();
+    if (roots.length === 0) throw new ToolError('outside_workspace', 'No workspace folder is open, so there are no files to work with. Ask the user to open a folder.');
+    const given = input.trim();
+    if (given === '') throw new ToolError('invalid_arguments', 'The path is empty. Give a path relative to the workspace root, such as src/index.ts (or "." for the root).');
+    if (given.includes('\0')) throw new ToolError('invalid_arguments', 'The path contains a NUL character.');
+    const cleaned = process.platform === 'win32' ? given.replace(/\\/g, '/') : given;
+
+    let root: WorkspaceRoot | undefined;
+    let abs: string;
+    if (path.isAbsolute(cleaned)) {
+      abs = path.resolve(cleaned);
+      root = this.rootOf(abs);
+      if (!root) throw this.outside(given);
+    } else {
+      const segments = cleaned.split('/').filter((s) => s !== '' && s !== '.');
+      const named = roots.find((r) => r.name === segments[0]);
+      root = roots[0]!;
+      let rest = segments;
+      if (named && (roots.length > 1 || !fs.existsSync(path.join(roots[0]!.path, segments[0]!)))) {
+        root = named;
+        rest = segments.slice(1);
+      }
+      abs = path.resolve(root.path, ...rest);
+      if (!isInside(root.path, abs)) throw this.outside(given);
+    }
+    const base = isInside(root.path, abs) ? root.path : root.real;
+    const rel = toPosix(path.relative(base, abs));
+
+    // Symlinks: the real location must be inside a workspace folder too.
+    const real = await realpathDeep(abs);
+    const realRoot = this.roots().find((r) => isInside(r.real, real)) ?? this.roots().find((r) => isInside(r.path, real));
+    if (!realRoot) throw new ToolError('outside_workspace', `'${given}' is a symbolic link (or inside one) that leads outside the workspace (to ${real}); links out of the workspace are not followed.`);
+
+    let stat: fs.Stats | undefined;
+    try { stat = await fs.promises.stat(abs) } catch { stat = undefined }
+    const resolved: ResolvedPath = { input: given, abs, root, rel, display: this.display(abs), stat };
+
+    this.refuseHidden(resolved, rel, stat?.isDirectory() ?? false);
+    const realRel = toPosix(path.relative(realRoot.real, real));
+    if (realRel !== rel) this.refuseHidden(resolved, realRel, stat?.isDirectory() ?? false);
+
+    const segments = rel.split('/');
+    const underNodeModules = segments.includes('node_modules') && access !== 'write';
+    if (!underNodeModules && rel !== '') {
+      const hit = this.ignoredWithAncestors(root, rel, stat?.isDirectory() ?? access === 'list');
+      if (hit) throw ignoredError(resolved.display, hit);
+    } else if (rel !== '') {
+      const hit = this.warmlineOnly(root, rel, stat?.isDirectory() ?? false);
+      if (hit) throw ignoredError(resolved.display, hit);
+    }
+    return resolved;
+  }
+
+  /** Secret and .git checks on a path and its ancestors (throws). */
+  private refuseHidden(resolved: ResolvedPath, rel: string, isDir: boolean): void {
+    if (rel === '') return;
+    const segments = rel.split('/');
+    if (segments.includes('.git')) throw new ToolError('ignored', `'${resolved.display}' is inside .git, which the tools never read, list, search or change.`);
+    const secret = this.secretRule(rel, isDir);
+    if (secret) throw secretError(resolved.display, secret);
+  }
+
+  /** The secret rule hiding `rel` or one of its folders, if any. */
+  secretRule(rel: string, isDir: boolean): IgnoreRule | undefined {
+    const segments = rel.split('/');
+    for (let i = 1; i <= segments.length; i++) {
+      const prefix = segments.slice(0, i).join('/');
+      const rule = lastMatch(this.secretRules, prefix, i < segments.length || isDir);
+      if (rule && !rule.negate) return rule;
+    }
+    return undefined;
+  }
+
+  /** True when `rel` (root-relative) is a secret; for filtering results. */
+  isSecret(rel: string, isDir = false): boolean {
+    return this.secretRule(rel, isDir) !== undefined;
+  }
+
+  /**
+   * Why a walked entry is hidden, looking at its own path only (a walk has already checked the
+   * folders above it): skipped folder names, secrets, .gitignore and .warmlineignore.
+   */
+  hiddenEntry(root: WorkspaceRoot, rel: string, isDir: boolean): HiddenReason | undefined {
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (SKIPPED_DIR_NAMES.includes(name)) return { kind: 'skipped' };
+    const secret = lastMatch(this.secretRules, rel, isDir);
+    if (secret && !secret.negate) return { kind: 'secret', rule: secret };
+    const rule = this.ignoreDecision(root, rel, isDir);
+    if (rule && !rule.negate) return { kind: 'ignored', rule };
+    return undefined;
+  }
+
+  /**
+   * Whether a file found under `startRel` by a search is hidden: every path segment below the
+   * start is checked as a walk would (results from ripgrep pass through this too).
+   */
+  hiddenBelow(root: WorkspaceRoot, startRel: string, rel: string, memo: Map<string, boolean>): boolean {
+    const segments = rel.split('/');
+    const startDepth = startRel === '' ? 0 : startRel.split('/').length;
+    for (let i = startDepth + 1; i <= segments.length; i++) {
+      const prefix = segments.slice(0, i).join('/');
+      const isDir = i < segments.length;
+      const key = `${root.path}\0${prefix}\0${isDir}`;
+      let hidden = memo.get(key);
+      if (hidden === undefined) {
+        hidden = this.hiddenEntry(root, prefix, isDir) !== undefined;
+        memo.set(key, hidden);
+      }
+      if (hidden) return true;
+    }
+    return false;
+  }
+
+  private ignoredWithAncestors(root: WorkspaceRoot, rel: string, isDir: boolean): IgnoreRule | undefined {
+    const segments = rel.split('/');
+    for (let i = 1; i <= segments.length; i++) {
+      const rule = this.ignoreDecision(root, segments.slice(0, i).join('/'), i < segments.length || isDir);
+      if (rule && !rule.negate) return rule;
+    }
+    return undefined;
+  }
+
+  private warmlineOnly(root: WorkspaceRoot, rel: string, isDir: boolean): IgnoreRule | undefined {
+    const rules = this.warmlineRules(root);
+    const segments = rel.split('/');
+    for (let i = 1; i <= segments.length; i++) {
+      const rule = lastMatch(rules, segments.slice(0, i).join('/'), i < segments.length || isDir);
+      if (rule && !rule.negate) return rule;
+    }
+    return undefined;
+  }
+
+  /** The deciding ignore rule for `rel` itself: .gitignore files from the root down, then .warmlineignore. */
+  private ignoreDecision(root: WorkspaceRoot, rel: string, isDir: boolean): IgnoreRule | undefined {
+    const segments = rel.split('/');
+    let decided: IgnoreRule | undefined;
+    let dirRel = '';
+    for (let d = 0; d < segments.length; d++) {
+      if (d > 0) dirRel = d === 1 ? segments[0]! : `${dirRel}/${segments[d - 1]}`;
+      const rules = this.gitignoreRules(root, dirRel);
+      if (rules.length === 0) continue;
+      const match = lastMatch(rules, segments.slice(d).join('/'), isDir);
+      if (match) decided = match;
+    }
+    return decided ?? lastMatch(this.warmlineRules(root), rel, isDir);
+  }
+
+  private gitignoreRules(root: WorkspaceRoot, dirRel: string): IgnoreRule[] {
+    const key = `${root.path}\0${dirRel}`;
+    let rules = this.gitignores.get(key);
+    if (!rules) {
+      const file = path.join(root.path, ...dirRel.split('/').filter(Boolean), '.gitignore');
+      rules = readRules(file, this.display(file));
+      this.gitignores.set(key, rules);
+    }
+    return rules;
+  }
+
+  private warmlineRules(root: WorkspaceRoot): IgnoreRule[] {
+    let rules = this.warmlineignores.get(root.path);
+    if (!rules) {
+      const file = path.join(root.path, WARMLINE_IGNORE_FILE);
+      rules = readRules(file, this.display(file));
+      this.warmlineignores.set(root.path, rules);
+    }
+    return rules;
+  }
+
+  /** Secret patterns for ripgrep's `--glob !…`: those no exception (`!` line) could overlap. */
+  ripgrepSecretGlobs(): string[] {
+    const exceptions = this.secretRules.filter((r) => r.negate).map((r) => r.text.replace(/^!/, ''));
+    return this.secretRules
+      .filter((r) => !r.negate && !exceptions.some((e) => r.matcher.match(e) || r.matcher.match(`x/${e}`)))
+      .map((r) => `!${r.matcher.pattern}${r.dirOnly ? '/' : ''}`);
+  }
+
+  private outside(given: string): ToolError {
+    const names = this.roots().map((r) => r.name).join(', ');
+    return new ToolError('outside_workspace', `'${given}' is outside the workspace. Paths must stay inside the workspace folder${this.roots().length > 1 ? 's' : ''} (${names}); use a path relative to the workspace root.`);
+  }
+}
+
+export function secretError(display: string, rule: IgnoreRule): ToolError {
+  return new ToolError('secret', `'${display}' looks like a secret (it matches '${rule.text}' in ${rule.source}). Warmline never reads, lists, searches, sends or edits such files; ask the user if you need something from it.`);
+}
+
+export function ignoredError(display: string, rule: IgnoreRule): ToolError {
+  return new ToolError('ignored', `'${display}' is excluded by ${rule.source} (rule '${rule.text}'), and ignored files are not read, listed, searched or edited. Ask the user if you really need it.`);
+}
+
+/** Whether a path argument is a glob rather than a plain path. */
+export function hasGlobChars(p: string): boolean {
+  return GLOB_CHARS.test(p);
+}
+
+/**
+ * Reads an ignore file (most folders have none). Synchronous on purpose: a stat that does not
+ * throw plus one small read is far cheaper than the promise API's round trips and ENOENT
+ * errors, and a walk calls this once per folder (cached for the call).
+ */
+function readRules(file: string, source: string): IgnoreRule[] {
+  try {
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
+    return parseIgnoreFile(fs.readFileSync(file, 'utf8'), source);
+  } catch {
+    return [];
+  }
+}
+
+/** realpath of the deepest existing ancestor, with the missing rest appended. */
+async function realpathDeep(abs: string): Promise<string> {
+  const rest: string[] = [];
+  let p = abs;
+  for (;;) {
+    try {
+      const real = await fs.promises.realpath(p);
+      return rest.length ? path.join(real, ...rest.reverse()) : real;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A dangling symlink: its target is where writes would go.
+      if (code === 'ENOENT') {
+        try {
+          const target = await fs.promises.readlink(p);
+          return realpathDeep(path.resolve(path.dirname(p), target, ...rest.reverse()));
+        } catch { /* not a link */ }
+      }
+      // A symlink loop or an unreadable folder: nothing more to resolve; later reads will fail plainly.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return abs;
+      const parent = path.dirname(p);
+      if (parent === p) return abs;
+      rest.push(path.basename(p));
+      p = parent;
+    }
+  }
+}

@@ -1,0 +1,174 @@
+// A WorkspaceHost over plain folders, for unit tests, the terminal demo and the benchmarks.
+// applyChanges is all-or-nothing: new contents go to temp files first, then renames; any
+// failure restores every touched path to its previous bytes. Processes run in their own
+// process group and die as a group. Diagnostics and open documents are set by the caller.
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCommandTree } from './process-runner.ts';
+import { readWorkspaceTasks } from './tasks-file.ts';
+import type { Diagnostic, FileChange, ProcessResult, TaskInfo, WorkspaceHost } from './types.ts';
+
+export interface NodeHostOptions {
+  roots: string[];
+  /** Default true. */
+  trusted?: boolean;
+  /** What ripgrepPath() returns (the "editor's" ripgrep). */
+  ripgrepPath?: string;
+  /** POSIX shell for commands (default bash). */
+  shell?: string;
+  /**
+   * Called before each commit step of applyChanges (tests use it to make one step fail and
+   * check the rollback). Throwing aborts the edit.
+   */
+  beforeCommitStep?: (step: number, target: string) => void;
+}
+
+export class NodeHost implements WorkspaceHost {
+  private readonly rootPaths: string[];
+  private trusted: boolean;
+  private readonly rg: string | undefined;
+  private readonly shell: string | undefined;
+  private readonly beforeCommitStep: NodeHostOptions['beforeCommitStep'];
+  private readonly openDocs = new Map<string, string>();
+  private readonly diags = new Map<string, Diagnostic[]>();
+  /** Every process started, for tests that check nothing is left running. */
+  readonly startedPids: number[] = [];
+
+  constructor(options: NodeHostOptions) {
+    this.rootPaths = options.roots.map((r) => path.resolve(r));
+    this.trusted = options.trusted ?? true;
+    this.rg = options.ripgrepPath;
+    this.shell = options.shell;
+    this.beforeCommitStep = options.beforeCommitStep;
+  }
+
+  roots(): string[] { return [...this.rootPaths] }
+  isTrusted(): boolean { return this.trusted }
+  setTrusted(trusted: boolean): void { this.trusted = trusted }
+  ripgrepPath(): string | undefined { return this.rg }
+
+  /** Simulates an editor buffer with unsaved changes (undefined closes it). */
+  setOpenDocument(file: string, text: string | undefined): void {
+    if (text === undefined) this.openDocs.delete(path.resolve(file));
+    else this.openDocs.set(path.resolve(file), text);
+  }
+  openDocumentText(file: string): string | undefined { return this.openDocs.get(path.resolve(file)) }
+
+  setDiagnostics(file: string, list: Array<Omit<Diagnostic, 'path'>>): void {
+    const abs = path.resolve(file);
+    this.diags.set(abs, list.map((d) => ({ ...d, path: abs })));
+  }
+  diagnostics(file?: string): Diagnostic[] {
+    if (file !== undefined) return [...(this.diags.get(path.resolve(file)) ?? [])];
+    return [...this.diags.values()].flat();
+  }
+
+  async listTasks(): Promise<TaskInfo[]> {
+    return readWorkspaceTasks(this.rootPaths).map(({ name, source, detail }) => ({ name, source, ...(detail ? { detail } : {}) }));
+  }
+
+  async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
+    let command = spec.command;
+    let cwd = spec.cwd;
+    let env: Record<string, string> | undefined;
+    if (spec.task !== undefined) {
+      const task = readWorkspaceTasks(this.rootPaths).find((t) => t.name === spec.task);
+      if (!task) throw new Error(`no task named ${spec.task}`);
+      if (!task.command) {
+        onOutput(`Task '${task.name}' has no command of its own (it only runs other tasks); run those tasks instead.\n`);
+        return { exitCode: 1, signal: null, timedOut: false, cancelled: false };
+      }
+      command = task.command;
+      cwd = task.cwd;
+      env = task.env;
+    }
+    if (command === undefined) throw new Error('runProcess needs a task or a command');
+    const result = await runCommandTree({ command, cwd, env, shell: this.shell }, onOutput, signal, timeoutMs);
+    if (result.pid !== undefined) this.startedPids.push(result.pid);
+    return { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, cancelled: result.cancelled };
+  }
+
+  async applyChanges(changes: FileChange[]): Promise<boolean> {
+    // What each touched path held before (undefined: did not exist), to restore on failure.
+    const backups = new Map<string, Buffer | undefined>();
+    const remember = async (p: string) => {
+      if (backups.has(p)) return;
+      try { backups.set(p, await fs.promises.readFile(p)) } catch { backups.set(p, undefined) }
+    };
+    for (const c of changes) {
+      await remember(c.path);
+      if (c.kind === 'update' && c.moveTo) await remember(c.moveTo);
+    }
+    // Preconditions: the files are as the changes expect.
+    for (const c of changes) {
+      const before = backups.get(c.path);
+      if (c.kind === 'add' && before !== undefined) return false;
+      if (c.kind !== 'add' && (before === undefined || before.toString('utf8') !== c.oldText)) return false;
+      if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path && backups.get(c.moveTo) !== undefined) return false;
+    }
+
+    const temps: string[] = [];
+    const createdDirs: string[] = [];
+    const steps: Array<{ target: string; run: () => Promise<void> }> = [];
+    try {
+      // Phase 1: write every new content beside its target.
+      for (const c of changes) {
+        if (c.kind === 'delete') {
+          steps.push({ target: c.path, run: () => fs.promises.unlink(c.path) });
+          continue;
+        }
+        const target = c.kind === 'update' && c.moveTo ? c.moveTo : c.path;
+        await mkdirTracked(path.dirname(target), createdDirs);
+        const temp = path.join(path.dirname(target), `.${path.basename(target)}.warmline-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+        await fs.promises.writeFile(temp, c.newText, 'utf8');
+        if (c.kind === 'update') {
+          try { await fs.promises.chmod(temp, (await fs.promises.stat(c.path)).mode) } catch { /* keep default mode */ }
+        }
+        temps.push(temp);
+        steps.push({ target, run: () => fs.promises.rename(temp, target) });
+        if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path) steps.push({ target: c.path, run: () => fs.promises.unlink(c.path) });
+      }
+      // Phase 2: renames and deletions.
+      for (const [i, step] of steps.entries()) {
+        this.beforeCommitStep?.(i, step.target);
+        await step.run();
+      }
+      return true;
+    } catch {
+      await this.restore(backups, temps, createdDirs);
+      return false;
+    }
+  }
+
+  private async restore(backups: Map<string, Buffer | undefined>, temps: string[], createdDirs: string[]): Promise<void> {
+    for (const t of temps) await fs.promises.rm(t, { force: true });
+    for (const [p, content] of backups) {
+      try {
+        if (content === undefined) await fs.promises.rm(p, { force: true });
+        else {
+          await fs.promises.mkdir(path.dirname(p), { recursive: true });
+          await fs.promises.writeFile(p, content);
+        }
+      } catch { /* best effort: report failure through the return value */ }
+    }
+    for (const d of createdDirs.reverse()) await fs.promises.rmdir(d).catch(() => {});
+  }
+}
+
+/** mkdir -p that records the folders it created (for rollback). */
+async function mkdirTracked(dir: string, created: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      await fs.promises.stat(d);
+      break;
+    } catch {
+      missing.push(d);
+      if (path.dirname(d) === d) break;
+    }
+  }
+  for (const d of missing.reverse()) {
+    await fs.promises.mkdir(d);
+    created.push(d);
+  }
+}

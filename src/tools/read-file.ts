@@ -1,0 +1,136 @@
+// read_file: a workspace file, whole or a line range, with line numbers. Reads the editor's
+// unsaved text when the file is open and dirty; refuses binaries, secrets and ignored files;
+// a file over the size limit can still be read by line range (streamed, never loaded whole).
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { binaryError, formatBytes, loadText, looksBinary } from './files.ts';
+import { WorkspaceGuard } from './guard.ts';
+import type { ResolvedPath } from './guard.ts';
+import { boundOutput } from './output.ts';
+import { integer, object, optional, string } from './schema.ts';
+import type { ArgsOf } from './schema.ts';
+import { LIMITS } from './settings.ts';
+import { closestName, truncate } from './similarity.ts';
+import { ToolError } from './types.ts';
+import type { Tool, ToolContext, ToolResult } from './types.ts';
+
+const shape = {
+  path: string('File path relative to the workspace root, e.g. "src/app.ts" (in a multi-root workspace it may start with the folder name).', { minLength: 1 }),
+  start_line: optional(integer('First line to read, 1-based. Null to start at line 1.', { minimum: 1 })),
+  end_line: optional(integer('Last line to read, inclusive. Null to read to the end (or as much as fits).', { minimum: 1 })),
+};
+const schema = object('read_file', shape);
+export type ReadFileArgs = ArgsOf<typeof shape>;
+
+export const readFileTool: Tool<ReadFileArgs> = {
+  name: 'read_file',
+  readOnly: true,
+  definition: {
+    type: 'function',
+    name: 'read_file',
+    description: [
+      'Read a text file from the workspace, whole or a line range. Each output line starts with its line number and a tab (not part of the file: leave it out when you quote text in an edit).',
+      'Shows unsaved changes when the file is open in the editor. Large outputs keep the beginning and end and say which lines were cut: read those with start_line/end_line.',
+      'Secrets (.env, keys, credentials) and files excluded by .gitignore or .warmlineignore are refused; files under node_modules can be read by exact path.',
+    ].join(' '),
+    strict: true,
+    parameters: schema.jsonSchema,
+  },
+  parse: (raw) => schema.parse(raw),
+  describe: (args) => (args.start_line || args.end_line ? `${args.path}:${args.start_line ?? 1}-${args.end_line ?? 'end'}` : args.path),
+  run: readFile,
+};
+
+async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResult> {
+  const guard = WorkspaceGuard.for(ctx);
+  if (args.start_line !== undefined && args.end_line !== undefined && args.end_line < args.start_line) {
+    throw new ToolError('invalid_arguments', `end_line (${args.end_line}) is before start_line (${args.start_line}).`);
+  }
+  const target = await guard.resolve(args.path, 'read');
+  const open = ctx.host.openDocumentText(target.abs);
+  if (open === undefined && !target.stat) throw await notFound(guard, target);
+  if (open === undefined && target.stat?.isDirectory()) throw new ToolError('invalid_arguments', `'${target.display}' is a folder, not a file; use list_files to see what it contains.`);
+
+  const maxBytes = ctx.settings.maxReadBytes;
+  const ranged = args.start_line !== undefined || args.end_line !== undefined;
+  if (open === undefined && ranged && target.stat && target.stat.size > maxBytes) {
+    return readRangeStreaming(target, args.start_line ?? 1, args.end_line, ctx);
+  }
+  const loaded = await loadText(ctx.host, target.abs, target.display, maxBytes, 'read');
+  const lines = splitLines(loaded.text);
+  const note = loaded.source === 'editor' ? ' (unsaved changes in the editor)' : '';
+  if (lines.length === 0) return { output: `${target.display}: empty file${note}`, summary: 'empty file' };
+
+  const start = args.start_line ?? 1;
+  if (start > lines.length) {
+    throw new ToolError('invalid_arguments', `start_line ${start} is past the end of '${target.display}', which has ${lines.length} line${lines.length === 1 ? '' : 's'}.`);
+  }
+  const end = Math.min(args.end_line ?? lines.length, lines.length);
+  const header = `${target.display}: lines ${start}-${end} of ${lines.length}${note}`;
+  const body = numbered(lines.slice(start - 1, end), start);
+  const output = boundOutput(`${header}\n${body}`, ctx.settings.maxOutputBytes, { hint: 'read the missing lines with start_line/end_line, or use grep' });
+  return { output, summary: `lines ${start}-${end} of ${lines.length}` };
+}
+
+/** A range of a file too large to load whole: stream up to end_line, bounded by maxReadBytes. */
+async function readRangeStreaming(target: ResolvedPath, start: number, endLine: number | undefined, ctx: ToolContext): Promise<ToolResult> {
+  if (await looksBinary(target.abs)) throw binaryError(target.display, target.stat!.size);
+  const maxBytes = ctx.settings.maxReadBytes;
+  const picked: string[] = [];
+  let n = 0;
+  let bytes = 0;
+  let stoppedBySize = false;
+  const stream = fs.createReadStream(target.abs, { encoding: 'utf8' });
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) {
+      if (ctx.signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
+      n++;
+      if (n < start) continue;
+      if (endLine !== undefined && n > endLine) break;
+      bytes += Buffer.byteLength(line) + 1;
+      if (bytes > maxBytes) { stoppedBySize = true; n--; break }
+      picked.push(line);
+    }
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+  if (picked.length === 0) throw new ToolError('invalid_arguments', `start_line ${start} is past the end of '${target.display}', which has ${n} lines.`);
+  const last = start + picked.length - 1;
+  const size = formatBytes(target.stat!.size);
+  const header = `${target.display}: lines ${start}-${last} (a ${size} file, read by range)` + (stoppedBySize ? `; stopped after ${formatBytes(maxBytes)}, continue with start_line=${last + 1}` : '');
+  const output = boundOutput(`${header}\n${numbered(picked, start)}`, ctx.settings.maxOutputBytes, { hint: 'read the missing lines with start_line/end_line, or use grep' });
+  return { output, summary: `lines ${start}-${last}` };
+}
+
+/** Lines of a text without their terminators; a final newline does not start a new line. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+function numbered(lines: readonly string[], first: number): string {
+  const width = String(first + lines.length - 1).length;
+  return lines.map((l, i) => `${String(first + i).padStart(width)}\t${truncate(l, LIMITS.maxLineChars)}`).join('\n');
+}
+
+async function notFound(guard: WorkspaceGuard, target: ResolvedPath): Promise<ToolError> {
+  const dir = path.dirname(target.abs);
+  let hint = '';
+  try {
+    const names: string[] = [];
+    for (const d of await fs.promises.readdir(dir, { withFileTypes: true })) {
+      const rel = path.relative(target.root.path, path.join(dir, d.name)).split(path.sep).join('/');
+      if (!guard.hiddenEntry(target.root, rel, d.isDirectory())) names.push(d.name);
+    }
+    const close = closestName(path.basename(target.abs), names);
+    if (close) hint = ` Did you mean '${guard.display(path.join(dir, close))}'?`;
+  } catch {
+    hint = ` Its folder '${guard.display(dir)}' does not exist either.`;
+  }
+  return new ToolError('not_found', `'${target.display}' does not exist.${hint} Use list_files or grep to find the right path.`);
+}

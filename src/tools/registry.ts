@@ -1,0 +1,115 @@
+// The tool registry: the definitions the session sends at warmup, and dispatch of the model's
+// calls. Dispatch never throws: bad arguments, refusals and crashes all become a result the
+// model can read ("Error: ..."), bounded like every other result.
+import type { ToolDefinition } from '../session/protocol.ts';
+import { applyPatchJsonTool, applyPatchTool } from './apply-patch.ts';
+import { getDiagnosticsTool } from './get-diagnostics.ts';
+import { createGrepTool } from './grep.ts';
+import type { GrepToolOptions } from './grep.ts';
+import { listFilesTool } from './list-files.ts';
+import { boundOutput } from './output.ts';
+import { readFileTool } from './read-file.ts';
+import { replaceInFileTool } from './replace-in-file.ts';
+import { runTaskTool } from './run-task.ts';
+import { truncate } from './similarity.ts';
+import { ToolError } from './types.ts';
+import type { Tool, ToolContext, ToolResult } from './types.ts';
+
+/** A call as the agent loop passes it (`raw`), or as the Responses API names the fields. */
+export interface ToolCallInput {
+  name: string;
+  type?: 'function' | 'custom' | string;
+  callId?: string;
+  /** Raw arguments: JSON text for function tools, free text for custom tools. */
+  raw?: string;
+  arguments?: string;
+  input?: string;
+}
+
+export interface ToolRegistryOptions {
+  /** The server accepts custom (freeform) tools: offer apply_patch as one, else apply_patch_json. */
+  customTools: boolean;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, Tool>();
+  private readonly customTools: boolean;
+
+  constructor(tools: readonly Tool[], options: ToolRegistryOptions) {
+    for (const t of tools) {
+      if (this.tools.has(t.name)) throw new Error(`duplicate tool ${t.name}`);
+      this.tools.set(t.name, t);
+    }
+    this.customTools = options.customTools;
+  }
+
+  /** What the model is offered: one of apply_patch (custom) and apply_patch_json (function). */
+  definitions(): ToolDefinition[] {
+    return [...this.tools.values()]
+      .filter((t) => {
+        if (t.definition.type === 'custom') return this.customTools;
+        return !(this.customTools && t.name === JSON_TWIN && this.tools.has('apply_patch'));
+      })
+      .map((t) => t.definition);
+  }
+
+  names(): string[] { return [...this.tools.keys()] }
+  get(name: string): Tool | undefined { return this.tools.get(name) }
+
+  /** Read-only tools may run in parallel with each other. Unknown tools are not read-only. */
+  isReadOnly(name: string): boolean {
+    return this.tools.get(name)?.readOnly ?? false;
+  }
+
+  /** A short text for the tool card; falls back to the raw arguments when they do not parse. */
+  describe(name: string, raw: string): string {
+    const tool = this.tools.get(name);
+    if (!tool) return name;
+    try {
+      return tool.describe(tool.parse(raw));
+    } catch {
+      return truncate(raw.replace(/\s+/g, ' ').trim(), 80);
+    }
+  }
+
+  async dispatch(call: ToolCallInput, ctx: ToolContext): Promise<ToolResult> {
+    const max = ctx.settings.maxOutputBytes;
+    const tool = this.tools.get(call.name);
+    if (!tool) {
+      const names = this.definitions().map((d) => d.name).join(', ');
+      return { output: `Error: there is no tool named '${call.name}'. Available tools: ${names}.`, isError: true, summary: 'unknown tool' };
+    }
+    const raw = call.raw ?? call.input ?? call.arguments ?? '';
+    try {
+      if (ctx.signal.aborted) throw new ToolError('cancelled', 'The call was cancelled before it started.');
+      const args = tool.parse(raw);
+      const result = await tool.run(args, ctx);
+      return { ...result, output: boundOutput(result.output, max) };
+    } catch (e) {
+      if (e instanceof ToolError) {
+        return { output: boundOutput(`Error: ${e.message}`, max), isError: true, summary: e.code.replace(/_/g, ' ') };
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      return { output: boundOutput(`Error: ${call.name} failed unexpectedly: ${message}`, max), isError: true, summary: 'failed' };
+    }
+  }
+}
+
+/** The function-tool twin of the custom apply_patch, offered only when custom tools are not. */
+const JSON_TWIN = 'apply_patch_json';
+
+export interface WorkspaceToolsOptions {
+  grep?: GrepToolOptions;
+}
+
+/** Every workspace tool, in the order the model sees them. */
+export function workspaceTools(options: WorkspaceToolsOptions = {}): Tool[] {
+  return [
+    readFileTool, listFilesTool, createGrepTool(options.grep), applyPatchTool, applyPatchJsonTool,
+    replaceInFileTool, runTaskTool, getDiagnosticsTool,
+  ] as Tool[];
+}
+
+export function createToolRegistry(options: ToolRegistryOptions & WorkspaceToolsOptions): ToolRegistry {
+  return new ToolRegistry(workspaceTools(options), options);
+}

@@ -1,0 +1,288 @@
+// The WorkspaceHost over the real VS Code API: the only file in src/tools that imports
+// `vscode`. Thin on purpose; the logic lives in the tools and is unit-tested there.
+// - Edits: ONE WorkspaceEdit for all changes (minimal line replacements, createFile, deleteFile,
+//   renameFile), applied with workspace.applyEdit (all or nothing, undoable), then the touched
+//   documents are saved.
+// - Tasks: workspace.fetchTasks() for the list. To run one, its ShellExecution/ProcessExecution
+//   command line is run as a child process this extension spawns (detached, killed as a group),
+//   and mirrored into the terminal panel through a CustomExecution pseudoterminal task, while
+//   the bytes also stream to the tool. No shell integration involved. A task that only exists
+//   as a CustomExecution of another extension is started natively (its output is not captured).
+// - ripgrep: the copy under vscode.env.appRoot (see ripgrep-locate.ts).
+import path from 'node:path';
+import fs from 'node:fs';
+import * as vscode from 'vscode';
+import { diffLines } from 'diff';
+import { runCommandTree, shellQuote } from './process-runner.ts';
+import { findEditorRipgrep } from './ripgrep-locate.ts';
+import { substitute } from './tasks-file.ts';
+import type { Diagnostic, FileChange, ProcessResult, TaskInfo, WorkspaceHost } from './types.ts';
+
+const samePath = (a: string, b: string): boolean =>
+  process.platform === 'win32' || process.platform === 'darwin' ? path.resolve(a).toLowerCase() === path.resolve(b).toLowerCase() : path.resolve(a) === path.resolve(b);
+const lf = (s: string): string => s.replace(/\r\n/g, '\n');
+
+function findDocument(file: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && samePath(d.uri.fsPath, file));
+}
+
+/** "npm: build" for detected tasks, the plain label for tasks.json ones (as the Run Task list shows). */
+export function taskLabel(task: vscode.Task): string {
+  return task.source === 'Workspace' ? task.name : `${task.source}: ${task.name}`;
+}
+
+function taskFolder(task: vscode.Task): string | undefined {
+  const scope = task.scope;
+  return typeof scope === 'object' && scope && 'uri' in scope ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+interface Execution { commandLine?: string; command?: string | { value: string }; args?: Array<string | { value: string }>; process?: string; options?: { cwd?: string; env?: Record<string, string> } }
+
+/** The command line a task runs, when it is a shell or process execution. */
+function commandLineOf(task: vscode.Task): string | undefined {
+  const ex = task.execution as Execution | undefined;
+  if (!ex) return undefined;
+  const folder = taskFolder(task) ?? '';
+  const text = (a: string | { value: string }) => substitute(typeof a === 'string' ? a : a.value, folder);
+  if (typeof ex.commandLine === 'string' && ex.commandLine) return substitute(ex.commandLine, folder);
+  if (ex.command !== undefined) return [text(ex.command), ...(ex.args ?? []).map((a) => shellQuote(text(a)))].join(' ');
+  if (typeof ex.process === 'string') return [ex.process, ...(ex.args ?? [])].map((a) => shellQuote(text(a))).join(' ');
+  return undefined;
+}
+
+export class VscodeHost implements WorkspaceHost {
+  private rg: { path: string | undefined } | undefined;
+
+  roots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  }
+
+  isTrusted(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  openDocumentText(file: string): string | undefined {
+    const doc = findDocument(file);
+    return doc?.isDirty ? doc.getText() : undefined;
+  }
+
+  async applyChanges(changes: FileChange[]): Promise<boolean> {
+    const edit = new vscode.WorkspaceEdit();
+    const toSave: vscode.Uri[] = [];
+    for (const c of changes) {
+      const uri = vscode.Uri.file(c.path);
+      if (c.kind === 'add') {
+        edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(c.newText) });
+      } else if (c.kind === 'delete') {
+        const current = findDocument(c.path)?.getText() ?? readDisk(c.path);
+        if (current === undefined || lf(current) !== lf(c.oldText)) return false;
+        edit.deleteFile(uri, { recursive: false, ignoreIfNotExists: false });
+      } else {
+        const doc = await vscode.workspace.openTextDocument(uri);
+        const current = doc.getText();
+        if (lf(current) !== lf(c.oldText)) return false; // changed since the edit was computed
+        const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+        replaceMinimal(edit, uri, doc, current, lf(c.newText).replace(/\n/g, eol));
+        if (c.moveTo) {
+          edit.renameFile(uri, vscode.Uri.file(c.moveTo), { overwrite: false });
+          toSave.push(vscode.Uri.file(c.moveTo));
+        } else {
+          toSave.push(uri);
+        }
+      }
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) return false;
+    for (const uri of toSave) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+      if (doc.isDirty) await doc.save();
+    }
+    return true;
+  }
+
+  async listTasks(): Promise<TaskInfo[]> {
+    const seen = new Set<string>();
+    const out: TaskInfo[] = [];
+    for (const task of await vscode.tasks.fetchTasks()) {
+      const name = taskLabel(task);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const detail = task.detail ?? commandLineOf(task);
+      out.push({ name, source: task.source, ...(detail ? { detail } : {}) });
+    }
+    return out;
+  }
+
+  async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
+    let command = spec.command;
+    let cwd = spec.cwd;
+    let env: Record<string, string> | undefined;
+    let title = `Warmline: ${spec.command ?? ''}`;
+    let folder: vscode.WorkspaceFolder | undefined;
+    if (spec.task !== undefined) {
+      const task = (await vscode.tasks.fetchTasks()).find((t) => taskLabel(t) === spec.task);
+      if (!task) throw new Error(`no task named ${spec.task}`);
+      const line = commandLineOf(task);
+      if (!line) return runNativeTask(task, onOutput, signal, timeoutMs);
+      const base = taskFolder(task) ?? spec.cwd;
+      const options = (task.execution as Execution | undefined)?.options;
+      command = line;
+      cwd = options?.cwd ? path.resolve(base, substitute(options.cwd, base)) : base;
+      env = options?.env;
+      title = `Warmline: ${spec.task}`;
+      folder = typeof task.scope === 'object' ? task.scope : undefined;
+    }
+    if (command === undefined) throw new Error('runProcess needs a task or a command');
+
+    const stop = new AbortController();
+    const forward = () => stop.abort();
+    signal.addEventListener('abort', forward, { once: true });
+    if (signal.aborted) stop.abort();
+    const mirror = new TerminalMirror(title, folder, () => stop.abort());
+    mirror.write(`$ ${command}\n`);
+    try {
+      const result = await runCommandTree({ command, cwd, env }, (chunk) => { onOutput(chunk); mirror.write(chunk) }, stop.signal, timeoutMs);
+      mirror.finish(result.timedOut ? 'timed out; the process tree was stopped' : result.cancelled ? 'cancelled; the process tree was stopped' : `exit code ${result.exitCode ?? result.signal}`, result.exitCode ?? 1);
+      return { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, cancelled: result.cancelled };
+    } finally {
+      signal.removeEventListener('abort', forward);
+    }
+  }
+
+  diagnostics(file?: string): Diagnostic[] {
+    if (file !== undefined) return vscode.languages.getDiagnostics(vscode.Uri.file(file)).map((d) => toDiagnostic(file, d));
+    return vscode.languages.getDiagnostics()
+      .filter(([uri]) => uri.scheme === 'file')
+      .flatMap(([uri, list]) => list.map((d) => toDiagnostic(uri.fsPath, d)));
+  }
+
+  /** Resolves once the language servers have published for these files and gone quiet (300 ms), or at the timeout. */
+  waitForDiagnostics(paths: string[], timeoutMs: number): Promise<void> {
+    const wanted = new Set(paths.map((p) => vscode.Uri.file(p).toString()));
+    return new Promise<void>((resolve) => {
+      let settle: NodeJS.Timeout | undefined;
+      const done = () => { clearTimeout(cap); clearTimeout(settle); sub.dispose(); resolve() };
+      const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+        if (!e.uris.some((u) => wanted.has(u.toString()))) return;
+        clearTimeout(settle);
+        settle = setTimeout(done, 300);
+      });
+      const cap = setTimeout(done, timeoutMs);
+    });
+  }
+
+  ripgrepPath(): string | undefined {
+    this.rg ??= { path: findEditorRipgrep(vscode.env.appRoot) };
+    return this.rg.path;
+  }
+}
+
+function readDisk(file: string): string | undefined {
+  try { return fs.readFileSync(file, 'utf8') } catch { return undefined }
+}
+
+/** Adds the line-level replacements that turn `oldText` into `newText` (keeps cursors and folds elsewhere). */
+function replaceMinimal(edit: vscode.WorkspaceEdit, uri: vscode.Uri, doc: vscode.TextDocument, oldText: string, newText: string): void {
+  let offset = 0;
+  let start = -1;
+  let removed = 0;
+  let inserted = '';
+  const flush = () => {
+    if (start < 0) return;
+    edit.replace(uri, new vscode.Range(doc.positionAt(start), doc.positionAt(start + removed)), inserted);
+    start = -1;
+    removed = 0;
+    inserted = '';
+  };
+  for (const part of diffLines(oldText, newText)) {
+    if (part.added) {
+      if (start < 0) start = offset;
+      inserted += part.value;
+    } else if (part.removed) {
+      if (start < 0) start = offset;
+      removed += part.value.length;
+      offset += part.value.length;
+    } else {
+      flush();
+      offset += part.value.length;
+    }
+  }
+  flush();
+}
+
+function toDiagnostic(file: string, d: vscode.Diagnostic): Diagnostic {
+  const severity = d.severity === vscode.DiagnosticSeverity.Error ? 'error' : d.severity === vscode.DiagnosticSeverity.Warning ? 'warning' : d.severity === vscode.DiagnosticSeverity.Information ? 'info' : 'hint';
+  const code = typeof d.code === 'object' && d.code ? String(d.code.value) : d.code !== undefined ? String(d.code) : '';
+  const source = [d.source, code].filter(Boolean).join(' ');
+  return { path: file, line: d.range.start.line + 1, column: d.range.start.character + 1, severity, message: d.message, ...(source ? { source } : {}) };
+}
+
+/** A task of another extension with no command line: started natively, waited for, not captured. */
+async function runNativeTask(task: vscode.Task, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
+  onOutput(`Task '${taskLabel(task)}' runs inside VS Code; its output is in the terminal panel and is not captured here.\n`);
+  const execution = await vscode.tasks.executeTask(task);
+  return new Promise<ProcessResult>((resolve) => {
+    let timedOut = false;
+    let cancelled = false;
+    const finish = (exitCode: number | null) => { clearTimeout(timer); sub.dispose(); subEnd.dispose(); signal.removeEventListener('abort', onAbort); resolve({ exitCode, signal: null, timedOut, cancelled }) };
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => { if (e.execution === execution) finish(e.exitCode ?? null) });
+    const subEnd = vscode.tasks.onDidEndTask((e) => { if (e.execution === execution) finish(null) });
+    const onAbort = () => { cancelled = true; execution.terminate() };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => { timedOut = true; execution.terminate() }, timeoutMs);
+  });
+}
+
+/**
+ * Shows a process's output in the terminal panel: a CustomExecution task whose pseudoterminal
+ * echoes the bytes. Closing that terminal stops the process.
+ */
+class TerminalMirror {
+  private readonly writer = new vscode.EventEmitter<string>();
+  private readonly closer = new vscode.EventEmitter<number | void>();
+  private opened = false;
+  private finished = false;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private closeCode: number | undefined;
+
+  constructor(title: string, folder: vscode.WorkspaceFolder | undefined, onUserClose: () => void) {
+    const pty: vscode.Pseudoterminal = {
+      onDidWrite: this.writer.event,
+      onDidClose: this.closer.event,
+      open: () => {
+        this.opened = true;
+        for (const s of this.pending) this.writer.fire(s);
+        this.pending = [];
+        if (this.closeCode !== undefined) this.close(this.closeCode);
+      },
+      close: () => { if (!this.finished) onUserClose() },
+    };
+    const task = new vscode.Task({ type: 'warmline' }, folder ?? vscode.TaskScope.Workspace, title, 'Warmline', new vscode.CustomExecution(async () => pty));
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, panel: vscode.TaskPanelKind.Dedicated, clear: true, echo: false };
+    vscode.tasks.executeTask(task).then(undefined, () => {
+      // No task support (or the type is refused): a plain extension terminal shows the same bytes.
+      vscode.window.createTerminal({ name: title, pty });
+    });
+  }
+
+  write(chunk: string): void {
+    const text = chunk.replace(/\r?\n/g, '\r\n');
+    if (this.opened) { this.writer.fire(text); return }
+    if (this.pendingBytes > 1_000_000) return; // the tool still gets everything; the terminal shows the start
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+  }
+
+  finish(status: string, exitCode: number): void {
+    this.finished = true;
+    this.write(`\n[${status}]\n`);
+    // The terminal may not have opened yet: then it closes right after showing the output.
+    if (this.opened) this.close(exitCode);
+    else this.closeCode = exitCode;
+  }
+
+  private close(exitCode: number): void {
+    this.closer.fire(exitCode);
+    setTimeout(() => { this.writer.dispose(); this.closer.dispose() }, 1000);
+  }
+}
