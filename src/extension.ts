@@ -1,5 +1,91 @@
-import type * as vscode from 'vscode';
+// Wiring only: build the services, register the view and commands, start warming the socket.
+import * as vscode from 'vscode';
+import path from 'node:path';
+import { ChatStore } from './agent/chat-store.ts';
+import { agentInstructions } from './agent/instructions.ts';
+import { AgentLoop } from './agent/loop.ts';
+import { SessionManager } from './session/manager.ts';
+import type { ToolContext } from './tools/types.ts';
+import { createToolRegistry } from './tools/registry.ts';
+import { VscodeHost } from './tools/vscode-host.ts';
+import { ApiKeyStore } from './ui/api-key.ts';
+import { ChatController } from './ui/chat-controller.ts';
+import { ChatViewProvider } from './ui/chat-view.ts';
+import { registerCommands } from './ui/commands.ts';
+import { registerInlineCommands } from './ui/inline-commands.ts';
+import { InlineEdits } from './ui/inline-edits.ts';
+import { outputLogger } from './ui/log.ts';
+import { needsApiKey, readSettings } from './ui/settings.ts';
+import { StatusBar } from './ui/status-bar.ts';
+import { WorkspaceActions, relativePath } from './ui/workspace-actions.ts';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** What activate() returns: the integration tests drive the extension through it. */
+export interface WarmlineApi {
+  session: SessionManager;
+  chat: ChatController;
+  inline: InlineEdits;
+  status: StatusBar;
+}
+
+export function activate(context: vscode.ExtensionContext): WarmlineApi {
+  const log = vscode.window.createOutputChannel('Warmline', { log: true });
+  const keys = new ApiKeyStore(context.secrets);
+  const host = new VscodeHost();
+  const tools = createToolRegistry({ customTools: true });
+  const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
+
+  const sessionConfig = () => {
+    const s = readSettings();
+    return {
+      baseUrl: s.baseUrl, model: s.model, transport: s.transport, organization: s.organization, project: s.project,
+      extraHeaders: s.extraHeaders, store: s.store, requireApiKey: needsApiKey(s.baseUrl),
+      instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(),
+    };
+  };
+  const session = new SessionManager({ ...sessionConfig(), getApiKey: () => keys.get(), logger: outputLogger(log) });
+
+  const toolContext = (signal = new AbortController().signal, progress: (c: string) => void = () => {}, approve: ToolContext['approve'] = async () => false): ToolContext =>
+    ({ host, settings: readSettings().tools, signal, progress, approve });
+  let chat: ChatController;
+  const agent = new AgentLoop({
+    session, tools,
+    toolContext: (_call, signal, progress, approve) => toolContext(signal, progress, approve),
+    approve: (callId, request) => chat.approve(callId, request),
+  });
+  const storage = context.storageUri ?? context.globalStorageUri;
+  chat = new ChatController({
+    session, agent, store: new ChatStore(path.join(storage.fsPath, 'chats')),
+    describe: (name, raw) => tools.describe(name, raw),
+    relative: (abs) => relativePath(vscode.Uri.file(abs)) ?? abs,
+    contextText: (chips) => actions.contextText(chips),
+    settings: () => { const s = readSettings(); return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) } },
+  });
+  const actions = new WorkspaceActions(() => chat, tools, () => toolContext(), {
+    setKey: () => vscode.commands.executeCommand('warmline.setApiKey'),
+    showLog: () => log.show(),
+  });
+
+  const status = new StatusBar();
+  session.on('state', (state, detail) => status.setState(state, detail));
+  session.on('metrics', (m) => { status.setMetrics(m); log.debug(`turn ${m.lane} ${m.transport}/${m.mode}: ${m.totalMs} ms, sent ${m.bytesSent} B, ${m.inputItemsSent} items`) });
+
+  const inline = new InlineEdits(session, log);
+  const restart = async () => { session.updateConfig(sessionConfig()); await session.reconnect(['chat', 'inline']) };
+  context.subscriptions.push(
+    log, keys, status, chat, actions,
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, chat, actions, log), { webviewOptions: { retainContextWhenHidden: true } }),
+    ...registerCommands({ chat, session, keys, log, relative: relativePath, restart }),
+    inline, ...registerInlineCommands(inline, log),
+    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('warmline')) void restart() }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => session.updateConfig({ instructions: sessionConfig().instructions })),
+    keys.onDidChange(() => void restart()),
+    { dispose: () => session.dispose() },
+  );
+
+  // Warm the socket now, so the first real turn starts fast; failures show in the status bar.
+  // Inline actions get their own socket, so they never wait behind a chat turn.
+  void session.start(['chat', 'inline']);
+  return { session, chat, inline, status };
+}
 
 export function deactivate(): void {}

@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import type { ToolDispatcher } from '../agent/loop.ts';
+import type { ContextChip } from '../shared/messages.ts';
+import type { ToolContext } from '../tools/types.ts';
+import type { ChatController } from './chat-controller.ts';
+import type { ChatViewActions } from './chat-view.ts';
+import { fileChip, selectionChip } from './commands.ts';
+
+const PROPOSED_SCHEME = 'warmline-proposed';
+
+/** Workspace-relative path of a file in an open folder; undefined outside the workspace. */
+export function relativePath(uri: vscode.Uri): string | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (!folder) return undefined;
+  const rel = vscode.workspace.asRelativePath(uri, false);
+  return (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${folder.name}/${rel}` : rel;
+}
+
+/**
+ * What the chat view asks of the editor: attaching context, inserting code, showing a proposed
+ * edit as a diff, reading attached files (through the read_file tool, so the workspace guard's
+ * rules on secrets and ignored files apply to attachments too).
+ */
+export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
+  private readonly chat: () => ChatController;
+  private readonly tools: ToolDispatcher;
+  private readonly toolContext: () => ToolContext;
+  private readonly commands: { setKey(): Thenable<unknown>; showLog(): void };
+  private readonly provider: vscode.Disposable;
+
+  constructor(chat: () => ChatController, tools: ToolDispatcher, toolContext: () => ToolContext, commands: { setKey(): Thenable<unknown>; showLog(): void }) {
+    this.chat = chat;
+    this.tools = tools;
+    this.toolContext = toolContext;
+    this.commands = commands;
+    // Proposed text for the diff editor: read-only, served from memory, never written to disk.
+    this.provider = vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, {
+      provideTextDocumentContent: (uri) => {
+        const [toolId, index] = [uri.query.split('&')[0] ?? '', Number(uri.fragment)];
+        const change = this.chat().proposedChanges(toolId)?.[index];
+        return change && change.kind !== 'delete' ? change.newText : '';
+      },
+    });
+  }
+
+  async attach(what: 'selection' | 'file'): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const chip = what === 'selection' ? selectionChip(editor, relativePath) : fileChip(editor, relativePath);
+    if (chip) this.chat().addChip(chip);
+    else void vscode.window.showInformationMessage('Open a file from the workspace first.');
+  }
+
+  async insertAtCursor(text: string): Promise<void> {
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    if (!editor) { void vscode.window.showInformationMessage('Open an editor to insert the code into.'); return }
+    await editor.edit((b) => { for (const sel of editor.selections) b.replace(sel, text) });
+  }
+
+  async openDiff(toolId: string): Promise<void> {
+    const changes = this.chat().proposedChanges(toolId);
+    if (!changes?.length) return;
+    for (const [i, change] of changes.entries()) {
+      const file = vscode.Uri.file(change.path);
+      const left = change.kind === 'add' ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: change.path, query: `${toolId}&empty`, fragment: '-1' }) : file;
+      const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: change.path, query: toolId, fragment: String(i) });
+      await vscode.commands.executeCommand('vscode.diff', left, right, `${vscode.workspace.asRelativePath(file)} (proposed by Warmline)`, { preview: true });
+    }
+  }
+
+  async errorAction(action: 'setKey' | 'retry' | 'openSettings' | 'showLog'): Promise<void> {
+    if (action === 'setKey') await this.commands.setKey();
+    else if (action === 'retry') await this.chat().retry();
+    else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'warmline');
+    else this.commands.showLog();
+  }
+
+  async queryFiles(query: string): Promise<string[]> {
+    const q = query.replace(/[\\[\]{}*?]/g, '');
+    const found = await vscode.workspace.findFiles(q ? `**/*${q}*` : '**/*', '**/{node_modules,.git}/**', 50);
+    return found.map((u) => relativePath(u)).filter((p): p is string => !!p).sort((a, b) => a.length - b.length).slice(0, 20);
+  }
+
+  /** The attached context as text for the model. Refusals (a secret, an ignored file) are said plainly. */
+  async contextText(chips: ContextChip[]): Promise<string> {
+    const parts: string[] = [];
+    for (const chip of chips) {
+      const args: Record<string, unknown> = { path: chip.path };
+      if (chip.range) { args.start_line = chip.range.start; args.end_line = chip.range.end }
+      const result = await this.tools.dispatch({ type: 'function', name: 'read_file', callId: 'context', raw: JSON.stringify(args) }, this.toolContext());
+      parts.push(`<attached ${chip.kind}="${chip.label}">\n${result.output}\n</attached>`);
+    }
+    return parts.join('\n\n');
+  }
+
+  dispose(): void { this.provider.dispose() }
+}
