@@ -70,7 +70,19 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   session.on('metrics', (m) => { status.setMetrics(m); log.debug(`turn ${m.lane} ${m.transport}/${m.mode}: ${m.totalMs} ms, sent ${m.bytesSent} B, ${m.inputItemsSent} items`) });
 
   const inline = new InlineEdits(session, log);
-  const restart = async () => { session.updateConfig(sessionConfig()); await session.reconnect(['chat', 'inline']) };
+  // Settings often change several at a time: reconnect once they have settled.
+  let restartTimer: NodeJS.Timeout | undefined;
+  let waiting: Array<() => void> = [];
+  const restart = () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => {
+      const done = waiting;
+      waiting = [];
+      session.updateConfig(sessionConfig());
+      void session.reconnect(['chat', 'inline']).then(() => { for (const d of done) d() });
+    }, 150);
+  });
   context.subscriptions.push(
     log, keys, status, chat, actions,
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, chat, actions, log), { webviewOptions: { retainContextWhenHidden: true } }),
@@ -79,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('warmline')) void restart() }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => session.updateConfig({ instructions: sessionConfig().instructions })),
     keys.onDidChange(() => void restart()),
-    { dispose: () => session.dispose() },
+    { dispose: () => { clearTimeout(restartTimer); session.dispose() } },
   );
 
   // Warm the socket now, so the first real turn starts fast; failures show in the status bar.

@@ -212,6 +212,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, ...xdgEnv(scratch) };
   // Not inherited from a surrounding VS Code terminal: they would confuse the server.
   for (const k of Object.keys(env)) if (/^VSCODE_(IPC|GIT|PID|CWD|NLS|HANDLES|ESM|CODE_CACHE|CRASH)/.test(k)) delete env[k];
+  // Tests are deterministic about keys: none leaks in from the developer's shell (or into logs).
+  for (const k of ['OPENAI_API_KEY', 'WARMLINE_API_KEY']) if (!opts.env?.[k]) delete env[k];
 
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--config', path.join(scratch, 'config.yaml')];
   const node = node24();
