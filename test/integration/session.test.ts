@@ -25,9 +25,11 @@ describe('the session in VS Code', () => {
     const api = await warmline();
     const emu = await useEmulator('hello');
     const warmups = emu.requests.filter((r) => r.generate === false);
-    assert.equal(warmups.length, 2, 'the chat lane and the inline lane');
+    // The chat lane and the inline lane, each on its own socket (settings applied one by one may
+    // reconnect more than once; each reconnect warms both lanes again).
+    assert.ok(warmups.length >= 2 && warmups.length % 2 === 0, `warmups: ${warmups.length}`);
+    assert.equal(new Set(warmups.map((r) => r.connectionId)).size, warmups.length);
     assert.equal(emu.requests.filter((r) => r.generate !== false).length, 0, 'no model turn yet');
-    assert.equal(new Set(warmups.map((r) => r.connectionId)).size, 2);
     assert.ok((warmups[0]!.body.tools as unknown[]).length >= 6, 'the workspace tools are staged');
     assert.match(String(warmups[0]!.body.instructions), /You are Warmline/);
     assert.equal(api.session.state, 'warm');
