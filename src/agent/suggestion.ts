@@ -107,7 +107,7 @@ export class SuggestionModel {
  * streaming (the last partial line waits), and all of them when done.
  */
 export function codeFromStream(text: string, done: boolean): string[] {
-  const fence = /^(\s*)(```|~~~)[^\n]*\n/m.exec(text);
+  const fence = /^([ \t]*)(```|~~~)[^\n]*\n/m.exec(text);
   let body: string;
   if (fence) {
     const start = fence.index + fence[0].length;

@@ -79,8 +79,8 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
   }
 
   /** Suggestions open in a document (tests read their state). */
-  list(uri: vscode.Uri): ReadonlyArray<{ id: string; done: boolean; hunks: number; error?: string }> {
-    return (this.suggestions.get(uri.toString()) ?? []).map((s) => ({ id: String(s.id), done: s.model.done, hunks: s.model.hunks().length, error: s.error }));
+  list(uri: vscode.Uri): ReadonlyArray<{ id: number; done: boolean; hunks: number; error?: string }> {
+    return (this.suggestions.get(uri.toString()) ?? []).map((s) => ({ id: s.id, done: s.model.done, hunks: s.model.hunks().length, error: s.error }));
   }
 
   /** Asks the model for a rewrite of the range and streams it in. Resolves when the proposal is complete. */

@@ -38,7 +38,15 @@ export async function useEmulator(scenario: EmulatorOptions['scenario'], setting
   const api = await warmline();
   api.chat.newChat(); // each test its own conversation
   await setSettings({ baseUrl: emu.url, model: 'emulator-scripted', transport: 'websocket', ...settings });
-  await waitFor(() => emu.requests.filter((r) => r.generate === false && r.outcome === 'completed').length >= 2 && api.session.state === 'warm', 15_000, 'both lanes to warm up against the emulator');
+  // Settings written one by one may each reconnect (after a short debounce): wait until the
+  // warmups have stopped coming, so a test's first turn does not race a reconnect.
+  let seen = -1;
+  let stableSince = Date.now();
+  await waitFor(() => {
+    const warm = emu.requests.filter((r) => r.generate === false && r.outcome === 'completed').length;
+    if (warm !== seen) { seen = warm; stableSince = Date.now() }
+    return warm >= 2 && api.session.state === 'warm' && Date.now() - stableSince > 500;
+  }, 15_000, 'both lanes to warm up against the emulator');
   return emu;
 }
 

@@ -65,3 +65,11 @@ describe('code from a streamed answer', () => {
     expect(codeFromStream('```\n```', true)).toEqual([]);
   });
 });
+
+describe('code from a streamed answer, after prose', () => {
+  it('finds the closing fence after a blank line of prose', () => {
+    const text = 'Here is the rewrite:\n\n```js\nconst a = 1;\n```\n';
+    expect(codeFromStream(text, false)).toEqual(['const a = 1;']);
+    expect(codeFromStream(text, true)).toEqual(['const a = 1;']);
+  });
+});
