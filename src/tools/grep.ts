@@ -176,7 +176,8 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   const header = `${matchCount} matching line${matchCount === 1 ? '' : 's'} in ${found.length} file${found.length === 1 ? '' : 's'} for ${what} in ${scope}:`;
   const body = found.map((f) => f.text).join(context > 0 ? '\n--\n' : '\n');
   const output = boundOutput([header, body, ...notes].join('\n'), ctx.settings.maxOutputBytes, { hint: 'narrow the search with path, include or a more specific pattern' });
-  return { output, summary: `${matchCount}${budget.limited ? '+' : ''} matches in ${found.length} files` };
+  const plural = (n: number, word: string) => `${word}${n === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
+  return { output, summary: `${matchCount}${budget.limited ? '+' : ''} ${plural(matchCount, 'match')} in ${found.length} ${plural(found.length, 'file')}` };
 }
 
 /** grep's line format: path:line:text for matches, path-line-text for context, -- between gaps. */

@@ -155,7 +155,7 @@ describe('grep behaviour', () => {
       const { result } = await grepWith(engine, ws.root, { pattern: 'hit', max_matches: 5 });
       expect(result.output.split('\n').filter((l) => l.startsWith('many.txt:'))).toHaveLength(5);
       expect(result.output).toMatch(/Stopped at 5 matching lines; there are more/);
-      expect(result.summary).toBe('5+ matches in 1 files');
+      expect(result.summary).toBe('5+ matches in 1 file');
     }
   });
 
