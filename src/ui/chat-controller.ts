@@ -22,6 +22,8 @@ export interface ChatControllerDeps {
 interface LiveTurn {
   id: string;
   text: string;
+  /** Length of `text` that belongs to finished responses: a retry drops only what comes after. */
+  committed: number;
   cards: Map<string, ToolCardView>;
   controller: AbortController;
   figures: TurnFigures;
@@ -159,7 +161,7 @@ export class ChatController implements vscode.Disposable {
   private async run(): Promise<void> {
     const chat = this.chat!;
     const { maxToolCalls } = this.deps.settings();
-    const live: LiveTurn = { id: `a-live-${++this.turnCounter}`, text: '', cards: new Map(), controller: new AbortController(), figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' } };
+    const live: LiveTurn = { id: `a-live-${++this.turnCounter}`, text: '', committed: 0, cards: new Map(), controller: new AbortController(), figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' } };
     this.live = live;
     const started = Date.now();
     this.post({ type: 'assistant.start', payload: { id: live.id } });
@@ -188,12 +190,13 @@ export class ChatController implements vscode.Disposable {
         break;
       case 'text.reset':
         this.post({ type: 'text.reset', payload: { id: live.id } });
-        live.text = '';
+        live.text = live.text.slice(0, live.committed);
         break;
       case 'items':
         chat.recordItems(e.items);
         // Text of completed messages is already shown; separate messages of one request with a blank line.
         if (e.items.some((i) => i.type === 'message')) { live.text += '\n\n'; this.post({ type: 'text.delta', payload: { id: live.id, delta: '\n\n' } }) }
+        live.committed = live.text.length;
         break;
       case 'tool.start': {
         const card: ToolCardView = { id: e.call.callId, name: e.call.name, summary: e.summary, status: 'running', output: '' };

@@ -1,0 +1,134 @@
+// Builds the chat view and connects it to the host. The renderer and lazy building are options
+// only so the benchmark can run a naive baseline through the same app; the product uses main.ts.
+import { FrameQueue, icon } from './dom.ts';
+import { HostChannel } from './protocol.ts';
+import type { HostHandlers, Post, VsCodeApi } from './protocol.ts';
+import { warmUpHighlighting } from './render/highlight.ts';
+import { isWebUrl } from './render/markdown.ts';
+import { IncrementalMarkdown } from './render/streaming.ts';
+import type { BodyFactory } from './render/streaming.ts';
+import { ChatLog } from './view/chat.ts';
+import { Composer } from './view/composer.ts';
+import { Header } from './view/header.ts';
+import { HistoryPanel } from './view/history.ts';
+
+export interface AppOptions {
+  api: VsCodeApi;
+  root: HTMLElement;
+  createBody?: BodyFactory;
+  lazy?: boolean;
+}
+
+export interface App {
+  channel: HostChannel;
+  log: ChatLog;
+  composer: Composer;
+  header: Header;
+}
+
+export function startApp(options: AppOptions): App {
+  const channel = new HostChannel(options.api);
+  const post: Post = (type, payload) => channel.post(type, payload);
+  const queue = new FrameQueue();
+  let history: HistoryPanel | undefined;
+  const header = new Header(post, { toggleHistory: () => history?.toggleOpen(), newChat: () => post('chat.new', {}) });
+  history = new HistoryPanel(post, header.historyButton);
+  const log = new ChatLog({ post, queue, createBody: options.createBody ?? ((host) => new IncrementalMarkdown(host)), lazy: options.lazy ?? true });
+  const draft = typeof channel.state.draft === 'string' ? channel.state.draft : '';
+  const composer = new Composer(post, (query) => channel.request('files.query', { query }).then((r) => r.files), draft, (text) => channel.saveState({ draft: text }));
+  options.root.replaceChildren(header.element, history.element, log.element, composer.element);
+  options.root.removeAttribute('aria-busy');
+  wireLogClicks(log.element, post);
+  closeOnOutsideClick(history, header.historyButton);
+
+  const setRunning = (running: boolean): void => {
+    composer.setRunning(running);
+    document.body.classList.toggle('running', running);
+  };
+
+  const handlers: HostHandlers = {
+    'state': (p) => header.setState(p),
+    'chat.load': (p) => {
+      log.load(p.entries);
+      for (const e of p.entries) if (e.kind === 'user') composer.remember(e.text);
+      const lastFigures = p.entries.findLast((e) => e.kind === 'assistant' && e.figures);
+      header.setFigures(lastFigures?.kind === 'assistant' ? lastFigures.figures : undefined);
+      document.title = p.title || 'Warmline';
+      setRunning(p.busy);
+    },
+    'user.message': (p) => {
+      log.addUser(p.entry);
+      composer.remember(p.entry.text);
+    },
+    'assistant.start': (p) => {
+      log.startAssistant(p.id);
+      setRunning(true);
+    },
+    'text.delta': (p) => log.delta(p.id, p.delta),
+    'text.reset': (p) => log.reset(p.id),
+    'tool.start': (p) => log.toolStart(p.messageId, p.tool),
+    'tool.progress': (p) => log.toolProgress(p.id, p.chunk),
+    'tool.update': (p) => log.toolUpdate(p),
+    'assistant.end': (p) => {
+      log.end(p.id, p.figures, p.error);
+      if (p.figures) header.setFigures(p.figures);
+      setRunning(false);
+    },
+    'history': (p) => history.set(p.chats, p.activeId),
+    'context': (p) => composer.setChips(p.chips),
+    'compose': (p) => composer.compose(p.text, p.send),
+  };
+  channel.listen(handlers);
+  post('ready', {});
+  composer.focus();
+  warmUpHighlighting();
+  return { channel, log, composer, header };
+}
+
+/** Links and code-block buttons in rendered markdown, by delegation (the markup has no handlers). */
+function wireLogClicks(root: HTMLElement, post: Post): void {
+  const activate = (target: Element): boolean => {
+    const link = target.closest('.md-link');
+    if (link) {
+      const href = link.getAttribute('data-href') ?? '';
+      // Checked again here: only http(s) ever reaches the host, whatever the markup says.
+      if (isWebUrl(href)) post('link.open', { href });
+      return true;
+    }
+    const codeButton = target.closest<HTMLButtonElement>('.code-copy, .code-insert');
+    if (codeButton) {
+      const text = codeButton.closest('.code-block')?.querySelector('code')?.textContent ?? '';
+      const copy = codeButton.classList.contains('code-copy');
+      post(copy ? 'code.copy' : 'code.insert', { text });
+      acknowledge(codeButton, copy ? 'Copied' : 'Inserted');
+      return true;
+    }
+    return false;
+  };
+  root.addEventListener('click', (e) => {
+    if (e.target instanceof Element && activate(e.target)) e.preventDefault();
+  });
+  root.addEventListener('keydown', (e) => {
+    if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof Element && e.target.matches('.md-link')) {
+      e.preventDefault();
+      activate(e.target);
+    }
+  });
+}
+
+function acknowledge(b: HTMLButtonElement, word: string): void {
+  const label = b.getAttribute('aria-label') ?? '';
+  const glyph = b.querySelector('.codicon');
+  glyph?.replaceWith(icon('check'));
+  b.setAttribute('aria-label', word);
+  setTimeout(() => {
+    b.querySelector('.codicon')?.replaceWith(glyph ?? '');
+    b.setAttribute('aria-label', label);
+  }, 1200);
+}
+
+function closeOnOutsideClick(history: HistoryPanel, toggle: HTMLElement): void {
+  document.addEventListener('mousedown', (e) => {
+    if (history.open && e.target instanceof Node && !history.element.contains(e.target) && !toggle.contains(e.target)) history.close();
+  });
+}

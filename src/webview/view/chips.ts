@@ -1,0 +1,21 @@
+// Context chips: what goes with the next message (a file, a selection). File names are text.
+import type { ContextChip } from '../../shared/messages.ts';
+import { h, icon } from '../dom.ts';
+
+export function chipLabel(chip: ContextChip): string {
+  const range = chip.range ? `:${chip.range.start}-${chip.range.end}` : '';
+  return chip.label || `${chip.path}${range}`;
+}
+
+export function chipView(chip: ContextChip, onRemove?: (ev: MouseEvent) => void): HTMLElement {
+  const title = `${chip.path}${chip.range ? ` lines ${chip.range.start}-${chip.range.end}` : ''}`;
+  const el = h('span', { class: `chip chip-${chip.kind}`, role: 'listitem', title },
+    icon(chip.kind === 'selection' ? 'list-selection' : 'file'),
+    h('span', { class: 'chip-label', text: chipLabel(chip) }));
+  if (onRemove) {
+    const remove = h('button', { type: 'button', class: 'chip-remove', 'aria-label': `Remove ${chipLabel(chip)} from context`, title: 'Remove' }, icon('close'));
+    remove.addEventListener('click', onRemove);
+    el.append(remove);
+  }
+  return el;
+}

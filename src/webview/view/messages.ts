@@ -1,0 +1,217 @@
+// The two kinds of entries. A user message is plain text (never markdown: what the user typed is
+// shown as typed). An assistant message is text segments and tool cards in the order they
+// streamed; each segment is a markdown body, and only the last one is ever still growing.
+import type { ChatEntryView, ContextChip, ErrorView, HostMessages, ToolCardView, TurnFigures } from '../../shared/messages.ts';
+import { h, icon } from '../dom.ts';
+import type { FrameQueue } from '../dom.ts';
+import type { Post } from '../protocol.ts';
+import type { BodyFactory, BodyHost, MarkdownBody } from '../render/streaming.ts';
+import { chipView } from './chips.ts';
+import { errorView } from './errors.ts';
+import { figureItems } from './figures.ts';
+import { LazyEntry, estimateLines } from './entry.ts';
+import { ToolCard, applyToolUpdate, toolState } from './toolCard.ts';
+import type { ToolState } from './toolCard.ts';
+
+export interface EntryContext {
+  post: Post;
+  queue: FrameQueue;
+  createBody: BodyFactory;
+  bodyHost: BodyHost;
+}
+
+export class UserEntry extends LazyEntry {
+  private readonly text: string;
+  private readonly context: ContextChip[];
+
+  constructor(entry: Extract<ChatEntryView, { kind: 'user' }>) {
+    super(entry.id, 'user', 'You');
+    this.text = entry.text;
+    this.context = entry.context;
+  }
+
+  protected estimateHeight(): number {
+    return 44 + 18 * estimateLines(this.text) + (this.context.length ? 26 : 0);
+  }
+
+  protected build(): void {
+    this.element.append(
+      h('div', { class: 'entry-head' }, icon('account'), h('span', { text: 'You' })),
+      h('div', { class: 'user-text', text: this.text }),
+    );
+    if (this.context.length) this.element.append(h('div', { class: 'entry-chips' }, ...this.context.map((c) => chipView(c))));
+  }
+
+  protected teardown(): void {}
+
+  protected pinned(): boolean {
+    return false;
+  }
+}
+
+type Part = { kind: 'text'; start: number } | { kind: 'tool'; tool: ToolState };
+
+export class AssistantEntry extends LazyEntry {
+  private text: string;
+  /** Text segments and tools in streamed order; a text part runs to the next part's start. */
+  private readonly parts: Part[];
+  private readonly tools = new Map<string, ToolState>();
+  private error: ErrorView | undefined;
+  private figures: TurnFigures | undefined;
+  private done: boolean;
+  private readonly ctx: EntryContext;
+  // Built content (only while materialised):
+  private partsEl: HTMLElement | undefined;
+  private body: MarkdownBody | undefined;
+  private readonly cards = new Map<string, ToolCard>();
+  private bodies: MarkdownBody[] = [];
+
+  constructor(entry: Extract<ChatEntryView, { kind: 'assistant' }>, ctx: EntryContext) {
+    super(entry.id, 'assistant', 'Warmline');
+    this.ctx = ctx;
+    this.text = entry.text;
+    this.error = entry.error;
+    this.figures = entry.figures;
+    this.done = entry.done;
+    // A loaded chat does not say where tools sat in the text: they follow it.
+    this.parts = [{ kind: 'text', start: 0 }];
+    for (const tool of entry.tools) {
+      const state = toolState(tool);
+      this.tools.set(tool.id, state);
+      this.parts.push({ kind: 'tool', tool: state });
+    }
+    if (entry.tools.length) this.parts.push({ kind: 'text', start: this.text.length });
+  }
+
+  get toolIds(): Iterable<string> {
+    return this.tools.keys();
+  }
+
+  protected estimateHeight(): number {
+    return 44 + 20 * estimateLines(this.text) + 64 * this.tools.size + (this.error ? 80 : 0) + (this.figures ? 20 : 0);
+  }
+
+  protected pinned(): boolean {
+    if (!this.done) return true;
+    for (const t of this.tools.values()) if (t.view.status === 'awaiting_approval') return true;
+    return false;
+  }
+
+  protected build(): void {
+    this.element.setAttribute('aria-busy', String(!this.done));
+    this.partsEl = h('div', { class: 'parts' });
+    this.element.append(h('div', { class: 'entry-head' }, icon('sparkle'), h('span', { text: 'Warmline' })), this.partsEl);
+    this.parts.forEach((part, i) => {
+      if (part.kind === 'tool') return this.appendCard(part.tool);
+      const end = this.partEnd(i);
+      const segment = this.text.slice(part.start, end);
+      const last = i === this.parts.length - 1;
+      if (!segment && !last) return;
+      const body = this.appendBody();
+      if (last && !this.done) body.update(segment);
+      else body.finish(segment);
+    });
+    this.renderFooter();
+  }
+
+  protected teardown(): void {
+    for (const b of this.bodies) b.dispose();
+    for (const c of this.cards.values()) c.dispose();
+    this.bodies = [];
+    this.body = undefined;
+    this.cards.clear();
+    this.partsEl = undefined;
+  }
+
+  private partEnd(i: number): number {
+    const next = this.parts[i + 1];
+    return next?.kind === 'text' ? next.start : next?.kind === 'tool' ? this.partEnd(i + 1) : this.text.length;
+  }
+
+  private lastTextStart(): number {
+    const last = this.parts.at(-1);
+    return last?.kind === 'text' ? last.start : this.text.length;
+  }
+
+  private appendBody(): MarkdownBody {
+    const body = this.ctx.createBody(this.ctx.bodyHost);
+    this.bodies.push(body);
+    this.body = body;
+    this.partsEl?.append(body.element);
+    return body;
+  }
+
+  private appendCard(state: ToolState): void {
+    const card = new ToolCard(state, this.ctx.post, this.ctx.queue);
+    this.cards.set(state.view.id, card);
+    this.body = undefined;
+    this.partsEl?.append(card.element);
+  }
+
+  delta(delta: string): void {
+    this.text += delta;
+    if (!this.materialised) return;
+    this.element.classList.remove('thinking');
+    (this.body ?? this.appendBody()).update(this.text.slice(this.lastTextStart()));
+  }
+
+  /** The turn restarts after a lost connection: the text since the last tool card goes. */
+  reset(): void {
+    this.text = this.text.slice(0, this.lastTextStart());
+    if (this.materialised) this.body?.update('');
+  }
+
+  toolStart(tool: ToolCardView): void {
+    const state = toolState(tool);
+    this.tools.set(tool.id, state);
+    this.body?.finish(this.text.slice(this.lastTextStart()));
+    this.parts.push({ kind: 'tool', tool: state }, { kind: 'text', start: this.text.length });
+    if (this.materialised) {
+      this.element.classList.remove('thinking');
+      this.appendCard(state);
+      this.ctx.bodyHost.rendered();
+    }
+  }
+
+  toolProgress(id: string, chunk: string): void {
+    const state = this.tools.get(id);
+    if (!state) return;
+    state.output.append(chunk);
+    this.cards.get(id)?.progressed();
+  }
+
+  toolUpdate(u: HostMessages['tool.update']): void {
+    const state = this.tools.get(u.id);
+    if (!state) return;
+    applyToolUpdate(state, u);
+    this.cards.get(u.id)?.refresh();
+    this.ctx.bodyHost.rendered();
+  }
+
+  end(figures: TurnFigures | undefined, error: ErrorView | undefined): void {
+    this.done = true;
+    this.figures = figures;
+    this.error = error;
+    // Tools still shown as running when the turn ended were cut off with it.
+    for (const [id, t] of this.tools) if (t.view.status === 'running' || t.view.status === 'awaiting_approval') this.toolUpdate({ id, status: 'cancelled' });
+    if (!this.materialised) return;
+    this.element.setAttribute('aria-busy', 'false');
+    this.element.classList.remove('thinking');
+    this.body?.finish(this.text.slice(this.lastTextStart()));
+    this.renderFooter();
+    this.ctx.bodyHost.rendered();
+  }
+
+  private renderFooter(): void {
+    this.element.querySelector(':scope > .entry-footer')?.remove();
+    const footer = h('div', { class: 'entry-footer' });
+    if (!this.done && !this.text && this.tools.size === 0) this.element.classList.add('thinking');
+    if (!this.done) footer.append(h('div', { class: 'thinking-line' }, icon('loading', 'codicon-modifier-spin'), h('span', { text: 'Thinking…' })));
+    if (this.error) footer.append(errorView(this.error, this.ctx.post));
+    if (this.figures) {
+      footer.append(h('div', { class: 'turn-figures', 'aria-label': 'Turn figures' },
+        ...figureItems(this.figures).map((f) => h('span', { class: `figure figure-${f.key}`, title: f.title, text: f.text }))));
+    }
+    this.element.append(footer);
+  }
+}
