@@ -81,7 +81,7 @@ describe('page and CSP', () => {
   it('chatHtml has the strict CSP, one script with the nonce, nothing inline', () => {
     const nonce = newNonce();
     const html = chatHtml({ scriptUri: 'https://x.vscode-cdn.net/dist/webview.js', styleUri: 'https://x.vscode-cdn.net/s.css', codiconsUri: 'https://x.vscode-cdn.net/c.css', cspSource: 'https://x.vscode-cdn.net', nonce });
-    const csp = `default-src 'none'; img-src https://x.vscode-cdn.net https: data:; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; script-src 'nonce-${nonce}';`;
+    const csp = `default-src 'none'; img-src https://x.vscode-cdn.net; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; script-src 'nonce-${nonce}';`;
     assert.equal(chatCsp('https://x.vscode-cdn.net', nonce), csp);
     assert.ok(html.includes(`content="${csp.replace(/'/g, "'")}"`));
     assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
