@@ -1,19 +1,10 @@
 // Fault injection in the Responses emulator (a test double, not AI), over raw WebSockets.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from './server.ts';
-import type { Emulator, EmulatorOptions } from './server.ts';
-import { Client, TOOLS, expectLifecycle, outputFor, sleep, upgradeStatus, user, waitFor } from './testkit.ts';
+import { describe, expect, it } from 'vitest';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
-async function emulator(opts: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  const e = await startEmulator({ scenario: 'hello', ...opts });
-  started.push(e);
-  return e;
-}
+import { Client, useEmulators, TOOLS, expectLifecycle, outputFor, sleep, upgradeStatus, user, waitFor } from './testkit.ts';
+
+const emulator = useEmulators();
 
 const base = { model: 'gpt-test', tools: TOOLS, store: false };
 

@@ -1,20 +1,11 @@
 // The HTTP/SSE twin of the Responses emulator (a test double, not AI): POST /v1/responses
 // with stream:true, parsed with eventsource-parser.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from './server.ts';
-import type { Emulator, EmulatorOptions } from './server.ts';
-import { Client, TOOLS, expectLifecycle, outputFor, sse, user } from './testkit.ts';
+import { describe, expect, it } from 'vitest';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
-async function emulator(opts: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  const e = await startEmulator({ scenario: 'hello', ...opts });
-  started.push(e);
-  return e;
-}
+import { Client, useEmulators, TOOLS, expectLifecycle, outputFor, sse, user } from './testkit.ts';
+
+const emulator = useEmulators();
 
 const base = { model: 'gpt-test', tools: TOOLS, stream: true };
 

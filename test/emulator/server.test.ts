@@ -1,21 +1,12 @@
 // Tests of the Responses emulator (a test double, not AI) over real loopback WebSockets,
 // driven by raw `ws` clients. Faults: faults.test.ts. HTTP/SSE twin: http.test.ts.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from './server.ts';
-import type { Emulator, EmulatorOptions, Scenario } from './server.ts';
-import { Client, TLS, TOOLS, expectLifecycle, outputFor, upgradeStatus, waitFor, user } from './testkit.ts';
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from './server.ts';
+import { Client, useEmulators, TLS, TOOLS, expectLifecycle, outputFor, upgradeStatus, waitFor, user } from './testkit.ts';
 import type { Ev } from './testkit.ts';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
-async function emulator(opts: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  const e = await startEmulator({ scenario: 'hello', ...opts });
-  started.push(e);
-  return e;
-}
+const emulator = useEmulators();
 
 const base = { model: 'gpt-test', instructions: 'Be brief.', tools: TOOLS, store: false };
 

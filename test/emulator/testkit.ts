@@ -1,9 +1,11 @@
 // Raw clients for the emulator's own tests: plain `ws` and `fetch`, no product code, so the
 // emulator is checked against protocol.md and not against the client it is meant to test.
 
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import WebSocket from 'ws';
 import { createParser } from 'eventsource-parser';
+import { startEmulator } from './server.ts';
+import type { Emulator, EmulatorOptions } from './server.ts';
 
 export type Ev = { type: string; sequence_number?: number } & Record<string, any>;
 
@@ -247,4 +249,17 @@ export function user(text: string): Record<string, unknown> {
 
 export function outputFor(call: Ev, output = 'ok'): Record<string, unknown> {
   return { type: call.type === 'custom_tool_call' ? 'custom_tool_call_output' : 'function_call_output', call_id: call.call_id, output };
+}
+
+/** Registers an afterEach that closes every emulator the returned function started (default scenario: hello). */
+export function useEmulators(): (opts?: Partial<EmulatorOptions>) => Promise<Emulator> {
+  const started: Emulator[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((e) => e.close()));
+  });
+  return async (opts = {}) => {
+    const e = await startEmulator({ scenario: 'hello', ...opts });
+    started.push(e);
+    return e;
+  };
 }
