@@ -8,6 +8,15 @@ export interface ChainState {
   responseId: string;
   /** Which server-side cache holds it: `ws:<socket id>`, or `store` when `store: true` made it durable. */
   holder: string;
+  /** JSON size of `request.input` and `output`: kept as a running sum, so no turn re-serialises the history. */
+  contextBytes: number;
+}
+
+/** The JSON size of items as they stand in an `input` array (each item and its separator). */
+export function itemsBytes(items: readonly unknown[]): number {
+  let n = 0;
+  for (const item of items) n += Buffer.byteLength(JSON.stringify(item)) + 1;
+  return n;
 }
 
 export interface PlannedRequest {

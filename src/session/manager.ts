@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ChainState } from './delta.ts';
-import { planRequest } from './delta.ts';
+import { itemsBytes, planRequest } from './delta.ts';
 import { SessionError } from './errors.ts';
 import type { SessionErrorCode } from './errors.ts';
 import { HttpResponses } from './http.ts';
@@ -69,7 +69,7 @@ export interface TurnMetrics {
   totalMs: number;
   bytesSent: number;
   bytesReceived: number;
-  /** What a request with the whole context would have weighed: the socket's saving is this minus the last attempt's bytes. */
+  /** About what a request with the whole context would have weighed (the delta plus what the server held): the socket's saving is this minus the last attempt's bytes. */
   fullContextBytes: number;
   inputItemsSent: number;
   /** The request carried earlier model output again: the server had lost (or never had) the chain. */
@@ -214,12 +214,15 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
           this.setState('busy');
           this.logger.debug(`[${lane.name}] ${transport.kind} request: ${plan.mode}${plan.reason ? ` (${plan.reason})` : ''}, ${plan.body.input.length} input items`);
           const response = await transport.run(plan.body, onEvent, options.signal, stats);
-          lane.chain = holder ? { request: full, output: response.output, responseId: response.id, holder } : undefined;
+          const previous = plan.mode === 'delta' ? lane.chain : undefined;
+          // What the server now holds, as a running sum: the history is never re-serialised per turn.
+          const contextBytes = (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) + itemsBytes(response.output);
+          lane.chain = holder ? { request: full, output: response.output, responseId: response.id, holder, contextBytes } : undefined;
           const metrics: TurnMetrics = {
             lane: lane.name, transport: transport.kind, mode: plan.mode, attempts: attempt, recovered,
             timeToFirstEventMs: firstEventMs, timeToFirstTextMs: firstTextMs, totalMs: Date.now() - started,
             bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
-            fullContextBytes: plan.mode === 'full' ? stats.bytesSent - sentBefore : Buffer.byteLength(JSON.stringify(full)) + 26,
+            fullContextBytes: stats.bytesSent - sentBefore + (previous?.contextBytes ?? 0),
             inputItemsSent: plan.body.input.length, usage: response.usage,
             contextResent: plan.body.input.some((item) => OUTPUT_TYPES.has(item.type)),
           };
@@ -357,7 +360,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     try {
       const response = await socket.run({ ...request, generate: false }, () => {}, signal, { bytesSent: 0, bytesReceived: 0 });
       this.warmupSupported = true;
-      lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}` };
+      lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}`, contextBytes: itemsBytes(input) };
       this.emit('warm', lane.name, Date.now() - started);
       this.logger.info(`[${lane.name}] socket #${socket.id} warm in ${Date.now() - started} ms`);
     } catch (err) {

@@ -10,7 +10,7 @@ const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'grep
 const output = { type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' };
 
 function chainAfter(input: InputItem[], out: InputItem[] = [call]): ChainState {
-  return { request: { ...base, input }, output: out, responseId: 'resp_1', holder: 'ws:1' };
+  return { request: { ...base, input }, output: out, responseId: 'resp_1', holder: 'ws:1', contextBytes: 0 };
 }
 
 describe('the delta rule', () => {

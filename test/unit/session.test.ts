@@ -6,7 +6,7 @@ import { SessionError } from '../../src/session/errors.ts';
 import type { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { InputItem } from '../../src/session/protocol.ts';
-import { KEY, emulator, modelRequests, runChain, session } from './session-helpers.ts';
+import { INSTRUCTIONS, KEY, TEST_TOOLS, emulator, modelRequests, runChain, session } from './session-helpers.ts';
 
 let emu: Emulator | undefined;
 let sessions: SessionManager[] = [];
@@ -83,6 +83,11 @@ describe('a 25-tool-call chain', () => {
     expect([...run.toolRuns.values()].every((n) => n === 1)).toBe(true);
     expect(run.toolRuns.size).toBe(25);
     expect(emu.violations).toEqual([]);
+    // The "saved by the socket" figure: what the last turn would have weighed sent in full.
+    const last = run.metrics.at(-1)!;
+    const full = Buffer.byteLength(JSON.stringify({ type: 'response.create', model: 'test-model', instructions: INSTRUCTIONS, tools: TEST_TOOLS, store: false, input: run.transcript.slice(0, -1) }));
+    expect(Math.abs(last.fullContextBytes - full) / full).toBeLessThan(0.01);
+    expect(last.bytesSent).toBeLessThan(full / 10);
     console.log(`[bytes] websocket per turn: ${sizes.join(' ')}`);
   });
 
