@@ -25,6 +25,7 @@ export interface WarmlineApi {
   chat: ChatController;
   inline: InlineEdits;
   status: StatusBar;
+  keys: ApiKeyStore;
 }
 
 export function activate(context: vscode.ExtensionContext): WarmlineApi {
@@ -97,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   // Warm the socket now, so the first real turn starts fast; failures show in the status bar.
   // Inline actions get their own socket, so they never wait behind a chat turn.
   void session.start(['chat', 'inline']);
-  return { session, chat, inline, status };
+  return { session, chat, inline, status, keys };
 }
 
 export function deactivate(): void {}

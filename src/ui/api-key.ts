@@ -31,9 +31,11 @@ export class ApiKeyStore implements vscode.Disposable {
       validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an API key.' : /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
     });
     if (!key) return false;
-    await this.secrets.store(SECRET, key.trim());
+    await this.set(key);
     return true;
   }
+
+  async set(key: string): Promise<void> { await this.secrets.store(SECRET, key.trim()) }
 
   async clear(): Promise<void> { await this.secrets.delete(SECRET) }
 
