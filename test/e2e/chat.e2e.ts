@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator } from '../emulator/server.ts';
-import type { Emulator } from '../emulator/types.ts';
-import { useWorkbench } from './harness.ts';
+import { describe, it } from 'node:test';
+import { useScriptedWorkbench } from './harness.ts';
 
 const PATCH = [
   '*** Begin Patch',
@@ -31,18 +29,7 @@ const scenario = {
 };
 
 describe('chat in the Warmline view', () => {
-  let emu: Emulator;
-  // The workbench starts after the emulator: its settings are filled in once the port is known.
-  const settings: Record<string, unknown> = { 'warmline.model': 'warmline-demo (scripted, not AI)' };
-  before(async () => {
-    emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: 25 });
-    settings['warmline.baseUrl'] = emu.url;
-  });
-  const wb = useWorkbench({ settings });
-  after(async () => {
-    assert.deepEqual(emu.violations, []);
-    await emu.close();
-  });
+  const { wb, emulator } = useScriptedWorkbench(scenario, { settings: { 'warmline.model': 'warmline-demo (scripted, not AI)' } });
 
   const view = () => wb().webviewFrame();
 
@@ -51,7 +38,7 @@ describe('chat in the Warmline view', () => {
     await view().locator('textarea[aria-label="Message Warmline"]').waitFor({ state: 'visible' });
     await view().locator('.conn', { hasText: /warm/i }).first().waitFor({ state: 'visible' });
     await view().locator('.badge-scripted').waitFor({ state: 'visible' });
-    assert.ok(emu.requests.some((r) => r.generate === false), 'the socket was warmed before any message');
+    assert.ok(emulator().requests.some((r) => r.generate === false), 'the socket was warmed before any message');
     await wb().screenshot('chat-open');
   });
 

@@ -15,7 +15,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
+import { startEmulator } from '../emulator/server.ts';
+import type { Emulator, Scenario } from '../emulator/server.ts';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import {
   artifactsDir, ensureTools, launchBrowser, relayConsole, removeTempWorkspace, repoRoot, stageExtension, startCodeServer,
@@ -244,4 +247,26 @@ export function repoManifest(extensionRoot: string = repoRoot): { displayName: s
     commandIds: (m.contributes?.commands ?? []).map((c) => c.command),
     activityBarTitles: (m.contributes?.viewsContainers?.activitybar ?? []).map((v) => v.title),
   };
+}
+
+/**
+ * For a node:test `describe`: starts the Responses emulator (a scripted test double, not AI)
+ * with `scenario`, then a workbench whose Warmline settings point at it; at the end checks the
+ * emulator saw no protocol violation. Returns getters for both.
+ */
+export function useScriptedWorkbench(scenario: Scenario, opts: { chunkDelayMs?: number; settings?: Record<string, unknown>; workspaceTrust?: boolean } = {}): { wb: () => Workbench; emulator: () => Emulator } {
+  let emu: Emulator | undefined;
+  // The workbench starts after the emulator: its settings are completed once the port is known.
+  const settings: Record<string, unknown> = { ...opts.settings };
+  before(async () => {
+    emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: opts.chunkDelayMs ?? 25 });
+    settings['warmline.baseUrl'] = emu.url;
+  });
+  const wb = useWorkbench({ settings, ...(opts.workspaceTrust !== undefined ? { workspaceTrust: opts.workspaceTrust } : {}) });
+  after(async () => {
+    const violations = emu?.violations ?? [];
+    await emu?.close();
+    assert.deepEqual(violations, [], 'the emulator saw protocol violations');
+  });
+  return { wb, emulator: () => emu! };
 }

@@ -3,26 +3,14 @@
 // editor as a vertical diff with Accept/Reject lenses, accept it with Tab. The model is the
 // Responses emulator (scripted, not AI). Screenshots in .test-artifacts/screenshots/.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator } from '../emulator/server.ts';
-import type { Emulator } from '../emulator/types.ts';
-import { useWorkbench } from './harness.ts';
+import { describe, it } from 'node:test';
+import { useScriptedWorkbench } from './harness.ts';
 
 const REWRITE = ['function average(nums) {', '  if (nums.length === 0) return 0;', '  return sum(nums) / nums.length;', '}'];
 const scenario = { name: 'e2e-inline', turns: [{ text: `\`\`\`js\n${REWRITE.join('\n')}\n\`\`\`\n` }] };
 
 describe('inline edit suggestion', () => {
-  let emu: Emulator;
-  const settings: Record<string, unknown> = {};
-  before(async () => {
-    emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: 40 });
-    settings['warmline.baseUrl'] = emu.url;
-  });
-  const wb = useWorkbench({ settings });
-  after(async () => {
-    assert.deepEqual(emu.violations, []);
-    await emu.close();
-  });
+  const { wb } = useScriptedWorkbench(scenario, { chunkDelayMs: 40 });
 
   const lines = () => wb().page.locator('.editor-instance .view-lines');
   // The editor renders spaces as non-breaking ones (and selected whitespace as dots).
