@@ -5,6 +5,7 @@ import { ChatStore } from './agent/chat-store.ts';
 import { agentInstructions } from './agent/instructions.ts';
 import { AgentLoop } from './agent/loop.ts';
 import { SessionManager } from './session/manager.ts';
+import type { Capabilities } from './session/manager.ts';
 import type { ToolContext } from './tools/types.ts';
 import { createToolRegistry } from './tools/registry.ts';
 import { VscodeHost } from './tools/vscode-host.ts';
@@ -35,15 +36,25 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   const tools = createToolRegistry({ customTools: true });
   const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
 
+  const status = new StatusBar();
+  // What each endpoint was found to support, remembered across sessions (never a secret).
+  const learned = () => context.globalState.get<Record<string, Capabilities>>('warmline.capabilities') ?? {};
   const sessionConfig = () => {
     const s = readSettings();
     return {
       baseUrl: s.baseUrl, model: s.model, transport: s.transport, organization: s.organization, project: s.project,
-      extraHeaders: s.extraHeaders, store: s.store, requireApiKey: needsApiKey(s.baseUrl),
-      instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(),
+      extraHeaders: s.extraHeaders, store: s.store, requireApiKey: needsApiKey(s.baseUrl, s.preset), keyHeader: s.preset.keyHeader,
+      instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(), capabilities: learned()[s.baseUrl],
     };
   };
-  const session = new SessionManager({ ...sessionConfig(), getApiKey: () => keys.get(), logger: outputLogger(log) });
+  const session = new SessionManager({
+    ...sessionConfig(), logger: outputLogger(log),
+    getApiKey: () => { const s = readSettings(); return keys.get(s.provider, s.preset.keyEnv) },
+  });
+  session.on('capabilities', (caps) => {
+    void context.globalState.update('warmline.capabilities', { ...learned(), [readSettings().baseUrl]: caps });
+    status.setMode(session.mode);
+  });
 
   const toolContext = (signal = new AbortController().signal, progress: (c: string) => void = () => {}, approve: ToolContext['approve'] = async () => false): ToolContext =>
     ({ host, settings: readSettings().tools, signal, progress, approve });
@@ -66,8 +77,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     showLog: () => log.show(),
   });
 
-  const status = new StatusBar();
-  session.on('state', (state, detail) => status.setState(state, detail));
+  session.on('state', (state, detail) => { status.setMode(session.mode); status.setState(state, detail) });
   session.on('metrics', (m) => { status.setMetrics(m); log.debug(`turn ${m.lane} ${m.transport}/${m.mode}: ${m.totalMs} ms, sent ${m.bytesSent} B, ${m.inputItemsSent} items`) });
 
   const inline = new InlineEdits(session, log);

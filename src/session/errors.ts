@@ -17,6 +17,7 @@ export type SessionErrorCode =
   | 'network'                        // connect failed, socket dropped mid-response
   | 'stalled'                        // no event for the stall timeout mid-response
   | 'protocol'                       // the server broke the protocol (malformed frame, ...)
+  | 'server_unsupported'             // neither the WebSocket mode nor HTTP worked against this endpoint
   | 'cancelled';                     // the caller cancelled
 
 const MESSAGES: Record<SessionErrorCode, string> = {
@@ -34,6 +35,7 @@ const MESSAGES: Record<SessionErrorCode, string> = {
   network: 'The connection to the API was lost.',
   stalled: 'The API stopped sending data mid-answer.',
   protocol: 'The server sent something Warmline could not understand.',
+  server_unsupported: 'This server does not speak the Responses API as Warmline needs it. Check warmline.baseUrl.',
   cancelled: 'Cancelled.',
 };
 

@@ -11,6 +11,7 @@ import { isKnownEvent } from './protocol.ts';
 import type { InputItem, OutputItem, ResponseObject, ResponseRequest, ServerEvent, ToolDefinition, Usage } from './protocol.ts';
 import { ResponsesSocket } from './socket.ts';
 import type { ResponseTransport, StreamStats } from './transport.ts';
+import { httpUrl } from './transport.ts';
 
 export type TransportSetting = 'websocket' | 'http' | 'auto';
 
@@ -35,6 +36,8 @@ export interface SessionConfig {
   getApiKey(): Promise<string | undefined>;
   /** Local servers need no key. Default true. */
   requireApiKey?: boolean;
+  /** How the key is sent: `Authorization: Bearer` (default), or Azure's `api-key` header. */
+  keyHeader?: 'authorization' | 'api-key';
   organization?: string;
   project?: string;
   extraHeaders?: Record<string, string>;
@@ -52,6 +55,23 @@ export interface SessionConfig {
   /** Extra request fields sent with every request (reasoning, include, text, ...). */
   requestExtras?: Partial<ResponseRequest>;
   logger?: Logger;
+  /** What is already known of this endpoint (cached from an earlier session); learned otherwise. */
+  capabilities?: Capabilities;
+}
+
+/**
+ * What a server can do, learned from its answers (never from extra probing requests, which would
+ * cost the user money): undefined means not known yet.
+ */
+export interface Capabilities {
+  /** The WebSocket upgrade on `/responses` works. */
+  websocket?: boolean;
+  /** `generate: false` (warmup) is accepted. */
+  warmup?: boolean;
+  /** `previous_response_id` is accepted at all (llama.cpp's server refuses it). */
+  previousResponseId?: boolean;
+  /** `store: true` responses can be chained to over HTTP (some servers keep nothing). */
+  store?: boolean;
 }
 
 export type SessionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
@@ -123,16 +143,16 @@ function stageable(chain: ChainState): InputItem[] {
  * conversation; the manager decides what the server still holds and sends only what is new,
  * and when the server has lost it, resends everything from the caller's transcript.
  */
-export class SessionManager extends EventEmitter<{ state: [SessionState, string?]; metrics: [TurnMetrics]; warm: [string, number] }> {
+export class SessionManager extends EventEmitter<{ state: [SessionState, string?]; metrics: [TurnMetrics]; warm: [string, number]; capabilities: [Capabilities] }> {
   private config: SessionConfig;
   private readonly lanes = new Map<string, Lane>();
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
   private http?: HttpResponses;
-  private stuckOnHttp = false;
   private wsFailures = 0;
-  /** Learned from the server: undefined until a warmup was tried. */
-  warmupSupported?: boolean;
+  private caps: Capabilities;
+  /** Why the last WebSocket upgrade failed, to name it if HTTP fails too. */
+  private upgradeFailure?: string;
   private currentState: SessionState = 'idle';
   private disposed = false;
 
@@ -141,10 +161,23 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     this.config = config;
     this.logger = config.logger ?? silentLogger;
     this.retry = { ...DEFAULT_RETRY, ...config.retry };
+    this.caps = { ...config.capabilities };
+  }
+
+  /** What the server has shown it can do (see Capabilities). */
+  get capabilities(): Readonly<Capabilities> { return this.caps }
+  get warmupSupported(): boolean | undefined { return this.caps.warmup }
+
+  /** The combination in use, in words for the status bar. */
+  get mode(): string {
+    if (this.transportInUse === 'websocket') return this.config.warmup === false || this.caps.warmup === false ? 'WebSocket' : 'WebSocket + warmup';
+    return this.chainsOverHttp() ? 'HTTP, chained on stored responses' : 'HTTP, full history each turn';
   }
 
   get state(): SessionState { return this.currentState }
-  get transportInUse(): 'websocket' | 'http' { return this.config.transport === 'http' || this.stuckOnHttp ? 'http' : 'websocket' }
+  get transportInUse(): 'websocket' | 'http' {
+    return this.config.transport === 'http' || (this.config.transport === 'auto' && this.caps.websocket === false) ? 'http' : 'websocket';
+  }
 
   /** Opens and warms the given lanes (default: the chat lane). Failures are reported through `state`, never thrown. */
   async start(lanes: string[] = ['chat']): Promise<void> {
@@ -153,8 +186,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       let release: (() => void) | undefined;
       try {
         release = await lane.lock.acquire();
-        await this.prepare(lane, true);
-        this.setState(this.transportInUse === 'http' ? 'http' : 'warm');
+        const transport = await this.prepare(lane, true);
+        this.setState(transport.kind === 'http' ? 'http' : 'warm');
       } catch (err) {
         this.reportFailure(err);
       } finally {
@@ -168,12 +201,19 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   updateConfig(patch: Partial<SessionConfig>): void {
     const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport'].some((k) => k in patch);
     this.config = { ...this.config, ...patch };
+    if ('capabilities' in patch) this.caps = { ...patch.capabilities };
     if (connectionChanged) this.dropConnections();
   }
 
-  /** Closes every socket; the next turn reconnects and resends its context. */
-  async reconnect(lanes?: string[]): Promise<void> {
-    this.stuckOnHttp = false;
+  /**
+   * Closes every socket and warms new ones. With `relearn` (the user's Reconnect), what was
+   * learned about the server is forgotten and found out again.
+   */
+  async reconnect(lanes?: string[], relearn = false): Promise<void> {
+    if (relearn) {
+      this.caps = {};
+      this.emit('capabilities', { ...this.caps });
+    }
     this.wsFailures = 0;
     this.dropConnections();
     await this.start(lanes ?? [...this.lanes.keys()].concat(this.lanes.size ? [] : ['chat']));
@@ -205,15 +245,19 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     try {
       for (let attempt = 1; ; attempt++) {
         let wasDelta = false;
+        let attemptKind: 'websocket' | 'http' = this.transportInUse;
         try {
           const transport = await this.transportFor(lane, options.signal);
+          attemptKind = transport.kind;
           const holder = this.holderOf(transport);
-          const plan = planRequest(full, lane.chain && lane.chain.holder === holder ? lane.chain : undefined);
+          const chained = this.caps.previousResponseId !== false && lane.chain && lane.chain.holder === holder ? lane.chain : undefined;
+          const plan = planRequest(full, chained);
           wasDelta = plan.mode === 'delta';
           const sentBefore = stats.bytesSent;
           this.setState('busy');
           this.logger.debug(`[${lane.name}] ${transport.kind} request: ${plan.mode}${plan.reason ? ` (${plan.reason})` : ''}, ${plan.body.input.length} input items`);
           const response = await transport.run(plan.body, onEvent, options.signal, stats);
+          if (plan.mode === 'delta') this.learn(transport.kind === 'http' ? { previousResponseId: true, store: true } : { previousResponseId: true });
           const previous = plan.mode === 'delta' ? lane.chain : undefined;
           // What the server now holds, as a running sum: the history is never re-serialised per turn.
           const contextBytes = (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) + itemsBytes(response.output);
@@ -233,6 +277,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
           if (!(err instanceof SessionError)) throw err;
           // Any failure evicts the chain on the server (protocol.md §4.1): the next request is full.
           lane.chain = undefined;
+          if (wasDelta) this.learnFromChainFailure(err, attemptKind);
           const delay = this.retryDelay(err, counts, wasDelta);
           if (delay === undefined) throw err;
           recovered.push(err.code);
@@ -242,7 +287,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
           await sleep(delay, options.signal);
         }
       }
-    } catch (err) {
+    } catch (caught) {
+      const err = this.nameEndpoint(caught);
       if (err instanceof SessionError && err.code !== 'cancelled') this.reportFailure(err);
       else if (!this.lanesBusy(lane)) this.setState(this.transportInUse === 'http' ? 'http' : 'warm');
       throw err;
@@ -279,7 +325,33 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   private holderOf(transport: ResponseTransport): string | undefined {
     if (transport instanceof ResponsesSocket) return `ws:${transport.id}`;
-    return this.config.store ? 'store' : undefined;
+    return this.chainsOverHttp() ? 'store' : undefined;
+  }
+
+  /** Over HTTP a chain needs stored responses: `store: true`, and a server that keeps them. */
+  private chainsOverHttp(): boolean {
+    return !!this.config.store && this.caps.store !== false && this.caps.previousResponseId !== false;
+  }
+
+  private learn(patch: Capabilities): void {
+    const next = { ...this.caps, ...patch };
+    if (Object.keys(patch).every((k) => this.caps[k as keyof Capabilities] === next[k as keyof Capabilities])) return;
+    this.caps = next;
+    this.logger.info(`learned what ${this.config.baseUrl} can do: ${JSON.stringify(this.caps)}`);
+    this.emit('capabilities', { ...this.caps });
+  }
+
+  /** A delta refused: the server cannot chain (at all, or over HTTP on stored responses). */
+  private learnFromChainFailure(err: SessionError, kind: 'websocket' | 'http'): void {
+    if (err.code === 'invalid_request' && /previous_response_id/i.test(err.message)) this.learn({ previousResponseId: false });
+    else if (err.code === 'previous_response_not_found' && kind === 'http') this.learn({ store: false });
+  }
+
+  /** When neither transport could talk to the server at all, say so, naming the endpoint. */
+  private nameEndpoint(err: unknown): unknown {
+    if (!(err instanceof SessionError) || !this.upgradeFailure) return err; // set only while falling back to HTTP
+    if (!['no_access', 'invalid_request', 'network', 'protocol', 'upgrade_refused'].includes(err.code)) return err;
+    return new SessionError('server_unsupported', `${this.config.baseUrl}: the WebSocket upgrade failed (${this.upgradeFailure}), and POST ${httpUrl(this.config.baseUrl)} failed too (${err.message})`, { status: err.status, cause: err });
   }
 
   private async headers(): Promise<Record<string, string>> {
@@ -289,7 +361,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       throw new SessionError('no_api_key');
     }
     const h: Record<string, string> = { 'user-agent': 'warmline/0.1', ...this.config.extraHeaders };
-    if (key) h.authorization = `Bearer ${key}`;
+    if (key && this.config.keyHeader === 'api-key') h['api-key'] = key;
+    else if (key) h.authorization = `Bearer ${key}`;
     if (this.config.organization) h['openai-organization'] = this.config.organization;
     if (this.config.project) h['openai-project'] = this.config.project;
     return h;
@@ -329,18 +402,21 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     try {
       socket = await ResponsesSocket.connect(this.transportOptions(headers), signal);
       this.wsFailures = 0;
+      this.upgradeFailure = undefined;
+      this.learn({ websocket: true });
     } catch (err) {
       if (this.config.transport === 'auto' && err instanceof SessionError && (err.code === 'upgrade_refused' || err.code === 'network')) {
         this.wsFailures++;
-        if (err.status === 426 || this.wsFailures >= 3) this.stuckOnHttp = true;
-        this.logger.warn(`WebSocket unavailable (${err.message}); using HTTP${this.stuckOnHttp ? ' for this session' : ' for this turn'}`);
+        this.upgradeFailure = err.message;
+        if (err.status === 426 || this.wsFailures >= 3) this.learn({ websocket: false });
+        this.logger.warn(`WebSocket unavailable (${err.message}); using HTTP${this.caps.websocket === false ? ' for this endpoint' : ' for this turn'}`);
         this.setState('http', err.message);
         return this.httpTransport(headers);
       }
       throw err;
     }
     lane.socket = socket;
-    if (warm && this.config.warmup !== false && this.warmupSupported !== false) await this.warm(lane, socket, context, signal);
+    if (warm && this.config.warmup !== false && this.caps.warmup !== false) await this.warm(lane, socket, context, signal);
     return socket;
   }
 
@@ -359,13 +435,13 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     this.setState('warming');
     try {
       const response = await socket.run({ ...request, generate: false }, () => {}, signal, { bytesSent: 0, bytesReceived: 0 });
-      this.warmupSupported = true;
+      this.learn({ warmup: true });
       lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}`, contextBytes: itemsBytes(input) };
       this.emit('warm', lane.name, Date.now() - started);
       this.logger.info(`[${lane.name}] socket #${socket.id} warm in ${Date.now() - started} ms`);
     } catch (err) {
       if (err instanceof SessionError && err.code === 'invalid_request' && /generate/i.test(err.message)) {
-        this.warmupSupported = false;
+        this.learn({ warmup: false });
         this.logger.info(`server does not support warmup (generate: false); continuing without it`);
         return;
       }
@@ -406,6 +482,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   /** How long to wait before retrying after `err`, or undefined to give up. */
   private retryDelay(err: SessionError, counts: { cache: number; network: number; rateLimit: number; serverError: number }, wasDelta: boolean): number | undefined {
     const backoff = (n: number) => Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1)) * (0.75 + Math.random() * 0.25);
+    // The server refused `previous_response_id` itself: learned, so the retry goes in full.
+    if (err.code === 'invalid_request' && wasDelta && this.caps.previousResponseId === false) return ++counts.cache <= 2 ? 0 : undefined;
     if (CACHE_LOSS.has(err.code)) {
       // Once is enough: the retry carries the full context, so the same loss cannot recur,
       // except for a cut-off delta whose server also failed the full resend.

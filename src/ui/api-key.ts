@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
 
-const SECRET = 'warmline.apiKey';
+const LEGACY = 'warmline.apiKey';
+const secretName = (provider: string) => `warmline.apiKey.${provider}`;
 
 /**
- * The API key lives in VS Code's SecretStorage (the OS keychain), or in the environment
- * (`WARMLINE_API_KEY`, then `OPENAI_API_KEY`). It is never written to settings or logs.
+ * API keys live in VS Code's SecretStorage (the OS keychain), one per provider, or in the
+ * environment (`WARMLINE_API_KEY`, then the provider's own variable such as `OPENAI_API_KEY`).
+ * They are never written to settings or logs.
  */
 export class ApiKeyStore implements vscode.Disposable {
   private readonly secrets: vscode.SecretStorage;
@@ -14,30 +16,34 @@ export class ApiKeyStore implements vscode.Disposable {
 
   constructor(secrets: vscode.SecretStorage) {
     this.secrets = secrets;
-    this.subscription = secrets.onDidChange((e) => { if (e.key === SECRET) this.changed.fire() });
+    this.subscription = secrets.onDidChange((e) => { if (e.key.startsWith(LEGACY)) this.changed.fire() });
   }
 
-  async get(): Promise<string | undefined> {
-    return (await this.secrets.get(SECRET)) || process.env.WARMLINE_API_KEY || process.env.OPENAI_API_KEY || undefined;
+  async get(provider = 'openai', envNames: string[] = ['OPENAI_API_KEY']): Promise<string | undefined> {
+    const stored = (await this.secrets.get(secretName(provider))) || (provider === 'openai' ? await this.secrets.get(LEGACY) : undefined);
+    return stored || process.env.WARMLINE_API_KEY || envNames.map((n) => process.env[n]).find((v) => !!v) || undefined;
   }
 
   /** Asks for a key in a password box; returns false when the user cancelled. */
-  async prompt(): Promise<boolean> {
+  async prompt(provider = 'openai', label = 'OpenAI'): Promise<boolean> {
     const key = await vscode.window.showInputBox({
-      title: 'Warmline: Set API Key',
-      prompt: 'Your OpenAI API key (stored in VS Code\'s secret storage, never in settings)',
+      title: `Warmline: Set API Key (${label})`,
+      prompt: `Your ${label} API key (stored in VS Code's secret storage, never in settings)`,
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an API key.' : /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
     });
     if (!key) return false;
-    await this.set(key);
+    await this.set(key, provider);
     return true;
   }
 
-  async set(key: string): Promise<void> { await this.secrets.store(SECRET, key.trim()) }
+  async set(key: string, provider = 'openai'): Promise<void> { await this.secrets.store(secretName(provider), key.trim()) }
 
-  async clear(): Promise<void> { await this.secrets.delete(SECRET) }
+  async clear(provider = 'openai'): Promise<void> {
+    await this.secrets.delete(secretName(provider));
+    if (provider === 'openai') await this.secrets.delete(LEGACY);
+  }
 
   dispose(): void { this.subscription.dispose(); this.changed.dispose() }
 }

@@ -265,6 +265,7 @@ const ACTIONS: Partial<Record<string, ErrorAction[]>> = {
   no_api_key: ['setKey'],
   bad_api_key: ['setKey'],
   no_access: ['openSettings', 'showLog'],
+  server_unsupported: ['openSettings', 'showLog'],
   invalid_request: ['retry', 'showLog'],
 };
 

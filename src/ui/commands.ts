@@ -3,6 +3,7 @@ import type { SessionManager } from '../session/manager.ts';
 import type { ContextChip } from '../shared/messages.ts';
 import type { ApiKeyStore } from './api-key.ts';
 import type { ChatController } from './chat-controller.ts';
+import { readSettings } from './settings.ts';
 
 export interface CommandDeps {
   chat: ChatController;
@@ -52,10 +53,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
   });
   return [
-    register('warmline.setApiKey', async () => { if (await keys.prompt()) await deps.restart() }),
-    register('warmline.clearApiKey', async () => { await keys.clear(); await deps.restart(); void vscode.window.showInformationMessage('Warmline: the API key was removed from secret storage.') }),
+    register('warmline.setApiKey', async () => {
+      const s = readSettings();
+      if (await keys.prompt(s.provider, s.preset.label)) await deps.restart();
+    }),
+    register('warmline.clearApiKey', async () => {
+      const s = readSettings();
+      await keys.clear(s.provider);
+      await deps.restart();
+      void vscode.window.showInformationMessage(`Warmline: the ${s.preset.label} API key was removed from secret storage.`);
+    }),
     register('warmline.showLog', () => log.show()),
-    register('warmline.reconnect', () => deps.session.reconnect()),
+    register('warmline.reconnect', () => deps.session.reconnect(['chat', 'inline'], true)),
     register('warmline.newChat', async () => { chat.newChat(); await focusChat() }),
     register('warmline.focusChat', focusChat),
     register('warmline.stop', () => chat.stop()),

@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
 import type { TransportSetting } from '../session/manager.ts';
+import { preset } from '../session/providers.ts';
+import type { ProviderPreset } from '../session/providers.ts';
 import type { ToolSettings } from '../tools/types.ts';
 
 /** `warmline.*` settings, read fresh each time (they change under us). */
 export interface WarmlineSettings {
+  provider: string;
+  preset: ProviderPreset;
   baseUrl: string;
   model: string;
   transport: TransportSetting;
@@ -16,19 +20,26 @@ export interface WarmlineSettings {
   tools: ToolSettings;
 }
 
-export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-
 export function readSettings(): WarmlineSettings {
   const c = vscode.workspace.getConfiguration('warmline');
   const headers = c.get<Record<string, unknown>>('extraHeaders') ?? {};
+  const provider = c.get<string>('provider') || 'openai';
+  const p = preset(provider);
+  // A value the user set wins over the provider's default; package.json defaults do not count.
+  const explicit = <T>(key: string): T | undefined => {
+    const i = c.inspect<T>(key);
+    return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  };
   return {
-    baseUrl: (c.get<string>('baseUrl') || DEFAULT_BASE_URL).trim(),
-    model: c.get<string>('model') || 'gpt-5.1',
-    transport: c.get<TransportSetting>('transport') ?? 'websocket',
+    provider,
+    preset: p,
+    baseUrl: (explicit<string>('baseUrl') || p.baseUrl).trim(),
+    model: explicit<string>('model') || p.model,
+    transport: explicit<TransportSetting>('transport') ?? p.transport,
     organization: c.get<string>('organization') || undefined,
     project: c.get<string>('project') || undefined,
     extraHeaders: Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
-    store: c.get<boolean>('store') ?? false,
+    store: explicit<boolean>('store') ?? p.storeOverHttp,
     maxToolCalls: c.get<number>('maxToolCalls') ?? 50,
     instructions: c.get<string>('instructions') ?? '',
     tools: {
@@ -45,8 +56,9 @@ export function readSettings(): WarmlineSettings {
   };
 }
 
-/** Local servers (loopback) need no key; anything else does. */
-export function needsApiKey(baseUrl: string): boolean {
+/** Local servers (loopback, or a provider that takes none) need no key; anything else does. */
+export function needsApiKey(baseUrl: string, p: ProviderPreset = preset('openai')): boolean {
+  if (!p.needsKey) return false;
   try {
     const host = new URL(baseUrl).hostname;
     return !(host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host));

@@ -20,6 +20,7 @@ export class StatusBar implements vscode.Disposable {
   private state: SessionState = 'idle';
   private detail?: string;
   private last?: TurnMetrics;
+  private mode = '';
 
   constructor() {
     this.item.name = 'Warmline';
@@ -36,6 +37,12 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** How the session talks to the server now, e.g. "WebSocket + warmup" or "HTTP, full history each turn". */
+  setMode(mode: string): void {
+    this.mode = mode;
+    this.render();
+  }
+
   setMetrics(m: TurnMetrics): void {
     this.last = m;
     this.render();
@@ -45,6 +52,7 @@ export class StatusBar implements vscode.Disposable {
     const look = LOOK[this.state];
     this.item.text = `$(${look.icon}) ${look.text}`;
     const lines = [`**Warmline**: ${look.tip}`];
+    if (this.mode) lines.push(`Mode: ${this.mode}`);
     if (this.detail) lines.push(this.detail);
     if (this.last) {
       const m = this.last;

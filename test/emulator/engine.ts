@@ -152,6 +152,8 @@ export class Engine {
       fromConnection = local !== undefined;
       prev = local ?? this.stored.get(prevId);
       if (!prev) {
+        // A server that keeps nothing cannot blame a client for asking: that is how it finds out.
+        if (this.opts.keepsState === false) return this.fail(job, notFound);
         return this.fail(
           job,
           notFound,
@@ -216,7 +218,7 @@ export class Engine {
     if (outcome === 'completed' || outcome === 'incomplete') {
       const saved: StoredResponse = { id, context: [...context, ...final.output], instructions: body.instructions, tools: body.tools, store };
       conn?.cache.set(id, saved);
-      if (store) this.stored.set(id, saved);
+      if (store && this.opts.keepsState !== false) this.stored.set(id, saved);
       for (const item of final.output) this.issued.set(item.id, { item, store });
     } else if (outcome === 'failed' && conn && prevId) {
       conn.cache.delete(prevId);
@@ -252,6 +254,8 @@ export class Engine {
     if (body.previous_response_id !== undefined && body.previous_response_id !== null && typeof body.previous_response_id !== 'string') {
       return { err: invalid("Invalid type for 'previous_response_id'.", 'previous_response_id'), violation: 'previous_response_id is not a string' };
     }
+    // A server without chaining: how a client learns it (no violation: it cannot know beforehand).
+    if (this.opts.supportsPreviousResponseId === false && typeof body.previous_response_id === 'string') return { err: unsupported('previous_response_id') };
     return undefined;
   }
 

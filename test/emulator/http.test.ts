@@ -67,6 +67,20 @@ describe('HTTP/SSE transport', () => {
     expect(emu.requests.filter((r) => r.transport === 'http').map((r) => r.connectionId)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('imitates servers that cannot chain: previous_response_id refused, or nothing kept', async () => {
+    const refusing = await emulator({ scenario: 'chain-25', supportsPreviousResponseId: false });
+    const a = expectLifecycle((await sse(refusing.url, { ...base, store: true, input: [user('go')] })).events);
+    const refused = await sse(refusing.url, { ...base, store: true, previous_response_id: a.id, input: [outputFor(a.output[0])] });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.param).toBe('previous_response_id');
+    const forgetful = await emulator({ scenario: 'chain-25', keepsState: false });
+    const b = expectLifecycle((await sse(forgetful.url, { ...base, store: true, input: [user('go')] })).events);
+    const miss = await sse(forgetful.url, { ...base, store: true, previous_response_id: b.id, input: [outputFor(b.output[0])] });
+    expect(miss.json.error.code).toBe('previous_response_not_found');
+    // How a client finds out about such a server is not its fault: no violation either way.
+    expect([...refusing.violations, ...forgetful.violations]).toEqual([]);
+  });
+
   it('answers 401 without the API key and 404 on other paths', async () => {
     const emu = await emulator({ apiKey: 'sk-http', websocket: false });
     expect((await sse(emu.url, { ...base, input: 'x' })).status).toBe(401);

@@ -19,6 +19,10 @@ export interface EmulatorOptions {
   mode?: 'strict' | 'compatible';
   apiKey?: string;
   supportsGenerate?: boolean;
+  /** Default true. false imitates servers that reject previous_response_id (llama.cpp's server answers 400). */
+  supportsPreviousResponseId?: boolean;
+  /** Default true. false imitates servers that keep no responses at all: store:true is accepted but nothing can be chained to. */
+  keepsState?: boolean;
   websocket?: boolean;
   maxConnectionAgeMs?: number;
   chunkDelayMs?: number;

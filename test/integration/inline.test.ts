@@ -16,12 +16,23 @@ describe('inline edit suggestions', () => {
   beforeEach(async () => {
     emu = await useEmulator(rewriteScenario);
     editor = await openFixture('src/math.js');
+    // Every test starts from the file as it was, whatever the last one left in the editor.
+    if (editor.document.getText() !== original) {
+      const reset = new vscode.WorkspaceEdit();
+      reset.replace(editor.document.uri, new vscode.Range(0, 0, editor.document.lineCount, 0), original);
+      await vscode.workspace.applyEdit(reset);
+      await editor.document.save();
+    }
+    assert.equal(editor.document.getText(), original);
   });
   afterEach(async () => {
     await stopEmulator();
     await resetSettings();
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    // Put the file back on disk first, then revert the editor to it and close it: no reload of
+    // an open document can then arrive during the next test.
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(fixtureFolder().uri, 'src/math.js'), new TextEncoder().encode(original));
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   async function propose(range = AVERAGE) {
