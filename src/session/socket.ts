@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { SessionError, errorFromClose, errorFromEvent } from './errors.ts';
 import type { Logger } from './log.ts';
 import { isTerminalEvent, parseServerEvent } from './protocol.ts';
 import type { ErrorEvent, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
+import { proxyFailure, viaProxy } from './proxy.ts';
 import type { ResponseTransport, StreamStats, TransportOptions } from './transport.ts';
 import { webSocketUrl } from './transport.ts';
 
@@ -53,29 +54,37 @@ export class ResponsesSocket implements ResponseTransport {
     }
   }
 
-  /** Opens the socket. Rejects with `upgrade_refused` (non-101), `bad_api_key` (401) or `network`. */
+  /**
+   * Opens the socket (through `options.agent` when given: a proxy). Rejects with
+   * `upgrade_refused` (non-101, from the server or a proxy), `bad_api_key` (401) or `network`
+   * (no connection; a proxy that refused the tunnel or wants credentials, named in the message).
+   */
   static connect(options: SocketOptions, signal?: AbortSignal): Promise<ResponsesSocket> {
     const url = webSocketUrl(options.baseUrl);
+    const agent = options.agent;
+    const via = viaProxy(agent);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new SessionError('cancelled'));
-      const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: false });
+      const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: false, ...(agent ? { agent } : {}) });
       const detach = () => {
         signal?.removeEventListener('abort', onAbort);
         ws.off('unexpected-response', onUnexpected).off('error', onError).off('open', onOpen);
       };
       const fail = (err: SessionError) => { detach(); ws.on('error', () => {}); ws.terminate(); reject(err) };
       const onAbort = () => fail(new SessionError('cancelled'));
-      const onUnexpected = (_req: unknown, res: IncomingMessage) => {
+      const onUnexpected = (req: ClientRequest, res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         res.resume();
-        if (status === 401) fail(new SessionError('bad_api_key', `WebSocket upgrade answered ${status}`, { status }));
-        else fail(new SessionError('upgrade_refused', `WebSocket upgrade to ${url} answered ${status}`, { status }));
+        const byProxy = proxyFailure(agent, req, status, url);
+        if (byProxy) fail(new SessionError('network', byProxy.message, { status, cause: byProxy }));
+        else if (status === 401) fail(new SessionError('bad_api_key', `WebSocket upgrade answered ${status}`, { status }));
+        else fail(new SessionError('upgrade_refused', `WebSocket upgrade to ${url}${via} answered ${status}`, { status }));
       };
-      const onError = (err: Error) => fail(new SessionError('network', `${url}: ${err.message}`, { cause: err }));
+      const onError = (err: Error) => fail(new SessionError('network', `${url}${via}: ${err.message}`, { cause: err }));
       const onOpen = () => {
         detach();
         const socket = new ResponsesSocket(ws, options);
-        options.logger.debug(`socket #${socket.id} open to ${url}`);
+        options.logger.debug(`socket #${socket.id} open to ${url}${via}`);
         resolve(socket);
       };
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import type { ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
 
 /** Counters a transport keeps for one request, read by the session's per-turn metrics. */
@@ -28,6 +29,12 @@ export interface TransportOptions {
   connectTimeoutMs: number;
   /** No event for this long mid-response fails the request as `stalled`. */
   stallTimeoutMs: number;
+  /**
+   * How to reach the server: `agentFor(url, proxySettings)` from proxy.ts (a proxy agent, or
+   * undefined when no proxy applies). Undefined: a direct connection (the HTTP transport then
+   * uses its own keep-alive agent).
+   */
+  agent?: Agent;
 }
 
 /** `https://host/v1` -> `wss://host/v1/responses`, as the SDKs derive it. */
