@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     const s = readSettings();
     return {
       baseUrl: s.baseUrl, model: s.model, transport: s.transport, organization: s.organization, project: s.project,
-      extraHeaders: s.extraHeaders, store: s.store, requireApiKey: needsApiKey(s.baseUrl, s.preset), keyHeader: s.preset.keyHeader,
+      extraHeaders: s.extraHeaders, store: s.store, proxy: s.proxy, requireApiKey: needsApiKey(s.baseUrl, s.preset), keyHeader: s.preset.keyHeader,
       instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(), capabilities: learned()[s.baseUrl],
     };
   };
@@ -99,7 +99,9 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, chat, actions, log), { webviewOptions: { retainContextWhenHidden: true } }),
     ...registerCommands({ chat, session, keys, log, relative: relativePath, restart }),
     inline, ...registerInlineCommands(inline, log),
-    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('warmline')) void restart() }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('warmline') || e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.proxyStrictSSL')) void restart();
+    }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => session.updateConfig({ instructions: sessionConfig().instructions })),
     keys.onDidChange(() => void restart()),
     { dispose: () => { clearTimeout(restartTimer); session.dispose() } },

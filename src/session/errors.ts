@@ -18,6 +18,7 @@ export type SessionErrorCode =
   | 'stalled'                        // no event for the stall timeout mid-response
   | 'protocol'                       // the server broke the protocol (malformed frame, ...)
   | 'server_unsupported'             // neither the WebSocket mode nor HTTP worked against this endpoint
+  | 'proxy'                          // the proxy setting is malformed
   | 'cancelled';                     // the caller cancelled
 
 const MESSAGES: Record<SessionErrorCode, string> = {
@@ -35,6 +36,7 @@ const MESSAGES: Record<SessionErrorCode, string> = {
   network: 'The connection to the API was lost.',
   stalled: 'The API stopped sending data mid-answer.',
   protocol: 'The server sent something Warmline could not understand.',
+  proxy: 'The proxy setting cannot be used. Check http.proxy or the HTTPS_PROXY variable.',
   server_unsupported: 'This server does not speak the Responses API as Warmline needs it. Check warmline.baseUrl.',
   cancelled: 'Cancelled.',
 };

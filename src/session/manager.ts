@@ -9,6 +9,8 @@ import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
 import { isKnownEvent } from './protocol.ts';
 import type { InputItem, OutputItem, ResponseObject, ResponseRequest, ServerEvent, ToolDefinition, Usage } from './protocol.ts';
+import { ProxyConfigError, ProxyError, agentFor } from './proxy.ts';
+import type { ProxySettings } from './proxy.ts';
 import { ResponsesSocket } from './socket.ts';
 import type { ResponseTransport, StreamStats } from './transport.ts';
 import { httpUrl } from './transport.ts';
@@ -55,6 +57,8 @@ export interface SessionConfig {
   /** Extra request fields sent with every request (reasoning, include, text, ...). */
   requestExtras?: Partial<ResponseRequest>;
   logger?: Logger;
+  /** VS Code's http.proxy / http.proxyStrictSSL. No url: HTTPS_PROXY and the like (loopback is never proxied through those). */
+  proxy?: ProxySettings;
   /** What is already known of this endpoint (cached from an earlier session); learned otherwise. */
   capabilities?: Capabilities;
 }
@@ -199,7 +203,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   /** Changes settings. A change to model, instructions or tools makes the next request a full one. */
   updateConfig(patch: Partial<SessionConfig>): void {
-    const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport'].some((k) => k in patch);
+    const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport', 'proxy'].some((k) => k in patch);
     this.config = { ...this.config, ...patch };
     if ('capabilities' in patch) this.caps = { ...patch.capabilities };
     if (connectionChanged) this.dropConnections();
@@ -350,6 +354,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   /** When neither transport could talk to the server at all, say so, naming the endpoint. */
   private nameEndpoint(err: unknown): unknown {
     if (!(err instanceof SessionError) || !this.upgradeFailure) return err; // set only while falling back to HTTP
+    if (err.cause instanceof ProxyError || err.cause instanceof ProxyConfigError) return err; // the proxy's fault, said as such
     if (!['no_access', 'invalid_request', 'network', 'protocol', 'upgrade_refused'].includes(err.code)) return err;
     return new SessionError('server_unsupported', `${this.config.baseUrl}: the WebSocket upgrade failed (${this.upgradeFailure}), and POST ${httpUrl(this.config.baseUrl)} failed too (${err.message})`, { status: err.status, cause: err });
   }
@@ -369,8 +374,16 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   }
 
   private transportOptions(headers: Record<string, string>) {
+    let agent;
+    try {
+      agent = agentFor(this.config.baseUrl, this.config.proxy);
+    } catch (err) {
+      // A malformed proxy setting: said plainly, and not retried.
+      if (err instanceof ProxyConfigError) throw new SessionError('proxy', err.message, { cause: err });
+      throw err;
+    }
     return {
-      baseUrl: this.config.baseUrl, headers, logger: this.logger,
+      baseUrl: this.config.baseUrl, headers, logger: this.logger, agent,
       connectTimeoutMs: this.config.connectTimeoutMs ?? 15_000,
       stallTimeoutMs: this.config.stallTimeoutMs ?? 120_000,
       pingIntervalMs: this.config.pingIntervalMs ?? 20_000,

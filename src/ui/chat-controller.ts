@@ -266,6 +266,7 @@ const ACTIONS: Partial<Record<string, ErrorAction[]>> = {
   bad_api_key: ['setKey'],
   no_access: ['openSettings', 'showLog'],
   server_unsupported: ['openSettings', 'showLog'],
+  proxy: ['openSettings', 'showLog'],
   invalid_request: ['retry', 'showLog'],
 };
 

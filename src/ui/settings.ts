@@ -18,6 +18,8 @@ export interface WarmlineSettings {
   maxToolCalls: number;
   instructions: string;
   tools: ToolSettings;
+  /** VS Code's own proxy settings: `http.proxy` (empty: the environment's) and `http.proxyStrictSSL`. */
+  proxy: { url?: string; strictSSL: boolean };
 }
 
 export function readSettings(): WarmlineSettings {
@@ -42,6 +44,10 @@ export function readSettings(): WarmlineSettings {
     store: explicit<boolean>('store') ?? p.storeOverHttp,
     maxToolCalls: c.get<number>('maxToolCalls') ?? 50,
     instructions: c.get<string>('instructions') ?? '',
+    proxy: {
+      url: vscode.workspace.getConfiguration('http').get<string>('proxy') || undefined,
+      strictSSL: vscode.workspace.getConfiguration('http').get<boolean>('proxyStrictSSL') ?? true,
+    },
     tools: {
       edits: c.get<'ask' | 'auto'>('approvals.edits') ?? 'ask',
       tasks: c.get<'ask' | 'auto' | 'off'>('approvals.tasks') ?? 'ask',

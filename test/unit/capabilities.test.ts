@@ -99,3 +99,32 @@ describe('capability detection against different kinds of server', () => {
     }
   });
 });
+
+describe('through a proxy', () => {
+  it('auto falls back to HTTP when the proxy refuses WebSocket upgrades, and the chain completes through it', async () => {
+    const { startConnectProxy } = await import('./helpers/connect-proxy.ts');
+    const proxy = await startConnectProxy({ refuseUpgrades: true });
+    try {
+      emu = await emulator({ scenario: chainScenario(3) });
+      s = session(emu, { transport: 'auto', proxy: { url: proxy.url } });
+      await s.start();
+      const run = await runChain(s, 'go');
+      expect(run.metrics.every((m) => m.transport === 'http')).toBe(true);
+      expect(proxy.log.some((e) => e.upgrade && e.status === 403)).toBe(true);
+      expect(proxy.log.filter((e) => e.method === 'POST' && e.target.endsWith('/v1/responses'))).toHaveLength(4);
+      expect(emu.connections()).toBe(0);
+      expect(emu.violations).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a malformed proxy setting is a clear error, not retried', async () => {
+    emu = await emulator({ scenario: 'hello' });
+    s = session(emu, { proxy: { url: 'http://[not a proxy' } });
+    const err = await s.respond([userMessage('hi')]).catch((e: unknown) => e);
+    expect((err as SessionError).code).toBe('proxy');
+    expect((err as SessionError).message).toMatch(/http\.proxy/);
+    expect(emu.requests).toHaveLength(0);
+  });
+});
