@@ -1,5 +1,7 @@
 // Shared helpers for the integration tests (they run inside the extension host).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'warmline.warmline';
@@ -36,4 +38,23 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Puts a fixture file back as the repository has it, on disk and in any open editor (saved), so
+ * no test sees what an earlier one left, however its editors were closed. Returns the text.
+ */
+export async function restoreFixture(relative: string): Promise<string> {
+  // out/test/integration/<file>.js -> the repository's test/fixtures/workspace.
+  const text = fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/workspace', relative), 'utf8');
+  const uri = vscode.Uri.joinPath(fixtureFolder().uri, relative);
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc && doc.getText() !== text) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), text);
+    await vscode.workspace.applyEdit(edit);
+  }
+  if (doc?.isDirty) await doc.save();
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  return text;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { fixtureFolder, readFixtureFile, waitFor } from './helpers.ts';
+import { readFixtureFile, restoreFixture, waitFor } from './helpers.ts';
 import { openFixture, resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 // The model's rewrite of `average` (lines 11-14): two blocks change, the comment between stays.
@@ -12,27 +12,18 @@ describe('inline edit suggestions', () => {
   let original: string;
   let editor: vscode.TextEditor;
   let emu: Awaited<ReturnType<typeof useEmulator>>;
-  before(async () => { original = await readFixtureFile('src/math.js') });
+  before(async () => { original = await restoreFixture('src/math.js') });
   beforeEach(async () => {
     emu = await useEmulator(rewriteScenario);
+    await restoreFixture('src/math.js');
     editor = await openFixture('src/math.js');
-    // Every test starts from the file as it was, whatever the last one left in the editor.
-    if (editor.document.getText() !== original) {
-      const reset = new vscode.WorkspaceEdit();
-      reset.replace(editor.document.uri, new vscode.Range(0, 0, editor.document.lineCount, 0), original);
-      await vscode.workspace.applyEdit(reset);
-      await editor.document.save();
-    }
     assert.equal(editor.document.getText(), original);
   });
   afterEach(async () => {
     await stopEmulator();
     await resetSettings();
-    // Put the file back on disk first, then revert the editor to it and close it: no reload of
-    // an open document can then arrive during the next test.
-    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(fixtureFolder().uri, 'src/math.js'), new TextEncoder().encode(original));
-    await vscode.window.showTextDocument(editor.document);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await restoreFixture('src/math.js');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   async function propose(range = AVERAGE) {

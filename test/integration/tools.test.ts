@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { fixtureFolder, readFixtureFile, waitFor } from './helpers.ts';
+import { readFixtureFile, restoreFixture, waitFor } from './helpers.ts';
 import { chat, openFixture, resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 const BUGGY = '  return sum(values) / (values.length - 1);';
@@ -25,12 +25,12 @@ async function toolOutputs(): Promise<string[]> {
 
 describe('workspace tools in VS Code', () => {
   let original: string;
-  before(async () => { original = await readFixtureFile('src/math.js') });
+  before(async () => { original = await restoreFixture('src/math.js') });
   afterEach(async () => {
     await stopEmulator();
     await resetSettings();
+    await restoreFixture('src/math.js');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(fixtureFolder().uri, 'src/math.js'), new TextEncoder().encode(original));
   });
 
   it('an approved edit is applied through one WorkspaceEdit, saved, and undone with the editor\'s Undo', async () => {
