@@ -7,6 +7,7 @@
 import type { Scenario, TurnScript } from '../../test/emulator/scenario.ts';
 import type { ServerDelayInfo } from '../../test/emulator/types.ts';
 import type { ToolDefinition } from '../../src/session/protocol.ts';
+import { mulberry32 } from '../prng.ts';
 
 export const MODEL = 'bench-model';
 export const FIRST_USER_MESSAGE =
@@ -174,17 +175,6 @@ export function finalAnswer(n: number): string {
   ].join('\n');
 }
 
-// Deterministic PRNG (mulberry32) so tool outputs are the same bytes in every process.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function outputBytesFor(k: number): number {
   return (OUTPUT_KB[(k - 1) % OUTPUT_KB.length] ?? 10) * 1024;
@@ -193,7 +183,7 @@ export function outputBytesFor(k: number): number {
 /** What the k-th tool returns: text shaped like grep / read_file / list_dir output, outputBytesFor(k) bytes long. */
 export function toolOutputFor(k: number): string {
   const target = outputBytesFor(k);
-  const rand = rng(k * 7919 + 17);
+  const rand = mulberry32(k * 7919 + 17);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const sentence = (words: number) => Array.from({ length: words }, () => pick(WORDS)).join(' ');
   const { name } = callFor(k);

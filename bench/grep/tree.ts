@@ -3,6 +3,7 @@
 // comments in mixed case, and ignored folders (dist/, node_modules/) that must not be searched.
 import fs from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../prng.ts';
 
 export interface TreeSpec { files: number }
 export interface TreeInfo { root: string; files: number; bytes: number; rareMarkers: number }
@@ -10,16 +11,6 @@ export interface TreeInfo { root: string; files: number; bytes: number; rareMark
 export const RARE_MARKER = 'WARMLINE_RARE_MARKER';
 const VERSION = 1;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['user', 'account', 'order', 'item', 'price', 'total', 'cache', 'client', 'request', 'response', 'session', 'token', 'config', 'value', 'index', 'buffer', 'stream', 'event', 'handler', 'parser', 'result', 'error', 'state', 'store', 'query', 'record', 'field', 'schema', 'route', 'path', 'file', 'node', 'tree', 'list', 'map', 'queue', 'worker', 'task', 'job', 'report'];
 const TYPES = ['string', 'number', 'boolean', 'Item', 'Order', 'Request', 'Response', 'Config', 'Map<string, number>', 'Promise<void>'];

@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { startEmulator } from '../emulator/server.ts';
 import { waitFor } from './helpers.ts';
 import { chat, resetSettings, setSettings, warmline } from './warmline.ts';
-import * as vscode from 'vscode';
 
 describe('providers', () => {
-  afterEach(async () => {
-    await resetSettings();
-    await vscode.workspace.getConfiguration('warmline').update('provider', undefined, vscode.ConfigurationTarget.Workspace);
-  });
+  afterEach(resetSettings);
 
   it('a local HTTP-only server (Ollama preset): no key, falls back to HTTP, chains on stored responses', async () => {
     // Imitates a local server without the WebSocket mode: upgrades get a 404, POST /v1/responses works.

@@ -19,7 +19,7 @@ export async function setSettings(values: Record<string, unknown>): Promise<void
   for (const [key, value] of Object.entries(values)) await config().update(key, value, vscode.ConfigurationTarget.Workspace);
 }
 
-const TOUCHED = ['baseUrl', 'model', 'transport', 'approvals.edits', 'approvals.tasks', 'shell.enabled'];
+const TOUCHED = ['provider', 'baseUrl', 'model', 'transport', 'approvals.edits', 'approvals.tasks', 'shell.enabled'];
 
 export async function resetSettings(): Promise<void> {
   for (const key of TOUCHED) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
