@@ -44,6 +44,8 @@ export class ChatController implements vscode.Disposable {
   private chips: ContextChip[] = [];
   private state: { state: SessionState; detail?: string } = { state: 'idle' };
   private turnCounter = 0;
+  /** True while send() gathers the context chips, before the turn is live: a second submit then is refused. */
+  private starting = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a request ends (tests wait on it). */
   readonly onDidFinishTurn = this.changed.event;
@@ -53,7 +55,7 @@ export class ChatController implements vscode.Disposable {
     deps.session.on('state', (state, detail) => { this.state = { state, detail }; this.postState() });
   }
 
-  get busy(): boolean { return this.live !== undefined }
+  get busy(): boolean { return this.live !== undefined || this.starting }
   get conversation(): Conversation | undefined { return this.chat }
 
   /** The view attached (or re-attached after a reload): give it everything once. */
@@ -70,12 +72,19 @@ export class ChatController implements vscode.Disposable {
   async send(text: string, context: ContextChip[] = this.chips): Promise<void> {
     const trimmed = text.trim();
     if (!trimmed) return;
-    if (this.live) throw new Error('A request is already running. Stop it first, or wait for it to finish.');
+    if (this.busy) throw new Error('A request is already running. Stop it first, or wait for it to finish.');
+    // Claimed before the first await: a quick second submit must not start a second loop on this transcript.
+    this.starting = true;
+    let extra: string | undefined;
+    try {
+      extra = await this.deps.contextText(context);
+    } finally {
+      this.starting = false;
+    }
     if (!this.chat) {
       this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
       this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
     }
-    const extra = await this.deps.contextText(context);
     this.chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed);
     this.post({ type: 'user.message', payload: { entry: { kind: 'user', id: `u-live-${++this.turnCounter}`, text: trimmed, context } } });
     this.chips = [];
@@ -85,7 +94,7 @@ export class ChatController implements vscode.Disposable {
 
   /** Runs the model again on the chat as it stands (after an error). */
   async retry(): Promise<void> {
-    if (this.live || !this.chat) return;
+    if (this.busy || !this.chat) return;
     await this.run();
   }
 
@@ -99,7 +108,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   open(chatId: string): void {
-    if (this.live) return;
+    if (this.busy) return;
     const chat = Conversation.open(this.deps.store, chatId);
     if (!chat) { void vscode.window.showWarningMessage('That chat could not be found.'); return }
     this.chat = chat;
