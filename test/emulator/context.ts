@@ -52,13 +52,15 @@ export function isModelOutput(item: unknown): boolean {
  * context. A client that loses its cache and resends the whole context therefore gets the
  * same turn again, and parallel calls (one run of several items) count once.
  */
-export function turnIndex(context: readonly unknown[]): number {
+export function turnIndex(context: readonly unknown[], covered: (item: unknown) => number = () => 0): number {
   let runs = 0;
   let inRun = false;
   for (const item of context) {
     const out = isModelOutput(item);
     if (out && !inRun) runs++;
     inRun = out;
+    // A compaction item (or a summary) stands for the turns it covers; it is not a turn itself.
+    runs += covered(item);
   }
   return runs;
 }

@@ -3,13 +3,14 @@
 // resolves previous_response_id against the caches, picks the scripted turn from the
 // conversation, and streams the events through a transport Sink.
 
-import type { ApiError, EmulatorOptions, Fault, OutputItem, Outcome, RecordedRequest, ResponseObject, ServerEvent } from './types.ts';
+import type { ApiError, EmulatorOptions, Fault, Json, OutputItem, Outcome, RecordedRequest, ResponseObject, ServerEvent } from './types.ts';
 import type { Scenario } from './scenario.ts';
 import { DEFAULT_MODEL, resolveScenario, scriptFor } from './scenario.ts';
-import { checkToolOutputs, isObject, itemType, jsonBytes, messageText, normalizeInput, requestTools, turnIndex } from './context.ts';
+import { checkToolOutputs, isObject, itemType, jsonBytes, messageText, normalizeInput, requestTools, tokensFor, turnIndex } from './context.ts';
 import { buildEvents, newId, planOutput, truncateForIncomplete } from './model.ts';
 import type { Ending } from './model.ts';
 import { FaultBox } from './faults.ts';
+import { PromptCache, checkBlob, compactionItem, coveredTurns, invalid as apiInvalid, isSummaryRequest, summarise } from './fidelity.ts';
 
 /** Where events go: a WebSocket or an SSE response. */
 export interface Sink {
@@ -26,6 +27,8 @@ export interface Sink {
   close(code: number, reason: string): void;
   /** The stream is over (HTTP: end the response; WS: nothing, the socket stays open). */
   finish(): void;
+  /** HTTP only: a plain JSON answer (`/responses/compact`). */
+  json(status: number, body: unknown): void;
   readonly closed: Promise<void>;
 }
 
@@ -63,8 +66,14 @@ export const LIMIT_ERROR: ApiError = {
 const DEFAULT_AFTER_EVENTS = 3;
 const DEFAULT_MAX_AGE_MS = 60 * 60 * 1000;
 
-function invalid(message: string, param: string | null, code: string | null = null, status = 400): ApiError {
-  return { status, type: 'invalid_request_error', code, message, param };
+const invalid = apiInvalid;
+
+/** The `compact_threshold` of a well-formed `context_management`, else undefined. */
+function compactThreshold(cm: unknown): number | undefined {
+  if (!Array.isArray(cm)) return undefined;
+  const entry = cm.find((e) => isObject(e) && e.type === 'compaction') as Json | undefined;
+  const t = entry?.compact_threshold;
+  return typeof t === 'number' && Number.isInteger(t) && t > 0 ? t : undefined;
 }
 
 function unsupported(param: string): ApiError {
@@ -84,10 +93,12 @@ export class Engine {
   /** Every output item handed out, to check that clients replay them unchanged. */
   private readonly issued = new Map<string, { item: OutputItem; store: boolean }>();
   private readonly settled = new WeakSet<RecordedRequest>();
+  private readonly promptCache: PromptCache;
 
   constructor(opts: EmulatorOptions) {
     this.opts = opts;
     this.scenario = resolveScenario(opts.scenario);
+    this.promptCache = new PromptCache(opts.promptCache);
   }
 
   get maxAgeMs(): number {
@@ -170,9 +181,19 @@ export class Engine {
     if (replayErr) return this.fail(job, replayErr, replayErr.message);
 
     const store = body.store !== false;
-    const items = warmup ? [] : this.playTurn(job, context);
-
     const totalBytes = jsonBytes(context) + jsonBytes(body.instructions) + jsonBytes(body.tools);
+    const tokens = tokensFor(totalBytes);
+    // Server-side compaction: past the threshold, an opaque item standing for all that came
+    // before is the first output, and what the server keeps of this response starts there.
+    const threshold = this.opts.serverCompaction === true ? compactThreshold(body.context_management) : undefined;
+    const compacting = !warmup && threshold !== undefined && tokens > threshold;
+    if (!compacting && this.opts.contextWindow !== undefined && tokens > this.opts.contextWindow) {
+      return this.fail(job, invalid('Your input exceeds the context window of this model. Please adjust your input and try again.', 'input', 'context_length_exceeded'));
+    }
+    let items = warmup ? [] : this.playTurn(job, context);
+    if (compacting) items = [compactionItem(turnIndex(context, coveredTurns)), ...items];
+    const cachedTokens = this.promptCache.take(body.prompt_cache_key, [JSON.stringify(body.instructions), JSON.stringify(body.tools), ...context.map((i) => JSON.stringify(i))]);
+
     let uncached = totalBytes;
     if (prev && fromConnection) {
       uncached = jsonBytes(input);
@@ -212,14 +233,22 @@ export class Engine {
       ending = { kind: 'incomplete' };
       output = truncateForIncomplete(items);
     }
-    const { events, final } = buildEvents(base, output, ending, { inputBytes: totalBytes, cachedBytes: totalBytes - uncached });
+    const { events, final } = buildEvents(base, output, ending, { inputBytes: totalBytes, cachedBytes: totalBytes - uncached, cachedTokens });
+    // A server whose terminal event leaves the output out: only output_item.done has the items.
+    if (this.opts.completedWithoutOutput) {
+      const last = events[events.length - 1] as { response?: ResponseObject } | undefined;
+      if (last?.response) last.response = { ...last.response, output: [] };
+    }
 
     const outcome = await this.stream(job, events, fault);
     if (outcome === 'completed' || outcome === 'incomplete') {
-      const saved: StoredResponse = { id, context: [...context, ...final.output], instructions: body.instructions, tools: body.tools, store };
+      const kept = compacting ? final.output : [...context, ...final.output];
+      const saved: StoredResponse = { id, context: kept, instructions: body.instructions, tools: body.tools, store };
       conn?.cache.set(id, saved);
       if (store && this.opts.keepsState !== false) this.stored.set(id, saved);
-      for (const item of final.output) this.issued.set(item.id, { item, store });
+      // A server that keeps nothing (or an organisation with zero data retention) has no item to
+      // rebuild later, whatever the request asked for.
+      for (const item of final.output) this.issued.set(item.id, { item, store: store && this.opts.keepsState !== false });
     } else if (outcome === 'failed' && conn && prevId) {
       conn.cache.delete(prevId);
     }
@@ -247,6 +276,16 @@ export class Engine {
       if (this.opts.supportsGenerate === false) return { err: unsupported('generate') };
       if (typeof body.generate !== 'boolean') {
         return { err: invalid("Invalid type for 'generate': expected a boolean.", 'generate'), violation: 'generate is not a boolean' };
+      }
+    }
+    const include = Array.isArray(body.include) ? body.include : [];
+    if (include.includes('reasoning.encrypted_content') && this.opts.rejectsEncryptedInclude) {
+      return { err: invalid('Encrypted content is not supported with this model.', 'include') };
+    }
+    if ('context_management' in body) {
+      if (this.opts.serverCompaction === false) return { err: unsupported('context_management') };
+      if (this.opts.serverCompaction === true && compactThreshold(body.context_management) === undefined) {
+        return { err: invalid("Invalid value for 'context_management': expected [{type: 'compaction', compact_threshold: <positive integer>}].", 'context_management'), violation: 'malformed context_management' };
       }
     }
     // Lanes (stream_id) are not emulated; rejecting by name is how a client detects that.
@@ -291,11 +330,27 @@ export class Engine {
     }
   }
 
-  /** Model output the client replays must be what the emulator sent (protocol.md §2.3). */
+  /**
+   * Model output the client replays must be what the emulator sent (protocol.md §2.3). Opaque
+   * blobs must be this server's own; with store:false a reasoning item without its encrypted
+   * content cannot be rebuilt: 404, in the real API's words.
+   */
   private checkReplay(job: CreateJob, input: unknown[]): ApiError | undefined {
     for (const item of input) {
-      if (!isObject(item) || typeof item.id !== 'string') continue;
+      if (!isObject(item)) continue;
+      const forged = checkBlob(item);
+      if (forged) return forged;
+      if (typeof item.id !== 'string') continue;
       const known = this.issued.get(item.id);
+      const bare = itemType(item) === 'reasoning' && (item.encrypted_content === undefined || item.encrypted_content === null);
+      if (bare && (!known || !known.store)) {
+        return invalid(
+          `Item with id '${item.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
+          'input',
+          null,
+          404,
+        );
+      }
       if (!known) continue;
       const k = known.item;
       const t = itemType(item);
@@ -303,26 +358,41 @@ export class Engine {
       if (same && k.type === 'function_call') same = item.call_id === k.call_id && item.name === k.name && item.arguments === k.arguments;
       if (same && k.type === 'custom_tool_call') same = item.call_id === k.call_id && item.name === k.name && item.input === k.input;
       if (same && k.type === 'message') same = messageText(item) === (k.content[0]?.text ?? '');
-      if (same && k.type === 'reasoning') {
-        if (item.encrypted_content === undefined && !known.store) {
-          return invalid(
-            `Item with id '${k.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
-            'input',
-          );
-        }
-        if (item.encrypted_content !== undefined && item.encrypted_content !== k.encrypted_content) same = false;
-      }
+      if (same && k.type === 'compaction') same = item.encrypted_content === k.encrypted_content;
+      if (same && k.type === 'reasoning' && !bare && item.encrypted_content !== k.encrypted_content) same = false;
       if (!same) this.violate(job.label, `client replayed output item ${k.id} altered (must be byte-identical)`);
     }
     return undefined;
   }
 
+  /** `POST /v1/responses/compact`: the input's user messages kept, everything else folded into one opaque item. */
+  compact(job: CreateJob): void {
+    const body = job.record.body;
+    if (typeof body.model !== 'string' || body.model === '') return this.fail(job, invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'), 'compact request without model');
+    const input = normalizeInput(body.input);
+    if (!Array.isArray(input)) return this.fail(job, input, `invalid input: ${input.message}`);
+    const toolErr = checkToolOutputs(input);
+    if (toolErr) return this.fail(job, toolErr, toolErr.message);
+    const replayErr = this.checkReplay(job, input);
+    if (replayErr) return this.fail(job, replayErr, replayErr.message);
+    const item = compactionItem(turnIndex(input, coveredTurns));
+    this.issued.set(item.id, { item, store: body.store !== false });
+    const kept = input.filter((i) => isObject(i) && itemType(i) === 'message' && i.role === 'user');
+    const inputTokens = tokensFor(jsonBytes(input) + jsonBytes(body.instructions));
+    const outputTokens = tokensFor(jsonBytes(item));
+    job.sink.json(200, {
+      id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...kept, item],
+      usage: { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + outputTokens },
+    });
+    this.settle(job.record, 'completed');
+  }
+
   /** The scripted turn for this context, after checking the scripted tools were sent. */
   private playTurn(job: CreateJob, context: unknown[]): OutputItem[] {
     const body = job.record.body;
-    const n = turnIndex(context);
+    const n = turnIndex(context, coveredTurns);
     const name = this.scenario.name;
-    let script = scriptFor(this.scenario, n, context);
+    let script = isSummaryRequest(body, context) ? { text: summarise(messageText(context.at(-1) as Json)) } : scriptFor(this.scenario, n, context);
     if (!script) {
       this.violate(job.label, `scenario ${name} has no turn ${n} (client sent more turns than scripted)`);
       script = { text: `(emulator: scenario ${name} has no turn ${n})` };
@@ -338,6 +408,7 @@ export class Engine {
       }
     }
     const include = Array.isArray(body.include) ? body.include : [];
+    if (this.opts.reasoning) script = { ...script, reasoning: true };
     return planOutput(script, { encryptedReasoning: include.includes('reasoning.encrypted_content') });
   }
 

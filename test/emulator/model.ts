@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { TurnScript } from './scenario.ts';
 import type { OutputItem, ResponseObject, ServerEvent, Usage } from './types.ts';
 import { jsonBytes, tokensFor } from './context.ts';
+import { sealBlob } from './fidelity.ts';
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(prefix === 'call' ? 12 : 24).toString('hex')}`;
@@ -40,7 +41,7 @@ export function planOutput(script: TurnScript, opts: PlanOptions): OutputItem[] 
       type: 'reasoning',
       id,
       summary: [{ type: 'summary_text', text }],
-      ...(opts.encryptedReasoning ? { encrypted_content: Buffer.from(`emulator-reasoning:${id}`).toString('base64') } : {}),
+      ...(opts.encryptedReasoning ? { encrypted_content: sealBlob('reasoning', id) } : {}),
     });
   }
   if (script.text !== undefined) {
@@ -87,6 +88,8 @@ export type Ending =
 export interface UsageInput {
   inputBytes: number;
   cachedBytes: number;
+  /** From the prompt cache, when it has more than the connection's own cache. */
+  cachedTokens?: number;
 }
 
 export function usageFor(u: UsageInput, output: OutputItem[]): Usage {
@@ -95,7 +98,7 @@ export function usageFor(u: UsageInput, output: OutputItem[]): Usage {
   const reasoning = output.filter((i) => i.type === 'reasoning').reduce((n, i) => n + tokensFor(jsonBytes(i)), 0);
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: Math.min(input, tokensFor(u.cachedBytes)) },
+    input_tokens_details: { cached_tokens: Math.min(input, Math.max(tokensFor(u.cachedBytes), u.cachedTokens ?? 0)) },
     output_tokens: out,
     output_tokens_details: { reasoning_tokens: reasoning },
     total_tokens: input + out,
@@ -169,6 +172,10 @@ function streamItem(push: (e: ServerEvent) => void, item: OutputItem, output_ind
         push({ type: 'response.custom_tool_call_input.delta', item_id, output_index, delta });
       }
       push({ type: 'response.custom_tool_call_input.done', item_id, output_index, input: item.input });
+      break;
+    case 'compaction':
+      push({ type: 'response.compaction.compacting', output_index });
+      push({ type: 'response.output_item.added', output_index, item });
       break;
     case 'reasoning': {
       const text = item.summary[0]?.text ?? '';

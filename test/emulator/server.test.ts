@@ -352,8 +352,9 @@ describe('client rule enforcement', () => {
     expect(emu.violations.join('\n')).toContain(`output item ${fc!.id} altered`);
     const { encrypted_content: _e, ...bareReasoning } = rs!;
     const err = await c.first({ ...base, input: [user('go'), bareReasoning, fc, outputFor(fc!)] });
-    expect(err).toMatchObject({ status: 400, error: { param: 'input' } });
-    expect(err.error.message).toContain('Items are not persisted when `store` is set to false');
+    // The real API answers 404 (not 400) for an item it cannot rebuild.
+    expect(err).toMatchObject({ status: 404, error: { param: 'input' } });
+    expect(err.error.message).toContain(`Item with id '${rs!.id}' not found. Items are not persisted when \`store\` is set to false`);
   });
 
   it('strict mode: an overlapping create gets response_already_in_flight, the first response continues', async () => {

@@ -32,16 +32,19 @@ class WsSink implements Sink {
   readonly transport = 'websocket' as const;
   readonly closed: Promise<void>;
   private readonly ws: WebSocket;
+  /** Settles when the frames sent so far are written (with permessage-deflate, compression is asynchronous). */
+  private written: Promise<void> = Promise.resolve();
+  private dropped = false;
 
   constructor(ws: WebSocket) {
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
   }
   isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return !this.dropped && this.ws.readyState === WebSocket.OPEN;
   }
   send(e: ServerEvent): void {
-    this.ws.send(JSON.stringify(e));
+    this.written = new Promise((resolve) => this.ws.send(JSON.stringify(e), () => resolve()));
   }
   sendMalformed(type: string): void {
     this.ws.send(`{"type":"${type}","sequence_number":`);
@@ -53,12 +56,18 @@ class WsSink implements Sink {
     this.ws.send(JSON.stringify(envelope));
   }
   drop(): void {
-    this.ws.terminate();
+    // Cut the connection only after the events sent so far are on the wire, so the client sees
+    // them and then a connection that ends with no close frame.
+    this.dropped = true;
+    void this.written.then(() => this.ws.terminate());
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
   }
   finish(): void {}
+  json(): void {
+    throw new Error('a WebSocket carries events, not a JSON answer');
+  }
 }
 
 class HttpSink implements Sink {
@@ -114,6 +123,10 @@ class HttpSink implements Sink {
   finish(): void {
     if (!this.res.writableEnded) this.res.end();
   }
+  json(status: number, body: unknown): void {
+    this.started = true;
+    sendJson(this.res, status, body);
+  }
 }
 
 function requestId(): string {
@@ -163,13 +176,14 @@ class ResponsesEmulator implements Emulator {
   readonly server: http.Server;
   private readonly opts: EmulatorOptions;
   private readonly engine: Engine;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private wsCount = 0;
   private httpCount = 0;
 
   constructor(opts: EmulatorOptions) {
     this.opts = opts;
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: opts.perMessageDeflate !== false });
     this.engine = new Engine(opts);
     this.requests = this.engine.requests;
     this.violations = this.engine.violations;
@@ -352,7 +366,8 @@ class ResponsesEmulator implements Emulator {
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
     if (!this.authorized(req)) return sendJson(res, 401, errorBody(this.unauthorized()));
-    if (req.method !== 'POST' || path !== '/v1/responses') {
+    const compact = path === '/v1/responses/compact' && this.opts.compactEndpoint === true;
+    if (req.method !== 'POST' || (path !== '/v1/responses' && !compact)) {
       return sendJson(res, 404, errorBody({ status: 404, type: 'invalid_request_error', code: null, message: `Invalid URL (${req.method ?? 'GET'} ${path})`, param: null }));
     }
     const chunks: Buffer[] = [];
@@ -370,7 +385,12 @@ class ResponsesEmulator implements Emulator {
       return sendJson(res, 400, errorBody({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'The body is not a JSON object.', param: null }));
     }
     const record = this.record('http', id, body, raw.length, { ...req.headers });
-    await this.engine.process({ sink: new HttpSink(res), record, label: `http#${id} req#${this.requests.length}` });
+    const job = { sink: new HttpSink(res), record, label: `http#${id} req#${this.requests.length}` };
+    if (compact) {
+      record.endpoint = 'compact';
+      return this.engine.compact(job);
+    }
+    await this.engine.process(job);
   }
 
   /** An emulator bug must not look like a client bug, but it must fail tests: record it loudly. */

@@ -30,6 +30,28 @@ export interface EmulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Addition: called once per recorded request when its outcome is settled (the CLI logs with it). */
   onRequest?: (r: RecordedRequest) => void;
+
+  // ----- what real models and servers do that a happy path leaves out (protocol.md §11) -----
+  /** The scripted model reasons: a `reasoning` item first in every response (gpt-5, o-series). */
+  reasoning?: boolean;
+  /** A model that does not reason refuses `include: ["reasoning.encrypted_content"]` (400, param `include`). */
+  rejectsEncryptedInclude?: boolean;
+  /** The model's input window in tokens (bytes/4): a larger context gets 400 `context_length_exceeded`. */
+  contextWindow?: number;
+  /**
+   * Server-side compaction (`context_management`): true compacts past `compact_threshold` (an
+   * opaque `compaction` item first in the output stands for everything before it); false rejects
+   * the field (400 unsupported_parameter); undefined accepts it and does nothing, as many servers do.
+   */
+  serverCompaction?: boolean;
+  /** `POST /v1/responses/compact` exists (default false: 404). */
+  compactEndpoint?: boolean;
+  /** Prompt caching by `prompt_cache_key` and prefix: cached below `minTokens` is 0, above it counted in `granularity` blocks. Default 1024 / 128, as the API. */
+  promptCache?: { minTokens?: number; granularity?: number };
+  /** Accept `permessage-deflate` on the socket. Default true. */
+  perMessageDeflate?: boolean;
+  /** The terminal event carries `output: []`: only `response.output_item.done` has the items. */
+  completedWithoutOutput?: boolean;
 }
 
 export interface Emulator {
@@ -49,6 +71,8 @@ export type Outcome = 'completed' | 'incomplete' | 'failed' | 'error' | 'dropped
 
 export interface RecordedRequest {
   transport: 'websocket' | 'http';
+  /** `compact` for `POST /v1/responses/compact`; model requests otherwise. */
+  endpoint?: 'compact';
   connectionId: number;
   body: Record<string, unknown>;
   bytes: number;
@@ -136,7 +160,13 @@ export interface ReasoningItem {
   encrypted_content?: string;
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+export interface CompactionItem {
+  type: 'compaction';
+  id: string;
+  encrypted_content: string;
+}
+
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem | CompactionItem;
 
 export interface Usage {
   input_tokens: number;

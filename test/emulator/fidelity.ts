@@ -1,0 +1,130 @@
+// Responses emulator (a test double, not AI): what a real model server does that a happy path
+// leaves out (protocol.md §11): opaque encrypted blobs it can verify, compaction items that
+// stand for the history they cover, a prompt cache keyed on prompt_cache_key and prefix.
+
+import { createHmac, randomBytes } from 'node:crypto';
+import type { ApiError, CompactionItem } from './types.ts';
+import { isObject, itemType, tokensFor } from './context.ts';
+import { newId } from './model.ts';
+
+// Blobs are signed with a per-process key: the emulator can tell its own from a forged one,
+// as the API can with its encrypted content.
+const SECRET = randomBytes(16);
+
+export function sealBlob(kind: string, id: string, payload: Record<string, unknown> = {}): string {
+  const body = Buffer.from(JSON.stringify({ kind, id, ...payload })).toString('base64url');
+  const mac = createHmac('sha256', SECRET).update(body).digest('base64url');
+  return `${body}.${mac}`;
+}
+
+export function openBlob(blob: unknown): Record<string, unknown> | undefined {
+  if (typeof blob !== 'string') return undefined;
+  const [body, mac] = blob.split('.');
+  if (!body || !mac || createHmac('sha256', SECRET).update(body).digest('base64url') !== mac) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A compaction item standing for `covered` model turns (what the scripted model needs to go on). */
+export function compactionItem(covered: number): CompactionItem {
+  const id = newId('cmp');
+  return { type: 'compaction', id, encrypted_content: sealBlob('compaction', id, { covered }) };
+}
+
+export function invalid(message: string, param: string | null, code: string | null = null, status = 400): ApiError {
+  return { status, type: 'invalid_request_error', code, message, param };
+}
+
+/**
+ * An opaque item in the input (reasoning with encrypted content, compaction) must carry a blob
+ * this server made for that very item: else 400, as the API answers a forged or altered blob.
+ */
+export function checkBlob(item: Record<string, unknown>): ApiError | undefined {
+  const t = itemType(item);
+  if (t !== 'compaction' && !(t === 'reasoning' && item.encrypted_content !== undefined && item.encrypted_content !== null)) return undefined;
+  const opened = openBlob(item.encrypted_content);
+  if (!opened || opened.kind !== t || (typeof item.id === 'string' && opened.id !== item.id)) {
+    return invalid(`The encrypted content for item ${String(item.id ?? '(no id)')} could not be verified.`, 'input', 'invalid_encrypted_content');
+  }
+  return undefined;
+}
+
+export const SUMMARY_MARK = /⟦emulator-summary turns=(\d+)⟧/;
+
+/**
+ * Model turns an input item stands for beyond itself: a compaction item the turns it covers; a
+ * user message carrying the scripted summariser's mark, the turns it summarised.
+ */
+export function coveredTurns(item: unknown): number {
+  if (!isObject(item)) return 0;
+  const t = itemType(item);
+  if (t === 'compaction') return Number(openBlob(item.encrypted_content)?.covered ?? 0);
+  if (t === 'message' && item.role === 'user') {
+    const c = item.content;
+    const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('') : '';
+    const m = SUMMARY_MARK.exec(text);
+    return m ? Number(m[1]) : 0;
+  }
+  return 0;
+}
+
+/**
+ * The scripted summariser reading a transcript rendered as text (Warmline's local compaction
+ * sends `USER:` / `ASSISTANT:` / `TOOL CALL` / `TOOL RESULT:` blocks): it counts the model's
+ * turns (maximal runs of ASSISTANT and TOOL CALL blocks), plus turns earlier summaries stood for.
+ */
+export function summarise(text: string): string {
+  let turns = 0;
+  let inRun = false;
+  for (const block of text.split(/\n\n+/)) {
+    const model = /^(ASSISTANT:|TOOL CALL)/.test(block);
+    if (model && !inRun) turns++;
+    if (/^(USER:|TOOL RESULT:|ASSISTANT:|TOOL CALL|\[)/.test(block)) inRun = model;
+    const earlier = SUMMARY_MARK.exec(block);
+    if (earlier) turns += Number(earlier[1]);
+  }
+  return `⟦emulator-summary turns=${turns}⟧ Scripted summary (emulator, not AI) of ${turns} earlier model turns: the user asked for work on the repository; the tools were called and answered.`;
+}
+
+/** A request the scripted model takes as "summarise this": no tools, and the user asks for a summary. */
+export function isSummaryRequest(body: Record<string, unknown>, context: unknown[]): boolean {
+  if (Array.isArray(body.tools) && body.tools.length > 0) return false;
+  const last = context.at(-1);
+  if (!isObject(last) || itemType(last) !== 'message' || last.role !== 'user') return false;
+  const c = last.content;
+  const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('') : '';
+  return /summari[sz]e/i.test(text);
+}
+
+/**
+ * The prompt cache: per `prompt_cache_key`, the rendered prefix of the last request (instructions,
+ * tools, then items). A request's cached tokens are its common prefix with that one, counted as
+ * the API does: nothing under `minTokens`, then whole `granularity` blocks. Without a key, nothing
+ * is cached across requests (the API then routes by prefix hash and may miss: modelled as a miss).
+ */
+export class PromptCache {
+  private readonly last = new Map<string, string[]>();
+  private readonly minTokens: number;
+  private readonly granularity: number;
+
+  constructor(opts: { minTokens?: number; granularity?: number } = {}) {
+    this.minTokens = opts.minTokens ?? 1024;
+    this.granularity = opts.granularity ?? 128;
+  }
+
+  /** Cached tokens for this request; remembers it as the key's latest prefix. */
+  take(key: unknown, parts: string[]): number {
+    if (typeof key !== 'string' || key === '') return 0;
+    const before = this.last.get(key);
+    this.last.set(key, parts);
+    if (!before) return 0;
+    let bytes = 0;
+    for (let i = 0; i < Math.min(before.length, parts.length) && before[i] === parts[i]; i++) bytes += Buffer.byteLength(parts[i]!);
+    const tokens = tokensFor(bytes);
+    return tokens < this.minTokens ? 0 : Math.floor(tokens / this.granularity) * this.granularity;
+  }
+}
