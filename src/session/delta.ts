@@ -26,8 +26,9 @@ export interface PlannedRequest {
   reason?: 'no_chain' | 'fields_changed' | 'not_a_continuation';
 }
 
-// Fields that do not take part in the comparison: they are per-request by nature.
-const NOT_COMPARED = new Set(['input', 'previous_response_id', 'generate', 'stream']);
+// Fields that do not take part in the comparison: they are per-request by nature. The prompt
+// cache key only routes the request to a cache; the chain itself does not depend on it.
+const NOT_COMPARED = new Set(['input', 'previous_response_id', 'generate', 'stream', 'prompt_cache_key']);
 
 function sameItem(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);

@@ -1,11 +1,15 @@
 import type { ApiErrorBody, ErrorEvent } from './protocol.ts';
 import { isErrorEnvelope } from './protocol.ts';
+import { windowFromError } from './context-window.ts';
 
 /** What went wrong, in terms a caller can act on. */
 export type SessionErrorCode =
   | 'no_api_key'                     // nothing configured: ask the user for a key
   | 'bad_api_key'                    // 401
   | 'no_access'                      // 403 / 404: the key cannot use this model or endpoint
+  | 'item_not_found'                 // 404 naming an input item the server does not have (store: false)
+  | 'context_length_exceeded'        // the conversation is larger than the model's context window
+  | 'compaction_failed'              // the conversation could not be made to fit the window
   | 'rate_limited'                   // 429, after retries
   | 'server_error'                   // 5xx, after retries
   | 'invalid_request'                // 400 that is not one of the codes below
@@ -25,6 +29,9 @@ const MESSAGES: Record<SessionErrorCode, string> = {
   no_api_key: 'No API key is set. Run "Warmline: Set API Key", or point warmline.baseUrl at a local server.',
   bad_api_key: 'The API key was refused (401). Check it with "Warmline: Set API Key".',
   no_access: 'This key has no access to the model or endpoint. Check warmline.model and warmline.baseUrl.',
+  item_not_found: 'The server no longer has an item of this conversation (it keeps nothing with store: false).',
+  context_length_exceeded: "The conversation no longer fits the model's context window.",
+  compaction_failed: "The conversation could not be compacted to fit the model's context window. Start a new chat, or use a model with a larger window.",
   rate_limited: 'The API is rate limiting this key. Wait a moment and retry.',
   server_error: 'The API had a server error. Retry in a moment.',
   invalid_request: 'The API rejected the request.',
@@ -48,8 +55,12 @@ export class SessionError extends Error {
   readonly apiCode?: string;
   readonly retryAfterMs?: number;
   readonly closeCode?: number;
+  /** With `context_length_exceeded`: the window the server named, when it named one. */
+  readonly contextWindow?: number;
+  /** The request field the API named (`param`), e.g. `include` for a refused include value. */
+  readonly param?: string;
 
-  constructor(code: SessionErrorCode, detail?: string, extra: { status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; cause?: unknown } = {}) {
+  constructor(code: SessionErrorCode, detail?: string, extra: { status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; contextWindow?: number; param?: string; cause?: unknown } = {}) {
     super(detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code], extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'SessionError';
     this.code = code;
@@ -57,6 +68,8 @@ export class SessionError extends Error {
     this.apiCode = extra.apiCode;
     this.retryAfterMs = extra.retryAfterMs;
     this.closeCode = extra.closeCode;
+    this.contextWindow = extra.contextWindow;
+    this.param = extra.param;
   }
 }
 
@@ -79,9 +92,16 @@ function headerValue(headers: Record<string, string> | undefined, name: string):
 export function errorFromStatus(status: number, body?: ApiErrorBody, headers?: Record<string, string>): SessionError {
   const apiCode = body?.code ?? undefined;
   const detail = body?.message ? `${status}: ${body.message}` : `HTTP ${status}`;
-  const extra = { status, apiCode };
+  const extra = { status, apiCode, param: body?.param ?? undefined };
   if (apiCode === 'previous_response_not_found') return new SessionError('previous_response_not_found', detail, extra);
   if (apiCode === 'websocket_connection_limit_reached') return new SessionError('connection_limit', detail, extra);
+  // llama.cpp's server says it with its own error type, and names its window (`n_ctx`).
+  if (apiCode === 'context_length_exceeded' || body?.type === 'exceed_context_size_error') {
+    return new SessionError('context_length_exceeded', detail, { ...extra, contextWindow: windowFromError(body, detail) });
+  }
+  // With store: false the server keeps no item: one named in the input that it cannot rebuild
+  // (a reasoning item without its encrypted content) is "not found". Not a question of access.
+  if (status === 404 && missingItemId(body?.message)) return new SessionError('item_not_found', detail, extra);
   if (status === 401) return new SessionError('bad_api_key', detail, extra);
   if (status === 403 || status === 404) return new SessionError('no_access', detail, extra);
   if (status === 429) return new SessionError('rate_limited', detail, { ...extra, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
@@ -89,25 +109,31 @@ export function errorFromStatus(status: number, body?: ApiErrorBody, headers?: R
   return new SessionError('invalid_request', detail, extra);
 }
 
+/** The id in the API's "Item with id 'rs_…' not found" message, if that is what it says. */
+export function missingItemId(message: string | undefined): string | undefined {
+  return message ? /\bItem with id '([^']+)' not found/i.exec(message)?.[1] : undefined;
+}
+
 /** Maps an `error` event (either shape) to a typed error. */
 export function errorFromEvent(ev: ErrorEvent): SessionError {
   if (isErrorEnvelope(ev)) {
     const headers = { ...(ev.headers ?? {}), ...(ev.error.headers ?? {}) };
     if (typeof ev.status === 'number') return errorFromStatus(ev.status, ev.error, headers);
-    return errorFromCode(ev.error.code ?? undefined, ev.error.message, headers);
+    return errorFromCode(ev.error.code ?? undefined, ev.error.message, headers, ev.error.param ?? undefined);
   }
-  return errorFromCode(ev.code ?? undefined, ev.message);
+  return errorFromCode(ev.code ?? undefined, ev.message, undefined, ev.param ?? undefined);
 }
 
-function errorFromCode(code: string | undefined, message: string, headers?: Record<string, string>): SessionError {
+function errorFromCode(code: string | undefined, message: string, headers?: Record<string, string>, param?: string): SessionError {
   const detail = code ? `${code}: ${message}` : message;
   switch (code) {
     case 'previous_response_not_found': return new SessionError('previous_response_not_found', detail, { apiCode: code });
     case 'websocket_connection_limit_reached': return new SessionError('connection_limit', detail, { apiCode: code });
+    case 'context_length_exceeded': return new SessionError('context_length_exceeded', detail, { apiCode: code, contextWindow: windowFromError(undefined, message) });
     case 'rate_limit_exceeded': return new SessionError('rate_limited', detail, { apiCode: code, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
     case 'server_error': return new SessionError('server_error', detail, { apiCode: code });
     case 'invalid_api_key': return new SessionError('bad_api_key', detail, { apiCode: code });
-    default: return new SessionError(code ? 'invalid_request' : 'server_error', detail, { apiCode: code });
+    default: return new SessionError(code ? 'invalid_request' : 'server_error', detail, { apiCode: code, param });
   }
 }
 

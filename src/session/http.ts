@@ -47,6 +47,48 @@ export class HttpResponses implements ResponseTransport {
 
   close(): void {}
 
+  /**
+   * A plain JSON `POST` next to `/responses` (e.g. `/responses/compact`): the parsed body, or a
+   * typed error from its status.
+   */
+  postJson(subPath: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const url = new URL(httpUrl(this.options.baseUrl).replace(/\/+$/, '') + subPath);
+    const secure = url.protocol === 'https:';
+    const payload = Buffer.from(JSON.stringify(body));
+    const via = viaProxy(this.options.agent);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new SessionError('cancelled'));
+      const req = (secure ? https : http).request(url, {
+        method: 'POST',
+        agent: this.options.agent ?? (secure ? directHttps : directHttp),
+        timeout: this.options.stallTimeoutMs,
+        headers: { ...this.options.headers, 'content-type': 'application/json', accept: 'application/json', 'content-length': payload.byteLength },
+      });
+      const onAbort = () => { req.destroy(); reject(new SessionError('cancelled')) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      req.on('timeout', () => req.destroy(new Error(`no answer for ${Math.round(this.options.stallTimeoutMs / 1000)} s`)));
+      req.on('error', (err) => { done(); reject(signal?.aborted ? new SessionError('cancelled') : new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err })) });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => { done(); reject(new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err })) });
+        res.on('end', () => {
+          done();
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try { parsed = JSON.parse(text) } catch { parsed = undefined }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300 && parsed !== undefined) return resolve(parsed);
+          if (status >= 200 && status < 300) return reject(new SessionError('protocol', `${url.pathname} answered ${status} with a body that is not JSON`));
+          const errBody = (parsed as { error?: ApiErrorBody } | undefined)?.error ?? (text ? { message: text.slice(0, 200) } : undefined);
+          reject(errorFromStatus(status, errBody, flatHeaders(res.headers)));
+        });
+      });
+      req.end(payload);
+    });
+  }
+
   private attempt(payload: Buffer, onEvent: (ev: ServerEvent) => void, signal: AbortSignal | undefined, stats: StreamStats, mayResend: boolean): Promise<ResponseObject> {
     const url = new URL(httpUrl(this.options.baseUrl));
     const secure = url.protocol === 'https:';

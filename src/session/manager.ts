@@ -1,14 +1,19 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Compaction } from './compaction.ts';
+import { SUMMARY_INSTRUCTIONS, lastCompactionIndex, reassemble, splitForCompaction, summaryMessage, summaryRequestText } from './compaction.ts';
+import { COMPACT_AT, DEFAULT_CONTEXT_WINDOW, knownContextWindow, tokensForBytes } from './context-window.ts';
 import type { ChainState } from './delta.ts';
 import { itemsBytes, planRequest } from './delta.ts';
-import { SessionError } from './errors.ts';
+import { SessionError, missingItemId } from './errors.ts';
 import type { SessionErrorCode } from './errors.ts';
 import { HttpResponses } from './http.ts';
 import { Lock, sleep } from './lock.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
-import { isKnownEvent } from './protocol.ts';
+import { isKnownEvent, messageText, userMessage } from './protocol.ts';
 import type { InputItem, OutputItem, ResponseObject, ResponseRequest, ServerEvent, ToolDefinition, Usage } from './protocol.ts';
+import { replayable } from './replay.ts';
 import { ProxyConfigError, ProxyError, agentFor } from './proxy.ts';
 import type { ProxySettings } from './proxy.ts';
 import { ResponsesSocket } from './socket.ts';
@@ -61,6 +66,14 @@ export interface SessionConfig {
   proxy?: ProxySettings;
   /** What is already known of this endpoint (cached from an earlier session); learned otherwise. */
   capabilities?: Capabilities;
+  /** The model's input window in tokens (`warmline.contextWindow`); otherwise known per model, or learned. */
+  contextWindow?: number;
+  /** Compact the conversation before it outgrows the window. Default true. */
+  compaction?: boolean;
+  /** Offer `permessage-deflate` on the WebSocket. Default true. */
+  compression?: boolean;
+  /** After falling back to HTTP, the WebSocket is tried again (in the background) this much later. Default 10 minutes. */
+  webSocketRetryMs?: number;
 }
 
 /**
@@ -76,9 +89,21 @@ export interface Capabilities {
   previousResponseId?: boolean;
   /** `store: true` responses can be chained to over HTTP (some servers keep nothing). */
   store?: boolean;
+  /** When the WebSocket was last found unusable (ms since the epoch); it is tried again after a cooldown. */
+  websocketFailedAt?: number;
+  /** Per model: `include: ["reasoning.encrypted_content"]` is accepted (false: refused, e.g. a model that does not reason). */
+  encryptedReasoning?: Record<string, boolean>;
+  /** `prompt_cache_key` is accepted. */
+  promptCacheKey?: boolean;
+  /** Server-side compaction (`context_management`) works. */
+  serverCompaction?: boolean;
+  /** `POST /responses/compact` works. */
+  compactEndpoint?: boolean;
+  /** Per model: the input window the server named (or showed) when a request overflowed it. */
+  contextWindows?: Record<string, number>;
 }
 
-export type SessionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
+export type SessionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'compacting' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
 
 export interface TurnMetrics {
   lane: string;
@@ -99,11 +124,23 @@ export interface TurnMetrics {
   /** The request carried earlier model output again: the server had lost (or never had) the chain. */
   contextResent: boolean;
   usage?: Usage;
+  /** Input tokens the server took from its prompt cache (`usage.input_tokens_details.cached_tokens`). */
+  cachedTokens?: number;
+  /** About how many tokens the conversation holds after this turn, and the model's window. */
+  contextTokens: number;
+  contextWindow: number;
+  /** WebSocket only: bytes on the TCP connection for this turn (compressed, with framing and TLS). */
+  wireBytesSent?: number;
+  wireBytesReceived?: number;
+  /** The conversation was compacted during this turn. */
+  compaction?: Compaction;
 }
 
 export interface TurnOptions {
   /** Lanes are independent sockets: a command-palette action need not wait behind a chat turn. */
   lane?: string;
+  /** A stable id of the conversation: its `prompt_cache_key`, so resends hit the server's prompt cache. */
+  conversationId?: string;
   signal?: AbortSignal;
   onEvent?(ev: ServerEvent): void;
   /** The turn is being retried: drop whatever partial output was shown. */
@@ -112,8 +149,11 @@ export interface TurnOptions {
 
 export interface TurnResult {
   response: ResponseObject;
+  /** The output items as the server sent them in `response.output_item.done` (replayed byte-identical). */
   output: OutputItem[];
   metrics: TurnMetrics;
+  /** The caller must apply it to its transcript after appending `output` (see `applyCompaction`). */
+  compaction?: Compaction;
 }
 
 interface Lane {
@@ -122,6 +162,8 @@ interface Lane {
   socket?: ResponsesSocket;
   chain?: ChainState;
   rotationTimer?: NodeJS.Timeout;
+  /** The last turn's usage, and the transcript prefix it covers (its length and last item). */
+  usage?: { items: number; last: string; tokens: number };
 }
 
 const DEFAULT_RETRY: RetryPolicy = { network: 3, rateLimit: 3, serverError: 2, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
@@ -159,6 +201,11 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private upgradeFailure?: string;
   private currentState: SessionState = 'idle';
   private disposed = false;
+  /** Items the server said it could not find: replayed without their id (reasoning: not at all). */
+  private readonly missingItems = new Set<string>();
+  /** The server could not find a reasoning item although `store` was asked for (zero data retention). */
+  private bareReasoningRefused = false;
+  private probeTimer?: NodeJS.Timeout;
 
   constructor(config: SessionConfig) {
     super();
@@ -166,6 +213,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     this.logger = config.logger ?? silentLogger;
     this.retry = { ...DEFAULT_RETRY, ...config.retry };
     this.caps = { ...config.capabilities };
+    this.scheduleProbe();
   }
 
   /** What the server has shown it can do (see Capabilities). */
@@ -207,6 +255,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     this.config = { ...this.config, ...patch };
     if ('capabilities' in patch) this.caps = { ...patch.capabilities };
     if (connectionChanged) this.dropConnections();
+    this.scheduleProbe();
   }
 
   /**
@@ -234,15 +283,21 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     clearTimeout(lane.rotationTimer);
     const started = Date.now();
     // A copy: the caller goes on appending to its transcript, and the chain must keep what was sent.
-    const full: ResponseRequest = { ...this.baseRequest(), input: [...input] };
+    const original = input.length;
+    let context = [...input];
+    let compaction: Compaction | undefined;
     const stats: StreamStats = { bytesSent: 0, bytesReceived: 0 };
     const recovered: SessionErrorCode[] = [];
-    const counts = { cache: 0, network: 0, rateLimit: 0, serverError: 0 };
+    const counts = { cache: 0, network: 0, rateLimit: 0, serverError: 0, learned: 0, overflow: 0 };
     let firstEventMs: number | undefined;
     let firstTextMs: number | undefined;
+    // Output items as `response.output_item.done` carries them: the complete copy (the `.added` one
+    // can lack encrypted content, and some servers leave the terminal event's `output` short).
+    let done: OutputItem[] = [];
     const onEvent = (ev: ServerEvent) => {
       firstEventMs ??= Date.now() - started;
       if (ev.type === 'response.output_text.delta') firstTextMs ??= Date.now() - started;
+      else if (ev.type === 'response.output_item.done' && typeof ev.output_index === 'number' && ev.item) done[ev.output_index as number] = ev.item as OutputItem;
       if (!isKnownEvent(ev)) this.logger.debug(`[${lane.name}] passing on unknown event ${ev.type}`);
       options.onEvent?.(ev);
     };
@@ -250,39 +305,81 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       for (let attempt = 1; ; attempt++) {
         let wasDelta = false;
         let attemptKind: 'websocket' | 'http' = this.transportInUse;
+        let sent: ResponseRequest | undefined;
+        done = [];
         try {
+          // Before the window overflows, unless the server compacts by itself.
+          if (!compaction && this.compactsLocally() && this.estimate(lane, context) > this.threshold()) {
+            compaction = await this.compactInput(lane, context, 'auto', options);
+            context = compaction.items;
+          }
+          const full: ResponseRequest = { ...this.baseRequest(lane, options.conversationId), input: context };
           const transport = await this.transportFor(lane, options.signal);
           attemptKind = transport.kind;
           const holder = this.holderOf(transport);
           const chained = this.caps.previousResponseId !== false && lane.chain && lane.chain.holder === holder ? lane.chain : undefined;
           const plan = planRequest(full, chained);
           wasDelta = plan.mode === 'delta';
+          sent = { ...plan.body, input: replayable(plan.body.input, this.replayRules()) };
           const sentBefore = stats.bytesSent;
+          const wireBefore = transport instanceof ResponsesSocket ? transport.wire() : undefined;
           this.setState('busy');
-          this.logger.debug(`[${lane.name}] ${transport.kind} request: ${plan.mode}${plan.reason ? ` (${plan.reason})` : ''}, ${plan.body.input.length} input items`);
-          const response = await transport.run(plan.body, onEvent, options.signal, stats);
-          if (plan.mode === 'delta') this.learn(transport.kind === 'http' ? { previousResponseId: true, store: true } : { previousResponseId: true });
+          this.logger.debug(`[${lane.name}] ${transport.kind} request: ${plan.mode}${plan.reason ? ` (${plan.reason})` : ''}, ${sent.input.length} input items`);
+          const response = await transport.run(sent, onEvent, options.signal, stats);
+          const wireAfter = transport instanceof ResponsesSocket ? transport.wire() : undefined;
+          const output = assembleOutput(response.output, done);
+          this.learnFromSuccess(sent, output, response.usage, transport.kind);
           const previous = plan.mode === 'delta' ? lane.chain : undefined;
           // What the server now holds, as a running sum: the history is never re-serialised per turn.
-          const contextBytes = (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) + itemsBytes(response.output);
-          lane.chain = holder ? { request: full, output: response.output, responseId: response.id, holder, contextBytes } : undefined;
+          const contextBytes = (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) + itemsBytes(output);
+          const serverCut = lastCompactionIndex(output);
+          if (serverCut >= 0) {
+            // The server compacted: its item stands for everything before it. The chain goes on from
+            // this response (the server holds the compacted state), and the caller's transcript is cut.
+            const after = output.slice(serverCut);
+            compaction = { how: 'server', replaced: original + serverCut, items: [], tokensBefore: this.estimate(lane, context), tokensAfter: tokensForBytes(itemsBytes(after)), reason: compaction?.reason ?? 'auto' };
+            lane.chain = holder ? { request: { ...full, input: [] }, output: after, responseId: response.id, holder, contextBytes: itemsBytes(after) } : undefined;
+            lane.usage = undefined;
+          } else {
+            lane.chain = holder ? { request: full, output, responseId: response.id, holder, contextBytes } : undefined;
+            this.noteUsage(lane, context, output, response.usage);
+          }
           const metrics: TurnMetrics = {
             lane: lane.name, transport: transport.kind, mode: plan.mode, attempts: attempt, recovered,
             timeToFirstEventMs: firstEventMs, timeToFirstTextMs: firstTextMs, totalMs: Date.now() - started,
             bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
             fullContextBytes: stats.bytesSent - sentBefore + (previous?.contextBytes ?? 0),
-            inputItemsSent: plan.body.input.length, usage: response.usage,
-            contextResent: plan.body.input.some((item) => OUTPUT_TYPES.has(item.type)),
+            inputItemsSent: sent.input.length, usage: response.usage,
+            cachedTokens: response.usage?.input_tokens_details?.cached_tokens,
+            contextResent: sent.input.some((item) => OUTPUT_TYPES.has(item.type)),
+            contextTokens: compaction?.how === 'server' ? compaction.tokensAfter : usageTokens(response.usage) ?? this.estimate(lane, [...context, ...output]),
+            contextWindow: this.contextWindow(),
+            ...(wireBefore && wireAfter ? { wireBytesSent: wireAfter.sent - wireBefore.sent, wireBytesReceived: wireAfter.received - wireBefore.received } : {}),
+            ...(compaction ? { compaction } : {}),
           };
           this.emit('metrics', metrics);
           this.setState(transport.kind === 'http' ? 'http' : 'warm');
-          return { response, output: response.output, metrics };
+          return { response, output, metrics, ...(compaction ? { compaction } : {}) };
         } catch (err) {
           if (!(err instanceof SessionError)) throw err;
           // Any failure evicts the chain on the server (protocol.md §4.1): the next request is full.
           lane.chain = undefined;
           if (wasDelta) this.learnFromChainFailure(err, attemptKind);
-          const delay = this.retryDelay(err, counts, wasDelta);
+          let delay = sent ? this.learnFromRefusal(err, sent, counts) : undefined;
+          if (delay === undefined && err.code === 'context_length_exceeded' && sent && ++counts.overflow <= 1) {
+            // Over the window anyway (an unknown window, a server that does not compact): learn the
+            // window, compact, and try once more. The user's message is in what compaction keeps.
+            this.learnWindow(err, this.estimate(lane, context));
+            if (!(this.caps.serverCompaction === true && this.config.compaction !== false)) {
+              if (sent.context_management) this.learn({ serverCompaction: false });
+              compaction = await this.compactInput(lane, context, 'overflow', options);
+              context = compaction.items;
+            }
+            delay = 0;
+          } else if (delay === undefined && err.code === 'context_length_exceeded') {
+            throw new SessionError('compaction_failed', err.message, { status: err.status, cause: err });
+          }
+          delay ??= this.retryDelay(err, counts, wasDelta);
           if (delay === undefined) throw err;
           recovered.push(err.code);
           this.logger.info(`[${lane.name}] ${err.code}: ${err.message}; retrying with the full context in ${delay} ms`);
@@ -302,8 +399,41 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     }
   }
 
+  /**
+   * Compacts a conversation now (the user's "Compact Conversation"): through `/responses/compact`
+   * where the server has it, else a summary by the model. The caller applies the result.
+   */
+  async compact(input: InputItem[], options: TurnOptions = {}): Promise<Compaction> {
+    if (this.disposed) throw new SessionError('network', 'the session was closed');
+    const lane = this.lane(options.lane ?? 'chat');
+    const release = await lane.lock.acquire(options.signal);
+    clearTimeout(lane.rotationTimer);
+    try {
+      this.setState('busy');
+      const compaction = await this.compactInput(lane, [...input], 'manual', options);
+      this.setState(this.transportInUse === 'http' ? 'http' : 'warm');
+      return compaction;
+    } catch (err) {
+      if (err instanceof SessionError && err.code !== 'cancelled') this.reportFailure(err);
+      else this.setState(this.transportInUse === 'http' ? 'http' : 'warm');
+      throw err;
+    } finally {
+      release();
+      this.scheduleRotation(lane);
+    }
+  }
+
+  /** The model's input window in tokens: the setting, else what the server showed, else known per model. */
+  contextWindow(): number {
+    const model = this.config.model;
+    const learned = this.caps.contextWindows?.[model];
+    const known = this.config.contextWindow ?? knownContextWindow(model) ?? DEFAULT_CONTEXT_WINDOW;
+    return learned !== undefined ? Math.min(learned, known) : known;
+  }
+
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.probeTimer);
     this.dropConnections();
     this.setState('closed');
     this.removeAllListeners();
@@ -322,9 +452,159 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     return false;
   }
 
-  private baseRequest(): ResponseRequest {
+  private baseRequest(lane?: Lane, conversationId?: string): ResponseRequest {
     const c = this.config;
-    return { model: c.model, instructions: c.instructions, tools: c.tools, store: c.store ?? false, ...c.requestExtras, input: [] };
+    const store = c.store ?? false;
+    const request: ResponseRequest = { model: c.model, instructions: c.instructions, tools: c.tools, store, ...c.requestExtras, input: [] };
+    // With nothing stored server-side, a reasoning model's items can only be replayed with their
+    // encrypted content, which the API returns only when asked for.
+    if (!store && this.caps.encryptedReasoning?.[c.model] !== false) {
+      request.include = [...new Set([...(request.include ?? []), 'reasoning.encrypted_content'])];
+    }
+    if (this.caps.promptCacheKey !== false) request.prompt_cache_key = cacheKey(c.baseUrl, lane?.name ?? 'chat', conversationId);
+    if (c.compaction !== false && this.caps.serverCompaction !== false) {
+      request.context_management = [{ type: 'compaction', compact_threshold: this.threshold() }];
+    }
+    return request;
+  }
+
+  /** The token count at which the conversation is compacted. */
+  private threshold(): number { return Math.floor(this.contextWindow() * COMPACT_AT) }
+
+  /** Compaction is Warmline's to do (the server was found not to compact by itself). */
+  private compactsLocally(): boolean { return this.config.compaction !== false && this.caps.serverCompaction === false }
+
+  /** What a full request may carry of the transcript (see replayable). */
+  private replayRules() {
+    return { store: (this.config.store ?? false) && !this.bareReasoningRefused, missing: this.missingItems };
+  }
+
+  /**
+   * About how many tokens `input` stands for, with instructions and tools: the last turn's
+   * `usage` for the part it covered, plus the size of what came after.
+   */
+  private estimate(lane: Lane, input: InputItem[]): number {
+    const u = lane.usage;
+    if (u && u.items > 0 && input.length >= u.items && JSON.stringify(input[u.items - 1]) === u.last) {
+      return u.tokens + tokensForBytes(itemsBytes(input.slice(u.items)));
+    }
+    const c = this.config;
+    return tokensForBytes(itemsBytes(input) + Buffer.byteLength(JSON.stringify(c.instructions ?? '')) + Buffer.byteLength(JSON.stringify(c.tools ?? [])));
+  }
+
+  private noteUsage(lane: Lane, input: InputItem[], output: OutputItem[], usage: Usage | undefined): void {
+    const tokens = usageTokens(usage);
+    const last = output.at(-1) ?? input.at(-1);
+    lane.usage = tokens !== undefined && last ? { items: input.length + output.length, last: JSON.stringify(last), tokens } : undefined;
+  }
+
+  /** What a completed response shows the server can do. */
+  private learnFromSuccess(sent: ResponseRequest, output: OutputItem[], usage: Usage | undefined, kind: 'websocket' | 'http'): void {
+    const patch: Capabilities = {};
+    if (sent.previous_response_id) Object.assign(patch, kind === 'http' ? { previousResponseId: true, store: true } : { previousResponseId: true });
+    if (sent.prompt_cache_key) patch.promptCacheKey = true;
+    if (sent.include?.includes('reasoning.encrypted_content') && this.caps.encryptedReasoning?.[sent.model] === undefined) {
+      patch.encryptedReasoning = { ...this.caps.encryptedReasoning, [sent.model]: true };
+    }
+    const threshold = sent.context_management?.[0]?.compact_threshold;
+    if (threshold !== undefined) {
+      if (lastCompactionIndex(output) >= 0) patch.serverCompaction = true;
+      // Over the threshold and no compaction item: the server ignores `context_management`.
+      else if ((usage?.input_tokens ?? 0) > threshold) patch.serverCompaction = false;
+    }
+    this.learn(patch);
+  }
+
+  /**
+   * A request refused for an optional field this server or model does not take (a model that
+   * does not reason refusing the encrypted-reasoning include, a server without `prompt_cache_key`
+   * or `context_management`), or for an item it cannot find: learned, and sent again at once.
+   */
+  private learnFromRefusal(err: SessionError, sent: ResponseRequest, counts: { learned: number }): number | undefined {
+    if (err.code === 'item_not_found') {
+      const id = missingItemId(err.message);
+      if (id) this.missingItems.add(id);
+      this.bareReasoningRefused = true;
+      return ++counts.learned <= 3 ? 0 : undefined;
+    }
+    if (err.code !== 'invalid_request') return undefined;
+    const names = (field: string) => err.param === field || err.param?.startsWith(`${field}[`) || err.message.includes(`'${field}'`) || err.message.includes(`"${field}"`);
+    let patch: Capabilities | undefined;
+    if (sent.include?.includes('reasoning.encrypted_content') && (names('include') || /encrypted.content/i.test(err.message))) {
+      patch = { encryptedReasoning: { ...this.caps.encryptedReasoning, [sent.model]: false } };
+    } else if (sent.prompt_cache_key && names('prompt_cache_key')) patch = { promptCacheKey: false };
+    else if (sent.context_management && names('context_management')) patch = { serverCompaction: false };
+    if (!patch) return undefined;
+    this.learn(patch);
+    return ++counts.learned <= 3 ? 0 : undefined;
+  }
+
+  /** Learns the window from an overflow: the one the server named, or a bit under what overflowed it. */
+  private learnWindow(err: SessionError, estimate: number): void {
+    const window = err.contextWindow ?? Math.floor(Math.min(estimate, this.contextWindow()) * 0.9);
+    if (window >= this.contextWindow()) return;
+    this.learn({ contextWindows: { ...this.caps.contextWindows, [this.config.model]: window } });
+  }
+
+  /**
+   * Makes `input` fit: the older part goes through `/responses/compact` when the server has it,
+   * else the model summarises it in a turn of its own. The user's last message and the latest
+   * tool calls with their outputs are kept verbatim.
+   */
+  private async compactInput(lane: Lane, input: InputItem[], reason: Compaction['reason'], options: TurnOptions): Promise<Compaction> {
+    const split = splitForCompaction(input);
+    if (!split.head.length) throw new SessionError('compaction_failed', 'nothing but the current step is left to compact');
+    const tokensBefore = this.estimate(lane, input);
+    this.setState('compacting');
+    let compacted: InputItem[] | undefined;
+    let how: Compaction['how'] = 'endpoint';
+    if (this.caps.compactEndpoint !== false) compacted = await this.compactViaEndpoint(split.head, options);
+    if (!compacted) {
+      how = 'local';
+      compacted = [summaryMessage(await this.summarize(lane, split.head, options))];
+    }
+    const items = reassemble(compacted, split);
+    lane.chain = undefined;
+    lane.usage = undefined;
+    const compaction: Compaction = { how, replaced: input.length, items, tokensBefore, tokensAfter: this.estimate(lane, items), reason };
+    this.logger.info(`[${lane.name}] compacted the conversation (${how}, ${reason}): about ${tokensBefore} -> ${compaction.tokensAfter} tokens, ${input.length} -> ${items.length} items`);
+    return compaction;
+  }
+
+  /** `POST /responses/compact`: its output (user messages and an opaque compaction item), or undefined where the server has no such endpoint. */
+  private async compactViaEndpoint(head: InputItem[], options: TurnOptions): Promise<InputItem[] | undefined> {
+    const http = new HttpResponses(this.transportOptions(await this.headers()));
+    const body = {
+      model: this.config.model, instructions: this.config.instructions, input: replayable(head, this.replayRules()),
+      ...(this.caps.promptCacheKey !== false ? { prompt_cache_key: cacheKey(this.config.baseUrl, 'compact', options.conversationId) } : {}),
+    };
+    try {
+      const answer = await http.postJson('/compact', body, options.signal) as { output?: unknown };
+      const output = Array.isArray(answer?.output) ? answer.output as InputItem[] : undefined;
+      if (!output?.some((i) => i?.type === 'compaction')) throw new SessionError('protocol', '/responses/compact answered without a compaction item');
+      this.learn({ compactEndpoint: true });
+      return output;
+    } catch (err) {
+      if (!(err instanceof SessionError) || err.code === 'cancelled') throw err;
+      // No such endpoint (404, 405, 400 "invalid URL", 501): learned. Anything else: the model summarises, this once.
+      if (err.status !== undefined && [400, 404, 405, 501].includes(err.status)) this.learn({ compactEndpoint: false });
+      this.logger.warn(`/responses/compact failed (${err.message}); the model summarises instead`);
+      return undefined;
+    }
+  }
+
+  /** A summarisation turn of the model's own, on the lane's transport, with no tools. */
+  private async summarize(lane: Lane, head: InputItem[], options: TurnOptions): Promise<string> {
+    const transport = await this.transportFor(lane, options.signal);
+    const maxChars = Math.floor(this.contextWindow() * 0.6 * 4);
+    const request: ResponseRequest = {
+      model: this.config.model, instructions: SUMMARY_INSTRUCTIONS, store: this.config.store ?? false,
+      input: [userMessage(summaryRequestText(head, maxChars))],
+    };
+    const response = await transport.run(request, () => {}, options.signal, { bytesSent: 0, bytesReceived: 0 });
+    const text = response.output.map((item) => messageText(item)).join('\n').trim();
+    if (!text) throw new SessionError('compaction_failed', 'the model returned an empty summary');
+    return text;
   }
 
   private holderOf(transport: ResponseTransport): string | undefined {
@@ -339,7 +619,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   private learn(patch: Capabilities): void {
     const next = { ...this.caps, ...patch };
-    if (Object.keys(patch).every((k) => this.caps[k as keyof Capabilities] === next[k as keyof Capabilities])) return;
+    const same = (k: string) => JSON.stringify(this.caps[k as keyof Capabilities]) === JSON.stringify(next[k as keyof Capabilities]);
+    if (Object.keys(patch).every(same)) return;
     this.caps = next;
     this.logger.info(`learned what ${this.config.baseUrl} can do: ${JSON.stringify(this.caps)}`);
     this.emit('capabilities', { ...this.caps });
@@ -387,7 +668,39 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       connectTimeoutMs: this.config.connectTimeoutMs ?? 15_000,
       stallTimeoutMs: this.config.stallTimeoutMs ?? 120_000,
       pingIntervalMs: this.config.pingIntervalMs ?? 20_000,
+      compression: this.config.compression,
     };
+  }
+
+  /**
+   * Where `auto` settled on HTTP, the WebSocket is tried again after a cooldown, in the
+   * background (a proxy that hangs on the upgrade costs no turn its connect timeout): when it
+   * works, the lanes are warmed on it and the next turn uses it.
+   */
+  private scheduleProbe(): void {
+    clearTimeout(this.probeTimer);
+    if (this.disposed || this.config.transport !== 'auto' || this.caps.websocket !== false) return;
+    const wait = Math.max(0, (this.caps.websocketFailedAt ?? 0) + (this.config.webSocketRetryMs ?? 10 * 60_000) - Date.now());
+    this.probeTimer = setTimeout(() => void this.probe(), wait);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    try {
+      const socket = await ResponsesSocket.connect(this.transportOptions(await this.headers()));
+      socket.close();
+      if (this.disposed) return;
+      this.logger.info(`the WebSocket to ${this.config.baseUrl} works again; leaving HTTP`);
+      this.wsFailures = 0;
+      this.upgradeFailure = undefined;
+      this.learn({ websocket: true, websocketFailedAt: undefined });
+      await this.start([...this.lanes.keys()]);
+    } catch (err) {
+      if (this.disposed) return;
+      this.logger.info(`the WebSocket is still unavailable (${err instanceof Error ? err.message : String(err)}); trying again later`);
+      this.learn({ websocketFailedAt: Date.now() });
+      this.scheduleProbe();
+    }
   }
 
   /** The transport for a lane's next request, opening (and warming) a socket when needed. */
@@ -421,7 +734,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       if (this.config.transport === 'auto' && err instanceof SessionError && (err.code === 'upgrade_refused' || err.code === 'network')) {
         this.wsFailures++;
         this.upgradeFailure = err.message;
-        if (err.status === 426 || this.wsFailures >= 3) this.learn({ websocket: false });
+        if (err.status === 426 || this.wsFailures >= 3) {
+          this.learn({ websocket: false, websocketFailedAt: Date.now() });
+          this.scheduleProbe();
+        }
         this.logger.warn(`WebSocket unavailable (${err.message}); using HTTP${this.caps.websocket === false ? ' for this endpoint' : ' for this turn'}`);
         this.setState('http', err.message);
         return this.httpTransport(headers);
@@ -443,22 +759,28 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
    * conversation so far) without running the model; its id is the chain's new head.
    */
   private async warm(lane: Lane, socket: ResponsesSocket, input: InputItem[], signal?: AbortSignal): Promise<void> {
-    const request: ResponseRequest = { ...this.baseRequest(), input };
     const started = Date.now();
     this.setState('warming');
-    try {
-      const response = await socket.run({ ...request, generate: false }, () => {}, signal, { bytesSent: 0, bytesReceived: 0 });
-      this.learn({ warmup: true });
-      lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}`, contextBytes: itemsBytes(input) };
-      this.emit('warm', lane.name, Date.now() - started);
-      this.logger.info(`[${lane.name}] socket #${socket.id} warm in ${Date.now() - started} ms`);
-    } catch (err) {
-      if (err instanceof SessionError && err.code === 'invalid_request' && /generate/i.test(err.message)) {
-        this.learn({ warmup: false });
-        this.logger.info(`server does not support warmup (generate: false); continuing without it`);
+    const counts = { learned: 0 };
+    for (;;) {
+      const request: ResponseRequest = { ...this.baseRequest(lane), input };
+      try {
+        const response = await socket.run({ ...request, input: replayable(input, this.replayRules()), generate: false }, () => {}, signal, { bytesSent: 0, bytesReceived: 0 });
+        this.learn({ warmup: true });
+        lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}`, contextBytes: itemsBytes(input) };
+        this.emit('warm', lane.name, Date.now() - started);
+        this.logger.info(`[${lane.name}] socket #${socket.id} warm in ${Date.now() - started} ms`);
         return;
+      } catch (err) {
+        if (err instanceof SessionError && err.code === 'invalid_request' && /generate/i.test(err.message)) {
+          this.learn({ warmup: false });
+          this.logger.info(`server does not support warmup (generate: false); continuing without it`);
+          return;
+        }
+        // An optional field this server refuses: learned, and the warmup staged again without it.
+        if (err instanceof SessionError && socket.alive && this.learnFromRefusal(err, request, counts) === 0) continue;
+        throw err;
       }
-      throw err;
     }
   }
 
@@ -532,4 +854,25 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     this.currentState = state;
     this.emit('state', state, detail);
   }
+}
+
+/** The items of a completed response: the `output_item.done` copies where they came, the terminal event's otherwise. */
+function assembleOutput(final: OutputItem[] | undefined, done: OutputItem[]): OutputItem[] {
+  const n = Math.max(final?.length ?? 0, done.length);
+  const out: OutputItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const item = done[i] ?? final?.[i];
+    if (item) out.push(item);
+  }
+  return out;
+}
+
+/** Tokens the conversation holds after a turn: what the model read and what it wrote. */
+function usageTokens(usage: Usage | undefined): number | undefined {
+  return usage && typeof usage.input_tokens === 'number' ? usage.input_tokens + (usage.output_tokens ?? 0) : undefined;
+}
+
+/** A stable, opaque `prompt_cache_key` per endpoint, lane and conversation. */
+function cacheKey(baseUrl: string, lane: string, conversationId = ''): string {
+  return `warmline-${createHash('sha256').update(`${baseUrl}\u0000${lane}\u0000${conversationId}`).digest('hex').slice(0, 32)}`;
 }

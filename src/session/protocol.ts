@@ -46,11 +46,22 @@ export interface ReasoningItem {
   [k: string]: unknown;
 }
 
+/**
+ * An opaque, encrypted item that stands for the conversation before it: returned by server-side
+ * compaction (`context_management`) in a response's output, or by `POST /responses/compact`.
+ */
+export interface CompactionItem {
+  type: 'compaction';
+  id?: string;
+  encrypted_content: string;
+  [k: string]: unknown;
+}
+
 export interface FunctionCallOutputItem { type: 'function_call_output'; call_id: string; output: string | unknown[]; [k: string]: unknown }
 export interface CustomToolCallOutputItem { type: 'custom_tool_call_output'; call_id: string; output: string | unknown[]; [k: string]: unknown }
 
 /** An item the model produced (kept verbatim: output is replayed byte-identically). */
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem | { type: string; [k: string]: unknown };
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem | CompactionItem | { type: string; [k: string]: unknown };
 /** Any item that may appear in a request's `input`. */
 export type InputItem = MessageItem | FunctionCallOutputItem | CustomToolCallOutputItem | OutputItem;
 
@@ -88,6 +99,8 @@ export interface ResponseRequest {
   prompt_cache_key?: string;
   text?: Record<string, unknown>;
   max_output_tokens?: number;
+  /** Server-side compaction: `[{ type: 'compaction', compact_threshold: N }]`. */
+  context_management?: Array<{ type: string; compact_threshold?: number }>;
   /** WebSocket mode only: `false` stages the request without running the model (warmup). */
   generate?: boolean;
   /** HTTP only: the WebSocket mode streams implicitly and must not be sent `stream`. */

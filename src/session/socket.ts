@@ -11,6 +11,8 @@ import { webSocketUrl } from './transport.ts';
 export interface SocketOptions extends TransportOptions {
   pingIntervalMs: number;
   logger: Logger;
+  /** Offer `permessage-deflate` (the server decides). Default true. */
+  compression?: boolean;
 }
 
 interface InFlight {
@@ -40,10 +42,13 @@ export class ResponsesSocket implements ResponseTransport {
   private lastPong = Date.now();
   private readonly ws: WebSocket;
   private readonly options: SocketOptions;
+  /** The TCP (or TLS) connection under the socket, for the bytes really on the wire. */
+  private readonly tcp?: { bytesWritten: number; bytesRead: number };
 
-  private constructor(ws: WebSocket, options: SocketOptions) {
+  private constructor(ws: WebSocket, options: SocketOptions, tcp?: { bytesWritten: number; bytesRead: number }) {
     this.ws = ws;
     this.options = options;
+    this.tcp = tcp;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
     ws.on('error', (err) => this.options.logger.debug(`socket #${this.id} error: ${err.message}`));
@@ -65,7 +70,12 @@ export class ResponsesSocket implements ResponseTransport {
     const via = viaProxy(agent);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new SessionError('cancelled'));
-      const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: false, ...(agent ? { agent } : {}) });
+      // permessage-deflate: tool outputs and resent context are text that compresses 4-10x; the
+      // default 1 KB threshold leaves small frames (a short delta, a ping) uncompressed.
+      const deflate = options.compression === false ? false : { threshold: 1024 };
+      const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: deflate, ...(agent ? { agent } : {}) });
+      let tcp: { bytesWritten: number; bytesRead: number } | undefined;
+      ws.once('upgrade', (res: IncomingMessage) => { tcp = res.socket });
       const detach = () => {
         signal?.removeEventListener('abort', onAbort);
         ws.off('unexpected-response', onUnexpected).off('error', onError).off('open', onOpen);
@@ -83,13 +93,21 @@ export class ResponsesSocket implements ResponseTransport {
       const onError = (err: Error) => fail(new SessionError('network', `${url}${via}: ${err.message}`, { cause: err }));
       const onOpen = () => {
         detach();
-        const socket = new ResponsesSocket(ws, options);
-        options.logger.debug(`socket #${socket.id} open to ${url}${via}`);
+        const socket = new ResponsesSocket(ws, options, tcp);
+        options.logger.debug(`socket #${socket.id} open to ${url}${via}${socket.compressed ? ', compressed (permessage-deflate)' : ''}`);
         resolve(socket);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       ws.on('unexpected-response', onUnexpected).on('error', onError).on('open', onOpen);
     });
+  }
+
+  /** Whether the server accepted `permessage-deflate`. */
+  get compressed(): boolean { return this.ws.extensions.includes('permessage-deflate') }
+
+  /** Bytes written and read on the connection so far (TLS and frame headers included), when known. */
+  wire(): { sent: number; received: number } | undefined {
+    return this.tcp ? { sent: this.tcp.bytesWritten, received: this.tcp.bytesRead } : undefined;
   }
 
   get alive(): boolean { return !this.endedBy && this.ws.readyState === WebSocket.OPEN }

@@ -3,7 +3,7 @@
 // The host sends deltas (a text chunk, a tool's progress), never the whole conversation,
 // except `chat.load` when a chat is opened.
 
-export type ConnectionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
+export type ConnectionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'compacting' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
 
 export interface ContextChip {
   kind: 'file' | 'selection';

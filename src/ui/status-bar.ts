@@ -7,6 +7,7 @@ const LOOK: Record<SessionState, { icon: string; text: string; tip: string }> = 
   warming: { icon: 'loading~spin', text: 'Warmline', tip: 'Warming up the connection…' },
   warm: { icon: 'zap', text: 'Warmline', tip: 'Connected and warm: the next turn starts fast' },
   busy: { icon: 'sync~spin', text: 'Warmline', tip: 'Working…' },
+  compacting: { icon: 'fold', text: 'Warmline', tip: 'Compacting the conversation to fit the model\'s context window…' },
   reconnecting: { icon: 'debug-disconnect', text: 'Warmline', tip: 'Reconnecting…' },
   http: { icon: 'globe', text: 'Warmline (HTTP)', tip: 'Using HTTP: each turn resends the conversation' },
   no_key: { icon: 'key', text: 'Warmline: set API key', tip: 'No API key is set. Click to set one.' },

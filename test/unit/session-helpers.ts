@@ -3,6 +3,8 @@
 // call ran, so a test can prove none ran twice.
 import type { Emulator, EmulatorOptions } from '../emulator/types.ts';
 import { startEmulator } from '../emulator/server.ts';
+import { applyCompaction } from '../../src/session/compaction.ts';
+import type { Compaction } from '../../src/session/compaction.ts';
 import { SessionManager } from '../../src/session/manager.ts';
 import type { SessionConfig, TurnMetrics, TurnOptions } from '../../src/session/manager.ts';
 import { isToolCall, userMessage } from '../../src/session/protocol.ts';
@@ -48,12 +50,14 @@ export interface ChainRun {
   toolRuns: Map<string, number>;
   restarts: number;
   text: string;
+  /** Compactions applied to the transcript, in order. */
+  compactions: Compaction[];
 }
 
 /** Runs a user request to completion the way the agent loop does, with fake tools. */
 export async function runChain(s: SessionManager, prompt: string, opts: TurnOptions & { toolDelayMs?: number; maxTurns?: number; between?: (turn: number) => void | Promise<void> } = {}): Promise<ChainRun> {
   const transcript: InputItem[] = [userMessage(prompt)];
-  const run: ChainRun = { transcript, metrics: [], toolRuns: new Map(), restarts: 0, text: '' };
+  const run: ChainRun = { transcript, metrics: [], toolRuns: new Map(), restarts: 0, text: '', compactions: [] };
   for (let turn = 1; turn <= (opts.maxTurns ?? 100); turn++) {
     let text = '';
     const result = await s.respond(transcript, {
@@ -63,6 +67,7 @@ export async function runChain(s: SessionManager, prompt: string, opts: TurnOpti
     });
     run.metrics.push(result.metrics);
     transcript.push(...result.output);
+    if (result.compaction) { applyCompaction(transcript, result.compaction); run.compactions.push(result.compaction) }
     run.text += text;
     const calls = result.output.filter(isToolCall);
     if (!calls.length) return run;

@@ -107,39 +107,56 @@ describe('a 25-tool-call chain', () => {
   });
 });
 
-describe('faults mid-chain end in a completed chain, nothing lost, no tool run twice', () => {
-  const faults: Array<[string, Fault, string, object?]> = [
-    ['a socket dropped mid-stream', { kind: 'drop_mid_stream', afterEvents: 3 }, 'network'],
-    ['a stalled stream', { kind: 'stall', afterEvents: 2 }, 'stalled', { stallTimeoutMs: 300 }],
-    ['a malformed frame', { kind: 'malformed_frame', afterEvents: 2 }, 'protocol'],
-    ['a flat streaming error', { kind: 'stream_error', afterEvents: 2 }, 'server_error'],
-    ['429 with retry-after', { kind: 'rate_limit', retryAfterSeconds: 0 }, 'rate_limited'],
-    ['a 500', { kind: 'server_error', status: 500 }, 'server_error'],
-    ['response.failed', { kind: 'response_failed' }, 'response_failed'],
-    ['response.incomplete', { kind: 'incomplete' }, 'response_incomplete'],
-    ['previous_response_not_found', { kind: 'evict_previous' }, 'previous_response_not_found'],
-    ['websocket_connection_limit_reached', { kind: 'connection_limit' }, 'connection_limit'],
-    ['a close with 1011', { kind: 'close_socket', code: 1011 }, 'network'],
-  ];
-  for (const [name, fault, code, config] of faults) {
-    it(`recovers from ${name}`, async () => {
-      const { emu, s } = await setup({ scenario: chainScenario(6), chunkDelayMs: 1 }, config);
-      const clean = await runChain(s, 'explore');
-      const before = emu.requests.length;
-      const run = await runChain(s, 'explore', { between: (turn) => { if (turn === 3) emu.injectFault(fault) } });
-      expect(run.metrics).toHaveLength(7);
-      expect(run.metrics.flatMap((m) => m.recovered)).toContain(code);
-      expect([...run.toolRuns.values()].every((n) => n === 1)).toBe(true);
-      expect(run.toolRuns.size).toBe(6);
-      expect(run.transcript.length).toBe(clean.transcript.length);
-      expect(run.text).toBe(clean.text);
-      const recoveredTurn = run.metrics.find((m) => m.recovered.length)!;
-      expect(recoveredTurn.contextResent).toBe(true);
-      expect(emu.requests.slice(before).some((r) => r.outcome !== 'completed')).toBe(true);
-      expect(emu.violations).toEqual([]);
+// The whole table runs against a plain scripted model and against one that reasons like the
+// default model (a reasoning item first in every response, kept only as encrypted content with
+// store: false), over both transports: a full resend must replay that content byte-identical.
+const FAULTS: Array<[string, Fault, string, object?, 'websocket'?]> = [
+  ['a socket dropped mid-stream', { kind: 'drop_mid_stream', afterEvents: 3 }, 'network'],
+  ['a stalled stream', { kind: 'stall', afterEvents: 2 }, 'stalled', { stallTimeoutMs: 300 }],
+  ['a malformed frame', { kind: 'malformed_frame', afterEvents: 2 }, 'protocol'],
+  ['a flat streaming error', { kind: 'stream_error', afterEvents: 2 }, 'server_error'],
+  ['429 with retry-after', { kind: 'rate_limit', retryAfterSeconds: 0 }, 'rate_limited'],
+  ['a 500', { kind: 'server_error', status: 500 }, 'server_error'],
+  ['response.failed', { kind: 'response_failed' }, 'response_failed'],
+  ['response.incomplete', { kind: 'incomplete' }, 'response_incomplete'],
+  ['previous_response_not_found', { kind: 'evict_previous' }, 'previous_response_not_found', {}, 'websocket'],
+  ['websocket_connection_limit_reached', { kind: 'connection_limit' }, 'connection_limit', {}, 'websocket'],
+  ['a close with 1011', { kind: 'close_socket', code: 1011 }, 'network', {}, 'websocket'],
+];
+
+for (const transport of ['websocket', 'http'] as const) {
+  for (const reasoning of [false, true]) {
+    describe(`faults mid-chain end in a completed chain, nothing lost, no tool run twice (${transport}, ${reasoning ? 'reasoning model' : 'plain model'})`, () => {
+      for (const [name, fault, code, config, only] of FAULTS) {
+        if (only && only !== transport) continue;
+        it(`recovers from ${name}`, async () => {
+          const { emu, s } = await setup({ scenario: chainScenario(6), chunkDelayMs: 1, reasoning }, { transport, ...config });
+          const clean = await runChain(s, 'explore');
+          const before = emu.requests.length;
+          const run = await runChain(s, 'explore', { between: (turn) => { if (turn === 3) emu.injectFault(fault) } });
+          expect(run.metrics).toHaveLength(7);
+          expect(run.metrics.flatMap((m) => m.recovered)).toContain(code);
+          expect([...run.toolRuns.values()].every((n) => n === 1)).toBe(true);
+          expect(run.toolRuns.size).toBe(6);
+          expect(run.transcript.length).toBe(clean.transcript.length);
+          expect(run.text).toBe(clean.text);
+          const recoveredTurn = run.metrics.find((m) => m.recovered.length)!;
+          expect(recoveredTurn.contextResent).toBe(true);
+          expect(emu.requests.slice(before).some((r) => r.outcome !== 'completed')).toBe(true);
+          if (reasoning) {
+            // Every reasoning item went back with its encrypted content: none was refused.
+            expect(run.transcript.filter((i) => i.type === 'reasoning')).toHaveLength(7);
+            expect(run.metrics.flatMap((m) => m.recovered)).not.toContain('item_not_found');
+            expect(modelRequests(emu).every((r) => (r.body.include as string[] | undefined)?.includes('reasoning.encrypted_content'))).toBe(true);
+          }
+          expect(emu.violations).toEqual([]);
+        });
+      }
     });
   }
+}
 
+describe('faults at connect', () => {
   it('a refused upgrade is retried on the next connect', async () => {
     const { emu, s } = await setup({ scenario: 'hello' });
     emu.injectFault({ kind: 'refuse_upgrade', status: 503 });

@@ -11,6 +11,7 @@ const STATES: Record<ConnectionState, { label: string; icon: string; tone: 'ok' 
   warming: { label: 'Warming', icon: 'loading codicon-modifier-spin', tone: 'busy' },
   warm: { label: 'Warm', icon: 'pass-filled', tone: 'ok' },
   busy: { label: 'Busy', icon: 'sync codicon-modifier-spin', tone: 'busy' },
+  compacting: { label: 'Compacting…', icon: 'fold', tone: 'busy' },
   reconnecting: { label: 'Reconnecting…', icon: 'debug-disconnect', tone: 'warn' },
   http: { label: 'HTTP fallback', icon: 'warning', tone: 'warn' },
   no_key: { label: 'No API key', icon: 'key', tone: 'bad' },
