@@ -83,24 +83,25 @@ export const SUMMARY_INSTRUCTIONS =
   'decisions taken, files read or changed (with paths and what changed), commands run and their results, ' +
   'open problems and the next steps. Keep identifiers, paths and error messages exact. No preamble.';
 
-/** Most of one item's text that goes into the summarisation request. */
-const ITEM_CHARS = 4_000;
+/** Most of one item's text in the summarisation request: tried in turn until the whole head fits. */
+const ITEM_CHARS = [4_000, 1_000, 300, 100];
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max / 2)}\n[… ${text.length - max} characters left out …]\n${text.slice(-max / 2)}`;
 }
 
-function render(item: InputItem): string | undefined {
+function render(item: InputItem, max: number): string | undefined {
   const it = item as OutputItem & { role?: string; name?: string; arguments?: string; input?: string; output?: unknown };
   switch (item.type) {
     case 'message': {
       const text = messageText(item) || (Array.isArray(it.content) ? it.content.map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('') : '');
-      return `${(it.role ?? 'user').toUpperCase()}: ${clip(text, ITEM_CHARS)}`;
+      // What people wrote is clipped last: it carries the goals and constraints.
+      return `${(it.role ?? 'user').toUpperCase()}: ${clip(text, Math.max(max, ITEM_CHARS[1]!))}`;
     }
-    case 'function_call': return `TOOL CALL ${it.name}(${clip(it.arguments ?? '', ITEM_CHARS)})`;
-    case 'custom_tool_call': return `TOOL CALL ${it.name}:\n${clip(it.input ?? '', ITEM_CHARS)}`;
+    case 'function_call': return `TOOL CALL ${it.name}(${clip(it.arguments ?? '', max)})`;
+    case 'custom_tool_call': return `TOOL CALL ${it.name}:\n${clip(it.input ?? '', max)}`;
     case 'function_call_output':
-    case 'custom_tool_call_output': return `TOOL RESULT:\n${clip(typeof it.output === 'string' ? it.output : JSON.stringify(it.output), ITEM_CHARS)}`;
+    case 'custom_tool_call_output': return `TOOL RESULT:\n${clip(typeof it.output === 'string' ? it.output : JSON.stringify(it.output), max)}`;
     case 'compaction': return '[earlier context, compacted]';
     default: return undefined; // reasoning (private, or opaque): nothing to show
   }
@@ -108,20 +109,24 @@ function render(item: InputItem): string | undefined {
 
 /**
  * The one user message of a local summarisation request: the head rendered as text (so no
- * tool-call pairing or opaque item can make the server refuse it), most recent last, cut from
- * the front to `maxChars`.
+ * tool-call pairing or opaque item can make the server refuse it), within `maxChars`. Every
+ * step stays in it, its tool results clipped as far as needed; only when even that is too long
+ * is the earliest part left out.
  */
 export function summaryRequestText(head: InputItem[], maxChars: number): string {
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = head.length - 1; i >= 0; i--) {
-    const line = render(head[i]!);
-    if (line === undefined) continue;
-    if (size + line.length > maxChars) { parts.push('[… the earliest part of the conversation is left out …]'); break }
-    parts.push(line);
-    size += line.length + 2;
+  let lines: string[] = [];
+  for (const max of ITEM_CHARS) {
+    lines = head.map((item) => render(item, max)).filter((l): l is string => l !== undefined);
+    if (lines.reduce((n, l) => n + l.length + 2, 0) <= maxChars) break;
   }
-  return `${parts.reverse().join('\n\n')}\n\n---\nSummarize the conversation above as instructed.`;
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (size + lines[i]!.length > maxChars) { kept.push('[… the earliest part of the conversation is left out …]'); break }
+    kept.push(lines[i]!);
+    size += lines[i]!.length + 2;
+  }
+  return `${kept.reverse().join('\n\n')}\n\n---\nSummarize the conversation above as instructed.`;
 }
 
 export function summaryMessage(summary: string): InputItem {

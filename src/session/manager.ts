@@ -251,7 +251,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   /** Changes settings. A change to model, instructions or tools makes the next request a full one. */
   updateConfig(patch: Partial<SessionConfig>): void {
-    const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport', 'proxy'].some((k) => k in patch);
+    const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport', 'proxy', 'compression'].some((k) => k in patch);
     this.config = { ...this.config, ...patch };
     if ('capabilities' in patch) this.caps = { ...patch.capabilities };
     if (connectionChanged) this.dropConnections();
@@ -310,7 +310,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
         try {
           // Before the window overflows, unless the server compacts by itself.
           if (!compaction && this.compactsLocally() && this.estimate(lane, context) > this.threshold()) {
-            compaction = await this.compactInput(lane, context, 'auto', options);
+            compaction = { ...await this.compactInput(lane, context, 'auto', options), replaced: original };
             context = compaction.items;
           }
           const full: ResponseRequest = { ...this.baseRequest(lane, options.conversationId), input: context };
@@ -366,18 +366,17 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
           lane.chain = undefined;
           if (wasDelta) this.learnFromChainFailure(err, attemptKind);
           let delay = sent ? this.learnFromRefusal(err, sent, counts) : undefined;
-          if (delay === undefined && err.code === 'context_length_exceeded' && sent && ++counts.overflow <= 1) {
-            // Over the window anyway (an unknown window, a server that does not compact): learn the
-            // window, compact, and try once more. The user's message is in what compaction keeps.
-            this.learnWindow(err, this.estimate(lane, context));
-            if (!(this.caps.serverCompaction === true && this.config.compaction !== false)) {
-              if (sent.context_management) this.learn({ serverCompaction: false });
-              compaction = await this.compactInput(lane, context, 'overflow', options);
-              context = compaction.items;
+          if (delay === undefined && err.code === 'context_length_exceeded' && sent) {
+            // Over the window anyway (a window not known, a server that does not compact): the
+            // window is learned, the context compacted, and the turn tried again. The user's
+            // message is in what compaction keeps.
+            if (++counts.overflow > 2) throw new SessionError('compaction_failed', err.message, { status: err.status, cause: err });
+            if (this.overflowNeedsCompaction(err, sent, this.estimate(lane, context), counts.overflow)) {
+              const again = await this.compactInput(lane, context, 'overflow', options);
+              compaction = { ...again, replaced: original, tokensBefore: compaction?.tokensBefore ?? again.tokensBefore };
+              context = again.items;
             }
             delay = 0;
-          } else if (delay === undefined && err.code === 'context_length_exceeded') {
-            throw new SessionError('compaction_failed', err.message, { status: err.status, cause: err });
           }
           delay ??= this.retryDelay(err, counts, wasDelta);
           if (delay === undefined) throw err;
@@ -537,6 +536,21 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     if (!patch) return undefined;
     this.learn(patch);
     return ++counts.learned <= 3 ? 0 : undefined;
+  }
+
+  /**
+   * After an overflow: whether the context must be compacted here, or the server, asked again
+   * with a threshold under the window it just showed, will compact it itself.
+   */
+  private overflowNeedsCompaction(err: SessionError, sent: ResponseRequest, estimate: number, overflows: number): boolean {
+    this.learnWindow(err, estimate);
+    const asked = sent.context_management?.[0]?.compact_threshold;
+    if (asked === undefined) return true;
+    // The threshold was above the real window: the server never had the chance to compact.
+    if (asked >= estimate) return !(overflows === 1 && this.threshold() < asked && this.caps.serverCompaction !== false);
+    // It had the chance and did not: it does not compact.
+    if (this.caps.serverCompaction !== true) this.learn({ serverCompaction: false });
+    return true;
   }
 
   /** Learns the window from an overflow: the one the server named, or a bit under what overflowed it. */

@@ -178,7 +178,9 @@ export class Engine {
     const toolErr = checkToolOutputs(context);
     if (toolErr) return this.fail(job, toolErr, toolErr.message);
     const replayErr = this.checkReplay(job, input);
-    if (replayErr) return this.fail(job, replayErr, replayErr.message);
+    // A client that asked for store:true cannot know that nothing was kept (zero data retention):
+    // finding out is no violation. With store:false it should have sent the encrypted content.
+    if (replayErr) return this.fail(job, replayErr, replayErr.status === 404 && body.store !== false ? undefined : replayErr.message);
 
     const store = body.store !== false;
     const totalBytes = jsonBytes(context) + jsonBytes(body.instructions) + jsonBytes(body.tools);
@@ -278,6 +280,8 @@ export class Engine {
         return { err: invalid("Invalid type for 'generate': expected a boolean.", 'generate'), violation: 'generate is not a boolean' };
       }
     }
+    const refused = this.opts.rejectsFields?.find((f) => f in body);
+    if (refused) return { err: unsupported(refused) };
     const include = Array.isArray(body.include) ? body.include : [];
     if (include.includes('reasoning.encrypted_content') && this.opts.rejectsEncryptedInclude) {
       return { err: invalid('Encrypted content is not supported with this model.', 'include') };

@@ -50,6 +50,8 @@ export interface EmulatorOptions {
   promptCache?: { minTokens?: number; granularity?: number };
   /** Accept `permessage-deflate` on the socket. Default true. */
   perMessageDeflate?: boolean;
+  /** Request fields this server refuses by name (400 unsupported_parameter), as strict servers do with ones they do not know. */
+  rejectsFields?: string[];
   /** The terminal event carries `output: []`: only `response.output_item.done` has the items. */
   completedWithoutOutput?: boolean;
 }
