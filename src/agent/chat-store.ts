@@ -13,6 +13,8 @@ export type ChatRecord =
   | { t: 'meta'; id: string; title: string; createdAt: number }
   | { t: 'user'; text: string; context: ContextChip[]; at: number }
   | { t: 'items'; items: InputItem[] }
+  /** The transcript was compacted: its first `replaced` items stand replaced by `items` (the chat shown keeps them all). */
+  | { t: 'compact'; replaced: number; items: InputItem[]; how: 'server' | 'endpoint' | 'local'; reason: 'auto' | 'overflow' | 'manual'; tokensBefore: number; tokensAfter: number; at: number }
   | { t: 'tool'; callId: string; status: 'done' | 'error' | 'rejected' | 'cancelled'; summary?: string; progress?: string }
   | { t: 'end'; figures?: TurnFigures; error?: ErrorView; at: number };
 

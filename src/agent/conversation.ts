@@ -1,3 +1,5 @@
+import { applyCompaction } from '../session/compaction.ts';
+import type { Compaction } from '../session/compaction.ts';
 import { callIdOf, messageText, userMessage } from '../session/protocol.ts';
 import type { InputItem, OutputItem } from '../session/protocol.ts';
 import type { ChatEntryView, ContextChip, ToolCardView } from '../shared/messages.ts';
@@ -23,7 +25,10 @@ export class Conversation {
     this.records = records;
     const meta = records.find((r) => r.t === 'meta');
     this.title = meta?.t === 'meta' ? meta.title : 'Chat';
-    for (const r of records) if (r.t === 'items') this.transcript.push(...r.items);
+    for (const r of records) {
+      if (r.t === 'items') this.transcript.push(...r.items);
+      else if (r.t === 'compact') applyCompaction(this.transcript, r);
+    }
   }
 
   static create(store: ChatStore, title: string): Conversation {
@@ -56,6 +61,15 @@ export class Conversation {
     this.recordItems(items);
   }
 
+  /**
+   * Persists a compaction. With `apply`, it is also applied to the transcript (a compaction the
+   * user asked for); the agent loop applies those of its turns itself.
+   */
+  recordCompaction(c: Compaction, apply = false): void {
+    if (apply) applyCompaction(this.transcript, c);
+    this.record({ t: 'compact', replaced: c.replaced, items: c.items, how: c.how, reason: c.reason, tokensBefore: c.tokensBefore, tokensAfter: c.tokensAfter, at: Date.now() });
+  }
+
   record(r: ChatRecord): void {
     this.records.push(r);
     this.store.append(this.id, r);
@@ -81,6 +95,9 @@ export class Conversation {
       } else if (r.t === 'tool') {
         const card = cards.get(r.callId);
         if (card) { card.status = r.status; if (r.summary) card.result = r.summary; if (r.progress) card.output = r.progress }
+      } else if (r.t === 'compact') {
+        // A marker after the message it happened in; that message goes on above it.
+        entries.push({ kind: 'compacted', id: `c${++n}`, how: r.how, reason: r.reason, tokensBefore: r.tokensBefore, tokensAfter: r.tokensAfter });
       } else if (r.t === 'end') {
         const a = current();
         a.done = true;

@@ -1,3 +1,5 @@
+import { applyCompaction } from '../session/compaction.ts';
+import type { Compaction } from '../session/compaction.ts';
 import { SessionError } from '../session/errors.ts';
 import type { TurnMetrics, TurnOptions, TurnResult } from '../session/manager.ts';
 import { isToolCall } from '../session/protocol.ts';
@@ -29,13 +31,17 @@ export type AgentEvent =
   | { type: 'tool.end'; callId: string; result: ToolResult; status: 'done' | 'error' | 'rejected' | 'cancelled' }
   | { type: 'turn.metrics'; metrics: TurnMetrics }
   /** New transcript items, in order: the caller persists them. */
-  | { type: 'items'; items: InputItem[] };
+  | { type: 'items'; items: InputItem[] }
+  /** The transcript was compacted (already applied to it): the caller persists the replacement. */
+  | { type: 'compacted'; compaction: Compaction };
 
 export type StopReason = 'answered' | 'tool_limit' | 'cancelled' | 'error';
 
 export interface AgentRunOptions {
   signal?: AbortSignal;
   lane?: string;
+  /** The conversation's stable id (the session's prompt cache key). */
+  conversationId?: string;
   /** Most tool calls one request may make (default 50). */
   maxToolCalls?: number;
   /** The same call (name and arguments) this many times in a row is not run again (default 3). */
@@ -85,12 +91,17 @@ export class AgentLoop {
     for (;;) {
       const turn = await this.deps.session.respond(transcript, {
         lane: options.lane,
+        conversationId: options.conversationId,
         signal,
         onEvent: (ev) => { if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: (ev as { delta: string }).delta }) },
         onRestart: () => emit({ type: 'text.reset' }),
       });
       emit({ type: 'turn.metrics', metrics: turn.metrics });
       append(turn.output);
+      if (turn.compaction) {
+        applyCompaction(transcript, turn.compaction);
+        emit({ type: 'compacted', compaction: turn.compaction });
+      }
       const calls = turn.output.filter(isToolCall).map(toToolCall);
       if (!calls.length) return 'answered';
 

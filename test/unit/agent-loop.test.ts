@@ -147,4 +147,37 @@ describe('the agent loop', () => {
     expect(transcript.find((i) => i.type === 'custom_tool_call_output')).toMatchObject({ output: 'The user rejected this edit.' });
     expect(emu!.violations).toEqual([]);
   });
+
+  it('a chat that outgrows the window is compacted mid-request; what it persists reopens as the transcript the model saw', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { ChatStore } = await import('../../src/agent/chat-store.ts');
+    const { Conversation } = await import('../../src/agent/conversation.ts');
+    emu = await emulator({ scenario: chainScenario(12), reasoning: true, contextWindow: 3000, serverCompaction: false });
+    s = session(emu, { contextWindow: 3000 });
+    const big = fakeTools({ behave: async (call) => ({ output: `${call.name}: ${'src/a.ts:1: const value = compute(input);\n'.repeat(36)}` }) });
+    const loop = new AgentLoop({ session: s, tools: big.tools, toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }), approve: async () => true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-compact-'));
+    try {
+      const chat = Conversation.create(new ChatStore(dir), 'long');
+      chat.addUserMessage('explore everything', []);
+      const events: AgentEvent[] = [];
+      const reason = await loop.run(chat.transcript, (e) => {
+        events.push(e);
+        if (e.type === 'items') chat.recordItems(e.items);
+        if (e.type === 'compacted') chat.recordCompaction(e.compaction);
+      }, { conversationId: chat.id });
+      expect(reason).toBe('answered');
+      expect(big.state.calls).toHaveLength(12);
+      expect(events.filter((e) => e.type === 'compacted').length).toBeGreaterThan(0);
+      const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
+      expect(JSON.stringify(reopened.transcript)).toBe(JSON.stringify(chat.transcript));
+      expect(reopened.entries().filter((e) => e.kind === 'compacted').length).toBe(events.filter((e) => e.type === 'compacted').length);
+      expect(reopened.entries().filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['explore everything']);
+      expect(emu.violations).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -52,6 +52,26 @@ describe('chat history', () => {
     expect(Conversation.open(new ChatStore(dir), chat.id)!.transcript).toHaveLength(3);
   });
 
+  it('a compacted chat reopens with the compact transcript the model saw, and every message and the marker shown', () => {
+    const store = new ChatStore(dir);
+    const chat = Conversation.create(store, 't');
+    chat.addUserMessage('find x', []);
+    chat.appendItems([call, { type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' }, answer]);
+    chat.record({ t: 'end', at: 1 });
+    chat.addUserMessage('and y?', []);
+    const summary = { type: 'message', role: 'user' as const, content: [{ type: 'input_text' as const, text: 'Summary of the earlier conversation: x is in a.ts' }] };
+    const lastUser = chat.transcript.at(-1)!;
+    chat.recordCompaction({ how: 'local', reason: 'manual', replaced: chat.transcript.length, items: [summary, lastUser], tokensBefore: 900, tokensAfter: 120 }, true);
+    expect(chat.transcript).toEqual([summary, lastUser]);
+    const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
+    expect(reopened.transcript).toEqual([summary, lastUser]);
+    const entries = reopened.entries();
+    expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'compacted']);
+    expect(entries[3]).toMatchObject({ how: 'local', reason: 'manual', tokensBefore: 900, tokensAfter: 120 });
+    // The summary is the model's context, not a message of the user's.
+    expect(entries.filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['find x', 'and y?']);
+  });
+
   it('refuses a chat id that could escape the folder', () => {
     const store = new ChatStore(dir);
     expect(() => store.load('../../etc/passwd')).toThrow(/invalid chat id/);
