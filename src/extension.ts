@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     return {
       baseUrl: s.baseUrl, model: s.model, transport: s.transport, organization: s.organization, project: s.project,
       extraHeaders: s.extraHeaders, store: s.store, proxy: s.proxy, requireApiKey: needsApiKey(s.baseUrl, s.preset), keyHeader: s.preset.keyHeader,
+      contextWindow: s.contextWindow, compression: s.compression,
       instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(), capabilities: learned()[s.baseUrl],
     };
   };

@@ -57,11 +57,20 @@ export interface ToolCardView {
   approval?: { kind: 'edit' | 'task' | 'shell'; title: string; command?: string };
 }
 
+/** Where the conversation was compacted to fit the model's window (the chat still shows everything). */
+export interface CompactionView {
+  how: 'server' | 'endpoint' | 'local';
+  reason: 'auto' | 'overflow' | 'manual';
+  tokensBefore: number;
+  tokensAfter: number;
+}
+
 export type ChatEntryView =
   | { kind: 'user'; id: string; text: string; context: ContextChip[] }
+  | ({ kind: 'compacted'; id: string } & CompactionView)
   | { kind: 'assistant'; id: string; text: string; tools: ToolCardView[]; error?: ErrorView; figures?: TurnFigures; done: boolean };
 
-export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog';
+export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
 
 export interface ErrorView {
   code: string;
@@ -90,6 +99,10 @@ export interface HostMessages {
   'context': { chips: ContextChip[] };
   /** Put text into the message box (e.g. "Explain the selection" from a command). */
   'compose': { text: string; send: boolean };
+  /** How full the model's context window is, for the meter in the header (tokens). */
+  'usage': { used: number; window: number };
+  /** The conversation was compacted: a marker where it happened. */
+  'compacted': { entry: Extract<ChatEntryView, { kind: 'compacted' }> };
 }
 
 /** Webview -> host. */
@@ -108,6 +121,8 @@ export interface WebviewMessages {
   'error.action': { action: ErrorAction };
   /** A link the user clicked in model output: the host asks before opening http(s) only. */
   'link.open': { href: string };
+  /** `/compact`, or the error's "Compact Conversation". */
+  'chat.compact': Record<string, never>;
 }
 
 /** Webview -> host requests that expect an answer. */

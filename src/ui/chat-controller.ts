@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import { ChatStore } from '../agent/chat-store.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
+import type { Compaction } from '../session/compaction.ts';
 import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
-import type { ChatEntryView, ContextChip, ErrorAction, ErrorView, HostMessage, ToolCardView, TurnFigures } from '../shared/messages.ts';
+import type { ChatEntryView, ContextChip, ErrorView, HostMessage, ToolCardView, TurnFigures } from '../shared/messages.ts';
 import type { ApprovalRequest, FileChange } from '../tools/types.ts';
 import { diffViews } from './diff-view.ts';
+import { errorView } from './error-view.ts';
 
 export interface ChatControllerDeps {
   session: SessionManager;
@@ -46,6 +48,9 @@ export class ChatController implements vscode.Disposable {
   private turnCounter = 0;
   /** True while send() gathers the context chips, before the turn is live: a second submit then is refused. */
   private starting = false;
+  private compacting = false;
+  /** The context meter's last reading (tokens in use, the model's window). */
+  private usage?: { used: number; window: number };
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a request ends (tests wait on it). */
   readonly onDidFinishTurn = this.changed.event;
@@ -55,7 +60,7 @@ export class ChatController implements vscode.Disposable {
     deps.session.on('state', (state, detail) => { this.state = { state, detail }; this.postState() });
   }
 
-  get busy(): boolean { return this.live !== undefined || this.starting }
+  get busy(): boolean { return this.live !== undefined || this.starting || this.compacting }
   get conversation(): Conversation | undefined { return this.chat }
 
   /** The view attached (or re-attached after a reload): give it everything once. */
@@ -65,9 +70,32 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat?.id ?? '' } });
     this.postChat();
     this.post({ type: 'context', payload: { chips: this.chips } });
+    if (this.usage) this.post({ type: 'usage', payload: this.usage });
   }
 
   detach(): void { this.sink = undefined }
+
+  /**
+   * Compacts the open chat now (`/compact`, "Compact Conversation"): the model keeps working on a
+   * compact form of it; the chat shown keeps every message, with a marker where it happened.
+   */
+  async compact(): Promise<void> {
+    const chat = this.chat;
+    if (this.busy) { void vscode.window.showInformationMessage('Warmline is answering; compact the conversation when it has finished.'); return }
+    if (!chat || !chat.transcript.length) { void vscode.window.showInformationMessage('There is no conversation to compact yet.'); return }
+    this.compacting = true;
+    try {
+      const compaction = await this.deps.session.compact(chat.transcript, { conversationId: chat.id });
+      chat.recordCompaction(compaction, true);
+      this.postCompaction(compaction);
+      this.setUsage(compaction.tokensAfter, this.deps.session.contextWindow());
+    } catch (err) {
+      if (!(err instanceof SessionError && err.code === 'cancelled')) void vscode.window.showErrorMessage(`Warmline could not compact the conversation: ${errorView(err).message}`);
+    } finally {
+      this.compacting = false;
+      this.changed.fire();
+    }
+  }
 
   async send(text: string, context: ContextChip[] = this.chips): Promise<void> {
     const trimmed = text.trim();
@@ -103,6 +131,7 @@ export class ChatController implements vscode.Disposable {
   newChat(): void {
     this.stop();
     this.chat = undefined;
+    this.setUsage(0, this.deps.session.contextWindow());
     this.postChat();
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: '' } });
   }
@@ -112,6 +141,7 @@ export class ChatController implements vscode.Disposable {
     const chat = Conversation.open(this.deps.store, chatId);
     if (!chat) { void vscode.window.showWarningMessage('That chat could not be found.'); return }
     this.chat = chat;
+    this.setUsage(0, this.deps.session.contextWindow());
     this.postChat();
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
   }
@@ -176,7 +206,7 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'assistant.start', payload: { id: live.id } });
     let error: ErrorView | undefined;
     try {
-      await this.deps.agent.run(chat.transcript, (e) => this.onAgentEvent(chat, live, e, started), { signal: live.controller.signal, maxToolCalls });
+      await this.deps.agent.run(chat.transcript, (e) => this.onAgentEvent(chat, live, e, started), { signal: live.controller.signal, maxToolCalls, conversationId: chat.id });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
     } finally {
@@ -231,6 +261,11 @@ export class ChatController implements vscode.Disposable {
       }
       case 'turn.metrics':
         addFigures(live.figures, e.metrics);
+        this.setUsage(e.metrics.contextTokens, e.metrics.contextWindow);
+        break;
+      case 'compacted':
+        chat.recordCompaction(e.compaction);
+        this.postCompaction(e.compaction);
         break;
     }
   }
@@ -258,6 +293,16 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'state', payload: { state: this.state.state, detail: this.state.detail, model: s.model, transport: this.deps.session.transportInUse, scripted: s.scripted } });
   }
 
+  private postCompaction(c: Compaction): void {
+    const entry = { kind: 'compacted' as const, id: `c-live-${++this.turnCounter}`, how: c.how, reason: c.reason, tokensBefore: c.tokensBefore, tokensAfter: c.tokensAfter };
+    this.post({ type: 'compacted', payload: { entry } });
+  }
+
+  private setUsage(used: number, window: number): void {
+    this.usage = { used, window };
+    this.post({ type: 'usage', payload: this.usage });
+  }
+
   private post(m: HostMessage): void { this.sink?.(m) }
 }
 
@@ -268,18 +313,4 @@ function addFigures(f: TurnFigures, m: TurnMetrics): void {
   f.inputTokens = (f.inputTokens ?? 0) + (m.usage?.input_tokens ?? 0);
   f.outputTokens = (f.outputTokens ?? 0) + (m.usage?.output_tokens ?? 0);
   if (m.mode === 'delta') f.savedBytes += Math.max(0, m.fullContextBytes - m.bytesSent);
-}
-
-const ACTIONS: Partial<Record<string, ErrorAction[]>> = {
-  no_api_key: ['setKey'],
-  bad_api_key: ['setKey'],
-  no_access: ['openSettings', 'showLog'],
-  server_unsupported: ['openSettings', 'showLog'],
-  proxy: ['openSettings', 'showLog'],
-  invalid_request: ['retry', 'showLog'],
-};
-
-export function errorView(err: unknown): ErrorView {
-  if (err instanceof SessionError) return { code: err.code, message: err.message, actions: ACTIONS[err.code] ?? ['retry', 'showLog'] };
-  return { code: 'internal', message: `Something went wrong inside Warmline: ${String((err as Error)?.message ?? err)}`, actions: ['retry', 'showLog'] };
 }

@@ -57,6 +57,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         break;
       case 'stop': this.controller.stop(); break;
       case 'chat.new': this.controller.newChat(); break;
+      case 'chat.compact': await this.controller.compact(); break;
       case 'chat.open': this.controller.open(m.payload.chatId); break;
       case 'approval': this.controller.resolveApproval(m.payload.toolId, m.payload.approved); break;
       case 'diff.open': await this.actions.openDiff(m.payload.toolId); break;
@@ -64,7 +65,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'code.insert': await this.actions.insertAtCursor(m.payload.text); break;
       case 'context.attach': await this.actions.attach(m.payload.what); break;
       case 'context.remove': this.controller.removeChip(m.payload.index); break;
-      case 'error.action': await this.actions.errorAction(m.payload.action); break;
+      case 'error.action': {
+        const action = m.payload.action;
+        if (action === 'newChat') this.controller.newChat();
+        else if (action === 'compact') await this.controller.compact();
+        else await this.actions.errorAction(action);
+        break;
+      }
       case 'link.open': await openLink(m.payload.href); break;
       case 'request':
         if (m.name === 'files.query') this.post({ type: 'reply', name: 'files.query', requestId: m.requestId, payload: { files: await this.actions.queryFiles(m.payload.query) } });

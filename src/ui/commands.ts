@@ -66,6 +66,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('warmline.showLog', () => log.show()),
     register('warmline.reconnect', () => deps.session.reconnect(['chat', 'inline'], true)),
     register('warmline.newChat', async () => { chat.newChat(); await focusChat() }),
+    register('warmline.compactConversation', async () => { await focusChat(); await chat.compact() }),
     register('warmline.focusChat', focusChat),
     register('warmline.stop', () => chat.stop()),
     register('warmline.attachSelection', async () => { const c = needEditor(); if (c) { chat.addChip(c); await focusChat() } }),

@@ -17,6 +17,9 @@ export interface WarmlineSettings {
   store: boolean;
   maxToolCalls: number;
   instructions: string;
+  /** Tokens; undefined: known per model or learned. */
+  contextWindow?: number;
+  compression: boolean;
   tools: ToolSettings;
   /** VS Code's own proxy settings: `http.proxy` (empty: the environment's) and `http.proxyStrictSSL`. */
   proxy: { url?: string; strictSSL: boolean };
@@ -44,6 +47,8 @@ export function readSettings(): WarmlineSettings {
     store: explicit<boolean>('store') ?? p.storeOverHttp,
     maxToolCalls: c.get<number>('maxToolCalls') ?? 50,
     instructions: c.get<string>('instructions') ?? '',
+    contextWindow: (c.get<number>('contextWindow') ?? 0) > 0 ? c.get<number>('contextWindow') : undefined,
+    compression: c.get<boolean>('compression') ?? true,
     proxy: {
       url: vscode.workspace.getConfiguration('http').get<string>('proxy') || undefined,
       strictSSL: vscode.workspace.getConfiguration('http').get<boolean>('proxyStrictSSL') ?? true,

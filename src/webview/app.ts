@@ -77,6 +77,8 @@ export function startApp(options: AppOptions): App {
     'history': (p) => history.set(p.chats, p.activeId),
     'context': (p) => composer.setChips(p.chips),
     'compose': (p) => composer.compose(p.text, p.send),
+    'usage': (p) => header.setUsage(p),
+    'compacted': (p) => log.addCompaction(p.entry),
   };
   channel.listen(handlers);
   post('ready', {});

@@ -9,7 +9,7 @@ import type { FrameQueue } from '../dom.ts';
 import type { Post } from '../protocol.ts';
 import type { BodyFactory, BodyHost } from '../render/streaming.ts';
 import type { LazyEntry } from './entry.ts';
-import { AssistantEntry, UserEntry } from './messages.ts';
+import { AssistantEntry, CompactionEntry, UserEntry } from './messages.ts';
 import type { EntryContext } from './messages.ts';
 
 export interface ChatLogOptions {
@@ -122,6 +122,12 @@ export class ChatLog {
     this.ctx.bodyHost.rendered();
   }
 
+  addCompaction(entry: Extract<ChatEntryView, { kind: 'compacted' }>): void {
+    if (this.byId.has(entry.id)) return;
+    this.append(new CompactionEntry(entry));
+    this.ctx.bodyHost.rendered();
+  }
+
   startAssistant(id: string): AssistantEntry {
     const existing = this.byId.get(id);
     if (existing instanceof AssistantEntry) return existing;
@@ -168,7 +174,7 @@ export class ChatLog {
   }
 
   private create(e: ChatEntryView): LazyEntry {
-    const entry = e.kind === 'user' ? new UserEntry(e) : new AssistantEntry(e, this.ctx);
+    const entry = e.kind === 'user' ? new UserEntry(e) : e.kind === 'compacted' ? new CompactionEntry(e) : new AssistantEntry(e, this.ctx);
     this.byId.set(entry.id, entry);
     this.byElement.set(entry.element, entry);
     if (entry instanceof AssistantEntry) for (const toolId of entry.toolIds) this.toolOwner.set(toolId, entry);

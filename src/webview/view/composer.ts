@@ -105,6 +105,14 @@ export class Composer {
     const text = this.input.value.trim();
     // One turn at a time: while a reply runs, Enter keeps the text for later.
     if (!text || this.running) return;
+    if (text === '/compact') {
+      // Compacting the conversation is an action, not a message to the model.
+      this.post('chat.compact', {});
+      this.input.value = '';
+      this.autosize();
+      this.saveDraft('');
+      return;
+    }
     this.post('send', { text, context: [...this.hostChips, ...this.localChips] });
     this.remember(text);
     this.input.value = '';

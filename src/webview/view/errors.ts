@@ -9,6 +9,8 @@ const ACTIONS: Record<ErrorAction, { label: string; icon: string }> = {
   retry: { label: 'Retry', icon: 'refresh' },
   openSettings: { label: 'Open Settings', icon: 'settings-gear' },
   showLog: { label: 'Show Log', icon: 'output' },
+  compact: { label: 'Compact Conversation', icon: 'fold' },
+  newChat: { label: 'New Chat', icon: 'add' },
 };
 
 export function errorView(error: ErrorView, post: Post): HTMLElement {

@@ -34,6 +34,9 @@ export class Header {
   private readonly scripted: HTMLElement;
   private readonly setKey: HTMLButtonElement;
   private readonly figures: HTMLElement;
+  private readonly meter: HTMLElement;
+  private readonly meterFill: HTMLElement;
+  private readonly meterText: HTMLElement;
 
   constructor(post: Post, actions: HeaderActions) {
     this.connIcon = h('span', { class: 'conn-icon' });
@@ -48,9 +51,13 @@ export class Header {
     this.historyButton.setAttribute('aria-haspopup', 'true');
     const newChat = button({ label: 'New chat', icon: 'add' }, () => actions.newChat());
     this.figures = h('div', { class: 'figures', 'aria-label': 'Last turn', hidden: true });
+    this.meterFill = h('span', { class: 'meter-fill' });
+    this.meterText = h('span', { class: 'meter-text' });
+    this.meter = h('div', { class: 'context-meter', role: 'meter', 'aria-label': 'Context window used', 'aria-valuemin': '0', 'aria-valuemax': '100', hidden: true },
+      h('span', { class: 'meter-bar' }, this.meterFill), this.meterText);
     this.element = h('header', { class: 'header' },
       h('div', { class: 'header-row' }, this.conn, this.scripted, h('span', { class: 'spacer' }), this.setKey, this.historyButton, newChat),
-      this.figures);
+      this.figures, this.meter);
   }
 
   setState(s: HostMessages['state']): void {
@@ -65,9 +72,28 @@ export class Header {
     this.setKey.hidden = s.state !== 'no_key';
   }
 
+  /** How full the model's context window is: compaction starts at 85%. */
+  setUsage(u: HostMessages['usage'] | undefined): void {
+    this.meter.hidden = !u || u.window <= 0 || u.used <= 0;
+    if (!u || u.window <= 0 || u.used <= 0) return;
+    const pct = Math.min(100, Math.round((100 * u.used) / u.window));
+    this.meterFill.style.width = `${pct}%`;
+    this.meter.dataset.level = pct >= 85 ? 'full' : pct >= 60 ? 'high' : 'ok';
+    this.meter.setAttribute('aria-valuenow', String(pct));
+    this.meterText.textContent = `Context ${pct}% · ${tokens(u.used)} / ${tokens(u.window)}`;
+    this.meter.title = `About ${u.used.toLocaleString('en-US')} of the model's ${u.window.toLocaleString('en-US')} tokens are in use. Warmline compacts the conversation before it fills.`;
+  }
+
   setFigures(f: TurnFigures | undefined): void {
     this.figures.hidden = !f;
     if (!f) return;
     this.figures.replaceChildren(...figureItems(f).map((item) => h('span', { class: `figure figure-${item.key}`, title: item.title, text: item.text })));
   }
+}
+
+/** 1234 -> "1.2k", 272000 -> "272k". */
+export function tokens(n: number): string {
+  if (n < 1000) return String(n);
+  const k = n / 1000;
+  return `${k < 10 ? k.toFixed(1).replace(/\.0$/, '') : Math.round(k)}k`;
 }

@@ -49,6 +49,40 @@ export class UserEntry extends LazyEntry {
   }
 }
 
+const HOW: Record<Extract<ChatEntryView, { kind: 'compacted' }>['how'], string> = {
+  server: 'by the server',
+  endpoint: 'by the compaction endpoint',
+  local: 'into a summary by the model',
+};
+
+/** Where the conversation was compacted: everything above stays shown; the model now sees a compact form of it. */
+export class CompactionEntry extends LazyEntry {
+  private readonly view: Extract<ChatEntryView, { kind: 'compacted' }>;
+
+  constructor(entry: Extract<ChatEntryView, { kind: 'compacted' }>) {
+    super(entry.id, 'compacted', 'Context compacted');
+    this.view = entry;
+  }
+
+  protected estimateHeight(): number {
+    return 30;
+  }
+
+  protected build(): void {
+    const v = this.view;
+    const why = v.reason === 'manual' ? 'as you asked' : v.reason === 'overflow' ? 'after the model\'s window overflowed' : 'before the model\'s window filled';
+    this.element.append(h('div', { class: 'compacted-line', role: 'note' },
+      icon('fold'),
+      h('span', { text: `Context compacted ${HOW[v.how]}, ${why}: about ${v.tokensBefore.toLocaleString('en-US')} → ${v.tokensAfter.toLocaleString('en-US')} tokens` })));
+  }
+
+  protected teardown(): void {}
+
+  protected pinned(): boolean {
+    return false;
+  }
+}
+
 type Part = { kind: 'text'; start: number } | { kind: 'tool'; tool: ToolState };
 
 export class AssistantEntry extends LazyEntry {
