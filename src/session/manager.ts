@@ -337,9 +337,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
             // The server compacted: its item stands for everything before it. The chain goes on from
             // this response (the server holds the compacted state), and the caller's transcript is cut.
             const after = output.slice(serverCut);
-            compaction = { how: 'server', replaced: original + serverCut, items: [], tokensBefore: this.estimate(lane, context), tokensAfter: tokensForBytes(itemsBytes(after)), reason: compaction?.reason ?? 'auto' };
-            lane.chain = holder ? { request: { ...full, input: [] }, output: after, responseId: response.id, holder, contextBytes: itemsBytes(after) } : undefined;
+            const tokensBefore = compaction?.tokensBefore ?? this.estimate(lane, context);
             lane.usage = undefined;
+            compaction = { how: 'server', replaced: original + serverCut, items: [], tokensBefore, tokensAfter: this.estimate(lane, after), reason: compaction?.reason ?? 'auto' };
+            lane.chain = holder ? { request: { ...full, input: [] }, output: after, responseId: response.id, holder, contextBytes: itemsBytes(after) } : undefined;
           } else {
             lane.chain = holder ? { request: full, output, responseId: response.id, holder, contextBytes } : undefined;
             this.noteUsage(lane, context, output, response.usage);

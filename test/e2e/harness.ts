@@ -18,7 +18,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
 import { startEmulator } from '../emulator/server.ts';
-import type { Emulator, Scenario } from '../emulator/server.ts';
+import type { Emulator, EmulatorOptions, Scenario } from '../emulator/server.ts';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import {
   artifactsDir, ensureTools, launchBrowser, relayConsole, removeTempWorkspace, repoRoot, stageExtension, startCodeServer,
@@ -254,12 +254,12 @@ export function repoManifest(extensionRoot: string = repoRoot): { displayName: s
  * with `scenario`, then a workbench whose Warmline settings point at it; at the end checks the
  * emulator saw no protocol violation. Returns getters for both.
  */
-export function useScriptedWorkbench(scenario: Scenario, opts: { chunkDelayMs?: number; settings?: Record<string, unknown>; workspaceTrust?: boolean } = {}): { wb: () => Workbench; emulator: () => Emulator } {
+export function useScriptedWorkbench(scenario: Scenario, opts: { chunkDelayMs?: number; settings?: Record<string, unknown>; workspaceTrust?: boolean; emulator?: Partial<EmulatorOptions> } = {}): { wb: () => Workbench; emulator: () => Emulator } {
   let emu: Emulator | undefined;
   // The workbench starts after the emulator: its settings are completed once the port is known.
   const settings: Record<string, unknown> = { ...opts.settings };
   before(async () => {
-    emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: opts.chunkDelayMs ?? 25 });
+    emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: opts.chunkDelayMs ?? 25, ...opts.emulator });
     settings['warmline.baseUrl'] = emu.url;
   });
   const wb = useWorkbench({ settings, ...(opts.workspaceTrust !== undefined ? { workspaceTrust: opts.workspaceTrust } : {}) });

@@ -219,6 +219,10 @@ class ResponsesEmulator implements Emulator {
   setScenario(s: Scenario | string): void {
     this.engine.scenario = resolveScenario(s);
   }
+  configure(patch: Partial<EmulatorOptions>): void {
+    // The engine reads these options per request (it holds the same object).
+    Object.assign(this.opts, patch);
+  }
 
   async close(): Promise<void> {
     for (const c of this.conns) {

@@ -66,6 +66,8 @@ export interface Emulator {
   openSockets(): number;
   injectFault(f: Fault): void;
   setScenario(s: Scenario | string): void;
+  /** Changes options of the running server (its window, what it supports), as a server reconfigured between tests. */
+  configure(patch: Partial<Omit<EmulatorOptions, 'port' | 'tls' | 'scenario'>>): void;
   close(): Promise<void>;
 }
 
