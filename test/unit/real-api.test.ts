@@ -161,8 +161,12 @@ describe('errors say what happened', () => {
     const openai = errorFromStatus(400, { type: 'invalid_request_error', code: 'context_length_exceeded', param: 'input', message: 'Your input exceeds the context window of this model. Please adjust your input and try again.' });
     expect(openai.code).toBe('context_length_exceeded');
     expect(openai.contextWindow).toBeUndefined();
-    const llama = errorFromStatus(400, { type: 'exceed_context_size_error', message: 'the request exceeds the available context size, try increasing it', n_ctx: 4096 });
+    // llama.cpp's server, as it answers (its `code` is the HTTP status, a number).
+    const body = { code: 400, message: 'request (13392 tokens) exceeds the available context size (8192 tokens), try increasing it', type: 'exceed_context_size_error', n_prompt_tokens: 13392, n_ctx: 8192 };
+    const llama = errorFromStatus(400, body as never);
     expect(llama.code).toBe('context_length_exceeded');
-    expect(llama.contextWindow).toBe(4096);
+    expect(llama.contextWindow).toBe(8192);
+    const { n_ctx: _n, ...withoutField } = body;
+    expect(errorFromStatus(400, withoutField as never).contextWindow).toBe(8192);
   });
 });
