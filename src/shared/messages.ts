@@ -20,6 +20,8 @@ export interface TurnFigures {
   totalMs: number;
   inputTokens?: number;
   outputTokens?: number;
+  /** Input tokens the server's prompt cache served. */
+  cachedTokens?: number;
   /** Request bytes the socket did not resend, compared with resending the whole history. */
   savedBytes: number;
   transport: 'websocket' | 'http';

@@ -312,5 +312,6 @@ function addFigures(f: TurnFigures, m: TurnMetrics): void {
   f.transport = m.transport;
   f.inputTokens = (f.inputTokens ?? 0) + (m.usage?.input_tokens ?? 0);
   f.outputTokens = (f.outputTokens ?? 0) + (m.usage?.output_tokens ?? 0);
+  if (m.cachedTokens) f.cachedTokens = (f.cachedTokens ?? 0) + m.cachedTokens;
   if (m.mode === 'delta') f.savedBytes += Math.max(0, m.fullContextBytes - m.bytesSent);
 }

@@ -38,6 +38,8 @@ describe('compaction in the chat', () => {
     assert.equal(await page.locator('.compacted-line').innerText(), 'Context compacted by the server, before the model\'s window filled: about 231,000 → 18,400 tokens');
     assert.match(await page.locator('article.assistant').innerText(), /Reading the files one by one\. Done: the config is read in two places\./);
     await view.screenshot('context-compacted');
+    await view.send(msg('assistant.end', { id: 'a1', figures: { ...FIGURES, cachedTokens: 900 } }));
+    assert.equal(await page.locator('.header .figure-tokens').getAttribute('title'), "1,000 in, 900 of them from the server's prompt cache, 234 out");
     // Reopened from history: the same order from the host's entries.
     await view.send(msg('chat.load', { chatId: 'c1', title: 't', busy: false, entries: [
       { kind: 'user', id: 'u1', text: 'explore everything', context: [] },

@@ -29,7 +29,8 @@ export function figureItems(f: TurnFigures): FigureItem[] {
   if (f.ttftMs !== undefined) items.push({ key: 'ttft', text: `first token ${formatMs(f.ttftMs)}`, title: 'Time from send to the first text' });
   items.push({ key: 'total', text: formatMs(f.totalMs), title: 'Total time of the turn' });
   const tokens = formatTokens(f);
-  if (tokens) items.push({ key: 'tokens', text: tokens, title: `${integer.format(f.inputTokens ?? 0)} in, ${integer.format(f.outputTokens ?? 0)} out` });
+  const cached = f.cachedTokens ? `, ${integer.format(f.cachedTokens)} of them from the server's prompt cache` : '';
+  if (tokens) items.push({ key: 'tokens', text: tokens, title: `${integer.format(f.inputTokens ?? 0)} in${cached}, ${integer.format(f.outputTokens ?? 0)} out` });
   items.push({
     key: 'saved',
     text: f.transport === 'websocket' ? `saved ${formatKB(f.savedBytes)}` : 'HTTP',
