@@ -18,6 +18,8 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // Code that finds files beside itself (the grep worker) uses import.meta.dirname; in a CommonJS bundle that is __dirname.
+  define: { 'import.meta.dirname': '__dirname' },
 };
 
 function entries(dir, pattern) {
@@ -33,6 +35,8 @@ function markCommonJs(dir) {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // grep's worker thread (it runs the model's regular expressions where they can be stopped).
+  { ...common, entryPoints: ['src/tools/grep-worker.ts'], outfile: 'dist/grep-worker.js' },
   // The chat webview: its own browser bundle (and its stylesheet), loaded under a strict CSP.
   {
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning',

@@ -1,102 +1,119 @@
-// The pure-Node grep engine: always available. Walks with the guard (so it hides exactly what
-// the other tools hide), reads files synchronously in short slices between event-loop turns,
-// rejects most files with one whole-text test, and only splits the files that can match into
-// lines. Semantics follow the
-// ripgrep invocation in grep-ripgrep.ts: CRLF is a line end, binary files (a NUL) and files over
-// the size limit are skipped, a UTF-8 BOM is dropped, UTF-16 files with a BOM are decoded.
-import fs from 'node:fs';
+// The pure-Node grep engine: always available. The main thread walks with the guard (so it
+// hides exactly what the other tools hide) in slices of a few milliseconds; a worker thread
+// (grep-worker.ts) reads the files and runs the pattern, so a pattern that backtracks without
+// end is stopped by killing the worker at the time limit, and the extension host never freezes.
+// Results come back batch by batch, in walk order, and stream on. Semantics follow the ripgrep
+// invocation in grep-ripgrep.ts: CRLF is a line end, files over the size limit are skipped and
+// reported, binary files (a NUL) are reported when they match but never shown, a UTF-8 BOM is
+// dropped, UTF-16 files with a BOM are decoded.
 import path from 'node:path';
-import { decodeText } from './files.ts';
-import type { WorkspaceGuard } from './guard.ts';
-import { globFilter, lineMatcher, withContext } from './grep-search.ts';
-import type { GrepEngine, GrepFileResult, GrepOutcome, GrepQuery, GrepTarget, LineMatcher, OnFile } from './grep-search.ts';
-import type { WorkspaceRoot } from './guard.ts';
-import { SLICE_MS, newWalkStats, walk } from './walk.ts';
+import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
+import { globFilter, newOutcome } from './grep-search.ts';
+import type { FileMode, GrepEngine, GrepOutcome, GrepQuery, GrepTarget, OnFile } from './grep-search.ts';
+import { GrepCancelledError, GrepStopError, GrepTimeLimitError, GrepWorker } from './grep-worker-pool.ts';
+import type { FileReply } from './grep-worker-protocol.ts';
+import { newWalkStats, walk } from './walk.ts';
+
+/** The first batch is small so the first matches stream soon; later ones grow to this. */
+const FIRST_BATCH = 8;
+const MAX_BATCH = 256;
+/** Batches sent ahead while the worker matches: the walk keeps going without flooding it. */
+const MAX_IN_FLIGHT = 3;
+
+interface Candidate { root: WorkspaceRoot; rel: string; abs: string }
+interface Batch { files: Candidate[]; reply: Promise<FileReply[]> }
 
 export const nodeGrepEngine: GrepEngine = {
   name: 'node',
   async search(guard: WorkspaceGuard, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile): Promise<GrepOutcome> {
-    const matcher = lineMatcher(query);
     const filter = globFilter(query.include, query.exclude);
-    const outcome: GrepOutcome = { warnings: [] };
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    let slice = performance.now();
-    // Reads are synchronous (an order of magnitude faster than fs.promises for many small
-    // files) in slices of a few milliseconds, yielding to the event loop between slices.
-    const visit = async (root: WorkspaceRoot, rel: string): Promise<boolean> => {
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise((r) => setImmediate(r));
-        slice = performance.now();
+    const outcome = newOutcome();
+    const worker = GrepWorker.acquire();
+    worker.begin({ pattern: query.pattern, literal: query.literal, ignoreCase: query.ignoreCase, context: query.context, maxFileBytes: query.maxFileBytes }, query.deadline);
+    const onAbort = () => worker.kill(new GrepCancelledError('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const inFlight: Batch[] = [];
+    let pending: Candidate[] = [];
+    let batchSize = FIRST_BATCH;
+    const state: { mode: FileMode } = { mode: 'full' };
+
+    /** Hands the oldest batch's results on, in order. */
+    const settle = async (): Promise<void> => {
+      const batch = inFlight.shift()!;
+      let replies: FileReply[];
+      try {
+        replies = await batch.reply;
+      } catch (e) {
+        // Stopped part-way (time limit, cancel): what the worker reported before still counts.
+        if (e instanceof GrepStopError) take(batch, e.partial);
+        throw e;
       }
-      if (signal.aborted) { outcome.stoppedBy = 'cancelled'; return false }
-      if (Date.now() > query.deadline) { outcome.stoppedBy = 'time'; return false }
-      let result: GrepFileResult | undefined;
-      try { result = searchFile(root, rel, query, matcher, buffer) } catch { return true } // unreadable: skipped
-      if (result && !onFile(result)) { outcome.stoppedBy = 'limit'; return false }
-      return true;
+      take(batch, replies);
+    };
+    const take = (batch: Batch, replies: FileReply[]): void => {
+      for (const r of replies) {
+        if (state.mode === 'stop') return;
+        const { root, rel } = batch.files[r.i]!;
+        if (r.kind === 'big') outcome.tooLarge.push({ root, rel, size: r.size });
+        else if (r.kind === 'binary') outcome.binary.push({ root, rel, matches: r.matches });
+        else if (r.kind === 'unreadable') outcome.unreadable.push({ root, rel });
+        else state.mode = onFile({ root, rel, lines: r.kind === 'match' ? r.lines : [], matches: r.matches });
+      }
+    };
+    const send = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      inFlight.push({ files: pending, reply: worker.search(pending.map((c) => c.abs), state.mode === 'count') });
+      pending = [];
+      batchSize = Math.min(batchSize * 2, MAX_BATCH);
+      while (inFlight.length >= MAX_IN_FLIGHT && state.mode !== 'stop') await settle();
+    };
+    const add = async (root: WorkspaceRoot, rel: string): Promise<void> => {
+      pending.push({ root, rel, abs: path.join(root.path, ...rel.split('/')) });
+      if (pending.length >= batchSize) await send();
     };
 
-    for (const target of targets) {
-      if (target.isFile) {
-        if (!(await visit(target.root, target.rel))) break;
-        continue;
+    try {
+      for (const target of targets) {
+        if (target.isFile) { await add(target.root, target.rel); continue }
+        const stats = newWalkStats();
+        const entries = walk(guard, target.root, target.rel, { signal, deadline: query.deadline, exclude: (rel, isDir) => filter.excluded(rel, isDir) }, stats);
+        for await (const entry of entries) {
+          if (entry.isDir || !filter.included(entry.rel)) continue;
+          await add(target.root, entry.rel);
+          if (state.mode === 'stop') break;
+        }
+        if (stats.stoppedBy === 'time') outcome.stoppedBy ??= 'time';
+        if (stats.stoppedBy === 'cancelled') outcome.stoppedBy ??= 'cancelled';
+        if (state.mode === 'stop' || outcome.stoppedBy) break;
       }
-      const stats = newWalkStats();
-      const entries = walk(guard, target.root, target.rel, { signal, deadline: query.deadline, exclude: (rel, isDir) => filter.excluded(rel, isDir) }, stats);
-      let go = true;
-      for await (const entry of entries) {
-        if (entry.isDir || !filter.included(entry.rel)) continue;
-        if (!(go = await visit(target.root, entry.rel))) break;
+      if (state.mode !== 'stop' && !outcome.stoppedBy) await send();
+      while (inFlight.length && state.mode !== 'stop') await settle();
+    } catch (e) {
+      if (e instanceof GrepTimeLimitError) {
+        outcome.stoppedBy = 'time';
+        if (e.stuck) outcome.slowFile = locate(targets, e.stuck.file);
+      } else if (e instanceof GrepCancelledError) {
+        outcome.stoppedBy = 'cancelled';
+      } else {
+        throw e;
       }
-      if (stats.stoppedBy === 'time') outcome.stoppedBy ??= 'time';
-      if (stats.stoppedBy === 'cancelled') outcome.stoppedBy ??= 'cancelled';
-      if (!go || outcome.stoppedBy) break;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      for (const b of inFlight) b.reply.catch(() => {}); // abandoned batches: nobody awaits them
+      worker.release();
     }
-    if (signal.aborted) outcome.stoppedBy ??= 'cancelled';
+    if (state.mode === 'stop') outcome.stoppedBy ??= 'limit';
+    if (signal.aborted) outcome.stoppedBy = 'cancelled';
     return outcome;
   },
 };
 
-function readSmallFile(abs: string, maxBytes: number, buffer: Buffer): Buffer | undefined {
-  const fd = fs.openSync(abs, 'r');
-  try {
-    // Most source files fit the shared buffer: one read, no stat.
-    const n = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    // (The shared buffer is decoded before the next read, so no copy is needed.)
-    if (n < buffer.length) return n > maxBytes ? undefined : buffer.subarray(0, n);
-    const size = fs.fstatSync(fd).size;
-    if (size > maxBytes) return undefined;
-    const all = Buffer.allocUnsafe(size);
-    let read = 0;
-    while (read < size) {
-      const k = fs.readSync(fd, all, read, size - read, read);
-      if (k === 0) break;
-      read += k;
-    }
-    return all.subarray(0, read);
-  } finally {
-    fs.closeSync(fd);
+/** The root and relative path of an absolute path the worker was on. */
+function locate(targets: GrepTarget[], abs: string): { root: WorkspaceRoot; rel: string } | undefined {
+  for (const t of targets) {
+    const rel = path.relative(t.root.path, abs);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return { root: t.root, rel: rel.split(path.sep).join('/') };
   }
-}
-
-function searchFile(root: WorkspaceRoot, rel: string, query: GrepQuery, matcher: LineMatcher, buffer: Buffer): GrepFileResult | undefined {
-  const abs = path.join(root.path, ...rel.split('/'));
-  const buf = readSmallFile(abs, query.maxFileBytes, buffer);
-  if (!buf) return undefined;
-  const decoded = decodeText(buf);
-  if (!decoded) return undefined; // binary
-  let text = decoded.text;
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (!matcher.mayMatch(text)) return undefined;
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const matches: Array<{ index: number; column: number }> = [];
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!;
-    if (line.endsWith('\r')) { line = line.slice(0, -1); lines[i] = line }
-    const column = matcher.firstMatch(line);
-    if (column >= 0) matches.push({ index: i, column });
-  }
-  if (matches.length === 0) return undefined;
-  return { root, rel, lines: withContext(lines, matches, query.context) };
+  return undefined;
 }

@@ -4,14 +4,17 @@
 // --ignore-file, .git and node_modules skipped, secrets excluded by --glob. Every file it
 // reports still passes the guard (an include glob overrides .gitignore in ripgrep, and a
 // secret pattern with an exception cannot be a --glob), and files ripgrep flags as binary are
-// dropped, so its results agree with the Node engine's.
+// reported apart (binary files that match: --binary searches them through, as the Node engine
+// does), so its results agree with the Node engine's. Files over --max-filesize ripgrep names
+// only in its --debug log on stderr; that log is read line by line to report them too.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { WARMLINE_IGNORE_FILE } from './guard.ts';
 import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
 import { LIMITS } from './settings.ts';
-import type { GrepEngine, GrepLine, GrepOutcome, GrepQuery, GrepTarget, OnFile } from './grep-search.ts';
+import { globFilter, newOutcome } from './grep-search.ts';
+import type { FileMode, GrepEngine, GrepLine, GrepOutcome, GrepQuery, GrepTarget, OnFile } from './grep-search.ts';
 
 /** ripgrep rejected the pattern (its regex syntax differs from JavaScript's in places). */
 export class RipgrepRegexError extends Error {}
@@ -27,7 +30,26 @@ interface RgMessage {
     line_number?: number;
     submatches?: Array<{ start: number }>;
     binary_offset?: number | null;
+    stats?: { matched_lines?: number };
   };
+}
+
+/** A --debug line of ripgrep: `rg: DEBUG|module|file.rs:123: message` (older versions lack "rg: "). */
+const DEBUG_LINE = /^(?:rg: )?DEBUG\|([\w:]+)\|.*?:\d+: (.*)$/;
+const SKIPPED_FOR_SIZE = /^ignoring (.+): (\d+) bytes$/;
+
+/**
+ * What one line of ripgrep's stderr says: a file it skipped for size, other debug chatter, or an
+ * error. (ripgrep 13 logs the size before it applies ignore rules and globs, 14+ after: callers
+ * filter the paths themselves.)
+ */
+export function parseRipgrepStderr(line: string): { skipped: 'size'; path: string; size: number } | { debug: true } | { error: string } {
+  const m = DEBUG_LINE.exec(line);
+  if (!m) return { error: line };
+  const [, module, message] = m as unknown as [string, string, string];
+  const size = module.startsWith('ignore') ? SKIPPED_FOR_SIZE.exec(message) : null;
+  if (size) return { skipped: 'size', path: size[1]!, size: Number(size[2]) };
+  return { debug: true };
 }
 
 const decode = (t: RgText | undefined): string => (t?.text !== undefined ? t.text : t?.bytes !== undefined ? Buffer.from(t.bytes, 'base64').toString('utf8') : '');
@@ -37,6 +59,8 @@ export function ripgrepArgs(guard: WorkspaceGuard, root: WorkspaceRoot, query: G
   const args = [
     '--json', '--no-config', '--hidden', '--no-require-git', '--no-ignore-global', '--no-ignore-exclude', '--no-ignore-dot',
     '--crlf', '--max-filesize', String(query.maxFileBytes), query.ignoreCase ? '--ignore-case' : '--case-sensitive',
+    // Binary files are searched through (NUL read as a line end) so those that match can be named.
+    '--binary',
   ];
   if (query.literal) args.push('--fixed-strings');
   if (query.context > 0) args.push('--context', String(query.context));
@@ -55,7 +79,7 @@ export function ripgrepEngine(rgPath: string): GrepEngine {
   return {
     name: 'ripgrep',
     async search(guard: WorkspaceGuard, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile): Promise<GrepOutcome> {
-      const outcome: GrepOutcome = { warnings: [] };
+      const outcome = newOutcome();
       const byRoot = new Map<WorkspaceRoot, GrepTarget[]>();
       for (const t of targets) byRoot.set(t.root, [...(byRoot.get(t.root) ?? []), t]);
       const memo = new Map<string, boolean>();
@@ -71,7 +95,8 @@ export function ripgrepEngine(rgPath: string): GrepEngine {
 /** Runs ripgrep in one root; true when the search should stop (cap, time, cancel). */
 function runOne(rgPath: string, guard: WorkspaceGuard, root: WorkspaceRoot, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile, memo: Map<string, boolean>, outcome: GrepOutcome): Promise<boolean> {
   const paths = targets.map((t) => t.rel || '.');
-  const args = ripgrepArgs(guard, root, query, paths);
+  // --debug: the only place ripgrep names the files it skips for size or as binary.
+  const args = ['--debug', ...ripgrepArgs(guard, root, query, paths)];
   return new Promise<boolean>((resolve, reject) => {
     const child = spawn(rgPath, args, { cwd: root.path, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let stopped = false;
@@ -79,8 +104,12 @@ function runOne(rgPath: string, guard: WorkspaceGuard, root: WorkspaceRoot, targ
     let emitted = false;
     let stderr = '';
     let pending = '';
+    let pendingErr = '';
+    let mode: FileMode = 'full';
     // Per-file results arrive begin..end; ripgrep writes each file's messages together.
     const files = new Map<string, GrepLine[]>();
+    // ripgrep 13 logs a file's size before it applies the include/exclude globs.
+    const globs = globFilter(query.include, query.exclude);
 
     const stop = (why: 'time' | 'cancelled' | 'limit') => {
       if (stopped) return;
@@ -93,25 +122,45 @@ function runOne(rgPath: string, guard: WorkspaceGuard, root: WorkspaceRoot, targ
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
 
-    const finishFile = (rgPathText: string, binary: boolean) => {
-      const lines = files.get(rgPathText);
-      files.delete(rgPathText);
-      if (!lines || binary || !lines.some((l) => l.match)) return;
+    /** The root-relative path of a path ripgrep printed, when the guard lets it be shown. */
+    const visible = (rgPathText: string): string | undefined => {
       const rel = rgPathText.replace(/^\.\//, '').split(path.sep).join('/');
       const target = targets.filter((t) => t.rel === '' || rel === t.rel || rel.startsWith(`${t.rel}/`)).sort((a, b) => b.rel.length - a.rel.length)[0];
-      if (stopped || !target) return;
-      if (guard.hiddenBelow(root, target.isFile ? rel : target.rel, rel, memo)) return;
+      if (!target || guard.hiddenBelow(root, target.isFile ? rel : target.rel, rel, memo)) return undefined;
+      return rel;
+    };
+    const tooLarge = (rgPathText: string, size: number) => {
+      if (stopped) return;
+      const rel = visible(rgPathText);
+      if (rel !== undefined && globs.included(rel) && !globs.excluded(rel, false)) outcome.tooLarge.push({ root, rel, size });
+    };
+
+    const finishFile = (rgPathText: string, msg: RgMessage) => {
+      const lines = files.get(rgPathText);
+      files.delete(rgPathText);
+      if (stopped) return;
+      const matches = lines ? lines.filter((l) => l.match).length : msg.data.stats?.matched_lines ?? 0;
+      if (matches === 0) return;
+      const rel = visible(rgPathText);
+      if (rel === undefined) return;
       emitted = true;
-      if (!onFile({ root, rel, lines })) stop('limit');
+      if (msg.data.binary_offset !== null && msg.data.binary_offset !== undefined) { outcome.binary.push({ root, rel, matches }); return }
+      mode = onFile({ root, rel, lines: lines ?? [], matches });
+      if (mode === 'stop') stop('limit');
     };
 
     const handle = (line: string) => {
       if (!line || stopped) return;
+      // Counting only: the lines of a match are not needed, so they are not even parsed.
+      if (mode === 'count' && (line.startsWith('{"type":"match"') || line.startsWith('{"type":"context"'))) return;
       let msg: RgMessage;
       try { msg = JSON.parse(line) as RgMessage } catch { return }
       const p = decode(msg.data.path);
-      if (msg.type === 'begin') files.set(p, []);
-      else if (msg.type === 'match' || msg.type === 'context') {
+      if (msg.type === 'begin') {
+        if (mode === 'full') files.set(p, []);
+      } else if (msg.type === 'match' || msg.type === 'context') {
+        const list = files.get(p);
+        if (!list) return;
         const raw = decode(msg.data.lines);
         let text = raw;
         if (text.endsWith('\n')) text = text.slice(0, -1);
@@ -120,24 +169,34 @@ function runOne(rgPath: string, guard: WorkspaceGuard, root: WorkspaceRoot, targ
         let column = 0;
         const start = msg.data.submatches?.[0]?.start;
         if (msg.type === 'match' && start !== undefined && text.length > LIMITS.maxGrepLineChars) column = Buffer.from(raw).subarray(0, start).toString('utf8').length;
-        const list = files.get(p) ?? [];
         list.push({ line: msg.data.line_number ?? 0, text, match: msg.type === 'match', column });
-        files.set(p, list);
-      } else if (msg.type === 'end') finishFile(p, msg.data.binary_offset !== null && msg.data.binary_offset !== undefined);
+      } else if (msg.type === 'end') finishFile(p, msg);
     };
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
+    const handleErr = (line: string) => {
+      if (!line) return;
+      const said = parseRipgrepStderr(line);
+      if ('skipped' in said) {
+        tooLarge(said.path, said.size);
+      } else if ('error' in said && stderr.length < 64 * 1024) {
+        stderr += `${said.error}\n`;
+      }
+    };
+
+    const lines = (chunk: string, buffered: string, each: (line: string) => void): string => {
+      let text = buffered + chunk;
       let from = 0;
-      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', from)) {
-        handle(pending.slice(from, nl));
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        each(text.slice(from, nl));
         from = nl + 1;
       }
-      pending = pending.slice(from);
-    });
+      text = text.slice(from);
+      return text;
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => { pending = lines(chunk, pending, handle) });
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => { if (stderr.length < 64 * 1024) stderr += chunk });
+    child.stderr.on('data', (chunk: string) => { pendingErr = lines(chunk, pendingErr, handleErr) });
     const cleanup = () => { clearTimeout(timer); signal.removeEventListener('abort', onAbort) };
     child.on('error', (err) => {
       cleanup();
@@ -146,6 +205,7 @@ function runOne(rgPath: string, guard: WorkspaceGuard, root: WorkspaceRoot, targ
     child.on('close', (code) => {
       cleanup();
       handle(pending);
+      handleErr(pendingErr);
       if (settled) return;
       settled = true;
       if (!stopped && code === 2 && /regex parse error|error parsing regex|regex.*(not allowed|not supported)/i.test(stderr)) {

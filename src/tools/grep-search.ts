@@ -1,11 +1,14 @@
-// What the two grep engines (ripgrep and pure Node) share: the query, the per-file result, the
-// include/exclude glob semantics (ripgrep's --glob: gitignore globs with braces, last match
-// wins, excludes prune folders, includes only filter files), the line matcher the Node engine
-// and the smart-case rule use, and the match budget that stops a search at the cap.
+// What the two grep engines (ripgrep and pure Node) share: the query, the per-file result, what
+// a search left out, the include/exclude glob semantics (ripgrep's --glob: gitignore globs with
+// braces, last match wins, excludes prune folders, includes only filter files), the smart-case
+// rule, and the match budget that shows the first matches and counts the rest.
 import { compileIgnoreLine } from './ignore-rules.ts';
 import type { IgnoreRule } from './ignore-rules.ts';
+import type { GrepLine } from './grep-match.ts';
 import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
-import { ToolError } from './types.ts';
+
+export type { GrepLine } from './grep-match.ts';
+export { compileJsRegex, invalidRegex } from './grep-match.ts';
 
 export interface GrepQuery {
   pattern: string;
@@ -30,27 +33,50 @@ export interface GrepTarget {
   isFile: boolean;
 }
 
-export interface GrepLine {
-  line: number;
-  text: string;
-  match: boolean;
-  /** Character index of the first match in the line (0 for context lines). */
-  column: number;
-}
-
 export interface GrepFileResult {
   root: WorkspaceRoot;
   rel: string;
+  /** The matching lines with their context; empty when the engine was asked for counts only. */
   lines: GrepLine[];
+  /** How many lines of the file match. */
+  matches: number;
+}
+
+/** A file the search did not look into. */
+export interface SkippedFile {
+  root: WorkspaceRoot;
+  rel: string;
+  /** Bytes, for files over the size limit. */
+  size?: number;
+  /** Matching lines, for binary files (not shown). */
+  matches?: number;
 }
 
 export interface GrepOutcome {
+  /** 'limit': the caller asked to stop (enough counted). */
   stoppedBy?: 'time' | 'cancelled' | 'limit';
   warnings: string[];
+  /** Files over maxFileBytes, not searched. */
+  tooLarge: SkippedFile[];
+  /** Binary files (a NUL byte) that match: their lines are not shown. */
+  binary: SkippedFile[];
+  /** Files that could not be read. */
+  unreadable: SkippedFile[];
+  /** When the time limit hit while one file was being matched: that file (a pattern that backtracks). */
+  slowFile?: SkippedFile;
 }
 
-/** Receives each file's matches as its search finishes; returns false to stop the search. */
-export type OnFile = (file: GrepFileResult) => boolean;
+export function newOutcome(): GrepOutcome {
+  return { warnings: [], tooLarge: [], binary: [], unreadable: [] };
+}
+
+/**
+ * Receives each file's matches as its search finishes, in search order. Returns what the engine
+ * should send for later files: 'full' lines, only a 'count' of matching lines (the budget is
+ * full), or 'stop'.
+ */
+export type OnFile = (file: GrepFileResult) => FileMode;
+export type FileMode = 'full' | 'count' | 'stop';
 
 export interface GrepEngine {
   readonly name: 'ripgrep' | 'node';
@@ -104,104 +130,75 @@ export function globFilter(include: readonly string[], exclude: readonly string[
   };
 }
 
-// ---------- matching ----------
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// ---------- case ----------
 
 /** Smart case: case-insensitive unless the pattern has an uppercase letter (escapes like \S do not count). */
 export function smartCaseInsensitive(pattern: string, literal: boolean): boolean {
-  const text = literal ? pattern : pattern.replace(/\\[pP]\{[^}]*\}|\\./g, '');
-  return !/\p{Lu}/u.test(text);
-}
-
-/** Compiles the pattern as JavaScript sees it: with the `u` flag when valid, else without. */
-export function compileJsRegex(pattern: string, literal: boolean, ignoreCase: boolean, extraFlags = ''): RegExp {
-  let source = literal ? escapeRegExp(pattern) : pattern;
-  let flags = (ignoreCase ? 'i' : '') + extraFlags;
-  // ripgrep's inline (?i) at the start; JavaScript spells it as a flag.
-  if (!literal && source.startsWith('(?i)')) { source = source.slice(4); if (!flags.includes('i')) flags += 'i' }
-  try {
-    return new RegExp(source, flags + 'u');
-  } catch {
-    try {
-      return new RegExp(source, flags);
-    } catch (e) {
-      throw invalidRegex(pattern, (e as Error).message.replace(/^Invalid regular expression: /, ''));
+  // Linear-time scan (no regex over the model's pattern on this thread).
+  let text = pattern;
+  if (!literal) {
+    let out = '';
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern[i]!;
+      if (c !== '\\') { out += c; continue }
+      const next = pattern[i + 1];
+      if ((next === 'p' || next === 'P') && pattern[i + 2] === '{') {
+        const close = pattern.indexOf('}', i + 3);
+        if (close !== -1) { i = close; continue }
+      }
+      i++; // an escape: the escaped character does not count
     }
+    text = out;
   }
-}
-
-export function invalidRegex(pattern: string, detail: string): ToolError {
-  return new ToolError('invalid_regex', `Invalid regular expression ${JSON.stringify(pattern)}: ${detail.trim()}. Fix the pattern, or set literal to true to search for the text exactly as written.`);
-}
-
-export interface LineMatcher {
-  /** False only when no line of `text` can match (a fast whole-file check). */
-  mayMatch(text: string): boolean;
-  /** Index of the first match in a line, or -1. */
-  firstMatch(line: string): number;
-}
-
-export function lineMatcher(query: Pick<GrepQuery, 'pattern' | 'literal' | 'ignoreCase'>): LineMatcher {
-  const re = compileJsRegex(query.pattern, query.literal, query.ignoreCase);
-  if (query.literal && !query.ignoreCase) {
-    const needle = query.pattern;
-    return { mayMatch: (t) => t.includes(needle), firstMatch: (l) => l.indexOf(needle) };
-  }
-  // The whole-file check is sound unless look-around could see across a line end.
-  const whole = query.literal || !/\(\?<?[=!]/.test(query.pattern) ? new RegExp(re.source, re.flags + 'm') : undefined;
-  return {
-    mayMatch: (t) => (whole ? whole.test(t) : true),
-    firstMatch: (l) => l.search(re),
-  };
+  return !/\p{Lu}/u.test(text);
 }
 
 // ---------- budget ----------
 
-/** Counts matching lines across files and trims the file that crosses the cap. */
+/**
+ * Counts matching lines across files: the first `max` are shown (the file that crosses the cap
+ * is trimmed), and everything after is counted, so the result can say how much it left out.
+ */
 export class MatchBudget {
-  private used = 0;
+  private shownCount = 0;
   private readonly max: number;
   private readonly context: number;
-  limited = false;
+  /** Matching lines found but not shown, and the files they are in. */
+  moreMatches = 0;
+  moreFiles = 0;
 
   constructor(max: number, context: number) {
     this.max = max;
     this.context = context;
   }
 
-  get matches(): number { return this.used }
-  get exhausted(): boolean { return this.used >= this.max }
+  get matches(): number { return this.shownCount }
+  /** No room left: later files are only counted. */
+  get full(): boolean { return this.shownCount >= this.max }
+  /** Something was found and not shown. */
+  get cut(): boolean { return this.moreMatches > 0 }
 
-  /** The part of `file` that fits; sets `limited` when matches were dropped. */
+  /** The part of `file` that fits (undefined when none does); what does not fit is counted. */
   take(file: GrepFileResult): GrepFileResult | undefined {
-    const left = this.max - this.used;
-    if (left <= 0) { if (file.lines.some((l) => l.match)) this.limited = true; return undefined }
-    const total = file.lines.filter((l) => l.match).length;
-    if (total <= left) { this.used += total; return file }
-    this.limited = true;
+    const total = file.matches;
+    if (total === 0) return undefined;
+    const left = this.max - this.shownCount;
+    if (left <= 0 || file.lines.length === 0) { this.count(total); return undefined }
+    if (total <= left) { this.shownCount += total; return file }
     let seen = 0;
     let lastLine = 0;
     for (const l of file.lines) if (l.match && ++seen === left) { lastLine = l.line; break }
     const lines = file.lines.filter((l) => l.line <= lastLine || (!l.match && l.line <= lastLine + this.context));
-    this.used += left;
-    return { ...file, lines };
+    this.shownCount += left;
+    this.moreMatches += total - left;
+    this.moreFiles++;
+    return { ...file, lines, matches: left };
   }
-}
 
-/** Lines to report for the matching line indexes of a file, with context, in order. */
-export function withContext(all: readonly string[], matches: ReadonlyArray<{ index: number; column: number }>, context: number): GrepLine[] {
-  const out: GrepLine[] = [];
-  const matchAt = new Map(matches.map((m) => [m.index, m.column]));
-  let next = 0; // first index not yet emitted
-  for (const m of matches) {
-    const from = Math.max(next, m.index - context);
-    const to = Math.min(all.length - 1, m.index + context);
-    for (let i = from; i <= to; i++) {
-      const column = matchAt.get(i);
-      out.push({ line: i + 1, text: all[i]!, match: column !== undefined, column: column ?? 0 });
-    }
-    next = Math.max(next, to + 1);
+  /** A file's matching lines that will not be shown. */
+  count(matches: number): void {
+    if (matches <= 0) return;
+    this.moreMatches += matches;
+    this.moreFiles++;
   }
-  return out;
 }

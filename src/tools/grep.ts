@@ -5,8 +5,10 @@ import path from 'node:path';
 import { WorkspaceGuard, hasGlobChars } from './guard.ts';
 import { nodeGrepEngine } from './grep-node.ts';
 import { RipgrepRegexError, RipgrepSpawnError, ripgrepEngine } from './grep-ripgrep.ts';
-import { MatchBudget, compileJsRegex, normaliseGlobs, smartCaseInsensitive } from './grep-search.ts';
-import type { GrepEngine, GrepFileResult, GrepQuery, GrepTarget } from './grep-search.ts';
+import { formatBytes } from './files.ts';
+import { MAX_PATTERN_CHARS, compileJsRegex } from './grep-match.ts';
+import { MatchBudget, normaliseGlobs, smartCaseInsensitive } from './grep-search.ts';
+import type { FileMode, GrepEngine, GrepFileResult, GrepOutcome, GrepQuery, GrepTarget } from './grep-search.ts';
 import { boundOutput } from './output.ts';
 import { findOnPath, isExecutableFile } from './ripgrep-locate.ts';
 import { array, boolean, integer, object, optional, string } from './schema.ts';
@@ -40,6 +42,8 @@ export interface GrepToolOptions {
   envPath?: string;
   /** Called with the engine each search used (tests, benchmarks). */
   onEngine?: (engine: 'ripgrep' | 'node', rgPath?: string) => void;
+  /** The search's time limit (default LIMITS.grepTimeMs; tests use a short one). */
+  timeLimitMs?: number;
 }
 
 export function createGrepTool(options: GrepToolOptions = {}): Tool<GrepArgs> {
@@ -52,7 +56,7 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<GrepArgs> {
       description: [
         'Search file contents in the workspace (ripgrep). Returns matching lines as path:line:text (context lines as path-line-text, groups separated by --), sorted by path.',
         'Files excluded by .gitignore or .warmlineignore, secrets, binary files, .git and node_modules are not searched (give a path inside node_modules to search there).',
-        'Results stop at max_matches; narrow with path, include or a more specific pattern when they do. Use read_file to see more of a file.',
+        'Results stop at max_matches and say how many more there are; narrow with path, include or a more specific pattern when they do. Files over the size limit are not searched and binary files are not shown (the result names them). Use read_file to see more of a file.',
       ].join(' '),
       strict: true,
       parameters: schema.jsonSchema,
@@ -86,8 +90,10 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   const literal = args.literal ?? false;
   const caseMode = args.case ?? 'smart';
   const ignoreCase = caseMode === 'insensitive' || (caseMode === 'smart' && smartCaseInsensitive(args.pattern, literal));
+  // Compiled here only to check it: the pattern runs in ripgrep or in the grep worker, never on this thread.
   let jsError: ToolError | undefined;
   try { compileJsRegex(args.pattern, literal, ignoreCase) } catch (e) { jsError = e as ToolError }
+  if (jsError && args.pattern.length > MAX_PATTERN_CHARS) throw jsError;
 
   const globs = normaliseGlobs(args.include ?? [], args.exclude ?? []);
   const targets: GrepTarget[] = [];
@@ -115,31 +121,50 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
 
   const limit = Math.min(args.max_matches ?? ctx.settings.maxGrepMatches, ctx.settings.maxGrepMatches);
   const context = args.context_lines ?? 0;
+  const timeLimitMs = options.timeLimitMs ?? LIMITS.grepTimeMs;
+  const started = Date.now();
   const query: GrepQuery = {
     pattern: args.pattern, literal, ignoreCase, context, include: globs.include, exclude: globs.exclude,
-    maxFileBytes: ctx.settings.maxReadBytes, deadline: Date.now() + LIMITS.grepTimeMs,
+    maxFileBytes: ctx.settings.maxReadBytes, deadline: started + timeLimitMs,
   };
 
   let { engine, rgPath } = chooseEngine(ctx, options);
   if (engine.name === 'node' && jsError) throw jsError;
   const warnings: string[] = [];
-  let budget = new MatchBudget(limit, context);
-  let found: Array<{ name: string; text: string }> = [];
-  const onFile = (file: GrepFileResult): boolean => {
-    const kept = budget.take(file);
-    if (kept) {
-      const name = displayOf(guard, kept);
-      const text = formatFile(name, kept, context);
-      found.push({ name, text });
-      ctx.progress(text + '\n');
+  let budget: MatchBudget;
+  let found: Array<{ name: string; text: string }>;
+  /** When the budget filled: from then on files are only counted, for a while. */
+  let countingSince: number | undefined;
+  let countingCut = false;
+  const onFile = (file: GrepFileResult): FileMode => {
+    if (!budget.full) {
+      const kept = budget.take(file);
+      if (kept) {
+        const name = displayOf(guard, kept);
+        const text = formatFile(name, kept, context);
+        found.push({ name, text });
+        ctx.progress(text + '\n');
+      }
+    } else {
+      budget.count(file.matches);
     }
-    return !budget.exhausted;
+    if (!budget.full) return 'full';
+    countingSince ??= Date.now();
+    if (Date.now() - countingSince > LIMITS.grepCountMs || budget.moreMatches >= LIMITS.grepMaxCounted) { countingCut = true; return 'stop' }
+    return 'count';
+  };
+  const search = (e: GrepEngine) => {
+    budget = new MatchBudget(limit, context);
+    found = [];
+    countingSince = undefined;
+    countingCut = false;
+    options.onEngine?.(e.name, e.name === 'ripgrep' ? rgPath : undefined);
+    return e.search(guard, targets, query, ctx.signal, onFile);
   };
 
-  let outcome;
+  let outcome: GrepOutcome;
   try {
-    options.onEngine?.(engine.name, rgPath);
-    outcome = await engine.search(guard, targets, query, ctx.signal, onFile);
+    outcome = await search(engine);
   } catch (e) {
     if (e instanceof RipgrepRegexError) {
       if (jsError) throw jsError; // invalid for both engines: JavaScript's message is one clear line
@@ -152,32 +177,74 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     }
     engine = nodeGrepEngine;
     rgPath = undefined;
-    budget = new MatchBudget(limit, context);
-    found = [];
-    options.onEngine?.('node');
-    outcome = await engine.search(guard, targets, query, ctx.signal, onFile);
+    outcome = await search(engine);
   }
   if (outcome.stoppedBy === 'cancelled' || ctx.signal.aborted) throw new ToolError('cancelled', 'The search was cancelled.');
   warnings.push(...outcome.warnings);
+  budget = budget!;
+  found = found!;
 
   found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const matchCount = budget.matches;
   const what = `${literal ? 'text' : 'pattern'} ${JSON.stringify(args.pattern)}`;
   const scope = `${where}${globs.include.length ? ` (files matching ${globs.include.join(', ')})` : ''}`;
+  const timedOut = outcome.stoppedBy === 'time';
+  const seconds = `${Math.round(timeLimitMs / 100) / 10} s`;
+  const slow = outcome.slowFile ? displayOf(guard, outcome.slowFile) : undefined;
+  const slowAdvice = `the pattern may backtrack catastrophically (nested repetition such as (a+)+ or (a|a)*); simplify it, set literal to true, or search fewer files with path or include`;
+
+  if (timedOut && slow && found.length === 0) {
+    throw new ToolError('timeout', `The search stopped at its ${seconds} time limit while matching the pattern in '${slow}', with no matches found before it: ${slowAdvice}.`);
+  }
+
+  // Every cut is said, with what to do about it.
   const notes: string[] = [];
-  if (budget.limited) notes.push(`[Stopped at ${limit} matching lines; there are more. Narrow the search with path, include or a more specific pattern.]`);
-  if (outcome.stoppedBy === 'time') notes.push(`[The search stopped after ${LIMITS.grepTimeMs / 1000} s; results are incomplete. Search a smaller folder.]`);
+  if (budget.cut || (budget.full && (countingCut || timedOut))) {
+    const lowerBound = countingCut || timedOut;
+    const more = budget.cut
+      ? `${lowerBound ? 'at least ' : ''}${n(budget.moreMatches)} more matching line${budget.moreMatches === 1 ? '' : 's'} in ${n(budget.moreFiles)} file${budget.moreFiles === 1 ? '' : 's'} ${budget.moreMatches === 1 ? 'is' : 'are'} not shown`
+      : 'there may be more matching lines (the count was cut short)';
+    notes.push(`[Stopped at ${limit} matching lines; there are more: ${more}. Narrow the search with path, include or a more specific pattern.]`);
+  }
+  if (timedOut) {
+    notes.push(slow
+      ? `[The search stopped at its ${seconds} time limit while matching the pattern in '${slow}': ${slowAdvice}. Files after it were not searched.]`
+      : `[The search stopped at its ${seconds} time limit; ${budget.full ? 'the count of further matches is incomplete' : 'results are incomplete'}. Search a smaller folder with path or include.]`);
+  }
+  if (outcome.tooLarge.length) {
+    const list = outcome.tooLarge.map((f) => ({ name: displayOf(guard, f), size: f.size ?? 0 })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const k = list.length;
+    notes.push(`[${n(k)} file${k === 1 ? '' : 's'} over the ${formatBytes(query.maxFileBytes)} search limit ${k === 1 ? 'was' : 'were'} not searched: ${names(list.map((f) => `${f.name} (${formatBytes(f.size)})`))}. Read a part of one with read_file start_line/end_line.]`);
+  }
+  if (outcome.binary.length) {
+    const list = outcome.binary.map((f) => `${displayOf(guard, f)} (${n(f.matches ?? 0)})`).sort();
+    const k = list.length;
+    notes.push(`[${n(k)} binary file${k === 1 ? '' : 's'} also match${k === 1 ? 'es' : ''}; binary lines are not shown: ${names(list)}.]`);
+  }
+  if (outcome.unreadable.length) {
+    const list = outcome.unreadable.map((f) => displayOf(guard, f)).sort();
+    notes.push(`[${n(list.length)} file${list.length === 1 ? '' : 's'} could not be read: ${names(list)}.]`);
+  }
   for (const w of warnings) notes.push(`[${w}]`);
 
   if (found.length === 0) {
     const output = [`No matches for ${what} in ${scope}${ignoreCase ? ' (case-insensitive)' : ''}.`, ...notes].join('\n');
-    return { output, summary: 'no matches' };
+    return { output, summary: timedOut ? 'no matches (time limit)' : 'no matches' };
   }
   const header = `${matchCount} matching line${matchCount === 1 ? '' : 's'} in ${found.length} file${found.length === 1 ? '' : 's'} for ${what} in ${scope}:`;
   const body = found.map((f) => f.text).join(context > 0 ? '\n--\n' : '\n');
+  // The notes come last, and the cut of an over-long body keeps the tail, so they always show.
   const output = boundOutput([header, body, ...notes].join('\n'), ctx.settings.maxOutputBytes, { hint: 'narrow the search with path, include or a more specific pattern' });
-  const plural = (n: number, word: string) => `${word}${n === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
-  return { output, summary: `${matchCount}${budget.limited ? '+' : ''} ${plural(matchCount, 'match')} in ${found.length} ${plural(found.length, 'file')}` };
+  const plural = (k: number, word: string) => `${word}${k === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
+  const more = budget.cut || (budget.full && (countingCut || timedOut)) || timedOut;
+  return { output, summary: `${matchCount}${more ? '+' : ''} ${plural(matchCount, 'match')} in ${found.length} ${plural(found.length, 'file')}` };
+}
+
+const n = (k: number): string => k.toLocaleString('en-US');
+
+/** The first few names of a list, and how many more. */
+function names(list: readonly string[], max = 5): string {
+  return list.slice(0, max).join(', ') + (list.length > max ? `, and ${n(list.length - max)} more` : '');
 }
 
 /** grep's line format: path:line:text for matches, path-line-text for context, -- between gaps. */
@@ -192,7 +259,7 @@ export function formatFile(name: string, file: GrepFileResult, context: number):
   return out.join('\n');
 }
 
-function displayOf(guard: WorkspaceGuard, file: GrepFileResult): string {
+function displayOf(guard: WorkspaceGuard, file: Pick<GrepFileResult, 'root' | 'rel'>): string {
   return guard.display(path.join(file.root.path, ...file.rel.split('/')));
 }
 

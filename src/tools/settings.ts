@@ -21,6 +21,10 @@ export const LIMITS = {
   maxGrepLineChars: 300,
   /** grep stops after this long and returns what it found. */
   grepTimeMs: 30_000,
+  /** Once grep has shown max_matches lines, it keeps counting the rest for at most this long... */
+  grepCountMs: 3_000,
+  /** ...or until it has counted this many more matching lines. */
+  grepMaxCounted: 100_000,
   /** list_files stops walking after this long or this many entries seen. */
   listTimeMs: 10_000,
   maxListScanned: 200_000,

@@ -117,13 +117,16 @@ describe('grep: the three search paths agree', () => {
   it('hides exactly what the guard hides (checked on the Node path)', async () => {
     const ws = fixture(AGREEMENT_FILES);
     const { result } = await grepWith(nodeOnly, ws.root, { pattern: 'TODO' }, { maxReadBytes: 2048 });
-    const files = new Set(result.output.split('\n').slice(1).map((l) => l.split(':')[0]));
+    const files = new Set(result.output.split('\n').slice(1).filter((l) => !l.startsWith('[')).map((l) => l.split(':')[0]));
     expect([...files].sort()).toEqual([
       '.env.example', '.github/workflows/ci.yml', 'bom.txt', 'docs/long.md', 'docs/unicode.md', 'important.log', 'lib/only-root.ts',
       'src/Button.tsx', 'src/app.ts', 'src/util.ts', 'sub/hidden-by-warmline.ts', 'win/crlf.txt',
     ].sort());
     expect(result.output).toContain('bom.txt:1:TODO with bom');
     expect(result.output).toContain('win/crlf.txt:3:ends with TODO');
+    // What it did not search, it names (and nothing hidden by the guard is among them).
+    expect(result.output).toContain('[1 file over the 2.0 KB search limit was not searched: big/huge.txt (2.9 KB). Read a part of one with read_file start_line/end_line.]');
+    expect(result.output).toContain('[1 binary file also matches; binary lines are not shown: bin/data.bin (2).]');
   });
 });
 
