@@ -3,7 +3,7 @@
 // a file over the size limit can still be read by line range (streamed, never loaded whole).
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { binaryError, formatBytes, loadText, looksBinary } from './files.ts';
 import { WorkspaceGuard } from './guard.ts';
 import type { ResolvedPath } from './guard.ts';
@@ -73,35 +73,80 @@ async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResul
   return { output, summary: `lines ${start}-${end} of ${lines.length}` };
 }
 
-/** A range of a file too large to load whole: stream up to end_line, bounded by maxReadBytes. */
+/**
+ * A range of a file too large to load whole: streamed up to end_line, bounded by maxReadBytes.
+ * Lines are cut at LIMITS.maxLineChars while they stream, so one enormous line (a minified
+ * bundle, a 3 MB JSON) is never held whole.
+ */
 async function readRangeStreaming(target: ResolvedPath, start: number, endLine: number | undefined, ctx: ToolContext): Promise<ToolResult> {
   if (await looksBinary(target.abs)) throw binaryError(target.display, target.stat!.size);
   const maxBytes = ctx.settings.maxReadBytes;
+  const maxChars = LIMITS.maxLineChars;
   const picked: string[] = [];
-  let n = 0;
+  let n = 0; // lines finished
   let bytes = 0;
   let stoppedBySize = false;
-  const stream = fs.createReadStream(target.abs, { encoding: 'utf8' });
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let done = false;
+  let line = '';
+  let lineChars = 0; // the whole line's length, kept or not
+  let lastChar = '';
+  const finish = () => {
+    if (lastChar === '\r') { // CRLF: the CR is not part of the line
+      lineChars--;
+      if (line.length > lineChars) line = line.slice(0, lineChars);
+    }
+    n++;
+    if (n >= start) {
+      const shown = lineChars > line.length ? `${line}… [+${lineChars - line.length} chars]` : line;
+      bytes += Buffer.byteLength(shown) + 1;
+      if (bytes > maxBytes && picked.length > 0) { stoppedBySize = true; n--; done = true; return }
+      picked.push(shown);
+      if (endLine !== undefined && n >= endLine) done = true;
+    }
+    line = '';
+    lineChars = 0;
+    lastChar = '';
+  };
+  const decoder = new StringDecoder('utf8');
+  const fh = await fs.promises.open(target.abs, 'r');
   try {
-    for await (const line of rl) {
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    let first = true;
+    while (!done) {
       if (ctx.signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
-      n++;
-      if (n < start) continue;
-      if (endLine !== undefined && n > endLine) break;
-      bytes += Buffer.byteLength(line) + 1;
-      if (bytes > maxBytes) { stoppedBySize = true; n--; break }
-      picked.push(line);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      let text = bytesRead === 0 ? decoder.end() : decoder.write(buf.subarray(0, bytesRead));
+      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+      let from = 0;
+      while (from <= text.length && !done) {
+        const nl = text.indexOf('\n', from);
+        const end = nl === -1 ? text.length : nl;
+        if (n + 1 >= start) {
+          const room = maxChars - line.length;
+          if (room > 0) line += text.slice(from, Math.min(end, from + room));
+        }
+        lineChars += end - from;
+        if (end > from) lastChar = text[end - 1]!;
+        if (nl === -1) break;
+        finish();
+        from = nl + 1;
+      }
+      if (bytesRead === 0) {
+        if (!done && lineChars > 0) finish();
+        break;
+      }
     }
   } finally {
-    rl.close();
-    stream.destroy();
+    await fh.close();
   }
   if (picked.length === 0) throw new ToolError('invalid_arguments', `start_line ${start} is past the end of '${target.display}', which has ${n} lines.`);
   const last = start + picked.length - 1;
   const size = formatBytes(target.stat!.size);
   const header = `${target.display}: lines ${start}-${last} (a ${size} file, read by range)` + (stoppedBySize ? `; stopped after ${formatBytes(maxBytes)}, continue with start_line=${last + 1}` : '');
-  const output = boundOutput(`${header}\n${numbered(picked, start)}`, ctx.settings.maxOutputBytes, { hint: 'read the missing lines with start_line/end_line, or use grep' });
+  const width = String(last).length;
+  const body = picked.map((l, i) => `${String(start + i).padStart(width)}\t${l}`).join('\n');
+  const output = boundOutput(`${header}\n${body}`, ctx.settings.maxOutputBytes, { hint: 'read the missing lines with start_line/end_line, or use grep' });
   return { output, summary: `lines ${start}-${last}` };
 }
 
