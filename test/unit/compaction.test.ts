@@ -1,31 +1,14 @@
 // A chain whose history crosses the model's window: compacted each of the three ways (server-side
 // `context_management`, `/responses/compact`, a summary by the model), and the chain completes
 // with the user's last message and the pending tool outputs intact.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../emulator/types.ts';
+import { describe, expect, it } from 'vitest';
 import { chainScenario } from '../emulator/scenario.ts';
 import { splitForCompaction } from '../../src/session/compaction.ts';
-import type { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { InputItem } from '../../src/session/protocol.ts';
-import { emulator, modelRequests, runChain, session } from './session-helpers.ts';
+import { modelRequests, runChain, useSessions } from './session-helpers.ts';
 
-let emus: Emulator[] = [];
-let sessions: SessionManager[] = [];
-afterEach(async () => {
-  for (const s of sessions) s.dispose();
-  for (const e of emus) await e.close();
-  sessions = [];
-  emus = [];
-});
-
-async function setup(emuOpts: Parameters<typeof emulator>[0], config: Parameters<typeof session>[1] = {}) {
-  const emu = await emulator(emuOpts);
-  emus.push(emu);
-  const s = session(emu, config);
-  sessions.push(s);
-  return { emu, s };
-}
+const setup = useSessions();
 
 // 12 tool calls of 1.5 KB each: about 6,000 tokens in all, twice a 3,000-token window.
 const WINDOW = 3000;

@@ -1,32 +1,14 @@
 // What the real Responses API does that a happy path leaves out (protocol.md §11), each against
 // the emulator configured to do it: reasoning items under store:false, models and servers that
 // refuse optional fields, the prompt cache, compression, a fallback that comes back.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../emulator/types.ts';
+import { describe, expect, it } from 'vitest';
 import { chainScenario } from '../emulator/scenario.ts';
 import { SessionError, errorFromStatus } from '../../src/session/errors.ts';
 import type { SessionErrorCode } from '../../src/session/errors.ts';
-import type { SessionManager } from '../../src/session/manager.ts';
 import { errorView } from '../../src/ui/error-view.ts';
-import { emulator, modelRequests, runChain, session } from './session-helpers.ts';
+import { modelRequests, runChain, useSessions } from './session-helpers.ts';
 
-let emus: Emulator[] = [];
-let sessions: SessionManager[] = [];
-
-async function setup(emuOpts: Parameters<typeof emulator>[0], config: Parameters<typeof session>[1] = {}) {
-  const emu = await emulator(emuOpts);
-  emus.push(emu);
-  const s = session(emu, config);
-  sessions.push(s);
-  return { emu, s };
-}
-
-afterEach(async () => {
-  for (const s of sessions) s.dispose();
-  for (const e of emus) await e.close();
-  sessions = [];
-  emus = [];
-});
+const setup = useSessions();
 
 describe('a reasoning model under store: false', () => {
   it('asks for encrypted reasoning, and a cache loss resends each reasoning item byte-identical', async () => {

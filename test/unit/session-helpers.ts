@@ -1,6 +1,7 @@
 // Test helpers for the session layer: a session pointed at the Responses emulator, and a
 // minimal agent loop (model turn -> fake tools -> outputs) that counts how often each tool
 // call ran, so a test can prove none ran twice.
+import { afterEach } from 'vitest';
 import type { Emulator, EmulatorOptions } from '../emulator/types.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { applyCompaction } from '../../src/session/compaction.ts';
@@ -36,6 +37,28 @@ export function session(emu: Emulator, config: Partial<SessionConfig> = {}): Ses
     stallTimeoutMs: 2000,
     ...config,
   });
+}
+
+/**
+ * For a test file: `setup(emulatorOptions, sessionConfig)` starts an emulator and a session on it;
+ * every one started is disposed of after each test.
+ */
+export function useSessions(): (emuOpts: Partial<EmulatorOptions> & { scenario: EmulatorOptions['scenario'] }, config?: Partial<SessionConfig>) => Promise<{ emu: Emulator; s: SessionManager }> {
+  let emus: Emulator[] = [];
+  let sessions: SessionManager[] = [];
+  afterEach(async () => {
+    for (const s of sessions) s.dispose();
+    for (const e of emus) await e.close();
+    sessions = [];
+    emus = [];
+  });
+  return async (emuOpts, config = {}) => {
+    const emu = await emulator(emuOpts);
+    emus.push(emu);
+    const s = session(emu, config);
+    sessions.push(s);
+    return { emu, s };
+  };
 }
 
 /** A deterministic tool result of about `bytes` bytes. */
