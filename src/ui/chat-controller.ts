@@ -275,7 +275,8 @@ export class ChatController implements vscode.Disposable {
     const live = this.live;
     if (live) {
       // The turn in progress: the records hold its finished items; the live state is newer.
-      let last = entries.at(-1);
+      // A compaction marker may follow the message it happened in: the live turn is that message.
+      let last = entries.findLast((e) => e.kind !== 'compacted');
       if (!last || last.kind !== 'assistant') { last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false }; entries.push(last) }
       if (last.kind === 'assistant') {
         last.id = live.id;
