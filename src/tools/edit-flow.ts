@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { diffLines } from 'diff';
 import type { WorkspaceGuard } from './guard.ts';
+import { refuseReadOnly, stripBom } from './files.ts';
 import { LIMITS } from './settings.ts';
 import { ToolError } from './types.ts';
 import type { Diagnostic, FileChange, ToolContext, ToolResult } from './types.ts';
@@ -29,9 +30,13 @@ export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard
   }
   if (ctx.signal.aborted) throw new ToolError('cancelled', 'The edit was cancelled before anything was written.');
   await refuseStale(changes, guard, ctx);
+  // Made read-only while the user looked: still refused, never replaced.
+  for (const c of changes) if (c.kind !== 'add') await refuseReadOnly(c.path, guard.display(c.path));
 
   const finalPaths = changes.filter((c) => c.kind !== 'delete').map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.path));
   const before = errorsIn(ctx, finalPaths.concat(changes.map((c) => c.path)));
+  // Files with unsaved changes in the editor get the edit in the editor and stay unsaved.
+  const unsaved = changes.filter((c) => c.kind === 'update' && ctx.host.openDocumentText(c.path) !== undefined).map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.path));
   const ok = await ctx.host.applyChanges(changes);
   if (!ok) throw new ToolError('failed', 'The editor could not apply the edit, so no file was changed. Read the files again and retry, or ask the user.');
 
@@ -41,6 +46,9 @@ export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard
 
   const lines = ['Applied the edit:'];
   for (const c of changes) lines.push(`  ${describeChange(c, guard)}`);
+  if (unsaved.length) {
+    lines.push(`Not saved: ${unsaved.map((p) => guard.display(p)).join(', ')} had unsaved changes in the editor, so the edit is in the editor only; the file on disk (and anything run from it) does not have it until the user saves.`);
+  }
   if (fresh.length) {
     lines.push(`New errors in the changed files (${fresh.length}):`);
     for (const d of fresh.slice(0, 20)) lines.push(`  ${guard.display(d.path)}:${d.line}:${d.column} ${d.message}${d.source ? ` [${d.source}]` : ''}`);
@@ -89,9 +97,9 @@ async function refuseStale(changes: readonly FileChange[], guard: WorkspaceGuard
 
 async function currentText(ctx: ToolContext, abs: string): Promise<string | undefined> {
   const open = ctx.host.openDocumentText(abs);
-  if (open !== undefined) return open;
+  if (open !== undefined) return stripBom(open).text;
   try {
-    return await fs.promises.readFile(abs, 'utf8');
+    return stripBom(await fs.promises.readFile(abs, 'utf8')).text;
   } catch {
     return undefined;
   }

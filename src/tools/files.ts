@@ -1,5 +1,7 @@
 // Reading workspace text: the editor's unsaved buffer when the file is open and dirty, else
-// the disk; binaries refused (a NUL byte), sizes checked before anything is loaded.
+// the disk; binaries refused (a NUL byte), sizes checked before anything is loaded. The text
+// comes without its UTF-8 byte order mark (the `bom` flag says it had one, so an edit writes it
+// back); a file to edit must be writable.
 import fs from 'node:fs';
 import { ToolError } from './types.ts';
 import type { WorkspaceHost } from './types.ts';
@@ -25,10 +27,60 @@ export function formatBytes(n: number): string {
 }
 
 export interface LoadedText {
+  /** Without a leading byte order mark. */
   text: string;
   /** 'editor' when the text came from an open document with unsaved changes. */
   source: 'editor' | 'disk';
   encoding: TextEncodingName;
+  /** The file starts with a UTF-8 byte order mark. */
+  bom: boolean;
+}
+
+const BOM = '\uFEFF';
+
+/** A text without its leading byte order mark, and whether it had one. */
+export function stripBom(text: string): { text: string; bom: boolean } {
+  return text.charCodeAt(0) === 0xfeff ? { text: text.slice(1), bom: true } : { text, bom: false };
+}
+
+/** The text to write for a file that had (or had not) a byte order mark. */
+export function withBom(text: string, bom: boolean | undefined): string {
+  return bom ? BOM + text : text;
+}
+
+/** Whether the file on disk starts with a UTF-8 byte order mark (false when it cannot be read). */
+export async function diskHasBom(abs: string): Promise<boolean> {
+  try {
+    const fh = await fs.promises.open(abs, 'r');
+    try {
+      const head = Buffer.alloc(3);
+      const { bytesRead } = await fh.read(head, 0, 3, 0);
+      return bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses to edit a file that is read-only: no write permission bit at all (mode 0444, or the
+ * read-only attribute on Windows), or not writable by this process. Edits write a new file and
+ * rename it over the old one, which would otherwise replace a read-only file silently.
+ */
+export async function refuseReadOnly(abs: string, display: string): Promise<void> {
+  let stat: fs.Stats;
+  try { stat = await fs.promises.stat(abs) } catch { return } // a new file: its folder decides
+  if (!stat.isFile()) return;
+  let writable = (stat.mode & 0o222) !== 0;
+  if (writable) {
+    try { await fs.promises.access(abs, fs.constants.W_OK) } catch { writable = false }
+  }
+  if (!writable) {
+    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    throw new ToolError('read_only', `'${display}' is read-only (mode ${mode}), so it was not changed. If it should be edited, ask the user to make it writable.`);
+  }
 }
 
 /**
@@ -36,11 +88,14 @@ export interface LoadedText {
  * (naming the size and the limit). `display` is the path the model used.
  */
 export async function loadText(host: WorkspaceHost, abs: string, display: string, maxBytes: number, purpose: 'read' | 'edit'): Promise<LoadedText> {
+  if (purpose === 'edit') await refuseReadOnly(abs, display);
   const open = host.openDocumentText(abs);
   if (open !== undefined) {
     const size = Buffer.byteLength(open, 'utf8');
     if (size > maxBytes) throw tooLarge(display, size, maxBytes, purpose);
-    return { text: open, source: 'editor', encoding: 'utf8' };
+    // An editor's text has no BOM of its own (VS Code keeps the encoding apart): the disk says.
+    const { text, bom } = stripBom(open);
+    return { text, source: 'editor', encoding: 'utf8', bom: bom || (await diskHasBom(abs)) };
   }
   let stat: fs.Stats;
   try {
@@ -60,7 +115,8 @@ export async function loadText(host: WorkspaceHost, abs: string, display: string
   if (purpose === 'edit' && decoded.encoding !== 'utf8') {
     throw new ToolError('failed', `'${display}' is encoded as ${decoded.encoding === 'utf16le' ? 'UTF-16 LE' : 'UTF-16 BE'}; the edit tools write UTF-8 only, so it was not changed.`);
   }
-  return { text: decoded.text, source: 'disk', encoding: decoded.encoding };
+  const { text, bom } = stripBom(decoded.text);
+  return { text, source: 'disk', encoding: decoded.encoding, bom: bom && decoded.encoding === 'utf8' };
 }
 
 /** Checks the first 8 KB for a NUL byte (or a UTF-16 BOM, which is text). */

@@ -1,9 +1,12 @@
 // A WorkspaceHost over plain folders, for unit tests, the terminal demo and the benchmarks.
 // applyChanges is all-or-nothing: new contents go to temp files first, then renames; any
-// failure restores every touched path to its previous bytes. Processes run in their own
-// process group and die as a group. Diagnostics and open documents are set by the caller.
+// failure restores every touched path to its previous bytes. A file's BOM and mode are kept,
+// a read-only file is never replaced, and a file "open with unsaved changes" (set by the
+// caller) gets the edit in its buffer, not on disk, as in the editor. Processes run in their
+// own process group and die as a group. Diagnostics and open documents are set by the caller.
 import fs from 'node:fs';
 import path from 'node:path';
+import { stripBom, withBom } from './files.ts';
 import { runCommandTree } from './process-runner.ts';
 import { readWorkspaceTasks } from './tasks-file.ts';
 import type { Diagnostic, FileChange, ProcessResult, TaskInfo, WorkspaceHost } from './types.ts';
@@ -99,20 +102,30 @@ export class NodeHost implements WorkspaceHost {
       await remember(c.path);
       if (c.kind === 'update' && c.moveTo) await remember(c.moveTo);
     }
-    // Preconditions: the files are as the changes expect.
+    // Preconditions: the files are as the changes expect, and writable.
+    const inBuffer: Array<{ path: string; newText: string }> = [];
     for (const c of changes) {
       const before = backups.get(c.path);
-      if (c.kind === 'add' && before !== undefined) return false;
-      if (c.kind !== 'add' && (before === undefined || before.toString('utf8') !== c.oldText)) return false;
+      const open = this.openDocs.get(path.resolve(c.path));
+      if (c.kind === 'add' && (before !== undefined || open !== undefined)) return false;
+      if (c.kind === 'update' && !c.moveTo && open !== undefined) {
+        // Unsaved changes in the "editor": the edit goes into the buffer, nothing is saved.
+        if (stripBom(open).text !== c.oldText) return false;
+        inBuffer.push({ path: path.resolve(c.path), newText: c.newText });
+        continue;
+      }
+      if (c.kind !== 'add' && (open !== undefined || before === undefined || stripBom(before.toString('utf8')).text !== c.oldText)) return false;
+      if (c.kind !== 'add' && ((await fs.promises.stat(c.path)).mode & 0o222) === 0) return false; // read-only: never replaced
       if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path && backups.get(c.moveTo) !== undefined) return false;
     }
+    const onDisk = changes.filter((c) => !inBuffer.some((b) => b.path === path.resolve(c.path)));
 
     const temps: string[] = [];
     const createdDirs: string[] = [];
     const steps: Array<{ target: string; run: () => Promise<void> }> = [];
     try {
       // Phase 1: write every new content beside its target.
-      for (const c of changes) {
+      for (const c of onDisk) {
         if (c.kind === 'delete') {
           steps.push({ target: c.path, run: () => fs.promises.unlink(c.path) });
           continue;
@@ -120,7 +133,7 @@ export class NodeHost implements WorkspaceHost {
         const target = c.kind === 'update' && c.moveTo ? c.moveTo : c.path;
         await mkdirTracked(path.dirname(target), createdDirs);
         const temp = path.join(path.dirname(target), `.${path.basename(target)}.warmline-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
-        await fs.promises.writeFile(temp, c.newText, 'utf8');
+        await fs.promises.writeFile(temp, withBom(c.newText, c.kind === 'update' && c.bom), 'utf8');
         if (c.kind === 'update') {
           try { await fs.promises.chmod(temp, (await fs.promises.stat(c.path)).mode) } catch { /* keep default mode */ }
         }
@@ -133,6 +146,7 @@ export class NodeHost implements WorkspaceHost {
         this.beforeCommitStep?.(i, step.target);
         await step.run();
       }
+      for (const b of inBuffer) this.openDocs.set(b.path, b.newText);
       return true;
     } catch {
       await this.restore(backups, temps, createdDirs);

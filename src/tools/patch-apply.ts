@@ -59,8 +59,12 @@ export class HunkFailure extends Error {}
  */
 export function applyChunks(text: string, chunks: readonly PatchChunk[], display: string): string {
   const eol = detectEol(text);
-  const lines = text.split('\n').map((l) => (eol === '\r\n' && l.endsWith('\r') ? l.slice(0, -1) : l));
-  if (lines[lines.length - 1] === '') lines.pop();
+  // Each line keeps its own ending (a file with mixed ends stays as it was outside the hunks);
+  // new lines get the file's usual one.
+  const lines = text.split('\n');
+  const ends = lines.map((l, i) => (i === lines.length - 1 ? '' : l.endsWith('\r') ? '\r\n' : '\n'));
+  for (let i = 0; i < lines.length; i++) if (ends[i] === '\r\n') lines[i] = lines[i]!.slice(0, -1);
+  if (lines[lines.length - 1] === '') { lines.pop(); ends.pop() }
   const replacements: Array<{ start: number; remove: number; insert: string[] }> = [];
   let index = 0;
   chunks.forEach((chunk, n) => {
@@ -93,9 +97,11 @@ export function applyChunks(text: string, chunks: readonly PatchChunk[], display
   for (let i = replacements.length - 1; i >= 0; i--) {
     const r = replacements[i]!;
     lines.splice(r.start, r.remove, ...r.insert);
+    ends.splice(r.start, r.remove, ...r.insert.map(() => eol));
   }
   if (lines.length === 0) return '';
-  return lines.join(eol) + eol;
+  // The file ends with a line end, as before the edit or in the file's usual style.
+  return lines.map((l, i) => l + (ends[i] || eol)).join('');
 }
 
 function notFound(display: string, label: string, expected: readonly string[], lines: readonly string[], from: number, what: string): HunkFailure {
@@ -142,7 +148,7 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
       if (!target.stat && host.openDocumentText(target.abs) === undefined) throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: the file does not exist.`);
       if (target.stat?.isDirectory()) throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: it is a folder; Delete File removes one file.`);
       const loaded = await loadText(host, target.abs, target.display, maxBytes, 'edit');
-      changes.push({ kind: 'delete', path: target.abs, oldText: loaded.text });
+      changes.push({ kind: 'delete', path: target.abs, oldText: loaded.text, ...(loaded.bom ? { bom: true } : {}) });
     } else {
       const target = await guard.resolve(hunk.path, 'write');
       claim(target.abs, target.display, `Update File at ${where}`);
@@ -169,7 +175,7 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
         }
       }
       if (newText === loaded.text && !moveTo) continue; // nothing to do for this file
-      changes.push({ kind: 'update', path: target.abs, oldText: loaded.text, newText, ...(moveTo ? { moveTo } : {}) });
+      changes.push({ kind: 'update', path: target.abs, oldText: loaded.text, newText, ...(moveTo ? { moveTo } : {}), ...(loaded.bom ? { bom: true } : {}) });
     }
   }
   return changes;

@@ -53,14 +53,24 @@ async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise
   const loaded = await loadText(ctx.host, target.abs, target.display, ctx.settings.maxReadBytes, 'edit');
   const original = loaded.text;
 
-  // A CRLF file edited with LF text: match and write with the file's own line ends.
-  const crlf = detectEol(original) === '\r\n' && !args.old_text.includes('\r\n');
-  const text = crlf ? original.replace(/\r\n/g, '\n') : original;
-  const oldText = args.old_text;
-  const newText = crlf ? args.new_text.replace(/\r\n/g, '\n') : args.new_text;
-
-  const found = occurrences(text, oldText);
-  if (found.length === 0) throw noMatch(text, oldText, target.display);
+  // Line ends: the model's text is matched and written with the file's own (CRLF stays CRLF),
+  // and the rest of the file keeps whatever it has.
+  const eol = detectEol(original);
+  const inEol = (t: string) => (eol === '\r\n' ? t.replace(/\r\n/g, '\n').replace(/\n/g, '\r\n') : t.replace(/\r\n/g, '\n'));
+  let text = original;
+  let oldText = inEol(args.old_text);
+  let newText = inEol(args.new_text);
+  let found = occurrences(text, oldText);
+  let normalised = false;
+  if (found.length === 0 && /\r\n/.test(original)) {
+    // Mixed line ends in the file: match with every line end as LF, write back with the file's.
+    text = original.replace(/\r\n/g, '\n');
+    oldText = args.old_text.replace(/\r\n/g, '\n');
+    newText = args.new_text.replace(/\r\n/g, '\n');
+    found = occurrences(text, oldText);
+    normalised = true;
+  }
+  if (found.length === 0) throw noMatch(text.replace(/\r\n/g, '\n'), args.old_text.replace(/\r\n/g, '\n'), target.display);
   if (found.length > 1) {
     const lines = found.map((o) => lineOf(text, o));
     const shown = lines.slice(0, 10).join(', ') + (lines.length > 10 ? ', …' : '');
@@ -68,8 +78,8 @@ async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise
   }
   const at = found[0]!;
   let result = text.slice(0, at) + newText + text.slice(at + oldText.length);
-  if (crlf) result = result.replace(/\n/g, '\r\n');
-  return commitChanges([{ kind: 'update', path: target.abs, oldText: original, newText: result }], guard, ctx);
+  if (normalised && eol === '\r\n') result = result.replace(/\n/g, '\r\n');
+  return commitChanges([{ kind: 'update', path: target.abs, oldText: original, newText: result, ...(loaded.bom ? { bom: true } : {}) }], guard, ctx);
 }
 
 function noMatch(text: string, oldText: string, display: string): ToolError {

@@ -16,7 +16,7 @@ export class ToolError extends Error {
 export type ToolErrorCode =
   | 'invalid_arguments' | 'outside_workspace' | 'not_found' | 'ignored' | 'secret' | 'binary' | 'too_large'
   | 'invalid_regex' | 'patch_failed' | 'no_match' | 'ambiguous_match' | 'rejected' | 'not_allowed' | 'untrusted'
-  | 'unknown_task' | 'timeout' | 'cancelled' | 'failed';
+  | 'unknown_task' | 'timeout' | 'cancelled' | 'failed' | 'read_only';
 
 export type ApprovalSetting = 'ask' | 'auto';
 export type TaskApprovalSetting = 'ask' | 'auto' | 'off';
@@ -35,11 +35,14 @@ export interface ToolSettings {
   taskTimeoutMs: number;       // run_task (default 10 minutes)
 }
 
-/** One file change, computed in full before anything is written. */
+/**
+ * One file change, computed in full before anything is written. Texts never include a byte
+ * order mark: `bom` says the file has one, and the host keeps it.
+ */
 export type FileChange =
   | { kind: 'add'; path: string; newText: string }
-  | { kind: 'update'; path: string; oldText: string; newText: string; moveTo?: string }
-  | { kind: 'delete'; path: string; oldText: string };
+  | { kind: 'update'; path: string; oldText: string; newText: string; moveTo?: string; bom?: boolean }
+  | { kind: 'delete'; path: string; oldText: string; bom?: boolean };
 
 export interface ApprovalRequest {
   kind: 'edit' | 'task' | 'shell';
@@ -63,7 +66,12 @@ export interface WorkspaceHost {
   isTrusted(): boolean;
   /** The editor's text for a file open with unsaved changes; undefined when not open or not dirty. */
   openDocumentText(path: string): string | undefined;
-  /** Applies all changes atomically (one WorkspaceEdit: all files or none, undoable). Returns false when the editor refused. */
+  /**
+   * Applies all changes atomically (one WorkspaceEdit: all files or none, undoable). Returns false
+   * when the editor refused. A changed file is saved, except one that was open with unsaved
+   * changes before (openDocumentText defined): the change goes into its editor and the user's
+   * unsaved text is not saved behind their back. A file's BOM and line endings are kept.
+   */
   applyChanges(changes: FileChange[]): Promise<boolean>;
   listTasks(): Promise<TaskInfo[]>;
   /** Runs a task or a shell command, streaming its output; the process tree dies on timeout or abort. */

@@ -2,7 +2,8 @@
 // `vscode`. Thin on purpose; the logic lives in the tools and is unit-tested there.
 // - Edits: ONE WorkspaceEdit for all changes (minimal line replacements, createFile, deleteFile,
 //   renameFile), applied with workspace.applyEdit (all or nothing, undoable), then the touched
-//   documents are saved.
+//   documents are saved, except those that had unsaved changes before: the user's unsaved text
+//   is never saved behind their back. The document keeps its encoding (a BOM) and line ends.
 // - Tasks: workspace.fetchTasks() for the list. To run one, its ShellExecution/ProcessExecution
 //   command line is run as a child process this extension spawns (detached, killed as a group),
 //   and mirrored into the terminal panel through a CustomExecution pseudoterminal task, while
@@ -69,26 +70,26 @@ export class VscodeHost implements WorkspaceHost {
   async applyChanges(changes: FileChange[]): Promise<boolean> {
     const edit = new vscode.WorkspaceEdit();
     const toSave: vscode.Uri[] = [];
+    // The editors' own texts carry no BOM (VS Code keeps the encoding apart, and saves it back).
+    const noBom = (t: string) => (t.charCodeAt(0) === 0xfeff ? t.slice(1) : t);
     for (const c of changes) {
       const uri = vscode.Uri.file(c.path);
       if (c.kind === 'add') {
         edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(c.newText) });
       } else if (c.kind === 'delete') {
         const current = findDocument(c.path)?.getText() ?? readDisk(c.path);
-        if (current === undefined || lf(current) !== lf(c.oldText)) return false;
+        if (current === undefined || lf(noBom(current)) !== lf(c.oldText)) return false;
         edit.deleteFile(uri, { recursive: false, ignoreIfNotExists: false });
       } else {
+        const unsaved = findDocument(c.path)?.isDirty === true;
         const doc = await vscode.workspace.openTextDocument(uri);
         const current = doc.getText();
-        if (lf(current) !== lf(c.oldText)) return false; // changed since the edit was computed
+        if (lf(noBom(current)) !== lf(c.oldText)) return false; // changed since the edit was computed
         const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
         replaceMinimal(edit, uri, doc, current, lf(c.newText).replace(/\n/g, eol));
-        if (c.moveTo) {
-          edit.renameFile(uri, vscode.Uri.file(c.moveTo), { overwrite: false });
-          toSave.push(vscode.Uri.file(c.moveTo));
-        } else {
-          toSave.push(uri);
-        }
+        if (c.moveTo) edit.renameFile(uri, vscode.Uri.file(c.moveTo), { overwrite: false });
+        // A document the user had not saved stays unsaved: saving it would save their text too.
+        if (!unsaved) toSave.push(vscode.Uri.file(c.moveTo ?? c.path));
       }
     }
     if (!(await vscode.workspace.applyEdit(edit))) return false;
