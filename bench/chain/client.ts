@@ -37,6 +37,7 @@ function warmline(cfg: ClientConfig): Driver {
         getApiKey: async () => API_KEY, transport,
         store: cfg.client === 'warmline-http-store',
         warmup: cfg.client !== 'warmline-ws-nowarm',
+        compression: cfg.client !== 'warmline-ws-nodeflate',
       });
       await session.start();
       if (session.state === 'error' || session.state === 'no_key') throw new Error(`session did not start: state ${session.state}`);

@@ -1,11 +1,12 @@
 // Shapes shared by the chain orchestrator (run.ts) and the client processes (client.ts).
 
-export const CLIENTS = ['warmline-ws', 'warmline-ws-nowarm', 'warmline-http', 'warmline-http-store', 'openai-ws', 'openai-http'] as const;
+export const CLIENTS = ['warmline-ws', 'warmline-ws-nowarm', 'warmline-ws-nodeflate', 'warmline-http', 'warmline-http-store', 'openai-ws', 'openai-http'] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 export const CLIENT_LABEL: Record<ClientName, string> = {
   'warmline-ws': 'Warmline WS (warmed)',
   'warmline-ws-nowarm': 'Warmline WS, warmup: false',
+  'warmline-ws-nodeflate': 'Warmline WS, compression: false',
   'warmline-http': 'Warmline HTTP, store: false (full history)',
   'warmline-http-store': 'Warmline HTTP, store: true (previous_response_id)',
   'openai-ws': 'openai ResponsesWS (peer)',
