@@ -205,6 +205,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private readonly missingItems = new Set<string>();
   /** The server could not find a reasoning item although `store` was asked for (zero data retention). */
   private bareReasoningRefused = false;
+  /** The server refused encrypted content without naming the item: every reasoning item is left out of resends. */
+  private opaqueRefused = false;
   private probeTimer?: NodeJS.Timeout;
 
   constructor(config: SessionConfig) {
@@ -476,7 +478,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   /** What a full request may carry of the transcript (see replayable). */
   private replayRules() {
-    return { store: (this.config.store ?? false) && !this.bareReasoningRefused, missing: this.missingItems };
+    return { store: (this.config.store ?? false) && !this.bareReasoningRefused, missing: this.missingItems, dropReasoning: this.opaqueRefused };
   }
 
   /**
@@ -528,9 +530,17 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       return ++counts.learned <= 3 ? 0 : undefined;
     }
     if (err.code !== 'invalid_request') return undefined;
+    // Encrypted content this server cannot open (made under another key or organisation, or by
+    // another server): those items are left out, the conversation goes on without them.
+    if (err.apiCode === 'invalid_encrypted_content' || /encrypted content.*could not be (verified|decrypted)/i.test(err.message)) {
+      const id = /\bitem (?:with id )?'?(rs_[\w-]+|cmp_[\w-]+)/i.exec(err.message)?.[1];
+      if (id) this.missingItems.add(id);
+      else this.opaqueRefused = true;
+      return ++counts.learned <= 3 ? 0 : undefined;
+    }
     const names = (field: string) => err.param === field || err.param?.startsWith(`${field}[`) || err.message.includes(`'${field}'`) || err.message.includes(`"${field}"`);
     let patch: Capabilities | undefined;
-    if (sent.include?.includes('reasoning.encrypted_content') && (names('include') || /encrypted.content/i.test(err.message))) {
+    if (sent.include?.includes('reasoning.encrypted_content') && (names('include') || /encrypted content is not supported/i.test(err.message))) {
       patch = { encryptedReasoning: { ...this.caps.encryptedReasoning, [sent.model]: false } };
     } else if (sent.prompt_cache_key && names('prompt_cache_key')) patch = { promptCacheKey: false };
     else if (sent.context_management && names('context_management')) patch = { serverCompaction: false };

@@ -3,8 +3,10 @@ import type { InputItem } from './protocol.ts';
 export interface ReplayRules {
   /** `store: false`: the server keeps no item, so one it has to rebuild must carry its content. */
   store: boolean;
-  /** Ids the server said it could not find: their items are sent without the id, or not at all. */
+  /** Ids the server said it could not find (or open): their items are sent without the id, or not at all. */
   missing: ReadonlySet<string>;
+  /** The server refused encrypted content it did not name: no reasoning item is sent. */
+  dropReasoning?: boolean;
 }
 
 function isBareReasoning(item: InputItem): boolean {
@@ -28,7 +30,8 @@ export function replayable(input: InputItem[], rules: ReplayRules): InputItem[] 
     const id = typeof item.id === 'string' ? item.id : undefined;
     const missing = id !== undefined && rules.missing.has(id);
     let keep: InputItem | undefined = item;
-    if (item.type === 'reasoning' && (missing || (!rules.store && isBareReasoning(item)))) keep = undefined;
+    if (item.type === 'reasoning' && (missing || rules.dropReasoning || (!rules.store && isBareReasoning(item)))) keep = undefined;
+    else if (item.type === 'compaction' && missing) keep = undefined;
     else if (missing) { const { id: _id, ...rest } = item; keep = rest as InputItem }
     if (keep !== item && !out) out = input.slice(0, i);
     if (out && keep) out.push(keep);

@@ -6,6 +6,7 @@ import { chainScenario } from '../emulator/scenario.ts';
 import { SessionError, errorFromStatus } from '../../src/session/errors.ts';
 import type { SessionErrorCode } from '../../src/session/errors.ts';
 import { errorView } from '../../src/ui/error-view.ts';
+import { userMessage } from '../../src/session/protocol.ts';
 import { modelRequests, runChain, useSessions } from './session-helpers.ts';
 
 const setup = useSessions();
@@ -54,6 +55,27 @@ describe('a reasoning model under store: false', () => {
     expect(run.metrics.flatMap((m) => m.recovered)).toContain('item_not_found');
     expect(run.metrics.flatMap((m) => m.recovered)).not.toContain('no_access');
     expect(emu.violations).toEqual([]);
+  });
+});
+
+describe('encrypted content the server cannot open', () => {
+  it('(made under another key or organisation): that item is left out, the turn completes', async () => {
+    const { emu, s } = await setup({ scenario: chainScenario(2), reasoning: true });
+    const run = await runChain(s, 'explore');
+    // The same conversation, its first reasoning item carrying a blob from elsewhere.
+    const foreign = run.transcript.map((item, i) => (i === 1 && item.type === 'reasoning' ? { ...item, encrypted_content: 'gAAAAABforeign-organisation-blob' } : item));
+    foreign.push(userMessage('and now?'));
+    emu.setScenario({ name: 'after', turns: () => ({ text: 'Still here.' }) });
+    const turn = await s.respond(foreign);
+    expect(turn.metrics.recovered).toEqual(['invalid_request']);
+    const resent = modelRequests(emu).at(-1)!.body.input as Array<{ id?: string }>;
+    expect(resent.some((i) => i.id === foreign[1]!.id)).toBe(false);
+    expect(resent.filter((i) => (i as { type: string }).type === 'reasoning').length).toBe(run.transcript.filter((i) => i.type === 'reasoning').length - 1);
+    expect(s.capabilities.encryptedReasoning).toEqual({ 'test-model': true });
+    // The server's 400 for a forged blob is the emulator standing for the API, not a client violation.
+    expect(emu.violations).toHaveLength(1);
+    expect(emu.violations[0]).toContain(`${foreign[1]!.id} could not be verified`);
+    expect(turn.output.some((i) => i.type === 'message')).toBe(true);
   });
 });
 
