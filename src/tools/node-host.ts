@@ -7,9 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stripBom, withBom } from './files.ts';
-import { runCommandTree } from './process-runner.ts';
-import { readWorkspaceTasks } from './tasks-file.ts';
-import type { Diagnostic, FileChange, ProcessResult, TaskInfo, WorkspaceHost } from './types.ts';
+import { platformDefaultShell, runCommandTree } from './process-runner.ts';
+import type { CommandSpec, ShellSpec } from './process-runner.ts';
+import { readWorkspaceTasks, taskInfo } from './tasks-file.ts';
+import type { Diagnostic, FileChange, ProcessResult, TaskList, WorkspaceHost } from './types.ts';
 
 export interface NodeHostOptions {
   roots: string[];
@@ -17,8 +18,8 @@ export interface NodeHostOptions {
   trusted?: boolean;
   /** What ripgrepPath() returns (the "editor's" ripgrep). */
   ripgrepPath?: string;
-  /** POSIX shell for commands (default bash). */
-  shell?: string;
+  /** The default shell for commands and tasks without options.shell (default $SHELL or /bin/sh; cmd.exe on Windows). */
+  shell?: string | ShellSpec;
   /**
    * Called before each commit step of applyChanges (tests use it to make one step fail and
    * check the rollback). Throwing aborts the edit.
@@ -30,7 +31,7 @@ export class NodeHost implements WorkspaceHost {
   private readonly rootPaths: string[];
   private trusted: boolean;
   private readonly rg: string | undefined;
-  private readonly shell: string | undefined;
+  private readonly shell: ShellSpec;
   private readonly beforeCommitStep: NodeHostOptions['beforeCommitStep'];
   private readonly openDocs = new Map<string, string>();
   private readonly diags = new Map<string, Diagnostic[]>();
@@ -41,7 +42,7 @@ export class NodeHost implements WorkspaceHost {
     this.rootPaths = options.roots.map((r) => path.resolve(r));
     this.trusted = options.trusted ?? true;
     this.rg = options.ripgrepPath;
-    this.shell = options.shell;
+    this.shell = typeof options.shell === 'string' ? { executable: options.shell } : options.shell ?? platformDefaultShell();
     this.beforeCommitStep = options.beforeCommitStep;
   }
 
@@ -66,27 +67,22 @@ export class NodeHost implements WorkspaceHost {
     return [...this.diags.values()].flat();
   }
 
-  async listTasks(): Promise<TaskInfo[]> {
-    return readWorkspaceTasks(this.rootPaths).map(({ name, source, detail }) => ({ name, source, ...(detail ? { detail } : {}) }));
+  async listTasks(): Promise<TaskList> {
+    return { tasks: readWorkspaceTasks(this.rootPaths).map(taskInfo) };
   }
 
   async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
-    let command = spec.command;
-    let cwd = spec.cwd;
-    let env: Record<string, string> | undefined;
+    let run: CommandSpec;
     if (spec.task !== undefined) {
       const task = readWorkspaceTasks(this.rootPaths).find((t) => t.name === spec.task);
       if (!task) throw new Error(`no task named ${spec.task}`);
-      if (!task.command) {
-        onOutput(`Task '${task.name}' has no command of its own (it only runs other tasks); run those tasks instead.\n`);
-        return { exitCode: 1, signal: null, timedOut: false, cancelled: false };
-      }
-      command = task.command;
-      cwd = task.cwd;
-      env = task.env;
+      if (!task.command) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
+      run = { command: task.command, process: task.process, shell: task.shell, cwd: task.cwd, env: task.env, defaultShell: this.shell };
+    } else {
+      if (spec.command === undefined) throw new Error('runProcess needs a task or a command');
+      run = { command: spec.command, cwd: spec.cwd, defaultShell: this.shell };
     }
-    if (command === undefined) throw new Error('runProcess needs a task or a command');
-    const result = await runCommandTree({ command, cwd, env, shell: this.shell }, onOutput, signal, timeoutMs);
+    const result = await runCommandTree(run, onOutput, signal, timeoutMs);
     if (result.pid !== undefined) this.startedPids.push(result.pid);
     return { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, cancelled: result.cancelled };
   }

@@ -34,6 +34,10 @@ export const LIMITS = {
   diagnosticsWaitMs: 1500,
   /** Most files one apply_patch may touch. */
   maxPatchFiles: 100,
+  /** run_task's listing waits this long for VS Code's task detection (it goes on in the background). */
+  taskListWaitMs: 3_000,
+  /** Running a detected task that is not known yet waits this long for its type's providers. */
+  taskFetchMs: 15_000,
 } as const;
 
 /** Settings with defaults filled in for anything missing (tests and demos pass partial settings). */

@@ -1,14 +1,22 @@
-// Workspace tasks outside VS Code: `.vscode/tasks.json` (JSON with comments) and the scripts of
-// package.json (as "npm: <script>", the name VS Code's npm detection gives them). Each task
-// becomes a shell command line the process runner can own.
+// Workspace tasks read straight from the files, without asking VS Code (whose task discovery
+// can take minutes): `.vscode/tasks.json` (JSON with comments) and the scripts of package.json
+// (as "npm: <script>", the name VS Code's npm detection gives them). Each task becomes what the
+// process runner needs: a command line and the shell to run it with (the task's options.shell,
+// else the tasks.json-wide one, else the host's default), or for a "process" task a program
+// and its arguments (no shell); its folder and environment; the tasks it depends on.
 import fs from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from './process-runner.ts';
+import type { ShellSpec } from './process-runner.ts';
 import type { TaskInfo } from './types.ts';
 
 export interface ResolvedTask extends TaskInfo {
-  /** The command line to run; undefined for tasks that only depend on others. */
+  /** The shell command line to run; undefined for tasks that only depend on others. */
   command?: string;
+  /** A "process" task: the program and its arguments, run without a shell. */
+  process?: { file: string; args: string[] };
+  /** options.shell of the task (or of the whole tasks.json); undefined: the host's default shell. */
+  shell?: ShellSpec;
   cwd: string;
   env?: Record<string, string>;
 }
@@ -38,6 +46,8 @@ export function stripJsonComments(text: string): string {
 }
 
 type TaskArg = string | { value: string | string[]; quoting?: string };
+interface TaskOptions { cwd?: string; env?: Record<string, string>; shell?: { executable?: string; args?: string[] } }
+interface TasksFile { tasks?: TaskJson[]; options?: TaskOptions; linux?: { options?: TaskOptions }; osx?: { options?: TaskOptions }; windows?: { options?: TaskOptions } }
 interface TaskJson {
   label?: string;
   taskName?: string;
@@ -47,8 +57,9 @@ interface TaskJson {
   script?: string;
   path?: string;
   detail?: string;
-  options?: { cwd?: string; env?: Record<string, string> };
+  options?: TaskOptions;
   dependsOn?: unknown;
+  dependsOrder?: string;
   linux?: TaskJson;
   osx?: TaskJson;
   windows?: TaskJson;
@@ -66,42 +77,81 @@ export function substitute(value: string, folder: string): string {
 
 const argText = (a: TaskArg): string => (typeof a === 'string' ? a : Array.isArray(a.value) ? a.value.join(' ') : a.value);
 
+const platformKey = (): 'windows' | 'osx' | 'linux' => (process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux');
+
+/** Options merged as VS Code does: the file's, its platform's, the task's, the task's platform's. */
+function mergeOptions(...all: Array<TaskOptions | undefined>): TaskOptions {
+  const out: TaskOptions = {};
+  for (const o of all) {
+    if (!o) continue;
+    if (o.cwd !== undefined) out.cwd = o.cwd;
+    if (o.env) out.env = { ...out.env, ...o.env };
+    if (o.shell) out.shell = { ...out.shell, ...o.shell };
+  }
+  return out;
+}
+
 function platformOverride(t: TaskJson): TaskJson {
-  const key = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux';
-  const o = t[key];
-  return o ? { ...t, ...o, options: { ...t.options, ...o.options } } : t;
+  const o = t[platformKey()];
+  return o ? { ...t, ...o, options: mergeOptions(t.options, o.options) } : t;
+}
+
+/** The names a dependsOn refers to: labels, or `{ "type": "npm", "script": "x" }` as "npm: x". */
+function dependencyNames(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const out: string[] = [];
+  for (const d of list) {
+    if (typeof d === 'string') out.push(d);
+    else if (d && typeof d === 'object') {
+      const o = d as Record<string, unknown>;
+      const id = o.label ?? o.task ?? o.script;
+      if (typeof id === 'string') out.push(typeof o.type === 'string' && o.label === undefined ? `${o.type}: ${id}` : id);
+    }
+  }
+  return out;
 }
 
 /** The tasks of one workspace folder's .vscode/tasks.json. */
 export function readTasksJson(folder: string): ResolvedTask[] {
-  let parsed: { tasks?: TaskJson[] };
+  let parsed: TasksFile;
   try {
-    parsed = JSON.parse(stripJsonComments(fs.readFileSync(path.join(folder, '.vscode', 'tasks.json'), 'utf8'))) as { tasks?: TaskJson[] };
+    parsed = JSON.parse(stripJsonComments(fs.readFileSync(path.join(folder, '.vscode', 'tasks.json'), 'utf8'))) as TasksFile;
   } catch {
     return [];
   }
+  const fileOptions = mergeOptions(parsed.options, parsed[platformKey()]?.options);
   const out: ResolvedTask[] = [];
   for (const raw of parsed.tasks ?? []) {
     const t = platformOverride(raw);
-    const cwd = t.options?.cwd ? path.resolve(folder, substitute(t.options.cwd, folder)) : folder;
-    const env = t.options?.env ? Object.fromEntries(Object.entries(t.options.env).map(([k, v]) => [k, substitute(String(v), folder)])) : undefined;
+    const options = mergeOptions(fileOptions, t.options);
+    const cwd = options.cwd ? path.resolve(folder, substitute(options.cwd, folder)) : folder;
+    const env = options.env ? Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, substitute(String(v), folder)])) : undefined;
+    const shell = options.shell?.executable || options.shell?.args
+      ? { ...(options.shell.executable ? { executable: substitute(options.shell.executable, folder) } : {}), ...(options.shell.args ? { args: options.shell.args.map((a) => substitute(String(a), folder)) } : {}) }
+      : undefined;
+    const dependsOn = dependencyNames(t.dependsOn);
+    const deps = dependsOn.length ? { dependsOn, dependsOrder: t.dependsOrder === 'sequence' ? 'sequence' as const : 'parallel' as const } : {};
     if (t.type === 'npm' && t.script) {
       const name = t.label ?? `npm: ${t.script}`;
-      out.push({ name, source: 'tasks.json', detail: t.detail ?? `npm run ${t.script}`, command: `npm run ${shellQuote(t.script)}`, cwd: t.path ? path.resolve(folder, t.path) : cwd, env });
+      out.push({ name, source: 'tasks.json', detail: t.detail ?? `npm run ${t.script}`, command: `npm run ${shellQuote(t.script)}`, shell, cwd: t.path ? path.resolve(folder, t.path) : cwd, env, ...deps });
       continue;
     }
     const command = typeof t.command === 'string' ? t.command : t.command?.value;
     const name = t.label ?? t.taskName ?? (command ? `${t.type ?? 'shell'}: ${command}` : undefined);
     if (!name) continue;
     if (!command) {
-      out.push({ name, source: 'tasks.json', detail: t.detail ?? (t.dependsOn ? 'runs other tasks (dependsOn)' : 'no command'), cwd, env });
+      out.push({ name, source: 'tasks.json', detail: t.detail ?? (dependsOn.length ? `runs ${dependsOn.join(', ')}` : 'no command'), cwd, env, hasCommand: false, ...deps });
       continue;
     }
     const args = (t.args ?? []).map((a) => substitute(argText(a), folder));
-    const line = t.type === 'process'
-      ? [substitute(command, folder), ...args].map(shellQuote).join(' ')
-      : [substitute(command, folder), ...args.map(shellQuote)].join(' ');
-    out.push({ name, source: 'tasks.json', detail: t.detail ?? line, command: line, cwd, env });
+    if (t.type === 'process') {
+      const file = substitute(command, folder);
+      const line = [file, ...args].map((a) => shellQuote(a)).join(' ');
+      out.push({ name, source: 'tasks.json', detail: t.detail ?? line, command: line, process: { file, args }, cwd, env, ...deps });
+      continue;
+    }
+    const line = [substitute(command, folder), ...args.map((a) => shellQuote(a))].join(' ');
+    out.push({ name, source: 'tasks.json', detail: t.detail ?? line, command: line, shell, cwd, env, ...deps });
   }
   return out;
 }
@@ -131,4 +181,13 @@ export function readWorkspaceTasks(roots: readonly string[]): ResolvedTask[] {
     }
   }
   return out;
+}
+
+/** What the listing shows of a task (no command line internals). */
+export function taskInfo(t: ResolvedTask): TaskInfo {
+  return {
+    name: t.name, source: t.source, ...(t.detail ? { detail: t.detail } : {}),
+    ...(t.dependsOn?.length ? { dependsOn: t.dependsOn, dependsOrder: t.dependsOrder ?? 'parallel' } : {}),
+    ...(t.command === undefined ? { hasCommand: false } : {}),
+  };
 }

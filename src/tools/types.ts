@@ -52,7 +52,24 @@ export interface ApprovalRequest {
   command?: string;
 }
 
-export interface TaskInfo { name: string; source: string; detail?: string }
+export interface TaskInfo {
+  name: string;
+  source: string;
+  detail?: string;
+  /** Tasks that run first (their names), as tasks.json's dependsOn; in parallel unless dependsOrder is 'sequence'. */
+  dependsOn?: string[];
+  dependsOrder?: 'parallel' | 'sequence';
+  /** False for a task that only runs the tasks it depends on. */
+  hasCommand?: boolean;
+}
+
+/** The tasks, and what the listing should say about them (detection still running, or failed). */
+export interface TaskList {
+  tasks: TaskInfo[];
+  notes?: string[];
+  /** Some tasks may be missing (detection has not finished): resolveTask may still find a name. */
+  incomplete?: boolean;
+}
 
 export interface Diagnostic { path: string; line: number; column: number; severity: 'error' | 'warning' | 'info' | 'hint'; message: string; source?: string }
 
@@ -73,8 +90,17 @@ export interface WorkspaceHost {
    * unsaved text is not saved behind their back. A file's BOM and line endings are kept.
    */
   applyChanges(changes: FileChange[]): Promise<boolean>;
-  listTasks(): Promise<TaskInfo[]>;
-  /** Runs a task or a shell command, streaming its output; the process tree dies on timeout or abort. */
+  /**
+   * The workspace's tasks, quickly: never waits long on VS Code's task discovery (extensions'
+   * providers can take minutes); what is still being detected is said in `notes`. Abortable.
+   */
+  listTasks(signal: AbortSignal): Promise<TaskList>;
+  /** Optional: looks for one task the listing did not have yet (VS Code: asks only its type's providers, time-limited). */
+  resolveTask?(name: string, signal: AbortSignal): Promise<TaskInfo | undefined>;
+  /**
+   * Runs a task's own command (not its dependsOn: the tool runs those) or a shell command,
+   * streaming its output; the process tree dies on timeout or abort.
+   */
   runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult>;
   diagnostics(path?: string): Diagnostic[];
   /** A ripgrep binary to use, if the editor ships one (VS Code's own copy under appRoot). */

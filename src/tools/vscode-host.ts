@@ -4,20 +4,27 @@
 //   renameFile), applied with workspace.applyEdit (all or nothing, undoable), then the touched
 //   documents are saved, except those that had unsaved changes before: the user's unsaved text
 //   is never saved behind their back. The document keeps its encoding (a BOM) and line ends.
-// - Tasks: workspace.fetchTasks() for the list. To run one, its ShellExecution/ProcessExecution
-//   command line is run as a child process this extension spawns (detached, killed as a group),
-//   and mirrored into the terminal panel through a CustomExecution pseudoterminal task, while
-//   the bytes also stream to the tool. No shell integration involved. A task that only exists
-//   as a CustomExecution of another extension is started natively (its output is not captured).
+// - Tasks: tasks.json and package.json scripts are read directly (tasks-file.ts); the tasks of
+//   extensions' providers come from vscode.tasks.fetchTasks() run in the background with a time
+//   limit and cached (task-discovery.ts), because that call can block for minutes. To run one,
+//   its command line is run as a child process this extension spawns (detached, killed as a
+//   group) under the task's own shell (options.shell, else the terminal's automation or default
+//   profile), or its program directly for a process task, and mirrored into the terminal panel
+//   through a CustomExecution pseudoterminal task, while the bytes also stream to the tool. No
+//   shell integration involved. A task that only exists as a CustomExecution of another
+//   extension is started natively (its output is not captured).
 // - ripgrep: the copy under vscode.env.appRoot (see ripgrep-locate.ts).
 import path from 'node:path';
 import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { diffLines } from 'diff';
-import { runCommandTree, shellQuote } from './process-runner.ts';
+import { platformDefaultShell, runCommandTree, shellQuote } from './process-runner.ts';
+import type { CommandSpec, ShellSpec } from './process-runner.ts';
 import { findEditorRipgrep } from './ripgrep-locate.ts';
-import { substitute } from './tasks-file.ts';
-import type { Diagnostic, FileChange, ProcessResult, TaskInfo, WorkspaceHost } from './types.ts';
+import { LIMITS } from './settings.ts';
+import { TaskDiscovery, waitAtMost } from './task-discovery.ts';
+import { readWorkspaceTasks, substitute, taskInfo } from './tasks-file.ts';
+import type { Diagnostic, FileChange, ProcessResult, TaskInfo, TaskList, WorkspaceHost } from './types.ts';
 
 const samePath = (a: string, b: string): boolean =>
   process.platform === 'win32' || process.platform === 'darwin' ? path.resolve(a).toLowerCase() === path.resolve(b).toLowerCase() : path.resolve(a) === path.resolve(b);
@@ -37,22 +44,56 @@ function taskFolder(task: vscode.Task): string | undefined {
   return typeof scope === 'object' && scope && 'uri' in scope ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
-interface Execution { commandLine?: string; command?: string | { value: string }; args?: Array<string | { value: string }>; process?: string; options?: { cwd?: string; env?: Record<string, string> } }
+interface Execution {
+  commandLine?: string;
+  command?: string | { value: string };
+  args?: Array<string | { value: string }>;
+  process?: string;
+  options?: { cwd?: string; env?: Record<string, string>; executable?: string; shellArgs?: string[] };
+}
 
-/** The command line a task runs, when it is a shell or process execution. */
-function commandLineOf(task: vscode.Task): string | undefined {
+/** How to run a provider's task ourselves: its command line and shell, or its program; undefined for a CustomExecution. */
+function executionOf(task: vscode.Task): Omit<CommandSpec, 'cwd'> & { cwd?: string } | undefined {
   const ex = task.execution as Execution | undefined;
   if (!ex) return undefined;
   const folder = taskFolder(task) ?? '';
   const text = (a: string | { value: string }) => substitute(typeof a === 'string' ? a : a.value, folder);
-  if (typeof ex.commandLine === 'string' && ex.commandLine) return substitute(ex.commandLine, folder);
-  if (ex.command !== undefined) return [text(ex.command), ...(ex.args ?? []).map((a) => shellQuote(text(a)))].join(' ');
-  if (typeof ex.process === 'string') return [ex.process, ...(ex.args ?? [])].map((a) => shellQuote(text(a))).join(' ');
+  const o = ex.options;
+  const common = { ...(o?.cwd ? { cwd: path.resolve(folder, substitute(o.cwd, folder)) } : {}), ...(o?.env ? { env: o.env } : {}) };
+  if (typeof ex.process === 'string') {
+    const file = text(ex.process);
+    const args = (ex.args ?? []).map(text);
+    return { command: [file, ...args].map((a) => shellQuote(a)).join(' '), process: { file, args }, ...common };
+  }
+  const shell: ShellSpec | undefined = o?.executable || o?.shellArgs ? { ...(o.executable ? { executable: o.executable } : {}), ...(o.shellArgs ? { args: o.shellArgs } : {}) } : undefined;
+  if (typeof ex.commandLine === 'string' && ex.commandLine) return { command: substitute(ex.commandLine, folder), shell, ...common };
+  if (ex.command !== undefined) return { command: [text(ex.command), ...(ex.args ?? []).map((a) => shellQuote(text(a)))].join(' '), shell, ...common };
   return undefined;
+}
+
+/** The task type a label's source suggests ("npm: build" -> "npm"): providers of that type alone are asked. */
+function typeFromLabel(name: string): string | undefined {
+  const m = /^([\w.-]+): /.exec(name);
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+type ProfileSetting = { path?: string | string[]; args?: string[] } | null | undefined;
+
+/** The shell VS Code runs tasks with: the automation profile, else the default terminal profile, else $SHELL / %ComSpec%. */
+function terminalShell(): ShellSpec {
+  const os = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux';
+  const term = vscode.workspace.getConfiguration('terminal.integrated');
+  const automation = term.get<ProfileSetting>(`automationProfile.${os}`);
+  const name = term.get<string | null>(`defaultProfile.${os}`);
+  const profile = automation?.path ? automation : name ? term.get<Record<string, ProfileSetting>>(`profiles.${os}`)?.[name] : undefined;
+  const where = Array.isArray(profile?.path) ? profile.path.find((p) => fs.existsSync(p)) ?? profile.path[0] : profile?.path;
+  return where ? { executable: where, ...(profile?.args ? { args: profile.args } : {}) } : platformDefaultShell();
 }
 
 export class VscodeHost implements WorkspaceHost {
   private rg: { path: string | undefined } | undefined;
+  /** Extensions' tasks, fetched in the background and cached. */
+  private readonly discovery = new TaskDiscovery<vscode.Task>((type) => vscode.tasks.fetchTasks(type ? { type } : undefined));
 
   roots(): string[] {
     return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
@@ -100,48 +141,76 @@ export class VscodeHost implements WorkspaceHost {
     return true;
   }
 
-  async listTasks(): Promise<TaskInfo[]> {
-    const seen = new Set<string>();
-    const out: TaskInfo[] = [];
-    for (const task of await vscode.tasks.fetchTasks()) {
+  async listTasks(signal: AbortSignal): Promise<TaskList> {
+    // tasks.json and package.json first: read at once, never waiting on the providers.
+    const tasks: TaskInfo[] = readWorkspaceTasks(this.roots()).map(taskInfo);
+    const seen = new Set(tasks.map((t) => t.name));
+    const found = await this.discovery.list(LIMITS.taskListWaitMs, signal);
+    for (const task of found.tasks) {
+      if (task.source === 'Workspace') continue; // tasks.json, read above
       const name = taskLabel(task);
       if (seen.has(name)) continue;
       seen.add(name);
-      const detail = task.detail ?? commandLineOf(task);
-      out.push({ name, source: task.source, ...(detail ? { detail } : {}) });
+      const detail = task.detail ?? executionOf(task)?.command;
+      tasks.push({ name, source: task.source, ...(detail ? { detail } : {}) });
     }
-    return out;
+    const notes: string[] = [];
+    const seconds = Math.round((found.runningMs ?? 0) / 1000);
+    if (found.state === 'detecting') notes.push(`(Tasks contributed by extensions are still being detected, ${seconds} s so far; they are listed once ready.)`);
+    else if (found.state === 'failed') notes.push(`(Detecting tasks of extensions failed: ${found.error}.)`);
+    return { tasks, ...(notes.length ? { notes } : {}), ...(found.state !== 'ready' ? { incomplete: true } : {}) };
+  }
+
+  async resolveTask(name: string, signal: AbortSignal): Promise<TaskInfo | undefined> {
+    const task = await this.providerTask(name, signal);
+    if (!task) return undefined;
+    const detail = task.detail ?? executionOf(task)?.command;
+    return { name: taskLabel(task), source: task.source, ...(detail ? { detail } : {}) };
+  }
+
+  /** A provider's task by label: from the cache, else from its type's providers alone, time-limited. */
+  private async providerTask(name: string, signal: AbortSignal): Promise<vscode.Task | undefined> {
+    const match = (list: readonly vscode.Task[] | undefined) => list?.find((t) => taskLabel(t) === name);
+    const cached = match(this.discovery.snapshot().tasks);
+    if (cached) return cached;
+    const type = typeFromLabel(name);
+    if (type) return match(await this.discovery.ofType(type, LIMITS.taskFetchMs, signal));
+    return match((await this.discovery.list(LIMITS.taskFetchMs, signal)).tasks);
   }
 
   async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
-    let command = spec.command;
-    let cwd = spec.cwd;
-    let env: Record<string, string> | undefined;
+    const defaultShell = terminalShell();
+    let run: CommandSpec;
     let title = `Warmline: ${spec.command ?? ''}`;
     let folder: vscode.WorkspaceFolder | undefined;
     if (spec.task !== undefined) {
-      const task = (await vscode.tasks.fetchTasks()).find((t) => taskLabel(t) === spec.task);
-      if (!task) throw new Error(`no task named ${spec.task}`);
-      const line = commandLineOf(task);
-      if (!line) return runNativeTask(task, onOutput, signal, timeoutMs);
-      const base = taskFolder(task) ?? spec.cwd;
-      const options = (task.execution as Execution | undefined)?.options;
-      command = line;
-      cwd = options?.cwd ? path.resolve(base, substitute(options.cwd, base)) : base;
-      env = options?.env;
       title = `Warmline: ${spec.task}`;
-      folder = typeof task.scope === 'object' ? task.scope : undefined;
+      const own = readWorkspaceTasks(this.roots()).find((t) => t.name === spec.task);
+      if (own) {
+        if (own.command === undefined) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
+        run = { command: own.command, process: own.process, shell: own.shell, cwd: own.cwd, env: own.env, defaultShell };
+        folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(own.cwd));
+      } else {
+        const task = await this.providerTask(spec.task, signal);
+        if (!task) throw new Error(`no task named ${spec.task} (its provider did not answer within ${LIMITS.taskFetchMs / 1000} s)`);
+        const ex = executionOf(task);
+        if (!ex) return runNativeTask(task, onOutput, signal, timeoutMs);
+        run = { ...ex, cwd: ex.cwd ?? taskFolder(task) ?? spec.cwd, defaultShell };
+        folder = typeof task.scope === 'object' ? task.scope : undefined;
+      }
+    } else {
+      if (spec.command === undefined) throw new Error('runProcess needs a task or a command');
+      run = { command: spec.command, cwd: spec.cwd, defaultShell };
     }
-    if (command === undefined) throw new Error('runProcess needs a task or a command');
 
     const stop = new AbortController();
     const forward = () => stop.abort();
     signal.addEventListener('abort', forward, { once: true });
     if (signal.aborted) stop.abort();
     const mirror = new TerminalMirror(title, folder, () => stop.abort());
-    mirror.write(`$ ${command}\n`);
+    mirror.write(`$ ${run.command}\n`);
     try {
-      const result = await runCommandTree({ command, cwd, env }, (chunk) => { onOutput(chunk); mirror.write(chunk) }, stop.signal, timeoutMs);
+      const result = await runCommandTree(run, (chunk) => { onOutput(chunk); mirror.write(chunk) }, stop.signal, timeoutMs);
       mirror.finish(result.timedOut ? 'timed out; the process tree was stopped' : result.cancelled ? 'cancelled; the process tree was stopped' : `exit code ${result.exitCode ?? result.signal}`, result.exitCode ?? 1);
       return { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, cancelled: result.cancelled };
     } finally {
@@ -220,7 +289,9 @@ function toDiagnostic(file: string, d: vscode.Diagnostic): Diagnostic {
 /** A task of another extension with no command line: started natively, waited for, not captured. */
 async function runNativeTask(task: vscode.Task, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
   onOutput(`Task '${taskLabel(task)}' runs inside VS Code; its output is in the terminal panel and is not captured here.\n`);
-  const execution = await vscode.tasks.executeTask(task);
+  const started = await waitAtMost(vscode.tasks.executeTask(task), timeoutMs, signal);
+  if (!started) return { exitCode: null, signal: null, timedOut: true, cancelled: false };
+  const execution = started.value;
   return new Promise<ProcessResult>((resolve) => {
     let timedOut = false;
     let cancelled = false;
