@@ -3,6 +3,7 @@ import { SuggestionModel, codeFromStream } from '../agent/suggestion.ts';
 import type { LayoutLine } from '../agent/suggestion.ts';
 import type { SessionManager } from '../session/manager.ts';
 import { userMessage } from '../session/protocol.ts';
+import { inlineReply } from './inline-reply.ts';
 
 const removedLine = vscode.window.createTextEditorDecorationType({
   isWholeLine: true,
@@ -127,11 +128,13 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
         },
         onRestart: () => { text = '' },
       });
-      if (!text && result.output.length) text = result.output.map((o) => (o.type === 'message' ? JSON.stringify(o) : '')).join('');
+      // No deltas streamed: the text of the message items (never their JSON), or the refusal.
+      const reply = inlineReply(text, result.output);
+      text = reply.text;
       await render(true);
       if (!s.model.hunks().length && this.isOpen(s)) {
-        s.error = 'The model proposed no change.';
-        void vscode.window.showInformationMessage('Warmline: the model proposed no change for that selection.');
+        s.error = reply.refusal ? `The model declined: ${reply.refusal}` : 'The model proposed no change.';
+        void vscode.window.showInformationMessage(reply.refusal ? `Warmline: the model declined: ${reply.refusal}` : 'Warmline: the model proposed no change for that selection.');
         await this.close(s);
       }
     } catch (err) {
