@@ -21,6 +21,10 @@ async function clean(reasoning: boolean, transport: 'websocket' | 'http') {
   return runChain(s, PROMPT);
 }
 
+function report(label: string, run: Awaited<ReturnType<typeof runChain>>): void {
+  console.log(`[compaction] ${label}: ${run.compactions.map((c) => `${c.how}/${c.reason} ${c.tokensBefore}->${c.tokensAfter} tokens`).join(', ')}; ${run.metrics.length} turns, transcript ${run.transcript.length} items, context after the last turn ${run.metrics.at(-1)!.contextTokens}/${run.metrics.at(-1)!.contextWindow}`);
+}
+
 function userTexts(items: InputItem[]): string[] {
   return items.filter((i) => i.type === 'message' && i.role === 'user').map((i) => JSON.stringify(i));
 }
@@ -37,6 +41,7 @@ for (const reasoning of [false, true]) {
         expect(run.text).toBe(reference.text);
         expect(run.compactions.length).toBeGreaterThan(0);
         expect(run.compactions.every((c) => c.how === 'server')).toBe(true);
+        report(`server ${transport} ${reasoning ? 'reasoning' : 'plain'}`, run);
         expect(s.capabilities.serverCompaction).toBe(true);
         // The transcript starts at the latest compaction item; nothing before it is kept or resent.
         expect(run.transcript[0]!.type).toBe('compaction');
@@ -55,6 +60,7 @@ for (const reasoning of [false, true]) {
         expect(run.text).toBe(reference.text);
         expect(run.compactions.length).toBeGreaterThan(0);
         expect(run.compactions.every((c) => c.how === 'endpoint' && c.tokensAfter < c.tokensBefore)).toBe(true);
+        report(`endpoint ${transport} ${reasoning ? 'reasoning' : 'plain'}`, run);
         expect(s.capabilities).toMatchObject({ serverCompaction: false, compactEndpoint: true });
         expect(emu.requests.filter((r) => r.endpoint === 'compact').length).toBe(run.compactions.length);
         expect(userTexts(run.transcript)).toEqual([JSON.stringify(userMessage(PROMPT))]);
@@ -72,6 +78,7 @@ for (const reasoning of [false, true]) {
         expect(run.text).toBe(reference.text);
         expect(run.compactions.length).toBeGreaterThan(0);
         expect(run.compactions.every((c) => c.how === 'local')).toBe(true);
+        report(`local ${transport} ${reasoning ? 'reasoning' : 'plain'}`, run);
         expect(s.capabilities).toMatchObject({ serverCompaction: false, compactEndpoint: false });
         const texts = userTexts(run.transcript);
         expect(texts).toHaveLength(2);
@@ -92,6 +99,7 @@ describe('a window Warmline did not know', () => {
     expect(run.metrics).toHaveLength(CHAIN + 1);
     expect(run.metrics.flatMap((m) => m.recovered)).toContain('context_length_exceeded');
     expect(run.compactions[0]!.reason).toBe('overflow');
+    report('unknown window, server ignores context_management', run);
     expect(s.capabilities.serverCompaction).toBe(false);
     expect(s.capabilities.contextWindows!['test-model']).toBeLessThan(WINDOW);
     // Learned at the first overflow (asked once more with a lower threshold, then compacted here):

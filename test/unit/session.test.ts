@@ -143,6 +143,8 @@ for (const transport of ['websocket', 'http'] as const) {
           const recoveredTurn = run.metrics.find((m) => m.recovered.length)!;
           expect(recoveredTurn.contextResent).toBe(true);
           expect(emu.requests.slice(before).some((r) => r.outcome !== 'completed')).toBe(true);
+          const resent = modelRequests(emu).slice(-run.metrics.length - 3).find((r) => r.previousResponseId === undefined && r.inputItems > 1);
+          console.log(`[fault] ${transport} ${reasoning ? 'reasoning' : 'plain'} | ${name} | recovered ${recoveredTurn.recovered.join(', ')} in ${recoveredTurn.attempts} attempts | resent ${resent?.inputItems ?? 0} items, ${(resent?.body.input as Array<{ type: string }> | undefined)?.filter((i) => i.type === 'reasoning').length ?? 0} reasoning | chain completed, ${run.toolRuns.size} tools once each`);
           if (reasoning) {
             // Every reasoning item went back with its encrypted content: none was refused.
             expect(run.transcript.filter((i) => i.type === 'reasoning')).toHaveLength(7);
