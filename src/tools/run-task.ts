@@ -74,15 +74,16 @@ const findTask = (tasks: readonly TaskInfo[], name: string): TaskInfo | undefine
 /** A task with the tasks it depends on, resolved by name (refusing cycles and unknown names). */
 interface PlanNode { task: TaskInfo; deps: PlanNode[]; order: 'parallel' | 'sequence' }
 
-function plan(task: TaskInfo, all: readonly TaskInfo[], path: readonly string[] = []): PlanNode {
+async function plan(task: TaskInfo, lookup: (name: string) => Promise<TaskInfo | undefined>, path: readonly string[] = []): Promise<PlanNode> {
   if (path.includes(task.name)) {
     throw new ToolError('invalid_arguments', `Task '${path[0]}' cannot run: its dependsOn goes round in a circle (${[...path, task.name].map((n) => `'${n}'`).join(' -> ')}).`);
   }
-  const deps = (task.dependsOn ?? []).map((name) => {
-    const dep = findTask(all, name);
+  const deps: PlanNode[] = [];
+  for (const name of task.dependsOn ?? []) {
+    const dep = await lookup(name);
     if (!dep) throw new ToolError('unknown_task', `Task '${task.name}' depends on '${name}', which is not a task in this workspace, so nothing ran.`);
-    return plan(dep, all, [...path, task.name]);
-  });
+    deps.push(await plan(dep, lookup, [...path, task.name]));
+  }
   return { task, deps, order: task.dependsOrder ?? 'parallel' };
 }
 
@@ -128,14 +129,17 @@ async function runTask(args: RunTaskArgs, ctx: ToolContext): Promise<ToolResult>
   if (args.name !== undefined) {
     if (ctx.settings.tasks === 'off') throw new ToolError('not_allowed', 'Running tasks is turned off in the settings (approvals.tasks is "off"). Ask the user to run it.');
     guard.requireTrusted('running tasks');
-    const list = await ctx.host.listTasks(ctx.signal);
-    const task = findTask(list.tasks, args.name) ?? (list.incomplete && ctx.host.resolveTask ? await ctx.host.resolveTask(args.name, ctx.signal) : undefined);
+    // tasks.json and package.json answer at once; a name they lack may still come from an
+    // extension's provider, asked alone and for a limited time.
+    const list = await ctx.host.listTasks(ctx.signal, { waitMs: 0 });
+    const lookup = async (name: string) => findTask(list.tasks, name) ?? (list.incomplete && ctx.host.resolveTask ? await ctx.host.resolveTask(name, ctx.signal) : undefined);
+    const task = await lookup(args.name);
     if (!task) {
       const names = list.tasks.map((t) => `'${t.name}'`).join(', ');
       const more = list.incomplete ? ' Tasks from extensions are still being detected; list the tasks again in a moment.' : '';
       throw new ToolError('unknown_task', `There is no task named '${args.name}'. ${list.tasks.length ? `Available tasks: ${names}.` : 'This workspace has no tasks.'}${more}`);
     }
-    const root = plan(task, list.tasks);
+    const root = await plan(task, lookup);
     const all = planOrder(root);
     const first = all.slice(0, -1);
     const command = first.length

@@ -92,9 +92,10 @@ export interface WorkspaceHost {
   applyChanges(changes: FileChange[]): Promise<boolean>;
   /**
    * The workspace's tasks, quickly: never waits long on VS Code's task discovery (extensions'
-   * providers can take minutes); what is still being detected is said in `notes`. Abortable.
+   * providers can take minutes): at most `waitMs` (default LIMITS.taskListWaitMs); what is still
+   * being detected is said in `notes`. Abortable.
    */
-  listTasks(signal: AbortSignal): Promise<TaskList>;
+  listTasks(signal: AbortSignal, options?: { waitMs?: number }): Promise<TaskList>;
   /** Optional: looks for one task the listing did not have yet (VS Code: asks only its type's providers, time-limited). */
   resolveTask?(name: string, signal: AbortSignal): Promise<TaskInfo | undefined>;
   /**

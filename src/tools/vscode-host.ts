@@ -141,11 +141,11 @@ export class VscodeHost implements WorkspaceHost {
     return true;
   }
 
-  async listTasks(signal: AbortSignal): Promise<TaskList> {
+  async listTasks(signal: AbortSignal, options: { waitMs?: number } = {}): Promise<TaskList> {
     // tasks.json and package.json first: read at once, never waiting on the providers.
     const tasks: TaskInfo[] = readWorkspaceTasks(this.roots()).map(taskInfo);
     const seen = new Set(tasks.map((t) => t.name));
-    const found = await this.discovery.list(LIMITS.taskListWaitMs, signal);
+    const found = await this.discovery.list(options.waitMs ?? LIMITS.taskListWaitMs, signal);
     for (const task of found.tasks) {
       if (task.source === 'Workspace') continue; // tasks.json, read above
       const name = taskLabel(task);
@@ -173,9 +173,9 @@ export class VscodeHost implements WorkspaceHost {
     const match = (list: readonly vscode.Task[] | undefined) => list?.find((t) => taskLabel(t) === name);
     const cached = match(this.discovery.snapshot().tasks);
     if (cached) return cached;
+    // Providers' tasks are labelled "<source>: <name>"; a name without that form is none of theirs.
     const type = typeFromLabel(name);
-    if (type) return match(await this.discovery.ofType(type, LIMITS.taskFetchMs, signal));
-    return match((await this.discovery.list(LIMITS.taskFetchMs, signal)).tasks);
+    return type ? match(await this.discovery.ofType(type, LIMITS.taskFetchMs, signal)) : undefined;
   }
 
   async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {

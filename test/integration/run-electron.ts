@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   try {
     const code = await runTests({
       ...(vscodeExecutablePath ? { vscodeExecutablePath } : { version: process.env.VSCODE_TEST_VERSION ?? 'stable' }),
-      extensionDevelopmentPath: repoRoot,
+      extensionDevelopmentPath: [repoRoot, path.join(repoRoot, 'test/fixtures/slow-task-provider')],
       extensionTestsPath: path.join(repoRoot, 'out/test/integration/index.js'),
       // Checked by activation.test.ts: the environment reaches the extension host.
       extensionTestsEnv: { WARMLINE_TEST_ENV_PROBE: 'passed-through' },

@@ -21,6 +21,7 @@
 // WARMLINE_TEST_* variables from process.env). Logs of the last run: .test-artifacts/integration/.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   artifactsDir, ensureTools, launchBrowser, relayConsole, removeTempWorkspace, repoRoot, shortPath, startCodeServer,
@@ -63,6 +64,20 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/**
+ * code-server's server loads only one extensionDevelopmentPath (the last): the first is loaded
+ * as the one under development, and any further ones are installed as extensions instead
+ * (copied into a folder named publisher.name-version, as startCodeServer expects).
+ */
+function stageAsInstalled(dirs: string[], parent: string): string[] {
+  return dirs.map((dir) => {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    const dest = path.join(parent, `${m.publisher}.${m.name}-${m.version}`);
+    fs.cpSync(dir, dest, { recursive: true });
+    return dest;
+  });
+}
+
 const elapsed = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /** `vscode-remote://` URIs make the workbench load these paths in the Node extension host. */
@@ -82,7 +97,8 @@ async function main(): Promise<number> {
       if (r.status !== 0) { console.error('[integration] build failed'); return 1; }
       console.log(`[integration] built in ${elapsed(t)}`);
     }
-    args.developmentPaths = [repoRoot];
+    // Beside Warmline: a task provider that takes minutes to answer (run_task must not wait on it).
+    args.developmentPaths = [repoRoot, path.join(repoRoot, 'test/fixtures/slow-task-provider')];
     args.testsPath = path.join(repoRoot, 'out/test/integration/index.js');
     // Proves to the suite that this process's environment reaches the extension host.
     process.env.WARMLINE_TEST_ENV_PROBE ??= 'passed-through';
@@ -97,9 +113,12 @@ async function main(): Promise<number> {
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
+  let staged: string | undefined;
   let summary: string | undefined;
   try {
-    server = await startCodeServer({ scratch, smokeTestDriver: true });
+    const [, ...moreDevelopmentPaths] = args.developmentPaths;
+    staged = moreDevelopmentPaths.length ? fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-dev-extensions-')) : undefined;
+    server = await startCodeServer({ scratch, smokeTestDriver: true, extensions: staged ? stageAsInstalled(moreDevelopmentPaths, staged) : [] });
     browser = await launchBrowser(scratch);
     const { page } = browser;
     const flush = relayConsole(page, {
@@ -125,7 +144,7 @@ async function main(): Promise<number> {
     });
 
     const payload = [
-      ...args.developmentPaths.map((p) => ['extensionDevelopmentPath', remoteUri(server as CodeServer, p)]),
+      ...args.developmentPaths.slice(0, 1).map((p) => ['extensionDevelopmentPath', remoteUri(server as CodeServer, p)]),
       ['extensionTestsPath', remoteUri(server, testsPath)],
     ];
     await page.goto(server.url(folder, { payload: JSON.stringify(payload) }));
@@ -139,6 +158,7 @@ async function main(): Promise<number> {
     await browser?.close();
     await server?.stop();
     if (workspace) removeTempWorkspace(workspace);
+    if (staged) fs.rmSync(staged, { recursive: true, force: true });
   }
 }
 
