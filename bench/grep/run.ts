@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       const args = { pattern: q.pattern, literal: q.literal, case: q.ignoreCase ? 'insensitive' : 'sensitive' };
       const result = await grep.run(grep.parse(JSON.stringify(args)), { host, settings, signal: new AbortController().signal, progress: () => {}, approve: async () => true });
       if (result.isError) throw new Error(result.output);
-      const m = /^(\d+)\+? matches/.exec(result.summary ?? '') ?? (/no matches/.test(result.summary ?? '') ? ['', '0'] : undefined);
+      const m = /^(\d+)\+? match(?:es)? in/.exec(result.summary ?? '') ?? (/no matches/.test(result.summary ?? '') ? ['', '0'] : undefined);
       if (!m) throw new Error(`unexpected summary ${result.summary}`);
       return Number(m[1]);
     };
