@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ErrorEvent } from './protocol.ts';
+import type { ApiErrorBody, ErrorEvent, ResponseObject } from './protocol.ts';
 import { isErrorEnvelope } from './protocol.ts';
 import { windowFromError } from './context-window.ts';
 
@@ -59,8 +59,10 @@ export class SessionError extends Error {
   readonly contextWindow?: number;
   /** The request field the API named (`param`), e.g. `include` for a refused include value. */
   readonly param?: string;
+  /** With `response_incomplete`: the response as far as it went. */
+  readonly response?: ResponseObject;
 
-  constructor(code: SessionErrorCode, detail?: string, extra: { status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; contextWindow?: number; param?: string; cause?: unknown } = {}) {
+  constructor(code: SessionErrorCode, detail?: string, extra: { status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; contextWindow?: number; param?: string; response?: ResponseObject; cause?: unknown } = {}) {
     super(detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code], extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'SessionError';
     this.code = code;
@@ -70,6 +72,7 @@ export class SessionError extends Error {
     this.closeCode = extra.closeCode;
     this.contextWindow = extra.contextWindow;
     this.param = extra.param;
+    this.response = extra.response;
   }
 }
 

@@ -189,7 +189,7 @@ export class HttpResponses implements ResponseTransport {
               const r = ev.response;
               if (ev.type === 'response.completed') outcome = { response: r };
               else if (ev.type === 'response.failed') outcome = { error: new SessionError('response_failed', r.error?.message, { apiCode: r.error?.code ?? undefined }) };
-              else outcome = { error: new SessionError('response_incomplete', r.incomplete_details?.reason) };
+              else outcome = { error: new SessionError('response_incomplete', r.incomplete_details?.reason, { response: r }) };
             }
           },
         });

@@ -311,7 +311,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
         done = [];
         try {
           // Before the window overflows, unless the server compacts by itself.
-          if (!compaction && this.compactsLocally() && this.estimate(lane, context) > this.threshold()) {
+          if (!compaction && this.compactsLocally() && this.estimate(lane, context) > this.threshold() && this.compactionHelps(lane, context)) {
             compaction = { ...await this.compactInput(lane, context, 'auto', options), replaced: original };
             context = compaction.items;
           }
@@ -490,6 +490,11 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     if (u && u.items > 0 && input.length >= u.items && JSON.stringify(input[u.items - 1]) === u.last) {
       return u.tokens + tokensForBytes(itemsBytes(input.slice(u.items)));
     }
+    return this.sizeEstimate(input);
+  }
+
+  /** About how many tokens `input` with instructions and tools stands for, from its size alone. */
+  private sizeEstimate(input: InputItem[]): number {
     const c = this.config;
     return tokensForBytes(itemsBytes(input) + Buffer.byteLength(JSON.stringify(c.instructions ?? '')) + Buffer.byteLength(JSON.stringify(c.tools ?? [])));
   }
@@ -596,6 +601,19 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     return compaction;
   }
 
+  /**
+   * Whether compacting before the window fills can gain anything: not when what it must keep
+   * verbatim (the last user message, the latest calls and their outputs) is most of the window
+   * already. The request then goes as it is; if it overflows, compaction is tried all the same.
+   */
+  private compactionHelps(lane: Lane, input: InputItem[]): boolean {
+    const split = splitForCompaction(input);
+    const keptTokens = this.sizeEstimate([...(split.lastUser ? [split.lastUser] : []), ...split.tail]);
+    const helps = split.head.length > 0 && keptTokens < 0.7 * this.contextWindow();
+    if (!helps) this.logger.info(`[${lane.name}] near the window, but compaction would gain little: what it keeps is about ${keptTokens} of ${this.contextWindow()} tokens`);
+    return helps;
+  }
+
   /** `POST /responses/compact`: its output (user messages and an opaque compaction item), or undefined where the server has no such endpoint. */
   private async compactViaEndpoint(head: InputItem[], options: TurnOptions): Promise<InputItem[] | undefined> {
     const http = new HttpResponses(this.transportOptions(await this.headers()));
@@ -622,14 +640,25 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private async summarize(lane: Lane, head: InputItem[], options: TurnOptions): Promise<string> {
     const transport = await this.transportFor(lane, options.signal);
     const maxChars = Math.floor(this.contextWindow() * 0.6 * 4);
+    // A summary is bounded (a tenth of the window, 256 to 4,000 tokens): a model that goes on
+    // writing must not make the conversation larger than it was.
+    const maxTokens = Math.max(256, Math.min(4_000, Math.floor(this.contextWindow() * 0.1)));
     const request: ResponseRequest = {
-      model: this.config.model, instructions: SUMMARY_INSTRUCTIONS, store: this.config.store ?? false,
+      model: this.config.model, instructions: SUMMARY_INSTRUCTIONS, store: this.config.store ?? false, max_output_tokens: maxTokens,
       input: [userMessage(summaryRequestText(head, maxChars))],
     };
-    const response = await transport.run(request, () => {}, options.signal, { bytesSent: 0, bytesReceived: 0 });
+    let response: ResponseObject;
+    try {
+      response = await transport.run(request, () => {}, options.signal, { bytesSent: 0, bytesReceived: 0 });
+    } catch (err) {
+      // Cut at the bound: what was written is the summary.
+      if (!(err instanceof SessionError && err.code === 'response_incomplete' && err.response)) throw err;
+      response = err.response;
+    }
     const text = response.output.map((item) => messageText(item)).join('\n').trim();
     if (!text) throw new SessionError('compaction_failed', 'the model returned an empty summary');
-    return text;
+    // Servers that do not honour max_output_tokens: the bound holds all the same.
+    return text.length > maxTokens * 4 ? `${text.slice(0, maxTokens * 4)} […]` : text;
   }
 
   private holderOf(transport: ResponseTransport): string | undefined {

@@ -189,7 +189,7 @@ export class ResponsesSocket implements ResponseTransport {
       else if (parsed.type === 'response.failed') {
         const detail = response.error ? `${response.error.code ?? ''} ${response.error.message}`.trim() : undefined;
         this.settle((x) => x.reject(new SessionError('response_failed', detail, { apiCode: response.error?.code ?? undefined })));
-      } else this.settle((x) => x.reject(new SessionError('response_incomplete', response.incomplete_details?.reason)));
+      } else this.settle((x) => x.reject(new SessionError('response_incomplete', response.incomplete_details?.reason, { response })));
     }
   }
 

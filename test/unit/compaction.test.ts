@@ -132,6 +132,25 @@ describe('a window Warmline did not know', () => {
   });
 });
 
+describe('compaction that cannot gain', () => {
+  it('the summary request is bounded, so a model that writes on cannot make the conversation larger', async () => {
+    const { emu, s } = await setup({ scenario: chainScenario(CHAIN), contextWindow: WINDOW, serverCompaction: false }, { contextWindow: WINDOW });
+    await runChain(s, PROMPT);
+    const summaries = emu.requests.filter((r) => !r.body.tools);
+    expect(summaries.length).toBeGreaterThan(0);
+    for (const r of summaries) expect(r.body.max_output_tokens).toBe(300);
+  });
+
+  it('near the window with little but the current step: no summary is asked for; the request goes as it is', async () => {
+    const { emu, s } = await setup({ scenario: 'hello', serverCompaction: false }, { contextWindow: 1000 });
+    await s.start();
+    const history = [userMessage('a'), { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'b' }] } as InputItem];
+    const turn = await s.respond([...history, userMessage('x'.repeat(3000))]);
+    expect(turn.compaction).toBeUndefined();
+    expect(emu.requests.filter((r) => !r.body.tools)).toHaveLength(0);
+  });
+});
+
 describe('compacting on request', () => {
   it('compact() folds the conversation so far; the next turn is a full request on the compact form', async () => {
     const { emu, s } = await setup({ scenario: chainScenario(4), serverCompaction: false, compactEndpoint: true });
