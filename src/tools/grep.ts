@@ -131,8 +131,8 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   let { engine, rgPath } = chooseEngine(ctx, options);
   if (engine.name === 'node' && jsError) throw jsError;
   const warnings: string[] = [];
-  let budget: MatchBudget;
-  let found: Array<{ name: string; text: string }>;
+  let budget = new MatchBudget(limit, context);
+  let found: Array<{ name: string; text: string }> = [];
   /** When the budget filled: from then on files are only counted, for a while. */
   let countingSince: number | undefined;
   let countingCut = false;
@@ -181,8 +181,6 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   }
   if (outcome.stoppedBy === 'cancelled' || ctx.signal.aborted) throw new ToolError('cancelled', 'The search was cancelled.');
   warnings.push(...outcome.warnings);
-  budget = budget!;
-  found = found!;
 
   found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const matchCount = budget.matches;
