@@ -21,8 +21,12 @@ export const LIMITS = {
   maxGrepLineChars: 300,
   /** grep stops after this long and returns what it found. */
   grepTimeMs: 30_000,
-  /** Once grep has shown max_matches lines, it keeps counting the rest for at most this long... */
-  grepCountMs: 3_000,
+  /**
+   * Once grep has shown max_matches lines, it keeps counting the rest for at most this long (then
+   * says "at least N more")... Short: a capped search is the common one, and its answer is what
+   * the model waits for.
+   */
+  grepCountMs: 500,
   /** ...or until it has counted this many more matching lines. */
   grepMaxCounted: 100_000,
   /** list_files stops walking after this long or this many entries seen. */
