@@ -2,24 +2,16 @@
 // list_files and read_file each say "something was left out" exactly when something was, with
 // the right counts. Seeds are fixed, so a failure names a case that can be replayed.
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../bench/prng.ts';
-import { createGrepTool } from '../../../src/tools/grep.ts';
 import { listFilesTool } from '../../../src/tools/list-files.ts';
 import { NodeHost } from '../../../src/tools/node-host.ts';
 import { readFileTool } from '../../../src/tools/read-file.ts';
-import { findEditorRipgrep, findOnPath } from '../../../src/tools/ripgrep-locate.ts';
-import { cleanupFixtures, context, fixture, run } from './helpers.ts';
+import { cleanupFixtures, context, fixture, grepEngines, run } from './helpers.ts';
 
 afterAll(cleanupFixtures);
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const RG = findEditorRipgrep(path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vscode')) ?? findOnPath('rg');
-const ENGINES = [
-  { label: 'node', tool: createGrepTool({ engine: 'node' }) },
-  ...(RG ? [{ label: 'ripgrep', tool: createGrepTool({ rgPath: RG }) }] : []),
-];
+const ENGINES = grepEngines();
 
 /** A grep result line that reports a cut: every one of them is a bracketed note. */
 const CUT_NOTE = /^\[.*(not shown|not searched|could not be read|time limit|cut)/m;

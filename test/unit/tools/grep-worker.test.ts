@@ -1,20 +1,17 @@
 // A pattern that backtracks without end must not freeze the host: the Node engine runs patterns
 // in a worker thread that is killed at the time limit, and patterns ripgrep rejects (look-around)
 // reach that engine too. The main thread's event loop keeps turning meanwhile.
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGrepTool } from '../../../src/tools/grep.ts';
 import type { GrepToolOptions } from '../../../src/tools/grep.ts';
 import { GrepWorker } from '../../../src/tools/grep-worker-pool.ts';
 import { NodeHost } from '../../../src/tools/node-host.ts';
-import { findEditorRipgrep, findOnPath } from '../../../src/tools/ripgrep-locate.ts';
 import type { ToolResult } from '../../../src/tools/types.ts';
-import { cleanupFixtures, context, expectToolError, fixture, run } from './helpers.ts';
+import { TEST_RG, cleanupFixtures, context, expectToolError, fixture, run } from './helpers.ts';
 
 afterAll(cleanupFixtures);
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const RG = findEditorRipgrep(path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vscode')) ?? findOnPath('rg');
+const RG = TEST_RG;
 
 /** A line on which `(a+)+$` backtracks for far longer than any test runs (2^48 steps). */
 const EVIL_LINE = `${'a'.repeat(48)}!`;

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { createGrepTool } from '../../../src/tools/grep.ts';
 import { NodeHost } from '../../../src/tools/node-host.ts';
 import type { NodeHostOptions } from '../../../src/tools/node-host.ts';
+import { findEditorRipgrep, findOnPath } from '../../../src/tools/ripgrep-locate.ts';
 import { withDefaults } from '../../../src/tools/settings.ts';
 import { ToolError } from '../../../src/tools/types.ts';
 import type { ApprovalRequest, Tool, ToolContext, ToolResult, ToolSettings } from '../../../src/tools/types.ts';
@@ -132,4 +134,15 @@ export async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise
     await new Promise((r) => setTimeout(r, 25));
   }
   return check();
+}
+
+/** The ripgrep the tests use: VS Code's own (code-server's copy, installed by .ci/vscode-tools), else `rg` on PATH. */
+export const TEST_RG: string | undefined = findEditorRipgrep(path.join(path.resolve(import.meta.dirname, '../../..'), '.tools/vscode/node_modules/code-server/lib/vscode')) ?? findOnPath('rg');
+
+/** grep on both engines: the pure-Node one, and ripgrep where one was found. */
+export function grepEngines(): Array<{ label: 'node' | 'ripgrep'; tool: ReturnType<typeof createGrepTool> }> {
+  return [
+    { label: 'node', tool: createGrepTool({ engine: 'node' }) },
+    ...(TEST_RG ? [{ label: 'ripgrep' as const, tool: createGrepTool({ rgPath: TEST_RG }) }] : []),
+  ];
 }

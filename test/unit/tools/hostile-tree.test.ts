@@ -4,21 +4,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGrepTool } from '../../../src/tools/grep.ts';
 import { listFilesTool } from '../../../src/tools/list-files.ts';
 import { readFileTool } from '../../../src/tools/read-file.ts';
-import { findEditorRipgrep, findOnPath } from '../../../src/tools/ripgrep-locate.ts';
-import { cleanupFixtures, context, expectToolError, fixture, run } from './helpers.ts';
+import { cleanupFixtures, context, expectToolError, fixture, grepEngines, run } from './helpers.ts';
 import type { Fixture } from './helpers.ts';
 
 afterAll(cleanupFixtures);
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const RG = findEditorRipgrep(path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vscode')) ?? findOnPath('rg');
-const ENGINES = [
-  { label: 'node', tool: createGrepTool({ engine: 'node' }) },
-  ...(RG ? [{ label: 'ripgrep', tool: createGrepTool({ rgPath: RG }) }] : []),
-];
+const ENGINES = grepEngines();
 
 const PACKAGES = 30;
 const MODULES = 100; // per package: 3,000 source files
