@@ -169,7 +169,15 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
       async runCommand(text: string): Promise<void> {
         await findInPalette(page, text);
         await page.keyboard.press('Enter');
-        await quickInput(page).waitFor({ state: 'hidden' });
+        // The palette has gone: hidden, or (a command that asks for input at once) reused by the
+        // command's own input box, whose text is no longer the palette's `>command`.
+        await page.waitForFunction(() => {
+          const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+          const box = widget?.getBoundingClientRect();
+          if (!widget || !box || box.width === 0 || box.height === 0 || getComputedStyle(widget).display === 'none' || getComputedStyle(widget).visibility === 'hidden') return true;
+          const input = widget.querySelector('input');
+          return !widget.classList.contains('quick-input-widget-closing') && !!input && !input.value.startsWith('>');
+        }, undefined, { timeout: 30_000 });
         // A command that throws (or is not registered) shows a modal error: fail with its text.
         const error = page.locator('.monaco-dialog-box', { hasText: 'resulted in an error' });
         if (await error.waitFor({ state: 'visible', timeout: 750 }).then(() => true, () => false)) {
