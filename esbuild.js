@@ -1,6 +1,9 @@
 // Builds the extension host bundle (dist/extension.js, CommonJS, `vscode` external) and the
 // integration-test bundle that runs inside the real VS Code (out/test/integration/*.js).
 // `node esbuild.js --watch` rebuilds on change; `--production` minifies and leaves tests out.
+// A production build (what `npm run package` packages) starts from an empty dist/, so no source
+// map or stale bundle of an earlier development build stays beside it, and it makes sure out/
+// exists: vsce writes out/warmline.vsix there and does not create the folder.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,6 +48,10 @@ const builds = [
     loader: { '.ttf': 'file' },
   },
 ];
+if (production) {
+  fs.rmSync('dist', { recursive: true, force: true });
+  fs.mkdirSync('out', { recursive: true });
+}
 markCommonJs('dist');
 // Codicons for the webview (the font and its stylesheet, as the package ships them).
 fs.mkdirSync('dist/codicons', { recursive: true });

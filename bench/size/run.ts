@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { fmt, fmtSpread, spread, table } from '../chain/stats.ts';
+import { zipEntries } from './zip.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -55,29 +56,6 @@ function fileRows(distDir: string): { rows: string[][]; total: number; gzTotal: 
     rows.push([`dist/${f}`, kb(buf.length), kb(gz)]);
   }
   return { rows, total, gzTotal };
-}
-
-/** Entries of a zip (the .vsix) from its central directory: name and uncompressed size. */
-function zipEntries(file: string): { name: string; size: number; compressed: number }[] {
-  const buf = fs.readFileSync(file);
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65_557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break }
-  }
-  if (eocd < 0) throw new Error(`${file} is not a zip file`);
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  const out: { name: string; size: number; compressed: number }[] = [];
-  for (let i = 0; i < count && buf.readUInt32LE(p) === 0x02014b50; i++) {
-    const compressed = buf.readUInt32LE(p + 20);
-    const size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    out.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), size, compressed });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
 }
 
 function activationTimes(extPath: string, runs: number): { requireMs: number; activateMs: number; subscriptions: number }[] {
