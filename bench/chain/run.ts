@@ -245,6 +245,10 @@ function report(opts: Options, runs: Run[]): { text: string; goals: { goal: stri
     return spread(rs.map((r) => { const x = b.get(r.rep); return x ? f(r) / f(x) : NaN }));
   };
   const e2e = (r: Run) => r.result.e2eMs;
+  // The other reading: workspace open to final answer, as if the user asked the moment the
+  // workspace opened. It charges Warmline its connect + warmup, which happen at open and are not
+  // in e2e, while the HTTP clients' handshakes already are (they connect inside turn 1).
+  const withSetup = (r: Run) => r.result.setupMs + r.result.e2eMs;
 
   const combos: ['modelled' | 'zero', number][] = [
     ...opts.ns.map((n) => ['modelled', n] as ['modelled', number]),
@@ -263,6 +267,8 @@ function report(opts: Options, runs: Run[]): { text: string; goals: { goal: stri
         fmtSpread(ratioTo(rs, base, e2e), 2, 'x'),
         fmtSpread(spread(rs.map((r) => e2e(r) / r.floorMs)), 2, 'x'),
         fmtSpread(spread(rs.map((r) => r.result.setupMs)), 0),
+        fmtSpread(spread(rs.map((r) => withSetup(r) / 1000)), 2),
+        fmtSpread(ratioTo(rs, base, withSetup), 2, 'x'),
         fmtSpread(spread(rs.map((r) => turnBytes(r, 2))), 0),
         fmtSpread(spread(rs.map((r) => turnBytes(r, n))), 0),
         fmtSpread(spread(rs.map((r) => resent(r, n) / resent(r, 2))), 2, 'x'),
@@ -273,7 +279,7 @@ function report(opts: Options, runs: Run[]): { text: string; goals: { goal: stri
       ];
     });
     out.push(table(
-      ['client', 'end to end, s', 'x Warmline-WS', 'x floor', 'setup, ms', 'bytes turn 2', `bytes turn ${n}`, `resent ${n}/2`, 'payload sent, KB', 'wire up, KB', 'TCP conns', 'CPU ms/turn'],
+      ['client', 'end to end, s', 'x Warmline-WS', 'x floor', 'setup, ms', 'setup + end to end, s', 'x Warmline-WS (setup incl.)', 'bytes turn 2', `bytes turn ${n}`, `resent ${n}/2`, 'payload sent, KB', 'wire up, KB', 'TCP conns', 'CPU ms/turn'],
       rows,
     ));
     const notes = [...new Set(all.flatMap((r) => r.notes.map((x) => `${r.client} rep ${r.rep + 1}: ${x}`)))];
@@ -292,7 +298,7 @@ function report(opts: Options, runs: Run[]): { text: string; goals: { goal: stri
   // Start-up and first turn
   const firstN = opts.ns.includes(25) ? 25 : (opts.ns[0] as number);
   out.push(`\n### Start-up and first turn (N=${firstN}, ${costLabel('modelled')}, RTT ${opts.rttMs} ms)\n`);
-  out.push('Setup = workspace open until ready to send: Warmline `new SessionManager()` + `start()` (connect, and warm with `generate: false` unless disabled); the peer WS until its socket is open; HTTP clients connect lazily on the first request.\n');
+  out.push('Setup = workspace open until ready to send: Warmline `new SessionManager()` + `start()` (connect, and warm with `generate: false` unless disabled); the peer WS until its socket is open; HTTP clients connect lazily on the first request, so their handshakes are in turn 1 and in end to end, while the socket clients\' setup (Warmline\'s connect + warmup, the peer\'s connect) is not: the chain tables\' `setup + end to end` column and the goals\' `setup included` rows count it.\n');
   out.push(table(['client', 'setup, ms', 'turn 1: first event, ms', 'turn 1: first text, ms', 'turn 1: total, ms', 'turn 2: first event, ms'], opts.clients.map((c) => {
     const rs = pick('modelled', firstN, c);
     return [CLIENT_LABEL[c], fmtSpread(spread(rs.map((r) => r.result.setupMs)), 0),
@@ -309,12 +315,18 @@ function report(opts: Options, runs: Run[]): { text: string; goals: { goal: stri
   if (opts.clients.includes('warmline-http')) {
     const s = ratioTo(base, pick('modelled', goalN, 'warmline-http'), e2e);
     goals.push({ goal: `Warmline-WS <= 0.55x Warmline HTTP with history (N=${goalN}, modelled cost)`, measured: fmtSpread(s, 2, 'x'), met: med(s) <= 0.55 });
+    const w = ratioTo(base, pick('modelled', goalN, 'warmline-http'), withSetup);
+    goals.push({ goal: `(same, setup included: Warmline-WS's connect + warmup at workspace open counted in its time)`, measured: fmtSpread(w, 2, 'x'), met: med(w) <= 0.55 });
     const z = ratioTo(pick('zero', goalN, 'warmline-ws'), pick('zero', goalN, 'warmline-http'), e2e);
     if (z.n) goals.push({ goal: `(same, server cost 0: transport share only)`, measured: fmtSpread(z, 2, 'x'), met: med(z) <= 0.55 });
+    const zw = ratioTo(pick('zero', goalN, 'warmline-ws'), pick('zero', goalN, 'warmline-http'), withSetup);
+    if (zw.n) goals.push({ goal: `(same, server cost 0, setup included)`, measured: fmtSpread(zw, 2, 'x'), met: med(zw) <= 0.55 });
   }
   if (opts.clients.includes('openai-http')) {
     const s = ratioTo(base, pick('modelled', goalN, 'openai-http'), e2e);
     goals.push({ goal: `(for reference) Warmline-WS vs openai HTTP stream, full history (N=${goalN})`, measured: fmtSpread(s, 2, 'x'), met: med(s) <= 0.55 });
+    const w = ratioTo(base, pick('modelled', goalN, 'openai-http'), withSetup);
+    goals.push({ goal: `(for reference, setup included) Warmline-WS vs openai HTTP stream (N=${goalN})`, measured: fmtSpread(w, 2, 'x'), met: med(w) <= 0.55 });
   }
   for (const [cost, n] of combos) {
     const rs = pick(cost, n, 'warmline-ws');
