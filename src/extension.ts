@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   const log = vscode.window.createOutputChannel('Warmline', { log: true });
   const keys = new ApiKeyStore(context.secrets);
   const host = new VscodeHost();
-  const tools = createToolRegistry({ customTools: true });
+  const tools = createToolRegistry();
   const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
 
   const status = new StatusBar();
@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
       baseUrl: s.baseUrl, model: s.model, transport: s.transport, organization: s.organization, project: s.project,
       extraHeaders: s.extraHeaders, store: s.store, proxy: s.proxy, requireApiKey: needsApiKey(s.baseUrl, s.preset), keyHeader: s.preset.keyHeader,
       contextWindow: s.contextWindow, compression: s.compression,
-      instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(), capabilities: learned()[s.baseUrl],
+      instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(), toolFallbacks: tools.fallbacks(), capabilities: learned()[s.baseUrl],
     };
   };
   const session = new SessionManager({

@@ -19,6 +19,7 @@ export type SessionErrorCode =
   | 'response_incomplete'            // response.incomplete
   | 'upgrade_refused'                // the WebSocket upgrade was answered without 101
   | 'network'                        // connect failed, socket dropped mid-response
+  | 'connection_refused'             // nothing is listening at the address (ECONNREFUSED): a local server not running
   | 'stalled'                        // no event for the stall timeout mid-response
   | 'protocol'                       // the server broke the protocol (malformed frame, ...)
   | 'server_unsupported'             // neither the WebSocket mode nor HTTP worked against this endpoint
@@ -41,12 +42,20 @@ const MESSAGES: Record<SessionErrorCode, string> = {
   response_incomplete: 'The model stopped before finishing its answer.',
   upgrade_refused: 'The server (or a proxy) refused the WebSocket connection.',
   network: 'The connection to the API was lost.',
+  connection_refused: 'Nothing is listening at the server address: is the server running?',
   stalled: 'The API stopped sending data mid-answer.',
   protocol: 'The server sent something Warmline could not understand.',
   proxy: 'The proxy setting cannot be used. Check http.proxy or the HTTPS_PROXY variable.',
   server_unsupported: 'This server does not speak the Responses API as Warmline needs it. Check warmline.baseUrl.',
   cancelled: 'Cancelled.',
 };
+
+interface SessionErrorExtra {
+  status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; contextWindow?: number; param?: string;
+  response?: ResponseObject; cause?: unknown;
+  /** The whole message, where the generic one would say less (e.g. naming the address). */
+  message?: string;
+}
 
 export class SessionError extends Error {
   readonly code: SessionErrorCode;
@@ -62,8 +71,8 @@ export class SessionError extends Error {
   /** With `response_incomplete`: the response as far as it went. */
   readonly response?: ResponseObject;
 
-  constructor(code: SessionErrorCode, detail?: string, extra: { status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; contextWindow?: number; param?: string; response?: ResponseObject; cause?: unknown } = {}) {
-    super(detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code], extra.cause === undefined ? undefined : { cause: extra.cause });
+  constructor(code: SessionErrorCode, detail?: string, extra: SessionErrorExtra = {}) {
+    super(extra.message ?? (detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code]), extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'SessionError';
     this.code = code;
     this.status = extra.status;
@@ -74,6 +83,17 @@ export class SessionError extends Error {
     this.param = extra.param;
     this.response = extra.response;
   }
+}
+
+/**
+ * A connect error as a SessionError: nothing listening (ECONNREFUSED, not through a proxy) is
+ * said as such, naming the address; anything else is `network`.
+ */
+export function connectError(err: NodeJS.ErrnoException, where: string, via: string): SessionError {
+  if (err.code === 'ECONNREFUSED' && !via) {
+    return new SessionError('connection_refused', err.message, { cause: err, message: `Nothing is listening at ${where}: is the server running? (${err.message})` });
+  }
+  return new SessionError('network', `${where}${via}: ${err.message}`, { cause: err });
 }
 
 /** A `retry-after` header (seconds or an HTTP date) as milliseconds. */
@@ -90,6 +110,8 @@ function headerValue(headers: Record<string, string> | undefined, name: string):
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
   return undefined;
 }
+
+const CONTENT_FAULT = /\b(pars(e|ing)|JSON|arguments?|schema|grammar|template|item\[|input\[)/i;
 
 /** Maps an HTTP status and the API's error body (if any) to a typed error. */
 export function errorFromStatus(status: number, body?: ApiErrorBody, headers?: Record<string, string>): SessionError {
@@ -108,6 +130,11 @@ export function errorFromStatus(status: number, body?: ApiErrorBody, headers?: R
   if (status === 401) return new SessionError('bad_api_key', detail, extra);
   if (status === 403 || status === 404) return new SessionError('no_access', detail, extra);
   if (status === 429) return new SessionError('rate_limited', detail, { ...extra, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
+  // A server failing on what the request carries (llama.cpp: 500 "Failed to parse tool call
+  // arguments as JSON"): the identical request would fail the same way, so it is not retried.
+  if (status >= 500 && body?.message && CONTENT_FAULT.test(body.message)) {
+    return new SessionError('invalid_request', detail, { ...extra, message: `The server could not process this conversation (${detail}); sending it again unchanged would fail the same way.` });
+  }
   if (status >= 500) return new SessionError('server_error', detail, extra);
   return new SessionError('invalid_request', detail, extra);
 }

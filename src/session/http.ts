@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
-import { SessionError, errorFromEvent, errorFromStatus } from './errors.ts';
+import { SessionError, connectError, errorFromEvent, errorFromStatus } from './errors.ts';
 import type { Logger } from './log.ts';
 import { isTerminalEvent, parseServerEvent } from './protocol.ts';
 import type { ApiErrorBody, ErrorEvent, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
@@ -68,7 +68,7 @@ export class HttpResponses implements ResponseTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
       req.on('timeout', () => req.destroy(new Error(`no answer for ${Math.round(this.options.stallTimeoutMs / 1000)} s`)));
-      req.on('error', (err) => { done(); reject(signal?.aborted ? new SessionError('cancelled') : new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err })) });
+      req.on('error', (err) => { done(); reject(signal?.aborted ? new SessionError('cancelled') : connectError(err, url.origin, via)) });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -149,7 +149,7 @@ export class HttpResponses implements ResponseTransport {
           resolve(this.attempt(payload, onEvent, signal, stats, false));
           return;
         }
-        fail(new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err }));
+        fail(connectError(err, url.origin, via));
       });
 
       req.on('response', (response: IncomingMessage) => {

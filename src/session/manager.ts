@@ -14,6 +14,7 @@ import { silentLogger } from './log.ts';
 import { isKnownEvent, messageText, userMessage } from './protocol.ts';
 import type { InputItem, OutputItem, ResponseObject, ResponseRequest, ServerEvent, ToolDefinition, Usage } from './protocol.ts';
 import { replayable } from './replay.ts';
+import type { ReplayRules } from './replay.ts';
 import { ProxyConfigError, ProxyError, agentFor } from './proxy.ts';
 import type { ProxySettings } from './proxy.ts';
 import { ResponsesSocket } from './socket.ts';
@@ -39,6 +40,12 @@ export interface SessionConfig {
   model: string;
   instructions: string;
   tools: ToolDefinition[];
+  /**
+   * For a tool of a type other than `function` (apply_patch, a custom tool): the function tool
+   * offered in its place where the server has not shown it takes that type, and the argument
+   * its input goes in when an earlier call of it is replayed to such a server.
+   */
+  toolFallbacks?: Record<string, { name: string; argument: string }>;
   /** Resolved before every connect: the key is never kept by the session. */
   getApiKey(): Promise<string | undefined>;
   /** Local servers need no key. Default true. */
@@ -101,6 +108,19 @@ export interface Capabilities {
   compactEndpoint?: boolean;
   /** Per model: the input window the server named (or showed) when a request overflowed it. */
   contextWindows?: Record<string, number>;
+  /**
+   * Per tool type other than `function` (`custom`, ...): the server takes tools of that type.
+   * Shown by a response that echoes the tool, or by a call of it; refused by a 400 naming it, or
+   * by an echo without it. A server that says nothing proves nothing (llama.cpp skips custom
+   * tools silently): where unknown, only servers that speak the WebSocket mode or are OpenAI's
+   * own are offered them.
+   */
+  toolTypes?: Record<string, boolean>;
+  /**
+   * Reasoning items without readable `content` (OpenAI's: a summary and encrypted content only)
+   * are accepted. False where a server refused one (llama.cpp: "item['content'] is not an array").
+   */
+  opaqueReasoning?: boolean;
 }
 
 export type SessionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'compacting' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
@@ -170,8 +190,17 @@ const DEFAULT_RETRY: RetryPolicy = { network: 3, rateLimit: 3, serverError: 2, b
 // These lose the server's cache (or this turn's output) but are answered by resending the full
 // context once: the caller sees a completed turn.
 const CACHE_LOSS: ReadonlySet<SessionErrorCode> = new Set(['previous_response_not_found', 'connection_limit', 'response_failed', 'response_incomplete', 'protocol']);
-const OUTPUT_TYPES: ReadonlySet<string> = new Set(['function_call', 'custom_tool_call', 'reasoning']);
-const NETWORK: ReadonlySet<SessionErrorCode> = new Set(['network', 'stalled', 'upgrade_refused']);
+const OUTPUT_TYPES: ReadonlySet<string> = new Set(['function_call', 'custom_tool_call', 'reasoning', 'compaction']);
+const NETWORK: ReadonlySet<SessionErrorCode> = new Set(['network', 'stalled', 'upgrade_refused', 'connection_refused']);
+/** Upgrade answers that mean this server has no WebSocket mode at all: no need to try three times. */
+const NO_WEBSOCKET: ReadonlySet<number> = new Set([400, 404, 405, 426, 501]);
+/** Hosts of OpenAI's own API (and Azure OpenAI), whose documented tool types are taken without proof. */
+const OPENAI_HOST = /(^|\.)(api\.openai\.com|openai\.azure\.com)$/i;
+
+/** Earlier model output in a request: the server had lost the chain (or never chains), and it was sent again. */
+function isModelOutput(item: InputItem): boolean {
+  return OUTPUT_TYPES.has(item.type) || (item.type === 'message' && item.role === 'assistant');
+}
 
 /**
  * The part of a chain a warmup can stage again: the server refuses a context that ends in a tool
@@ -208,6 +237,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   /** The server refused encrypted content without naming the item: every reasoning item is left out of resends. */
   private opaqueRefused = false;
   private probeTimer?: NodeJS.Timeout;
+  /** The transport the last connect or request actually used (the status names it from the first turn). */
+  private usedKind?: 'websocket' | 'http';
 
   constructor(config: SessionConfig) {
     super();
@@ -224,7 +255,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   /** The combination in use, in words for the status bar. */
   get mode(): string {
-    if (this.transportInUse === 'websocket') return this.config.warmup === false || this.caps.warmup === false ? 'WebSocket' : 'WebSocket + warmup';
+    if ((this.usedKind ?? this.transportInUse) === 'websocket') return this.config.warmup === false || this.caps.warmup === false ? 'WebSocket' : 'WebSocket + warmup';
     return this.chainsOverHttp() ? 'HTTP, chained on stored responses' : 'HTTP, full history each turn';
   }
 
@@ -256,7 +287,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport', 'proxy', 'compression'].some((k) => k in patch);
     this.config = { ...this.config, ...patch };
     if ('capabilities' in patch) this.caps = { ...patch.capabilities };
-    if (connectionChanged) this.dropConnections();
+    if (connectionChanged) { this.dropConnections(); this.usedKind = undefined }
     this.scheduleProbe();
   }
 
@@ -330,7 +361,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
           const response = await transport.run(sent, onEvent, options.signal, stats);
           const wireAfter = transport instanceof ResponsesSocket ? transport.wire() : undefined;
           const output = assembleOutput(response.output, done);
-          this.learnFromSuccess(sent, output, response.usage, transport.kind);
+          this.learnFromSuccess(sent, output, response, transport.kind);
           const previous = plan.mode === 'delta' ? lane.chain : undefined;
           // What the server now holds, as a running sum: the history is never re-serialised per turn.
           const contextBytes = (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) + itemsBytes(output);
@@ -354,7 +385,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
             fullContextBytes: stats.bytesSent - sentBefore + (previous?.contextBytes ?? 0),
             inputItemsSent: sent.input.length, usage: response.usage,
             cachedTokens: response.usage?.input_tokens_details?.cached_tokens,
-            contextResent: sent.input.some((item) => OUTPUT_TYPES.has(item.type)),
+            contextResent: plan.mode === 'full' && sent.input.some(isModelOutput),
             contextTokens: compaction?.how === 'server' ? compaction.tokensAfter : usageTokens(response.usage) ?? this.estimate(lane, [...context, ...output]),
             contextWindow: this.contextWindow(),
             ...(wireBefore && wireAfter ? { wireBytesSent: wireAfter.sent - wireBefore.sent, wireBytesReceived: wireAfter.received - wireBefore.received } : {}),
@@ -457,7 +488,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private baseRequest(lane?: Lane, conversationId?: string): ResponseRequest {
     const c = this.config;
     const store = c.store ?? false;
-    const request: ResponseRequest = { model: c.model, instructions: c.instructions, tools: c.tools, store, ...c.requestExtras, input: [] };
+    const request: ResponseRequest = { model: c.model, instructions: c.instructions, tools: this.offeredTools(), store, ...c.requestExtras, input: [] };
     // With nothing stored server-side, a reasoning model's items can only be replayed with their
     // encrypted content, which the API returns only when asked for.
     if (!store && this.caps.encryptedReasoning?.[c.model] !== false) {
@@ -470,6 +501,35 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     return request;
   }
 
+  /**
+   * The tools as this server can take them: a tool of a type it has not shown it takes (custom,
+   * ...) is left out, and its function fallback offered instead; the fallback is left out where
+   * the tool it stands for is offered.
+   */
+  private offeredTools(): ToolDefinition[] {
+    const tools = this.config.tools ?? [];
+    const fallbacks = this.config.toolFallbacks ?? {};
+    const offered = new Set(tools.filter((t) => t.type === 'function' || this.takesToolType(t.type)).map((t) => t.name));
+    const standsFor = new Map(Object.entries(fallbacks).map(([original, f]) => [f.name, original]));
+    return tools.filter((t) => {
+      if (t.type !== 'function') return offered.has(t.name);
+      const original = standsFor.get(t.name);
+      return !(original !== undefined && tools.some((o) => o.name === original) && offered.has(original));
+    });
+  }
+
+  /** The server takes tools of this type: learned, else assumed for OpenAI's API and for servers with its WebSocket mode. */
+  private takesToolType(type: string): boolean {
+    if (type === 'function') return true;
+    return this.caps.toolTypes?.[type] ?? this.speaksOpenAI();
+  }
+
+  private speaksOpenAI(): boolean {
+    let host = '';
+    try { host = new URL(this.config.baseUrl).hostname } catch { /* a malformed URL fails at connect, said there */ }
+    return OPENAI_HOST.test(host) || this.caps.websocket === true;
+  }
+
   /** The token count at which the conversation is compacted. */
   private threshold(): number { return Math.floor(this.contextWindow() * COMPACT_AT) }
 
@@ -477,8 +537,14 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private compactsLocally(): boolean { return this.config.compaction !== false && this.caps.serverCompaction === false }
 
   /** What a full request may carry of the transcript (see replayable). */
-  private replayRules() {
-    return { store: (this.config.store ?? false) && !this.bareReasoningRefused, missing: this.missingItems, dropReasoning: this.opaqueRefused };
+  private replayRules(): ReplayRules {
+    return {
+      store: (this.config.store ?? false) && !this.bareReasoningRefused, missing: this.missingItems, dropReasoning: this.opaqueRefused,
+      // Items another server produced earlier in the chat, in a form this one takes (or left out).
+      dropOpaqueReasoning: this.caps.opaqueReasoning === false || (this.caps.opaqueReasoning === undefined && this.caps.websocket === false && !this.speaksOpenAI()),
+      customCalls: this.takesToolType('custom') ? undefined : this.config.toolFallbacks ?? {},
+      logger: this.logger,
+    };
   }
 
   /**
@@ -506,8 +572,11 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   }
 
   /** What a completed response shows the server can do. */
-  private learnFromSuccess(sent: ResponseRequest, output: OutputItem[], usage: Usage | undefined, kind: 'websocket' | 'http'): void {
+  private learnFromSuccess(sent: ResponseRequest, output: OutputItem[], response: ResponseObject, kind: 'websocket' | 'http'): void {
+    const usage = response.usage;
     const patch: Capabilities = {};
+    const toolTypes = learnedToolTypes(sent, output, response);
+    if (toolTypes) patch.toolTypes = { ...this.caps.toolTypes, ...toolTypes };
     if (sent.previous_response_id) Object.assign(patch, kind === 'http' ? { previousResponseId: true, store: true } : { previousResponseId: true });
     if (sent.prompt_cache_key) patch.promptCacheKey = true;
     if (sent.include?.includes('reasoning.encrypted_content') && this.caps.encryptedReasoning?.[sent.model] === undefined) {
@@ -544,14 +613,37 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       return ++counts.learned <= 3 ? 0 : undefined;
     }
     const names = (field: string) => err.param === field || err.param?.startsWith(`${field}[`) || err.message.includes(`'${field}'`) || err.message.includes(`"${field}"`);
-    let patch: Capabilities | undefined;
-    if (sent.include?.includes('reasoning.encrypted_content') && (names('include') || /encrypted content is not supported/i.test(err.message))) {
-      patch = { encryptedReasoning: { ...this.caps.encryptedReasoning, [sent.model]: false } };
-    } else if (sent.prompt_cache_key && names('prompt_cache_key')) patch = { promptCacheKey: false };
-    else if (sent.context_management && names('context_management')) patch = { serverCompaction: false };
+    const patch: Capabilities | undefined = this.refusedItemsOrTools(err, sent) ?? (
+      sent.include?.includes('reasoning.encrypted_content') && (names('include') || /encrypted content is not supported/i.test(err.message))
+        ? { encryptedReasoning: { ...this.caps.encryptedReasoning, [sent.model]: false } }
+        : sent.prompt_cache_key && names('prompt_cache_key') ? { promptCacheKey: false }
+          : sent.context_management && names('context_management') ? { serverCompaction: false }
+            : undefined);
     if (!patch) return undefined;
     this.learn(patch);
     return ++counts.learned <= 3 ? 0 : undefined;
+  }
+
+  /**
+   * A 400 for what another server produced, or a tool type this one does not take: custom tools
+   * ("Invalid value: 'custom'" naming `tools`), custom tool call items (llama.cpp: "Cannot
+   * determine type of 'item'"), reasoning items without readable content ("item['content'] is not
+   * an array"). Learned, so the resend converts or leaves them out.
+   */
+  private refusedItemsOrTools(err: SessionError, sent: ResponseRequest): Capabilities | undefined {
+    const text = `${err.param ?? ''} ${err.message}`;
+    const offeredTypes = [...new Set((sent.tools ?? []).map((t) => t.type).filter((t) => t !== 'function'))];
+    const refusedType = /\btools\b/i.test(text) ? offeredTypes.find((t) => text.includes(`'${t}'`) || text.includes(`"${t}"`)) : undefined;
+    if (refusedType) return { toolTypes: { ...this.caps.toolTypes, [refusedType]: false } };
+    const itemFault = /\bitem\b|input\[/i.test(text);
+    if (!itemFault) return undefined;
+    if (sent.input.some((i) => i.type === 'custom_tool_call' || i.type === 'custom_tool_call_output') && (/custom_tool_call|determine type/i.test(text)) && this.caps.toolTypes?.custom !== false) {
+      return { toolTypes: { ...this.caps.toolTypes, custom: false } };
+    }
+    if (sent.input.some((i) => i.type === 'reasoning' && !Array.isArray(i.content)) && /content|reasoning/i.test(text) && this.caps.opaqueReasoning !== false) {
+      return { opaqueReasoning: false };
+    }
+    return undefined;
   }
 
   /**
@@ -761,7 +853,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private async transportFor(lane: Lane, signal?: AbortSignal): Promise<ResponseTransport> {
     if (this.transportInUse === 'websocket') {
       const socket = lane.socket;
-      if (socket?.alive && socket.ageMs < this.maxAge()) return socket;
+      if (socket?.alive && socket.ageMs < this.maxAge()) { this.usedKind = 'websocket'; return socket }
     }
     // A turn does not wait for a warmup round trip: the request itself carries the context.
     return this.prepare(lane, false, signal);
@@ -777,10 +869,12 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     if (lane.socket) { lane.socket.close(); lane.socket = undefined }
     if (lane.chain?.holder.startsWith('ws:')) lane.chain = undefined;
     if (this.transportInUse === 'http') return this.httpTransport(headers);
+    this.usedKind = undefined;
     this.setState('connecting');
     let socket: ResponsesSocket;
     try {
       socket = await ResponsesSocket.connect(this.transportOptions(headers), signal);
+      this.usedKind = 'websocket';
       this.wsFailures = 0;
       this.upgradeFailure = undefined;
       this.learn({ websocket: true });
@@ -788,7 +882,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       if (this.config.transport === 'auto' && err instanceof SessionError && (err.code === 'upgrade_refused' || err.code === 'network')) {
         this.wsFailures++;
         this.upgradeFailure = err.message;
-        if (err.status === 426 || this.wsFailures >= 3) {
+        // A server without the WebSocket mode says so at once (404, 426, ...): no need to ask again each turn.
+        if ((err.code === 'upgrade_refused' && err.status !== undefined && NO_WEBSOCKET.has(err.status)) || this.wsFailures >= 3) {
           this.learn({ websocket: false, websocketFailedAt: Date.now() });
           this.scheduleProbe();
         }
@@ -804,6 +899,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   }
 
   private httpTransport(headers: Record<string, string>): HttpResponses {
+    this.usedKind = 'http';
     this.http = new HttpResponses(this.transportOptions(headers));
     return this.http;
   }
@@ -820,7 +916,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       const request: ResponseRequest = { ...this.baseRequest(lane), input };
       try {
         const response = await socket.run({ ...request, input: replayable(input, this.replayRules()), generate: false }, () => {}, signal, { bytesSent: 0, bytesReceived: 0 });
-        this.learn({ warmup: true });
+        const toolTypes = learnedToolTypes(request, response.output, response);
+        this.learn({ warmup: true, ...(toolTypes ? { toolTypes: { ...this.caps.toolTypes, ...toolTypes } } : {}) });
         lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}`, contextBytes: itemsBytes(input) };
         this.emit('warm', lane.name, Date.now() - started);
         this.logger.info(`[${lane.name}] socket #${socket.id} warm in ${Date.now() - started} ms`);
@@ -919,6 +1016,25 @@ function assembleOutput(final: OutputItem[] | undefined, done: OutputItem[]): Ou
     if (item) out.push(item);
   }
   return out;
+}
+
+/**
+ * What a response shows of the tool types other than `function` that its request offered: a call
+ * of one, or the server's echo of the tools it took (an echo without one: refused). A response
+ * without an echo shows nothing (undefined).
+ */
+function learnedToolTypes(sent: ResponseRequest, output: OutputItem[], response: ResponseObject): Record<string, boolean> | undefined {
+  const learned: Record<string, boolean> = {};
+  const echoed = Array.isArray(response.tools) && response.tools.length ? response.tools as Array<{ type?: unknown; name?: unknown }> : undefined;
+  if (echoed) {
+    for (const tool of sent.tools ?? []) {
+      if (tool.type === 'function') continue;
+      const back = echoed.some((t) => t?.type === tool.type && (t.name === undefined || t.name === tool.name));
+      learned[tool.type] = (learned[tool.type] ?? true) && back;
+    }
+  }
+  if (output.some((item) => item.type === 'custom_tool_call')) learned.custom = true;
+  return Object.keys(learned).length ? learned : undefined;
 }
 
 /** Tokens the conversation holds after a turn: what the model read and what it wrote. */

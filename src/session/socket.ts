@@ -1,12 +1,12 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { SessionError, errorFromClose, errorFromEvent } from './errors.ts';
+import { SessionError, connectError, errorFromClose, errorFromEvent } from './errors.ts';
 import type { Logger } from './log.ts';
 import { isTerminalEvent, parseServerEvent } from './protocol.ts';
 import type { ErrorEvent, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
 import { proxyFailure, viaProxy } from './proxy.ts';
 import type { ResponseTransport, StreamStats, TransportOptions } from './transport.ts';
-import { webSocketUrl } from './transport.ts';
+import { httpOrigin, webSocketUrl } from './transport.ts';
 
 export interface SocketOptions extends TransportOptions {
   pingIntervalMs: number;
@@ -90,7 +90,10 @@ export class ResponsesSocket implements ResponseTransport {
         else if (status === 401) fail(new SessionError('bad_api_key', `WebSocket upgrade answered ${status}`, { status }));
         else fail(new SessionError('upgrade_refused', `WebSocket upgrade to ${url}${via} answered ${status}`, { status }));
       };
-      const onError = (err: Error) => fail(new SessionError('network', `${url}${via}: ${err.message}`, { cause: err }));
+      const onError = (err: NodeJS.ErrnoException) => {
+        const refused = connectError(err, httpOrigin(options.baseUrl), via);
+        fail(refused.code === 'network' ? new SessionError('network', `${url}${via}: ${err.message}`, { cause: err }) : refused);
+      };
       const onOpen = () => {
         detach();
         const socket = new ResponsesSocket(ws, options, tcp);

@@ -52,3 +52,8 @@ export function httpUrl(baseUrl: string): string {
   else if (url.protocol === 'ws:') url.protocol = 'http:';
   return url.toString();
 }
+
+/** The server's address as a user would type it (`http://127.0.0.1:8080`), for messages. */
+export function httpOrigin(baseUrl: string): string {
+  return new URL(httpUrl(baseUrl)).origin;
+}

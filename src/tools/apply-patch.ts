@@ -65,6 +65,7 @@ async function runPatch(patch: ParsedPatch, ctx: ToolContext): Promise<ToolResul
 export const applyPatchTool: Tool<ParsedPatch> = {
   name: 'apply_patch',
   readOnly: false,
+  fallback: { name: 'apply_patch_json', argument: 'patch' },
   definition: {
     type: 'custom',
     name: 'apply_patch',

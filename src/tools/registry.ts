@@ -26,31 +26,29 @@ export interface ToolCallInput {
   input?: string;
 }
 
-export interface ToolRegistryOptions {
-  /** The server accepts custom (freeform) tools: offer apply_patch as one, else apply_patch_json. */
-  customTools: boolean;
-}
-
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
-  private readonly customTools: boolean;
 
-  constructor(tools: readonly Tool[], options: ToolRegistryOptions) {
+  constructor(tools: readonly Tool[]) {
     for (const t of tools) {
       if (this.tools.has(t.name)) throw new Error(`duplicate tool ${t.name}`);
       this.tools.set(t.name, t);
     }
-    this.customTools = options.customTools;
   }
 
-  /** What the model is offered: one of apply_patch (custom) and apply_patch_json (function). */
+  /**
+   * Every tool, apply_patch (custom) and its function twin apply_patch_json both: the session
+   * offers each server the ones it takes (see `fallbacks`).
+   */
   definitions(): ToolDefinition[] {
-    return [...this.tools.values()]
-      .filter((t) => {
-        if (t.definition.type === 'custom') return this.customTools;
-        return !(this.customTools && t.name === JSON_TWIN && this.tools.has('apply_patch'));
-      })
-      .map((t) => t.definition);
+    return [...this.tools.values()].map((t) => t.definition);
+  }
+
+  /** For each tool of a type some servers do not take: the function tool offered in its place there. */
+  fallbacks(): Record<string, { name: string; argument: string }> {
+    const out: Record<string, { name: string; argument: string }> = {};
+    for (const t of this.tools.values()) if (t.fallback && this.tools.has(t.fallback.name)) out[t.name] = t.fallback;
+    return out;
   }
 
   names(): string[] { return [...this.tools.keys()] }
@@ -95,9 +93,6 @@ export class ToolRegistry {
   }
 }
 
-/** The function-tool twin of the custom apply_patch, offered only when custom tools are not. */
-const JSON_TWIN = 'apply_patch_json';
-
 export interface WorkspaceToolsOptions {
   grep?: GrepToolOptions;
 }
@@ -110,6 +105,6 @@ export function workspaceTools(options: WorkspaceToolsOptions = {}): Tool[] {
   ] as Tool[];
 }
 
-export function createToolRegistry(options: ToolRegistryOptions & WorkspaceToolsOptions): ToolRegistry {
-  return new ToolRegistry(workspaceTools(options), options);
+export function createToolRegistry(options: WorkspaceToolsOptions = {}): ToolRegistry {
+  return new ToolRegistry(workspaceTools(options));
 }

@@ -137,9 +137,22 @@ export function object<S extends Record<string, Field<unknown>>>(toolName: strin
       try {
         value = JSON.parse(text);
       } catch (e) {
-        throw fail(`the arguments are not valid JSON (${(e as Error).message})`);
+        const message = (e as Error).message;
+        // Cut off (the output limit ended the call mid-JSON): said as such, so the model does not
+        // send the same long call again.
+        if (isCutOff(text, message)) {
+          throw fail(`the arguments were cut off after ${text.length} characters (they end with ${JSON.stringify(text.slice(-40))}), most likely by the output limit, so nothing was run. Call ${toolName} again with complete arguments; if they are long (a large patch or file), do the work in several smaller calls`);
+        }
+        throw fail(`the arguments are not valid JSON (${message})`);
       }
       return validate(value);
     },
   };
+}
+
+/** A JSON parse error at the very end of the text: the text was cut off, not malformed. */
+export function isCutOff(text: string, parseError: string): boolean {
+  if (/end of JSON input|Unterminated string/i.test(parseError)) return true;
+  const at = /at position (\d+)/.exec(parseError);
+  return at !== null && Number(at[1]) >= text.trimEnd().length;
 }

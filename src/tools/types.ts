@@ -138,6 +138,11 @@ export interface Tool<Args = unknown> {
   readonly definition: ToolDefinition;
   /** Reads only: may run in parallel with other reads. */
   readonly readOnly: boolean;
+  /**
+   * A tool of a type some servers do not take (custom): the function tool offered in its place
+   * there, and the argument this tool's raw input goes in.
+   */
+  readonly fallback?: { name: string; argument: string };
   /** Validates the model's raw arguments (a JSON string, or the raw text of a custom tool call). Throws ToolError('invalid_arguments'). */
   parse(raw: string): Args;
   /** A short text for the tool card: "src/a.ts:10-40", "/foo/ in *.ts", "build". */

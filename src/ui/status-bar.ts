@@ -51,7 +51,9 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     const look = LOOK[this.state];
-    this.item.text = `$(${look.icon}) ${look.text}`;
+    // The transport actually in use, from the first turn (a fallback to HTTP shows while busy too).
+    const text = look.text === 'Warmline' && this.mode.startsWith('HTTP') ? 'Warmline (HTTP)' : look.text;
+    this.item.text = `$(${look.icon}) ${text}`;
     const lines = [`**Warmline**: ${look.tip}`];
     if (this.mode) lines.push(`Mode: ${this.mode}`);
     if (this.detail) lines.push(this.detail);

@@ -10,7 +10,7 @@ import { checkToolOutputs, isObject, itemType, jsonBytes, messageText, normalize
 import { buildEvents, newId, planOutput, truncateForIncomplete } from './model.ts';
 import type { Ending } from './model.ts';
 import { FaultBox } from './faults.ts';
-import { PromptCache, checkBlob, compactionItem, coveredTurns, invalid as apiInvalid, isSummaryRequest, summarise } from './fidelity.ts';
+import { PromptCache, checkBlob, compactionItem, coveredTurns, invalid as apiInvalid, isSummaryRequest, llamaRefusal, summarise } from './fidelity.ts';
 
 /** Where events go: a WebSocket or an SSE response. */
 export interface Sink {
@@ -177,6 +177,12 @@ export class Engine {
 
     const toolErr = checkToolOutputs(context);
     if (toolErr) return this.fail(job, toolErr, toolErr.message);
+    const customAt = (Array.isArray(body.tools) ? body.tools : []).findIndex((t) => isObject(t) && t.type === 'custom');
+    if (this.opts.customTools === 'reject' && customAt >= 0) {
+      return this.fail(job, apiInvalid("Invalid value: 'custom'. Supported values are: 'function'.", `tools[${customAt}].type`, 'invalid_value'));
+    }
+    const foreign = this.opts.llamacpp ? llamaRefusal(input) : undefined;
+    if (foreign) return this.fail(job, foreign, `llama.cpp refuses this input: ${foreign.message} (the client should send this server only items it takes)`);
     const replayErr = this.checkReplay(job, input);
     // A client that asked for store:true cannot know that nothing was kept (zero data retention):
     // finding out is no violation. With store:false it should have sent the encrypted content.
@@ -223,7 +229,7 @@ export class Engine {
       previous_response_id: prevId ?? null,
       store,
       tool_choice: body.tool_choice ?? 'auto',
-      tools: Array.isArray(body.tools) ? body.tools : [],
+      ...(this.opts.llamacpp ? {} : { tools: (Array.isArray(body.tools) ? body.tools : []).filter((t) => !isObject(t) || this.takesTool(String(t.type))) }),
       usage: null,
       metadata: body.metadata ?? {},
     };
@@ -391,6 +397,11 @@ export class Engine {
     this.settle(job.record, 'completed');
   }
 
+  /** This server takes tools of this type (llama.cpp skips custom ones without a word). */
+  private takesTool(type: string): boolean {
+    return type !== 'custom' || (this.opts.customTools ?? 'take') === 'take' && !this.opts.llamacpp;
+  }
+
   /** The scripted turn for this context, after checking the scripted tools were sent. */
   private playTurn(job: CreateJob, context: unknown[]): OutputItem[] {
     const body = job.record.body;
@@ -401,7 +412,7 @@ export class Engine {
       this.violate(job.label, `scenario ${name} has no turn ${n} (client sent more turns than scripted)`);
       script = { text: `(emulator: scenario ${name} has no turn ${n})` };
     }
-    const tools = requestTools(body.tools);
+    const tools = requestTools(body.tools).filter((t) => this.takesTool(t.type));
     for (const call of script.calls ?? []) {
       const kind = call.type ?? 'function';
       if (!tools.some((t) => t.name === call.name && t.type === kind)) {

@@ -128,3 +128,19 @@ export class PromptCache {
     return tokens < this.minTokens ? 0 : Math.floor(tokens / this.granularity) * this.granularity;
   }
 }
+
+/** What llama.cpp's server refuses in a request's input (see EmulatorOptions.llamacpp). */
+export function llamaRefusal(input: unknown[]): ApiError | undefined {
+  for (const item of input) {
+    if (!isObject(item)) continue;
+    const type = itemType(item);
+    if (type === 'custom_tool_call' || type === 'custom_tool_call_output') return invalid("Cannot determine type of 'item'", null);
+    if (type === 'reasoning' && !Array.isArray(item.content)) return invalid("item['content'] is not an array", null);
+    if (type === 'function_call') {
+      try { JSON.parse(String(item.arguments)) } catch (e) {
+        return { status: 500, type: 'server_error', code: null, message: `Failed to parse tool call arguments as JSON: ${(e as Error).message}`, param: null };
+      }
+    }
+  }
+  return undefined;
+}

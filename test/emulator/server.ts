@@ -179,6 +179,7 @@ class ResponsesEmulator implements Emulator {
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private wsCount = 0;
+  private upgradeCount = 0;
   private httpCount = 0;
 
   constructor(opts: EmulatorOptions) {
@@ -209,6 +210,9 @@ class ResponsesEmulator implements Emulator {
 
   connections(): number {
     return this.wsCount;
+  }
+  upgradeAttempts(): number {
+    return this.upgradeCount;
   }
   openSockets(): number {
     return this.conns.size;
@@ -245,6 +249,7 @@ class ResponsesEmulator implements Emulator {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.upgradeCount++;
     socket.on('error', () => {});
     const path = pathOf(req);
     if (this.opts.websocket === false || path !== '/v1/responses') {

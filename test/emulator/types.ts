@@ -54,6 +54,21 @@ export interface EmulatorOptions {
   rejectsFields?: string[];
   /** The terminal event carries `output: []`: only `response.output_item.done` has the items. */
   completedWithoutOutput?: boolean;
+  /**
+   * Plays llama.cpp's server where it differs from OpenAI's (../shared/real-llama-server, seen
+   * with llama.cpp de3ff81): the response does not echo `tools`; custom tools are skipped
+   * silently (a scenario calling one is a violation: the client offered no tool the model could
+   * use); custom tool call items in the input get 400 "Cannot determine type of 'item'",
+   * reasoning items without `content` 400 "item['content'] is not an array", and a function call
+   * whose arguments are not JSON 500 "Failed to parse tool call arguments as JSON". Combine with
+   * `websocket: false, supportsPreviousResponseId: false` for the whole server.
+   */
+  llamacpp?: boolean;
+  /**
+   * Custom (freeform) tools: `take` (default, as OpenAI), `skip` (left out without a word, and
+   * left out of the echoed `tools`), `reject` (400 "Invalid value: 'custom'", param `tools[i].type`).
+   */
+  customTools?: 'take' | 'skip' | 'reject';
 }
 
 export interface Emulator {
@@ -63,6 +78,8 @@ export interface Emulator {
   requests: RecordedRequest[];
   violations: string[];
   connections(): number;
+  /** WebSocket upgrade requests received, refused ones included. */
+  upgradeAttempts(): number;
   openSockets(): number;
   injectFault(f: Fault): void;
   setScenario(s: Scenario | string): void;
@@ -194,7 +211,8 @@ export interface ResponseObject {
   previous_response_id: string | null;
   store: boolean;
   tool_choice: unknown;
-  tools: unknown[];
+  /** Echoed by OpenAI; llama.cpp leaves it out. */
+  tools?: unknown[];
   usage: Usage | null;
   metadata: unknown;
 }

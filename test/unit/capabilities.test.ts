@@ -24,7 +24,7 @@ async function against(opts: Parameters<typeof emulator>[0], config: Parameters<
 describe('capability detection against different kinds of server', () => {
   it('full WebSocket mode: warm socket, deltas', async () => {
     const { emu, s, run } = await against({ scenario: chainScenario(3) });
-    expect(s.capabilities).toEqual({ websocket: true, warmup: true, previousResponseId: true, promptCacheKey: true, encryptedReasoning: { 'test-model': true } });
+    expect(s.capabilities).toEqual({ websocket: true, warmup: true, previousResponseId: true, promptCacheKey: true, encryptedReasoning: { 'test-model': true }, toolTypes: { custom: true } });
     expect(s.mode).toBe('WebSocket + warmup');
     expect(run.metrics.every((m) => m.transport === 'websocket' && m.mode === 'delta')).toBe(true);
     expect(emu.violations).toEqual([]);

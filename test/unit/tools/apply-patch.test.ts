@@ -291,7 +291,7 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
     const text = patch('*** Update File: a.txt', '@@', '-old', '+new');
     await applyPatchJsonTool.run(applyPatchJsonTool.parse(JSON.stringify({ patch: text })), context(ws.root, { edits: 'auto' }));
     expect(ws.read('a.txt')).toBe('new\n');
-    const registry = createToolRegistry({ customTools: true });
+    const registry = createToolRegistry();
     const r = await registry.dispatch({ type: 'custom', name: 'apply_patch', raw: patch('*** Update File: a.txt', '@@', '-new', '+newer') }, context(ws.root, { edits: 'auto' }));
     expect(r.isError).toBeFalsy();
     expect(ws.read('a.txt')).toBe('newer\n');

@@ -8,22 +8,19 @@ import { cleanupFixtures, context, fixture, run } from './helpers.ts';
 afterAll(cleanupFixtures);
 
 describe('ToolRegistry', () => {
-  it('offers apply_patch as a custom tool with a Lark grammar when custom tools work', () => {
-    const defs = createToolRegistry({ customTools: true }).definitions();
-    expect(defs.map((d) => d.name)).toEqual(['read_file', 'list_files', 'grep', 'apply_patch', 'replace_in_file', 'run_task', 'get_diagnostics']);
-    const patch = defs.find((d) => d.name === 'apply_patch')!;
-    expect(patch).toMatchObject({ type: 'custom', format: { type: 'grammar', syntax: 'lark' } });
-  });
-
-  it('offers apply_patch_json instead when they do not', () => {
-    const defs = createToolRegistry({ customTools: false }).definitions();
-    expect(defs.map((d) => d.name)).toContain('apply_patch_json');
-    expect(defs.map((d) => d.name)).not.toContain('apply_patch');
-    expect(defs.every((d) => d.type === 'function')).toBe(true);
+  it('defines apply_patch as a custom tool with a Lark grammar, and its function twin apply_patch_json', () => {
+    const registry = createToolRegistry();
+    const defs = registry.definitions();
+    expect(defs.map((d) => d.name)).toEqual(['read_file', 'list_files', 'grep', 'apply_patch', 'apply_patch_json', 'replace_in_file', 'run_task', 'get_diagnostics']);
+    expect(defs.find((d) => d.name === 'apply_patch')).toMatchObject({ type: 'custom', format: { type: 'grammar', syntax: 'lark' } });
+    expect(defs.find((d) => d.name === 'apply_patch_json')).toMatchObject({ type: 'function', strict: true });
+    // The session offers a server one of the two (see session.test.ts "tool types").
+    expect(registry.fallbacks()).toEqual({ apply_patch: { name: 'apply_patch_json', argument: 'patch' } });
+    expect(defs.filter((d) => d.type !== 'function').every((d) => registry.fallbacks()[d.name])).toBe(true);
   });
 
   it('gives every function tool a strict schema: all properties required, nothing extra, each described', () => {
-    for (const d of createToolRegistry({ customTools: false }).definitions()) {
+    for (const d of createToolRegistry().definitions()) {
       if (d.type !== 'function') continue;
       expect(d.strict, d.name).toBe(true);
       expect(d.description!.length, d.name).toBeGreaterThan(40);
@@ -38,7 +35,7 @@ describe('ToolRegistry', () => {
   it('never throws from dispatch: bad JSON, unknown tool, refusals and crashes become readable errors', async () => {
     const ws = fixture({ '.env': 'K=1', 'a.txt': 'hi\n' });
     const ctx = context(ws.root);
-    const registry = createToolRegistry({ customTools: true });
+    const registry = createToolRegistry();
     expect(await registry.dispatch({ name: 'read_file', type: 'function', raw: '{oops' }, ctx)).toMatchObject({ isError: true, summary: 'invalid arguments' });
     expect((await registry.dispatch({ name: 'read_file', arguments: '{oops' }, ctx)).output).toMatch(/^Error: Invalid arguments for read_file: the arguments are not valid JSON/);
     const unknown = await registry.dispatch({ name: 'delete_everything', raw: '{}' }, ctx);
@@ -46,7 +43,7 @@ describe('ToolRegistry', () => {
     expect(unknown.output).toMatch(/no tool named 'delete_everything'\. Available tools: read_file, list_files, grep, apply_patch/);
     expect(await registry.dispatch({ name: 'read_file', raw: '{"path":".env"}' }, ctx)).toMatchObject({ isError: true, summary: 'secret' });
     const crashing: Tool<unknown> = { ...getDiagnosticsTool, name: 'boom', run: async () => { throw new TypeError('x is undefined') } } as Tool<unknown>;
-    const r = await new ToolRegistry([crashing], { customTools: false }).dispatch({ name: 'boom', raw: '{}' }, ctx);
+    const r = await new ToolRegistry([crashing]).dispatch({ name: 'boom', raw: '{}' }, ctx);
     expect(r).toEqual({ output: 'Error: boom failed unexpectedly: x is undefined', isError: true, summary: 'failed' });
     expect((await registry.dispatch({ name: 'read_file', raw: '{"path":"a.txt"}' }, ctx)).output).toContain('1\thi');
   });
@@ -54,7 +51,7 @@ describe('ToolRegistry', () => {
   it('bounds every result, whatever the tool returned', async () => {
     const chatty: Tool<unknown> = { ...getDiagnosticsTool, name: 'chatty', run: async () => ({ output: 'y'.repeat(100_000) }) } as Tool<unknown>;
     const ws = fixture();
-    const r = await new ToolRegistry([chatty], { customTools: false }).dispatch({ name: 'chatty', raw: '{}' }, context(ws.root, { maxOutputBytes: 1000 }));
+    const r = await new ToolRegistry([chatty]).dispatch({ name: 'chatty', raw: '{}' }, context(ws.root, { maxOutputBytes: 1000 }));
     expect(Buffer.byteLength(r.output)).toBeLessThanOrEqual(1000);
     expect(r.output).toMatch(/bytes \(0 lines\) cut/);
   });
@@ -63,11 +60,11 @@ describe('ToolRegistry', () => {
     const ws = fixture({ 'a.txt': 'x' });
     const ctx = context(ws.root);
     ctx.controller.abort();
-    expect(await createToolRegistry({ customTools: true }).dispatch({ name: 'read_file', raw: '{"path":"a.txt"}' }, ctx)).toMatchObject({ isError: true, summary: 'cancelled' });
+    expect(await createToolRegistry().dispatch({ name: 'read_file', raw: '{"path":"a.txt"}' }, ctx)).toMatchObject({ isError: true, summary: 'cancelled' });
   });
 
   it('knows which tools only read, and describes calls for cards', () => {
-    const registry = createToolRegistry({ customTools: true });
+    const registry = createToolRegistry();
     expect(['read_file', 'list_files', 'grep', 'get_diagnostics'].every((n) => registry.isReadOnly(n))).toBe(true);
     expect(['apply_patch', 'apply_patch_json', 'replace_in_file', 'run_task', 'nope'].some((n) => registry.isReadOnly(n))).toBe(false);
     expect(registry.describe('read_file', '{"path":"src/a.ts","start_line":10,"end_line":40}')).toBe('src/a.ts:10-40');
