@@ -3,13 +3,18 @@
 // of ~50,000 source-like files.
 //
 //   node bench/grep/run.ts [--files 50000] [--reps 5] [--quick]
+//   WARMLINE_BENCH_RG=/path/to/rg node bench/grep/run.ts ...   (another rg as the baseline)
+//
+// The rg: WARMLINE_BENCH_RG, else `rg` on PATH (Debian's ripgrep), else the one bundled with
+// code-server's VS Code under .tools/vscode (installed by .ci/dev); the output names it.
 //
 // Each repetition runs every method once per query, in turn (warm page cache: one untimed
 // warm-up pass first). Prints medians [min–max] and each method's median ratio against direct
 // rg. The tool runs uncapped (every match found and formatted, like rg printing them all) and,
-// for reference, with its default cap of 200 matches. Asserts no times; exits 1 when rg is
-// missing or when a method finds a different number of matching lines than rg.
+// for reference, with its default cap of 200 matches. Asserts no times; exits 1 when no rg is
+// found or when a method finds a different number of matching lines than rg.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +23,10 @@ import type { GrepToolOptions } from '../../src/tools/grep.ts';
 import { WorkspaceGuard } from '../../src/tools/guard.ts';
 import { ripgrepArgs } from '../../src/tools/grep-ripgrep.ts';
 import { NodeHost } from '../../src/tools/node-host.ts';
-import { findEditorRipgrep, findOnPath } from '../../src/tools/ripgrep-locate.ts';
+import { findEditorRipgrep } from '../../src/tools/ripgrep-locate.ts';
 import { DEFAULT_TOOL_SETTINGS } from '../../src/tools/settings.ts';
 import type { ToolSettings } from '../../src/tools/types.ts';
+import { editorAppRoot, locateBenchRipgrep, parseGrepSummary } from './support.ts';
 import { RARE_MARKER, generateTree } from './tree.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -53,11 +59,19 @@ function table(headers: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  const rg = findOnPath('rg');
-  if (!rg) {
-    console.error('rg (ripgrep) is not on PATH. Install it first: apt-get install ripgrep (Debian/Ubuntu), then run again.');
+  let found: ReturnType<typeof locateBenchRipgrep>;
+  try {
+    found = locateBenchRipgrep(process.env, REPO);
+  } catch (err) {
+    console.error((err as Error).message);
     process.exit(1);
   }
+  if (!found) {
+    console.error('No rg (ripgrep) found: not on PATH, and no code-server under .tools/vscode. Run .ci/dev (it installs code-server, whose VS Code bundles rg), or apt-get install ripgrep, or set WARMLINE_BENCH_RG=/path/to/rg.');
+    process.exit(1);
+  }
+  const rg = found.path;
+  console.error(`rg: ${rg} (from ${found.source})`);
   const quick = process.argv.includes('--quick');
   const files = Number(arg('files') ?? (quick ? 5000 : 50_000));
   const reps = Number(arg('reps') ?? (quick ? 3 : 5));
@@ -87,12 +101,12 @@ async function main(): Promise<void> {
       const args = { pattern: q.pattern, literal: q.literal, case: q.ignoreCase ? 'insensitive' : 'sensitive' };
       const result = await grep.run(grep.parse(JSON.stringify(args)), { host, settings, signal: new AbortController().signal, progress: () => {}, approve: async () => true });
       if (result.isError) throw new Error(result.output);
-      const m = /^(\d+)\+? match(?:es)? in/.exec(result.summary ?? '') ?? (/no matches/.test(result.summary ?? '') ? ['', '0'] : undefined);
-      if (!m) throw new Error(`unexpected summary ${result.summary}`);
-      return Number(m[1]);
+      return parseGrepSummary(result.summary).lines;
     };
   };
-  const editorRg = findEditorRipgrep(path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vscode'));
+  // The tool with VS Code's rg too, unless that is the baseline's rg already.
+  const bundled = findEditorRipgrep(editorAppRoot(REPO));
+  const editorRg = bundled && fs.realpathSync(bundled) !== fs.realpathSync(rg) ? bundled : undefined;
   const methods: Method[] = [
     { label: 'rg direct (baseline)', run: direct(rg) },
     { label: 'grep tool, ripgrep path', run: tool({ engine: 'ripgrep', rgPath: rg }, uncapped) },
@@ -134,7 +148,7 @@ async function main(): Promise<void> {
   const rgVersion = spawnSync(rg, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   const cpus = os.cpus();
   console.log(`grep benchmark, ${new Date().toISOString().slice(0, 10)}: ${tree.files.toLocaleString('en-US')} files (${(tree.bytes / 1e6).toFixed(1)} MB), ${reps} repetitions after a warm-up, warm page cache.`);
-  console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; Node ${process.version}; ${rgVersion} (${rg})${editorRg ? `; VS Code's rg at ${path.relative(REPO, editorRg)}` : ''}.\n`);
+  console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; Node ${process.version}; ${rgVersion} (${rg}, from ${found.source})${editorRg ? `; VS Code's rg at ${path.relative(REPO, editorRg)}` : ''}.\n`);
   console.log(table(['query', 'method', 'ms median [min–max]', 'vs rg', 'matching lines'], rows));
   if (mismatch) {
     console.error('\nA method found a different number of matching lines than rg: the search paths disagree.');
