@@ -4,6 +4,7 @@
 //   bench/size/run.ts     bundle, .vsix, activation outside VS Code
 //   bench/grep/run.ts     (if present)
 //   bench/webview/run.ts  (if present)
+//   bench/inline/run.ts   inline edits: time to the first changed line, file staged vs cold
 //
 //   node bench/run.ts [--quick] [--only chain,size,...]
 // `--quick` is forwarded to every benchmark (and BENCH_QUICK=1 set in its environment).
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const BENCHES = ['chain', 'size', 'grep', 'webview'];
+const BENCHES = ['chain', 'size', 'grep', 'webview', 'inline'];
 
 function machine(): string {
   let cpu = os.cpus()[0]?.model ?? 'unknown';

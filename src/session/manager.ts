@@ -456,6 +456,36 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     }
   }
 
+  /**
+   * Pre-stages `input` on a lane with `generate: false` (the file an inline edit will be asked
+   * about), so that a request starting with the same items is a small delta on it. Only where it
+   * is free and fast: a WebSocket with warmup, and a lane not busy (a turn never waits for it).
+   * Resolves to whether it was staged; failures are logged, never thrown.
+   */
+  async stage(input: InputItem[], options: { lane?: string; signal?: AbortSignal } = {}): Promise<boolean> {
+    if (this.disposed || this.transportInUse !== 'websocket' || this.config.warmup === false || this.caps.warmup === false) return false;
+    const lane = this.lane(options.lane ?? 'chat');
+    if (lane.lock.busy) return false;
+    const release = await lane.lock.acquire(options.signal);
+    clearTimeout(lane.rotationTimer);
+    try {
+      let socket = lane.socket;
+      if (!socket?.alive || socket.ageMs >= this.maxAge()) {
+        const transport = await this.prepare(lane, false, options.signal);
+        if (!(transport instanceof ResponsesSocket)) return false;
+        socket = transport;
+      }
+      await this.warm(lane, socket, [...input], options.signal, true);
+      return true;
+    } catch (err) {
+      this.logger.info(`[${lane.name}] staging failed (${err instanceof Error ? err.message : String(err)}); the next request goes without it`);
+      return false;
+    } finally {
+      release();
+      this.scheduleRotation(lane);
+    }
+  }
+
   /** The model's input window in tokens: the setting, else what the server showed, else known per model. */
   contextWindow(): number {
     const model = this.config.model;
@@ -908,9 +938,9 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
    * `generate: false` stages instructions and tools (and, on a replacement socket, the lane's
    * conversation so far) without running the model; its id is the chain's new head.
    */
-  private async warm(lane: Lane, socket: ResponsesSocket, input: InputItem[], signal?: AbortSignal): Promise<void> {
+  private async warm(lane: Lane, socket: ResponsesSocket, input: InputItem[], signal?: AbortSignal, quiet = false): Promise<void> {
     const started = Date.now();
-    this.setState('warming');
+    if (!quiet) this.setState('warming');
     const counts = { learned: 0 };
     for (;;) {
       const request: ResponseRequest = { ...this.baseRequest(lane), input };

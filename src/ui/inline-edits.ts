@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
+import { PrewarmScheduler, contextCovers, inlineContext, inlineInstruction } from '../agent/inline-context.ts';
+import type { InlineDocument } from '../agent/inline-context.ts';
 import { SuggestionModel, codeFromStream } from '../agent/suggestion.ts';
 import type { LayoutLine } from '../agent/suggestion.ts';
 import type { SessionManager } from '../session/manager.ts';
-import { userMessage } from '../session/protocol.ts';
 import { inlineReply } from './inline-reply.ts';
+import { readSettings } from './settings.ts';
 
 const removedLine = vscode.window.createTextEditorDecorationType({
   isWholeLine: true,
@@ -66,11 +68,29 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly lensChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensChanged.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Stages the active file on the inline lane while the editor sits still (see inline-context.ts). */
+  private readonly prewarm: PrewarmScheduler;
 
   constructor(session: SessionManager, log: vscode.LogOutputChannel) {
     this.session = session;
     this.log = log;
+    this.prewarm = new PrewarmScheduler(async (ctx) => {
+      const staged = await this.session.stage([ctx.message], { lane: 'inline' });
+      if (staged) this.log.debug(`inline: staged ${ctx.uri} lines ${ctx.start + 1}-${ctx.end} (version ${ctx.version})`);
+      return staged;
+    });
+    const settle = (editor: vscode.TextEditor | undefined) => {
+      if (!editor || editor.document.uri.scheme !== 'file' || !readSettings().inlinePrewarm) return;
+      this.prewarm.notify(() => {
+        if (vscode.window.activeTextEditor !== editor || editor.document.isClosed) return undefined;
+        return inlineContext(editor.document.uri.toString(), inlineDocument(editor.document), editor.selection.active.line);
+      });
+    };
     this.disposables.push(
+      { dispose: () => this.prewarm.dispose() },
+      vscode.window.onDidChangeTextEditorSelection((e) => settle(e.textEditor)),
+      vscode.window.onDidChangeActiveTextEditor((e) => settle(e)),
+      vscode.workspace.onDidChangeTextDocument((e) => { if (e.document === vscode.window.activeTextEditor?.document && !this.ownEdit) settle(vscode.window.activeTextEditor) }),
       vscode.languages.registerCodeLensProvider({ scheme: 'file' }, this),
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.redecorateAll()),
@@ -96,17 +116,15 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
     const s = new Suggestion(doc.uri, first, original);
     this.suggestions.set(key, [...existing, s]);
     this.updateContext();
-    const before = Array.from({ length: Math.min(first, 30) }, (_, i) => doc.lineAt(first - Math.min(first, 30) + i).text).join('\n');
-    const afterCount = Math.min(doc.lineCount - last - 1, 30);
-    const after = Array.from({ length: afterCount }, (_, i) => doc.lineAt(last + 1 + i).text).join('\n');
-    const prompt = [
-      `Rewrite the marked lines of ${vscode.workspace.asRelativePath(doc.uri)} (${doc.languageId}) as instructed.`,
-      'Reply with only the replacement for the marked lines, in one fenced code block, with no explanation and no tool calls.',
-      `Instruction: ${req.instruction}`,
-      '', 'Before the marked lines:', '```', before, '```',
-      'Marked lines:', '```', original.join('\n'), '```',
-      'After the marked lines:', '```', after, '```',
-    ].join('\n');
+    // The file (or the region around the lines) as staged while the editor sat still, when it
+    // still shows the document as it is: then only the instruction goes, as a delta on it.
+    const inlineDoc = inlineDocument(doc);
+    const staged = this.prewarm.staged();
+    const context = contextCovers(staged, key, doc.version, first, last) ? staged : inlineContext(key, inlineDoc, first);
+    this.prewarm.consumed();
+    const input = context
+      ? [context.message, inlineInstruction(inlineDoc, first, last, req.instruction)]
+      : [inlineInstruction(inlineDoc, first, last, req.instruction, false)];
     let text = '';
     let pending: Promise<void> = Promise.resolve();
     const render = (done: boolean) => {
@@ -118,7 +136,7 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
       return pending;
     };
     try {
-      const result = await this.session.respond([userMessage(prompt)], {
+      const result = await this.session.respond(input, {
         lane: 'inline', signal: s.controller.signal,
         onEvent: (ev) => {
           if (ev.type !== 'response.output_text.delta') return;
@@ -332,4 +350,8 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
     const showing = !!uri && (this.suggestions.get(uri.toString())?.length ?? 0) > 0;
     void vscode.commands.executeCommand('setContext', 'warmline.suggestionVisible', showing);
   }
+}
+
+function inlineDocument(doc: vscode.TextDocument): InlineDocument {
+  return { path: vscode.workspace.asRelativePath(doc.uri), languageId: doc.languageId, version: doc.version, lineCount: doc.lineCount, lineAt: (i) => doc.lineAt(i).text };
 }

@@ -20,6 +20,8 @@ export interface WarmlineSettings {
   /** Tokens; undefined: known per model or learned. */
   contextWindow?: number;
   compression: boolean;
+  /** Stage the active file on the inline lane while the editor sits still (warmline.inline.prewarm). */
+  inlinePrewarm: boolean;
   tools: ToolSettings;
   /** VS Code's own proxy settings: `http.proxy` (empty: the environment's) and `http.proxyStrictSSL`. */
   proxy: { url?: string; strictSSL: boolean };
@@ -49,6 +51,7 @@ export function readSettings(): WarmlineSettings {
     instructions: c.get<string>('instructions') ?? '',
     contextWindow: (c.get<number>('contextWindow') ?? 0) > 0 ? c.get<number>('contextWindow') : undefined,
     compression: c.get<boolean>('compression') ?? true,
+    inlinePrewarm: c.get<boolean>('inline.prewarm') ?? true,
     proxy: {
       url: vscode.workspace.getConfiguration('http').get<string>('proxy') || undefined,
       strictSSL: vscode.workspace.getConfiguration('http').get<boolean>('proxyStrictSSL') ?? true,

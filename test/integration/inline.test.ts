@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readFixtureFile, restoreFixture, waitFor } from './helpers.ts';
-import { openFixture, resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
+import { openFixture, resetSettings, setSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 // The model's rewrite of `average` (lines 11-14): two blocks change, the comment between stays.
 const REWRITE = ['function average(nums) {', '  // Deliberate bug: divides by one less than the count (and by -1 for an empty list).', '  return nums.length ? sum(nums) / nums.length : 0;', '}'];
@@ -34,11 +34,17 @@ describe('inline edit suggestions', () => {
     return { api, s };
   }
 
-  it('shows the proposal in the editor as removed and added lines, asked on a warm socket', async () => {
+  /** The file staged on the inline lane while the editor sat still (warmline.inline.prewarm). */
+  const staging = () => emu.requests.find((r) => r.generate === false && JSON.stringify(r.body.input ?? []).includes('function average(values)'));
+
+  it('shows the proposal in the editor as removed and added lines, asked as a one-item delta on the file staged while the cursor rested', async () => {
+    const staged = (await waitFor(staging, 10_000, 'the open file to be staged on the inline lane'))!;
+    assert.equal(staged.inputItems, 1);
     const { s } = await propose();
     const ask = emu.requests.find((r) => r.generate !== false)!;
-    assert.equal(ask.inputItems, 1);
-    assert.ok(emu.requests.some((r) => r.generate === false && r.responseId === ask.previousResponseId), 'chained on a warmup');
+    assert.equal(ask.previousResponseId, staged.responseId, 'chained on the staged file');
+    assert.equal(ask.inputItems, 1, 'only the instruction is sent');
+    assert.match(JSON.stringify(ask.body.input), /Rewrite lines 11-14 of src\/math\.js/);
     assert.equal(s.done, true);
     assert.equal(s.hunks, 2);
     const text = editor.document.getText();
@@ -47,6 +53,18 @@ describe('inline edit suggestions', () => {
     assert.match(text, /return nums\.length \? sum/);
     assert.match(text, /return sum\(values\) \/ \(values\.length - 1\)/);
     assert.equal(await readFixtureFile('src/math.js'), original, 'nothing is written to disk while suggesting');
+  });
+
+  it('with warmline.inline.prewarm off nothing is staged, and the request carries the file itself', async () => {
+    await setSettings({ 'inline.prewarm': false });
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    editor = await openFixture('src/math.js');
+    await new Promise((r) => setTimeout(r, 1_500)); // past the 750 ms quiet time: a staging would have started
+    await propose();
+    assert.equal(staging(), undefined, 'nothing staged');
+    const ask = emu.requests.find((r) => r.generate !== false)!;
+    assert.equal(ask.inputItems, 2, 'the file, then the instruction');
+    assert.match(JSON.stringify(ask.body.input), /function average\(values\)/);
   });
 
   it('Accept All applies the rewrite, and one Undo gives the original back', async () => {
