@@ -237,6 +237,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   /** The server refused encrypted content without naming the item: every reasoning item is left out of resends. */
   private opaqueRefused = false;
   private probeTimer?: NodeJS.Timeout;
+  /** The upgrade in flight while the WebSocket mode is not known yet (see prepare). */
+  private upgrading?: Promise<void>;
   /** The transport the last connect or request actually used (the status names it from the first turn). */
   private usedKind?: 'websocket' | 'http';
 
@@ -898,12 +900,20 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     const context = lane.chain ? stageable(lane.chain) : [];
     if (lane.socket) { lane.socket.close(); lane.socket = undefined }
     if (lane.chain?.holder.startsWith('ws:')) lane.chain = undefined;
+    // While it is not known whether the server has the WebSocket mode, lanes ask one at a time:
+    // a server without it sees one upgrade, not one per lane.
+    while (this.caps.websocket === undefined && this.upgrading) await this.upgrading;
     if (this.transportInUse === 'http') return this.httpTransport(headers);
     this.usedKind = undefined;
     this.setState('connecting');
     let socket: ResponsesSocket;
     try {
-      socket = await ResponsesSocket.connect(this.transportOptions(headers), signal);
+      const connecting = ResponsesSocket.connect(this.transportOptions(headers), signal);
+      if (this.caps.websocket === undefined) {
+        const settled = connecting.then(() => {}, () => {}).finally(() => { if (this.upgrading === settled) this.upgrading = undefined });
+        this.upgrading = settled;
+      }
+      socket = await connecting;
       this.usedKind = 'websocket';
       this.wsFailures = 0;
       this.upgradeFailure = undefined;

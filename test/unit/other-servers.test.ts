@@ -117,10 +117,12 @@ describe('a call cut off by the output limit', () => {
 });
 
 describe('the transport in use, from the first turn', () => {
-  it('a 404 on the upgrade is final at once: one upgrade attempt per endpoint, none in the next session', async () => {
+  it('a 404 on the upgrade is final at once: one upgrade attempt per endpoint (two lanes opening together included), none in the next session', async () => {
     const { emu, s } = await setup({ ...LLAMA, scenario: { name: 'three', turns: [{ text: 'a' }, { text: 'b' }, { text: 'c' }] } }, { transport: 'auto', store: true });
     const modes: string[] = [];
     s.on('state', (state: SessionState) => { if (state === 'busy') modes.push(s.mode) });
+    // Two lanes open at once, as the extension starts them: one upgrade all the same.
+    await s.start(['chat', 'inline']);
     const transcript: InputItem[] = [userMessage('one')];
     const resent: boolean[] = [];
     for (const text of ['two', 'three', undefined]) {
