@@ -1,6 +1,7 @@
 // Runs every benchmark that exists, one after the other, each in its own process, so one
 // command prints the whole set of tables:
 //   bench/chain/run.ts    transports: Warmline vs HTTP vs the openai peers on an agent chain
+//                         (and again on a 2 Mbit/s uplink, with and without permessage-deflate)
 //   bench/size/run.ts     bundle, .vsix, activation outside VS Code
 //   bench/grep/run.ts     (if present)
 //   bench/webview/run.ts  (if present)
@@ -17,7 +18,16 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const BENCHES = ['chain', 'size', 'grep', 'webview', 'inline'];
+/** Each benchmark: its script under bench/, and arguments of its own. */
+const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
+  { name: 'chain', script: 'chain/run.ts' },
+  // A slow uplink (2 Mbit/s): the 25-call chain with permessage-deflate and without, time and wire bytes.
+  { name: 'slow-link', script: 'chain/run.ts', args: ['--clients', 'warmline-ws,warmline-ws-nodeflate', '--n', '25', '--zero-cost-n', '', '--uplink-mbps', '2'] },
+  { name: 'size', script: 'size/run.ts' },
+  { name: 'grep', script: 'grep/run.ts' },
+  { name: 'webview', script: 'webview/run.ts' },
+  { name: 'inline', script: 'inline/run.ts' },
+];
 
 function machine(): string {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -44,15 +54,16 @@ async function main(): Promise<void> {
   console.log(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   console.log(`Machine: ${machine()}; load average ${os.loadavg()[0]?.toFixed(2)} at start\n`);
   const summary: [string, string, string][] = [];
-  for (const name of BENCHES) {
+  for (const { name, script: file, args = [] } of BENCHES) {
     if (only && !only.includes(name)) continue;
-    const script = path.join(HERE, name, 'run.ts');
+    const script = path.join(HERE, file);
     if (!fs.existsSync(script)) {
       summary.push([name, 'not present', '']);
       continue;
     }
     const t0 = performance.now();
-    const code = await runBench(script, quick ? ['--quick'] : [], quick);
+    console.log(`## ${name}: node bench/${file}${args.length ? ` ${args.map((a) => a || '""').join(' ')}` : ''}${quick ? ' --quick' : ''}\n`);
+    const code = await runBench(script, [...args, ...(quick ? ['--quick'] : [])], quick);
     summary.push([name, code === 0 ? 'ok' : `FAILED (exit ${code})`, `${Math.round((performance.now() - t0) / 1000)} s`]);
     console.log('');
   }
