@@ -235,8 +235,10 @@ describe('rotation', () => {
     await s.start();
     const transcript: InputItem[] = [userMessage('explore')];
     const r1 = await s.respond(transcript);
+    // The socket outlives its age limit while the tool runs: the manager replaces and rewarms it.
+    const rewarmed = new Promise((r) => s.once('warm', r));
     transcript.push(...r1.output, { type: 'function_call_output', call_id: (r1.output[0] as { call_id: string }).call_id, output: 'ok' });
-    await new Promise((r) => setTimeout(r, 700));
+    await rewarmed;
     const rewarm = emu.requests.filter((r) => r.generate === false).at(-1)!;
     expect(rewarm.connectionId).toBeGreaterThan(1);
     expect(rewarm.inputItems).toBe(1); // the user's message: the call awaiting its output cannot be staged
@@ -249,7 +251,8 @@ describe('rotation', () => {
   it('recovers when the server closes an idle socket at its own limit', async () => {
     const { emu, s } = await setup({ scenario: chainScenario(3), maxConnectionAgeMs: 300 });
     await s.start();
-    const run = await runChain(s, 'explore', { between: async (turn) => { if (turn === 1) await new Promise((r) => setTimeout(r, 600)) } });
+    // After the first turn the socket sits idle until the server has closed it.
+    const run = await runChain(s, 'explore', { between: async (turn) => { if (turn === 1) await waitFor(() => emu.openSockets() === 0) } });
     expect(run.metrics).toHaveLength(4);
     expect(run.metrics[1]!.contextResent).toBe(true);
     expect(emu.connections()).toBeGreaterThan(1);
@@ -335,3 +338,12 @@ describe('transport auto', () => {
     expect(emu.violations).toEqual([]);
   });
 });
+
+/** Polls until `check` holds (5 s at most): for states that no event announces. */
+async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached within 5 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

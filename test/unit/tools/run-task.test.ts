@@ -108,8 +108,11 @@ describe('run_task: the process tree dies on timeout and cancellation', () => {
   it('kills the whole tree when cancelled', async () => {
     const ws = workspace();
     const ctx = context(ws.root, { shell: { enabled: true, allow: [] } }, { approve: true });
-    setTimeout(() => ctx.controller.abort(), 500);
-    const r = await run(runTaskTool, { command: TREE }, ctx);
+    const running = run(runTaskTool, { command: TREE }, ctx);
+    // Cancelled once the tree exists: the script says "started" after starting both children.
+    expect(await waitUntil(() => ctx.chunks.join('').includes('started'))).toBe(true);
+    ctx.controller.abort();
+    const r = await running;
     expect(r).toMatchObject({ isError: true, summary: 'cancelled' });
     const pids = fs.readFileSync(ws.abs('pids'), 'utf8').trim().split('\n').map(Number);
     expect(await waitUntil(() => [...pids, ...ctx.host.startedPids].every((p) => !isAlive(p)))).toBe(true);
