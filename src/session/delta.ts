@@ -44,7 +44,7 @@ function sameFields(a: ResponseRequest, b: ResponseRequest): boolean {
 }
 
 /**
- * The delta rule (protocol.md §2.3, as Codex applies it): a request continues the chain, and is
+ * The delta rule (of the WebSocket mode's connection-local cache, as Codex applies it): a request continues the chain, and is
  * sent as only its new input items plus `previous_response_id`, iff every field but `input` is
  * unchanged and its input starts with the previous request's input followed by that response's
  * output. Anything else is sent in full, with no `previous_response_id`.

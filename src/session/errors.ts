@@ -167,9 +167,6 @@ function errorFromCode(code: string | undefined, message: string, headers?: Reco
   }
 }
 
-/** Close codes the SDKs treat as recoverable; everything else ends the socket for good. */
-const RECOVERABLE_CLOSE = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1015]);
-
 export function errorFromClose(code: number, reason: string): SessionError {
   const detail = `socket closed with ${code}${reason ? ` ${reason}` : ''}`;
   if (code === 1008) return new SessionError('no_access', detail, { closeCode: code });
@@ -177,4 +174,3 @@ export function errorFromClose(code: number, reason: string): SessionError {
   return new SessionError('network', detail, { closeCode: code });
 }
 
-export function isRecoverableClose(code: number): boolean { return RECOVERABLE_CLOSE.has(code) || code === 1000 }

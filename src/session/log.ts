@@ -9,11 +9,3 @@ export interface Logger {
 
 export const silentLogger: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** Header values that must never reach a log. */
-const SECRET_HEADERS = /^(authorization|api-key|x-api-key|openai-api-key)$/i;
-
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADERS.test(k) ? '<redacted>' : v;
-  return out;
-}

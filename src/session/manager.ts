@@ -398,7 +398,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
           return { response, output, metrics, ...(compaction ? { compaction } : {}) };
         } catch (err) {
           if (!(err instanceof SessionError)) throw err;
-          // Any failure evicts the chain on the server (protocol.md §4.1): the next request is full.
+          // Any failure evicts the chain from the server's connection cache: the next request is full.
           lane.chain = undefined;
           if (wasDelta) this.learnFromChainFailure(err, attemptKind);
           let delay = sent ? this.learnFromRefusal(err, sent, counts) : undefined;

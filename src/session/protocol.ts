@@ -1,6 +1,6 @@
 // Wire types of the OpenAI Responses API as Warmline speaks it, over the WebSocket mode
 // (one JSON event per text frame) and over HTTP with server-sent events (same payloads).
-// See ../shared/protocol.md. Only what the client reads or writes is typed strictly; every
+// Only what the client reads or writes is typed strictly; every
 // server object keeps an index signature so fields we do not know survive a round trip.
 
 // ---------- items ----------
@@ -107,8 +107,6 @@ export interface ResponseRequest {
   stream?: boolean;
   [k: string]: unknown;
 }
-
-export interface ResponseCreateEvent extends ResponseRequest { type: 'response.create' }
 
 // ---------- responses ----------
 

@@ -1,4 +1,4 @@
-// What the real Responses API does that a happy path leaves out (protocol.md §11), each against
+// What the real Responses API does that a happy path leaves out, each against
 // the emulator configured to do it: reasoning items under store:false, models and servers that
 // refuse optional fields, the prompt cache, compression, a fallback that comes back.
 import { describe, expect, it } from 'vitest';
