@@ -7,6 +7,7 @@ import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
 import type { ChatEntryView, ContextChip, ErrorView, HostMessage, ToolCardView, TurnFigures } from '../shared/messages.ts';
 import type { ApprovalRequest, FileChange } from '../tools/types.ts';
+import { DeltaCoalescer } from './delta-coalescer.ts';
 import { diffViews } from './diff-view.ts';
 import { errorView } from './error-view.ts';
 
@@ -41,6 +42,8 @@ export class ChatController implements vscode.Disposable {
   private chat?: Conversation;
   private live?: LiveTurn;
   private sink?: (m: HostMessage) => void;
+  /** Every message to the view goes through it: streamed deltas are batched (~one a frame), never reordered. */
+  private readonly outbox = new DeltaCoalescer((m) => this.sink?.(m));
   private readonly approvals = new Map<string, { resolve(ok: boolean): void; changes?: FileChange[] }>();
   private readonly proposed = new Map<string, FileChange[]>();
   private chips: ContextChip[] = [];
@@ -65,6 +68,7 @@ export class ChatController implements vscode.Disposable {
 
   /** The view attached (or re-attached after a reload): give it everything once. */
   attach(sink: (m: HostMessage) => void): void {
+    this.outbox.flush();
     this.sink = sink;
     this.postState();
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat?.id ?? '' } });
@@ -73,7 +77,11 @@ export class ChatController implements vscode.Disposable {
     if (this.usage) this.post({ type: 'usage', payload: this.usage });
   }
 
-  detach(): void { this.sink = undefined }
+  detach(): void {
+    // What waits belongs to this view; a view that attaches later gets the turn whole in chat.load.
+    this.outbox.flush();
+    this.sink = undefined;
+  }
 
   /**
    * Compacts the open chat now (`/compact`, "Compact Conversation"): the model keeps working on a
@@ -192,6 +200,7 @@ export class ChatController implements vscode.Disposable {
 
   dispose(): void {
     this.stop();
+    this.outbox.flush();
     this.changed.dispose();
   }
 
@@ -304,7 +313,7 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'usage', payload: this.usage });
   }
 
-  private post(m: HostMessage): void { this.sink?.(m) }
+  private post(m: HostMessage): void { this.outbox.post(m) }
 }
 
 function firstLine(text: string): string { return text.split('\n', 1)[0]!.slice(0, 200) }
