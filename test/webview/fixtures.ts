@@ -90,3 +90,45 @@ export function longChat(n: number): ChatEntryView[] {
   }
   return entries;
 }
+
+/** A longer answer for streaming: paragraphs, a list, a heading, code blocks with multi-line comments and strings. */
+export const LONG_ANSWER = `The session keeps **one socket** open and sends only what is new each turn. See [the docs](https://example.com/docs) and \`previousResponseId\`.
+
+### Step 1
+
+- the request stays small
+- the model streams its answer
+- the view renders as it arrives
+
+\`\`\`ts
+/**
+ * Sends one turn.
+ */
+export async function step(session: Session, items: Item[]): Promise<number> {
+  let total = 0; // tokens
+  const label = \`turn \${items.length}
+of many\`;
+  for (const item of items) {
+    const value = await session.send({ input: item, store: false });
+    if (!value.ok) throw new Error('turn failed');
+    total += value.usage?.outputTokens ?? 0;
+  }
+  return total;
+}
+class
+  Named extends Base {}
+\`\`\`
+
+A paragraph between the blocks, with *emphasis* and a second sentence that runs on for a while so that it spans more than one delta.
+
+\`\`\`python
+def handler(event):
+    """Docstring
+    over lines."""
+    return [x ** 2 for x in range(10)]
+\`\`\`
+
+1. first
+2. second
+
+Done.`;

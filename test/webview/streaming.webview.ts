@@ -3,8 +3,11 @@
 // never rebuilt; many deltas in one frame cost one render).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type { HostMessage } from '../../src/shared/messages.ts';
+import { coalesceRecorded } from '../unit/helpers/virtual-clock.ts';
 import { closeSharedEnvironment, openView } from './harness.ts';
-import { CODE, FIGURES, FIRST_TEXT, deltas, emptyChat, msg, recordedTurn, STATE_WARM, userMessage } from './fixtures.ts';
+import type { View } from './harness.ts';
+import { CODE, FIGURES, FIRST_TEXT, LONG_ANSWER, assistantEntry, deltas, emptyChat, msg, recordedTurn, STATE_WARM, userMessage } from './fixtures.ts';
 
 after(() => closeSharedEnvironment());
 
@@ -125,9 +128,46 @@ describe('streaming', () => {
     await view.close();
   });
 
+  it('a line that looked like a new list item and turns out not to be one leaves no empty item', async () => {
+    const view = await openView();
+    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }), ...deltas('a1', 'Options:\n\n- run it with\n-'));
+    assert.equal(await view.page.locator('.md-tail li').count(), 2);
+    await view.send(...deltas('a1', '-verbose to see more'));
+    assert.equal(await view.page.locator('.md-tail li').count(), 1);
+    assert.equal((await view.page.locator('.md-tail').innerText()).trim(), 'run it with --verbose to see more');
+    await view.close();
+  });
+
+  it('a paragraph that an underline turns into a heading is shown as a heading', async () => {
+    const view = await openView();
+    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }), ...deltas('a1', 'Intro.\n\nResults\n'));
+    assert.deepEqual(await view.page.locator('.md-tail > *').evaluateAll((els) => els.map((e) => e.tagName)), ['P']);
+    await view.send(...deltas('a1', '---'));
+    assert.deepEqual(await view.page.locator('.md-tail > *').evaluateAll((els) => els.map((e) => e.tagName)), ['H2']);
+    await view.close();
+  });
+
+  it('the last block has no margin below it, whether it is finished or still streaming', async () => {
+    const view = await openView();
+    const margins = () => view.page.evaluate(() => ['.md-stable > :last-child', '.md-tail > :last-child'].map((sel) => {
+      const el = document.querySelector(sel);
+      return el ? getComputedStyle(el).marginBottom : 'none';
+    }));
+    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }), ...deltas('a1', 'First.\n\nSecond'));
+    assert.deepEqual(await margins(), ['8px', '0px']);
+    await view.send(msg('assistant.end', { id: 'a1' }));
+    assert.deepEqual(await margins(), ['0px', 'none']);
+    await view.close();
+  });
+
   it('a reference-style link defined after its use resolves', async () => {
     const view = await openView();
-    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }), ...deltas('a1', 'See [the guide][g].\n\nMore text.\n\n[g]: https://example.com/guide\n', 3), msg('assistant.end', { id: 'a1' }));
+    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }));
+    // A frame per delta: the definition shows as text until it is one, then goes.
+    for (const d of deltas('a1', 'See [the guide][g].\n\nMore text.\n\n[g]: https://example.com/guide\n', 3)) await view.send(d);
+    assert.equal((await view.page.locator('article.assistant .markdown').innerText()).trim(), 'See the guide.\n\nMore text.');
+    assert.equal(await view.page.locator('.md-tail .md-link').getAttribute('data-href'), 'https://example.com/guide');
+    await view.send(msg('assistant.end', { id: 'a1' }));
     assert.equal(await view.page.locator('.md-link').getAttribute('data-href'), 'https://example.com/guide');
     await view.close();
   });
@@ -152,6 +192,56 @@ describe('streaming', () => {
     assert.match(await out.innerText(), /line 100\n/);
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
     await view.close();
+  });
+
+  it('streams what the host coalescer posts: the text shown is that of the concatenated deltas, cards in place', async () => {
+    const turn: HostMessage[] = [
+      emptyChat(), userMessage('u1', 'explain'), msg('assistant.start', { id: 'a1' }),
+      ...deltas('a1', LONG_ANSWER, 4),
+      msg('tool.start', { messageId: 'a1', tool: { id: 't1', name: 'run_task', summary: 'task test', status: 'running', output: '' } }),
+      ...Array.from({ length: 30 }, (_, k) => msg('tool.progress', { id: 't1', chunk: `line ${k}\n` })),
+      msg('tool.update', { id: 't1', status: 'done', result: 'exit 0' }),
+      ...deltas('a1', 'After the tool.\n\n', 3), ...deltas('a1', LONG_ANSWER, 3),
+      msg('assistant.end', { id: 'a1', figures: FIGURES }),
+    ];
+    // 1,500 messages a second (25 a frame), as a fast model streams; posted as the host would.
+    const posted = coalesceRecorded(turn, turn.map((_, i) => (i * 1000) / 1500));
+    const texts = (ms: HostMessage[]): string => ms.map((m) => (m.type === 'text.delta' ? m.payload.delta : '')).join('');
+    assert.equal(texts(posted.map((p) => p.m)), texts(turn), 'the batched deltas carry every character, in order');
+    assert.ok(posted.length < turn.length / 5, `${posted.length} messages for ${turn.length}`);
+
+    const batched = await openView();
+    for (let frame = 0, i = 0; i < posted.length; frame++) {
+      const batch: HostMessage[] = [];
+      for (; i < posted.length && (posted[i] as { at: number }).at < ((frame + 1) * 1000) / 60; i++) batch.push((posted[i] as { m: HostMessage }).m);
+      if (batch.length) await batched.send(...batch);
+    }
+    const perDelta = await openView();
+    await perDelta.send(...turn);
+    const whole = await openView();
+    const segments = [LONG_ANSWER, `After the tool.\n\n${LONG_ANSWER}`];
+    await whole.send(msg('chat.load', { chatId: 'c1', title: 't', entries: segments.map((text, k) => assistantEntry(`w${k}`, text)), busy: false }));
+
+    const shown = (view: View) => view.page.locator('article.assistant .parts').first().evaluate((parts) => ({
+      order: Array.from(parts.children, (c) => c.className.split(' ')[0]),
+      texts: Array.from(parts.querySelectorAll(':scope > .markdown'), (m) => (m as HTMLElement).innerText),
+      html: Array.from(parts.querySelectorAll(':scope > .markdown'), (m) => m.innerHTML),
+      code: Array.from(parts.querySelectorAll('code'), (c) => c.innerHTML),
+      output: parts.querySelector('.tool-output')?.textContent ?? '',
+      tails: Array.from(parts.querySelectorAll('.md-tail'), (t) => t.childNodes.length),
+    }));
+    const a = await shown(batched);
+    const b = await shown(perDelta);
+    assert.deepEqual(a.order, ['markdown', 'tool-card', 'markdown']);
+    assert.deepEqual(a, b, 'the same view with and without batching');
+    assert.deepEqual(a.tails, [0, 0]);
+    // The text of each segment is that of the concatenated deltas rendered whole, highlighting included.
+    const reference = await whole.page.locator('article.assistant .markdown').evaluateAll((ms) => ms.map((m) => ({ text: (m as HTMLElement).innerText, code: Array.from(m.querySelectorAll('code'), (c) => c.innerHTML) })));
+    assert.deepEqual(a.texts, reference.map((r) => r.text));
+    assert.deepEqual(a.code.filter((c) => c.includes('hljs-')), reference.flatMap((r) => r.code).filter((c) => c.includes('hljs-')));
+    assert.match(a.texts[0] ?? '', /Step 1[\s\S]*Named extends Base[\s\S]*Done\.$/);
+    assert.match(a.output, /^line 0\n[\s\S]*line 29$/);
+    for (const v of [batched, perDelta, whole]) await v.close();
   });
 
   it('finishes a message whose deltas arrive before assistant.start (reload mid-turn)', async () => {

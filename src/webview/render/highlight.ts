@@ -51,13 +51,56 @@ export interface Highlighted {
   language: string;
 }
 
-export function highlightCode(code: string, lang: string, escape: (s: string) => string): Highlighted {
+/**
+ * `growing`: the block is the one still streaming, called again every frame a little longer;
+ * its settled lines are then not highlighted again (see highlightGrowing).
+ */
+export function highlightCode(code: string, lang: string, escape: (s: string) => string, growing = false): Highlighted {
   const language = lang ? hljs.getLanguage(lang.toLowerCase()) : undefined;
   if (!language || code.length > MAX_HIGHLIGHT_CHARS) return { html: escape(code), language: '' };
   const name = lang.toLowerCase();
   try {
-    return { html: hljs.highlight(code, { language: name, ignoreIllegals: true }).value, language: name };
+    const html = growing ? highlightGrowing(code, name, language) : hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
+    return { html, language: name };
   } catch {
     return { html: escape(code), language: '' };
   }
+}
+
+/**
+ * The streaming block's settled lines: highlight.js was back at the language's top level after
+ * them (not inside a comment, a string or another construct), and highlighting them and the
+ * line after them apart gave the same HTML as together. `tried`: where settling last failed
+ * (retried when another line completes, not every frame).
+ */
+let settled = { language: '', code: '', html: '', tried: -1 };
+
+/** highlight.js leaves the mode it ended in on its result; the top level is the language itself. */
+function endsAtTopLevel(result: object, language: object): boolean {
+  return (result as { _top?: unknown })._top === language;
+}
+
+/**
+ * The settled lines' HTML plus the rest highlighted on its own: per frame, the cost of the last
+ * line or two instead of the whole block. A construct can depend on text more than a line
+ * before it, so on rare code this can differ from highlighting the whole block in a token's
+ * class; the block is highlighted whole once it is finished (markdown.ts).
+ */
+function highlightGrowing(code: string, name: string, language: object): string {
+  const highlight = (text: string): ReturnType<typeof hljs.highlight> => hljs.highlight(text, { language: name, ignoreIllegals: true });
+  if (settled.language !== name || !code.startsWith(settled.code)) settled = { language: name, code: '', html: '', tried: -1 };
+  const from = settled.code.length;
+  // Lines settle one line late, and only with a line with something on it after them: a
+  // construct can start on one line and go on on the next (`class` on one, its name on the next).
+  const complete = code.lastIndexOf('\n') + 1;
+  const lastLine = code.lastIndexOf('\n', complete - 2) + 1;
+  if (lastLine > from && lastLine !== settled.tried && code.slice(lastLine, complete).trim()) {
+    settled.tried = lastLine;
+    const before = highlight(code.slice(from, lastLine));
+    // Inside a comment or a string the lines cannot settle: no need to check the next line.
+    if (endsAtTopLevel(before, language) && highlight(code.slice(from, complete)).value === before.value + highlight(code.slice(lastLine, complete)).value) {
+      settled = { language: name, code: code.slice(0, lastLine), html: settled.html + before.value, tried: -1 };
+    }
+  }
+  return settled.html + highlight(code.slice(settled.code.length)).value;
 }

@@ -25,7 +25,11 @@ export function isWebUrl(href: string): boolean {
   }
 }
 
-type RenderEnv = Env & { linkStack?: string[] };
+type RenderEnv = Env & {
+  linkStack?: string[];
+  /** Rendering a streaming message's tail: its last block may be a code block still growing. */
+  streaming?: boolean;
+};
 
 function attr(token: Token | undefined, name: string): string {
   const v = token?.attrGet(name);
@@ -68,9 +72,9 @@ rules.image = (tokens, idx, options, env) => {
   return `<span class="md-image-blocked" title="Image not loaded">[${escapeHtml(alt)}]</span>`;
 };
 
-function codeBlock(content: string, lang: string): string {
+function codeBlock(content: string, lang: string, growing = false): string {
   // The fence's closing newline is not part of the code (it would show as an empty last line).
-  const { html, language } = highlightCode(content.endsWith('\n') ? content.slice(0, -1) : content, lang, escapeHtml);
+  const { html, language } = highlightCode(content.endsWith('\n') ? content.slice(0, -1) : content, lang, escapeHtml, growing);
   const langClass = language ? ` language-${language.replace(/[^a-z0-9_+-]/g, '')}` : '';
   return '<div class="code-block">'
     + '<div class="code-toolbar">'
@@ -81,10 +85,11 @@ function codeBlock(content: string, lang: string): string {
     + `<pre><code class="hljs${langClass}">${html}</code></pre></div>\n`;
 }
 
-rules.fence = (tokens, idx) => {
+rules.fence = (tokens, idx, _options, env) => {
   const token = tokens[idx];
   const info = token?.info ? unescapeAll(token.info).trim() : '';
-  return codeBlock(token?.content ?? '', info.split(/\s+/)[0] ?? '');
+  const growing = (env as RenderEnv | undefined)?.streaming === true && idx === tokens.length - 1;
+  return codeBlock(token?.content ?? '', info.split(/\s+/)[0] ?? '', growing);
 };
 rules.code_block = (tokens, idx) => codeBlock(tokens[idx]?.content ?? '', '');
 

@@ -9,6 +9,7 @@ import { h } from '../dom.ts';
 import type { FrameQueue } from '../dom.ts';
 import { hasReferenceDefinitions, parseMarkdown, renderTokens } from './markdown.ts';
 import type { MarkdownEnv } from './markdown.ts';
+import { morphChildren } from './morph.ts';
 import { sanitizedFragment } from './sanitize.ts';
 
 /** A rendered markdown region. `update` is called on every delta with the whole text so far. */
@@ -60,6 +61,8 @@ export class IncrementalMarkdown implements MarkdownBody {
   private done = false;
   private whole = false;
   private restartPending = false;
+  /** Whether the tail is empty (the last finished block then ends the body: no margin below it). */
+  private ended = false;
   private readonly renderTask = (): void => this.render();
 
   constructor(host: BodyHost) {
@@ -122,8 +125,13 @@ export class IncrementalMarkdown implements MarkdownBody {
         tailTokens = tokens.slice(last);
       }
     }
-    if (tailTokens.length) this.tail.replaceChildren(sanitizedFragment(renderTokens(tailTokens, env)));
+    // The tail is mostly what it was a frame ago: update it in place (see morph.ts).
+    if (tailTokens.length) morphChildren(this.tail, sanitizedFragment(renderTokens(tailTokens, { ...env, streaming: true })));
     else this.tail.replaceChildren();
+    // A class, not `:has(+ .md-tail:empty)` in the CSS: that made the browser restyle every
+    // finished block each time the tail changed.
+    const ended = !tailTokens.length;
+    if (ended !== this.ended) this.stable.classList.toggle('md-end', (this.ended = ended));
     this.host.rendered();
   }
 

@@ -40,6 +40,9 @@ export abstract class LazyEntry {
     this.materialised = true;
     this.element.classList.remove('lazy');
     this.element.style.height = '';
+    // While it is off screen (content-visibility, style.css) the entry keeps the height it had
+    // as a placeholder, then the height it last had on screen.
+    this.element.style.containIntrinsicSize = `auto ${this.reservedHeight}px`;
     this.element.replaceChildren();
     this.build();
   }
