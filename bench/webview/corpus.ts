@@ -70,3 +70,19 @@ export function streamedTurns(turns: number, deltasPerTurn: number, seed = 1): H
   }
   return out;
 }
+
+/** One turn that writes a whole file: a `lines`-line TypeScript block between two sentences. */
+export function codeFileTurn(lines: number, id = 'f0'): HostMessage[] {
+  const body = Array.from({ length: lines }, (_, i) => (i % 3 === 0
+    ? `  const value${i} = await session.send({ input: items[${i}], store: false }); // step ${i}`
+    : i % 3 === 1 ? `  if (!value${i - 1}.ok) throw new Error(\`turn \${${i}} failed\`);`
+      : `  total += value${i - 2}.usage?.outputTokens ?? 0;`)).join('\n');
+  const text = `Here is the whole file:\n\n\`\`\`ts\nexport async function run(session: Session, items: Item[]): Promise<number> {\n  let total = 0;\n${body}\n  return total;\n}\n\`\`\`\n\nThat is the file, from Warmline.`;
+  return [
+    { type: 'chat.load', payload: { chatId: 'bench', title: 'bench', entries: [], busy: false } },
+    { type: 'user.message', payload: { entry: { kind: 'user', id: 'u-file', text: 'Write the file', context: [] } } },
+    { type: 'assistant.start', payload: { id } },
+    ...split(text, 4).map((delta): HostMessage => ({ type: 'text.delta', payload: { id, delta } })),
+    { type: 'assistant.end', payload: { id } },
+  ];
+}
