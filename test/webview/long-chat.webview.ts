@@ -18,18 +18,14 @@ describe('long chats', () => {
   it('opens a 500-entry chat building only the entries near the viewport', async () => {
     const view = await openView();
     const { page } = view;
-    const handleMs = await page.evaluate((m) => {
-      const t0 = performance.now();
-      window.dispatchEvent(new MessageEvent('message', { data: m }));
-      return performance.now() - t0;
-    }, msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(500), busy: false }));
+    await page.evaluate((m) => { window.dispatchEvent(new MessageEvent('message', { data: m })) }, msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(500), busy: false }));
     await view.frames(3);
     const after = await page.evaluate(built);
     assert.equal(after.articles, 500);
     assert.ok(after.built < 40, `${after.built} entries built`);
     assert.ok(after.codeBlocks < 20, `${after.codeBlocks} code blocks rendered`);
-    // A loose bound (shared 2-CPU machines are noisy); bench/webview measures it properly.
-    assert.ok(handleMs < 1500, `chat.load took ${handleMs.toFixed(0)} ms`);
+    // How long it takes is bench/webview's to measure, not a test's (shared machines are noisy):
+    // what makes it fast (entries built lazily) is asserted above.
     // At the bottom, and the last entry is built and visible.
     assert.equal(await page.locator('article.entry').last().evaluate((el) => !el.classList.contains('lazy')), true);
     assert.ok(await page.locator('.log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 41));
