@@ -67,13 +67,17 @@ const isInside = (parent: string, child: string): boolean => {
 };
 const toPosix = (p: string): string => p.split(path.sep).join('/');
 const GLOB_CHARS = /[*?[\]{}]/;
+/** A relative path that path.join would change: an empty, '.' or '..' segment (or a separator it would turn into '/'). */
+const NOT_PLAIN_REL = process.platform === 'win32' ? /(^|\/)\.{0,2}(\/|$)|[\\:]/ : /(^|\/)\.{0,2}(\/|$)/;
 
 export class WorkspaceGuard {
   readonly host: WorkspaceHost;
   readonly settings: ToolSettings;
   private rootList: WorkspaceRoot[] | undefined;
   private readonly secretRules: IgnoreRule[];
-  private readonly gitignores = new Map<string, IgnoreRule[]>();
+  /** Per root path, per folder: the rules of that folder's .gitignore. */
+  private readonly gitignores = new Map<string, Map<string, IgnoreRule[]>>();
+  private readonly ignoreChains = new Map<string, Map<string | undefined, ReadonlyArray<{ from: number; rules: IgnoreRule[] }>>>();
   private readonly warmlineignores = new Map<string, IgnoreRule[]>();
 
   constructor(host: WorkspaceHost, settings: ToolSettings) {
@@ -110,6 +114,16 @@ export class WorkspaceGuard {
     const rel = toPosix(path.relative(isInside(root.path, abs) ? root.path : root.real, abs));
     if (this.roots().length > 1) return rel ? `${root.name}/${rel}` : `${root.name}/`;
     return rel || '.';
+  }
+
+  /**
+   * `display` of a root-relative path found by a walk or a search. In a single-root workspace
+   * that is the path itself, computed without path arithmetic (grep names thousands of files).
+   */
+  displayRel(root: WorkspaceRoot, rel: string): string {
+    const roots = this.roots();
+    if (roots.length === 1 && roots[0] === root && rel !== '' && !NOT_PLAIN_REL.test(rel)) return rel;
+    return this.display(path.join(root.path, ...rel.split('/')));
   }
 
   /** Refuses when the workspace is not trusted (edits, tasks). */
@@ -259,26 +273,44 @@ export class WorkspaceGuard {
 
   /** The deciding ignore rule for `rel` itself: .gitignore files from the root down, then .warmlineignore. */
   private ignoreDecision(root: WorkspaceRoot, rel: string, isDir: boolean): IgnoreRule | undefined {
-    const segments = rel.split('/');
+    // Each folder from the root down to rel's own, that has a .gitignore, matches the rest of the path below it.
+    const slash = rel.lastIndexOf('/');
     let decided: IgnoreRule | undefined;
-    let dirRel = '';
-    for (let d = 0; d < segments.length; d++) {
-      if (d > 0) dirRel = d === 1 ? segments[0]! : `${dirRel}/${segments[d - 1]}`;
-      const rules = this.gitignoreRules(root, dirRel);
-      if (rules.length === 0) continue;
-      const match = lastMatch(rules, segments.slice(d).join('/'), isDir);
+    for (const { from, rules } of this.ignoreChain(root, slash === -1 ? undefined : rel.slice(0, slash))) {
+      const match = lastMatch(rules, rel.slice(from), isDir);
       if (match) decided = match;
     }
     return decided ?? lastMatch(this.warmlineRules(root), rel, isDir);
   }
 
+  /**
+   * The .gitignore files that apply in a folder (undefined: the root; '' is a folder with an
+   * empty name, as in "/a"): its own and those of the folders above it, root first, each with
+   * where the path below it starts. Cached per folder: a search checks thousands of files in a
+   * few hundred folders.
+   */
+  private ignoreChain(root: WorkspaceRoot, dirRel: string | undefined): ReadonlyArray<{ from: number; rules: IgnoreRule[] }> {
+    let byDir = this.ignoreChains.get(root.path);
+    if (!byDir) this.ignoreChains.set(root.path, (byDir = new Map()));
+    let chain = byDir.get(dirRel);
+    if (!chain) {
+      const slash = dirRel === undefined ? -1 : dirRel.lastIndexOf('/');
+      const above = dirRel === undefined ? [] : this.ignoreChain(root, slash === -1 ? undefined : dirRel.slice(0, slash));
+      const rules = this.gitignoreRules(root, dirRel ?? '');
+      chain = rules.length > 0 ? [...above, { from: dirRel === undefined ? 0 : dirRel.length + 1, rules }] : above;
+      byDir.set(dirRel, chain);
+    }
+    return chain;
+  }
+
   private gitignoreRules(root: WorkspaceRoot, dirRel: string): IgnoreRule[] {
-    const key = `${root.path}\0${dirRel}`;
-    let rules = this.gitignores.get(key);
+    let byDir = this.gitignores.get(root.path);
+    if (!byDir) this.gitignores.set(root.path, (byDir = new Map()));
+    let rules = byDir.get(dirRel);
     if (!rules) {
       const file = path.join(root.path, ...dirRel.split('/').filter(Boolean), '.gitignore');
-      rules = readRules(file, this.display(file));
-      this.gitignores.set(key, rules);
+      rules = readRules(file, () => this.display(file));
+      byDir.set(dirRel, rules);
     }
     return rules;
   }
@@ -287,7 +319,7 @@ export class WorkspaceGuard {
     let rules = this.warmlineignores.get(root.path);
     if (!rules) {
       const file = path.join(root.path, WARMLINE_IGNORE_FILE);
-      rules = readRules(file, this.display(file));
+      rules = readRules(file, () => this.display(file));
       this.warmlineignores.set(root.path, rules);
     }
     return rules;
@@ -323,12 +355,13 @@ export function hasGlobChars(p: string): boolean {
 /**
  * Reads an ignore file (most folders have none). Synchronous on purpose: a stat that does not
  * throw plus one small read is far cheaper than the promise API's round trips and ENOENT
- * errors, and a walk calls this once per folder (cached for the call).
+ * errors, and a walk calls this once per folder (cached for the call). `source` names the file
+ * in messages; it is computed only for a file that exists.
  */
-function readRules(file: string, source: string): IgnoreRule[] {
+function readRules(file: string, source: () => string): IgnoreRule[] {
   try {
     if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
-    return parseIgnoreFile(fs.readFileSync(file, 'utf8'), source);
+    return parseIgnoreFile(fs.readFileSync(file, 'utf8'), source());
   } catch {
     return [];
   }
