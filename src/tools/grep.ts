@@ -1,15 +1,15 @@
 // grep: regex or literal search over the workspace. Uses the ripgrep VS Code ships, then `rg`
 // on PATH, then a pure-Node search, so it always works; matches stream to the UI as each file
 // finishes, and the model gets them sorted by path, capped, and bounded in size.
-import path from 'node:path';
 import { WorkspaceGuard, hasGlobChars } from './guard.ts';
 import { nodeGrepEngine } from './grep-node.ts';
 import { RipgrepRegexError, RipgrepSpawnError, ripgrepEngine } from './grep-ripgrep.ts';
+import type { RipgrepEngineOptions } from './grep-ripgrep.ts';
 import { formatBytes } from './files.ts';
 import { MAX_PATTERN_CHARS, compileJsRegex } from './grep-match.ts';
 import { MatchBudget, normaliseGlobs, smartCaseInsensitive } from './grep-search.ts';
 import type { FileMode, GrepEngine, GrepFileResult, GrepOutcome, GrepQuery, GrepTarget } from './grep-search.ts';
-import { boundOutput } from './output.ts';
+import { boundJoined } from './output.ts';
 import { findOnPath, isExecutableFile } from './ripgrep-locate.ts';
 import { array, boolean, integer, object, optional, string } from './schema.ts';
 import type { ArgsOf } from './schema.ts';
@@ -44,6 +44,8 @@ export interface GrepToolOptions {
   onEngine?: (engine: 'ripgrep' | 'node', rgPath?: string) => void;
   /** The search's time limit (default LIMITS.grepTimeMs; tests use a short one). */
   timeLimitMs?: number;
+  /** How the ripgrep engine reads ripgrep (tests and benchmarks compare the two; see ripgrepEngine). */
+  ripgrep?: RipgrepEngineOptions;
 }
 
 export function createGrepTool(options: GrepToolOptions = {}): Tool<GrepArgs> {
@@ -80,7 +82,7 @@ function chooseEngine(ctx: ToolContext, options: GrepToolOptions): { engine: Gre
   const candidates = [options.rgPath, ctx.host.ripgrepPath()].filter((p): p is string => !!p);
   let rg = candidates.find((p) => isExecutableFile(p));
   rg ??= findOnPath('rg', options.envPath ?? process.env.PATH);
-  if (rg) return { engine: ripgrepEngine(rg), rgPath: rg };
+  if (rg) return { engine: ripgrepEngine(rg, options.ripgrep), rgPath: rg };
   if (choice === 'ripgrep') throw new ToolError('failed', 'ripgrep was requested but none was found (not in the editor, not on PATH).');
   return { engine: nodeGrepEngine };
 }
@@ -230,9 +232,16 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     return { output, summary: timedOut ? 'no matches (time limit)' : 'no matches' };
   }
   const header = `${matchCount} matching line${matchCount === 1 ? '' : 's'} in ${found.length} file${found.length === 1 ? '' : 's'} for ${what} in ${scope}:`;
-  const body = found.map((f) => f.text).join(context > 0 ? '\n--\n' : '\n');
+  // Header, files (with -- between them when there is context) and notes, joined by newlines and
+  // bounded without building the joined text: it can be tens of megabytes.
+  const parts = [header];
+  for (const f of found) {
+    if (context > 0 && parts.length > 1) parts.push('--');
+    parts.push(f.text);
+  }
   // The notes come last, and the cut of an over-long body keeps the tail, so they always show.
-  const output = boundOutput([header, body, ...notes].join('\n'), ctx.settings.maxOutputBytes, { hint: 'narrow the search with path, include or a more specific pattern' });
+  parts.push(...notes);
+  const output = boundJoined(parts, ctx.settings.maxOutputBytes, { hint: 'narrow the search with path, include or a more specific pattern' });
   const plural = (k: number, word: string) => `${word}${k === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
   const more = budget.cut || (budget.full && (countingCut || timedOut)) || timedOut;
   return { output, summary: `${matchCount}${more ? '+' : ''} ${plural(matchCount, 'match')} in ${found.length} ${plural(found.length, 'file')}` };
@@ -258,7 +267,7 @@ export function formatFile(name: string, file: GrepFileResult, context: number):
 }
 
 function displayOf(guard: WorkspaceGuard, file: Pick<GrepFileResult, 'root' | 'rel'>): string {
-  return guard.display(path.join(file.root.path, ...file.rel.split('/')));
+  return guard.displayRel(file.root, file.rel);
 }
 
 function excerpt(text: string, column: number): string {
