@@ -11,8 +11,11 @@
 // Each repetition runs every method once per query, in turn (warm page cache: one untimed
 // warm-up pass first). Prints medians [min–max] and each method's median ratio against direct
 // rg. The tool runs uncapped (every match found and formatted, like rg printing them all) and,
-// for reference, with its default cap of 200 matches. Asserts no times; exits 1 when no rg is
-// found or when a method finds a different number of matching lines than rg.
+// for reference, with its default cap of 200 matches, and once more reading rg's --json output
+// alone (how its ripgrep path read rg before it read the standard output). After the table, the
+// goals of issue 17 for the ripgrep path, each with its measured ratio and whether it is met.
+// Asserts no times; exits 1 when no rg is found or when a method finds a different number of
+// matching lines than rg.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,20 +29,22 @@ import { NodeHost } from '../../src/tools/node-host.ts';
 import { findEditorRipgrep } from '../../src/tools/ripgrep-locate.ts';
 import { DEFAULT_TOOL_SETTINGS } from '../../src/tools/settings.ts';
 import type { ToolSettings } from '../../src/tools/types.ts';
-import { editorAppRoot, locateBenchRipgrep, parseGrepSummary } from './support.ts';
+import { editorAppRoot, goalLine, grepGoal, locateBenchRipgrep, parseGrepSummary } from './support.ts';
+import type { GrepQueryKind } from './support.ts';
 import { RARE_MARKER, generateTree } from './tree.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
 
-interface Query { label: string; pattern: string; literal: boolean; ignoreCase: boolean }
+interface Query { label: string; kind: GrepQueryKind; pattern: string; literal: boolean; ignoreCase: boolean }
 const QUERIES: Query[] = [
-  { label: `rare literal "${RARE_MARKER}"`, pattern: RARE_MARKER, literal: true, ignoreCase: false },
-  { label: 'frequent regex \\b(const|let)\\s+\\w+', pattern: '\\b(const|let)\\s+\\w+', literal: false, ignoreCase: false },
-  { label: 'case-insensitive "todo|fixme"', pattern: 'todo|fixme', literal: false, ignoreCase: true },
+  { label: `rare literal "${RARE_MARKER}"`, kind: 'rare', pattern: RARE_MARKER, literal: true, ignoreCase: false },
+  { label: 'frequent regex \\b(const|let)\\s+\\w+', kind: 'frequent', pattern: '\\b(const|let)\\s+\\w+', literal: false, ignoreCase: false },
+  { label: 'case-insensitive "todo|fixme"', kind: 'case-insensitive', pattern: 'todo|fixme', literal: false, ignoreCase: true },
 ];
 
-interface Method { label: string; run(q: Query): Promise<number> }
+/** `goal`: the tool on its ripgrep path, whose ratio to rg issue 17 sets a goal for. */
+interface Method { label: string; run(q: Query): Promise<number>; goal?: { capped: boolean } }
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -109,9 +114,10 @@ async function main(): Promise<void> {
   const editorRg = bundled && fs.realpathSync(bundled) !== fs.realpathSync(rg) ? bundled : undefined;
   const methods: Method[] = [
     { label: 'rg direct (baseline)', run: direct(rg) },
-    { label: 'grep tool, ripgrep path', run: tool({ engine: 'ripgrep', rgPath: rg }, uncapped) },
+    { label: 'grep tool, ripgrep path', run: tool({ engine: 'ripgrep', rgPath: rg }, uncapped), goal: { capped: false } },
+    { label: 'grep tool, rg --json only', run: tool({ engine: 'ripgrep', rgPath: rg, ripgrep: { output: 'json' } }, uncapped) },
     { label: 'grep tool, Node fallback', run: tool({ engine: 'node' }, uncapped) },
-    { label: 'grep tool, ripgrep, cap 200', run: tool({ engine: 'ripgrep', rgPath: rg }, capped) },
+    { label: 'grep tool, ripgrep, cap 200', run: tool({ engine: 'ripgrep', rgPath: rg }, capped), goal: { capped: true } },
     { label: 'grep tool, Node, cap 200', run: tool({ engine: 'node' }, capped) },
     ...(editorRg ? [{ label: "grep tool, VS Code's rg", run: tool({ engine: 'ripgrep', rgPath: editorRg }, uncapped) }] : []),
   ];
@@ -133,6 +139,7 @@ async function main(): Promise<void> {
   }
 
   const rows: string[][] = [];
+  const goals: string[] = [];
   let mismatch = false;
   for (const q of QUERIES) {
     const base = spread(times.get(key(q, methods[0]!))!).median;
@@ -143,6 +150,7 @@ async function main(): Promise<void> {
       const capped = m.label.includes('cap 200');
       if (!capped && n !== baseCount) mismatch = true;
       rows.push([q.label, m.label, `${s.median.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]`, `${(s.median / base).toFixed(2)}×`, `${n.toLocaleString('en-US')}${capped ? '' : n === baseCount ? '' : ' ≠ rg!'}`]);
+      if (m.goal) goals.push(`- ${goalLine(`${q.label}, ${m.goal.capped ? 'cap 200' : 'cap lifted'}`, s.median / base, grepGoal(q.kind, m.goal.capped))}`);
     }
   }
   const rgVersion = spawnSync(rg, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
@@ -150,6 +158,7 @@ async function main(): Promise<void> {
   console.log(`grep benchmark, ${new Date().toISOString().slice(0, 10)}: ${tree.files.toLocaleString('en-US')} files (${(tree.bytes / 1e6).toFixed(1)} MB), ${reps} repetitions after a warm-up, warm page cache.`);
   console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; Node ${process.version}; ${rgVersion} (${rg}, from ${found.source})${editorRg ? `; VS Code's rg at ${path.relative(REPO, editorRg)}` : ''}.\n`);
   console.log(table(['query', 'method', 'ms median [min–max]', 'vs rg', 'matching lines'], rows));
+  console.log(`\nGoals (issue 17): the grep tool on its ripgrep path against rg alone (median ratio, as in the table):\n${goals.join('\n')}`);
   if (mismatch) {
     console.error('\nA method found a different number of matching lines than rg: the search paths disagree.');
     process.exit(1);
