@@ -546,7 +546,7 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     return tools.filter((t) => {
       if (t.type !== 'function') return offered.has(t.name);
       const original = standsFor.get(t.name);
-      return !(original !== undefined && tools.some((o) => o.name === original) && offered.has(original));
+      return !(original !== undefined && offered.has(original));
     });
   }
 
