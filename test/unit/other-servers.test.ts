@@ -2,18 +2,18 @@
 // learns and sends, against the emulator playing llama.cpp's server where it differs from
 // OpenAI's (`llamacpp: true`, modelled on what a real llama-server did; the same points are
 // checked against a real one in test/providers/).
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Emulator, EmulatorOptions } from '../emulator/types.ts';
+import type { EmulatorOptions } from '../emulator/types.ts';
 import { AgentLoop } from '../../src/agent/loop.ts';
 import { SessionError, errorFromStatus } from '../../src/session/errors.ts';
-import type { SessionManager, SessionState } from '../../src/session/manager.ts';
+import type { SessionState } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { InputItem, ToolDefinition } from '../../src/session/protocol.ts';
 import { replayable } from '../../src/session/replay.ts';
 import { createToolRegistry } from '../../src/tools/registry.ts';
 import { cleanupFixtures, context, fixture } from './tools/helpers.ts';
-import { runChain, session, useSessions } from './session-helpers.ts';
+import { freePort } from '../providers/llama-server.ts';
+import { modelRequests, runChain, session, useSessions } from './session-helpers.ts';
 
 afterAll(cleanupFixtures);
 
@@ -24,7 +24,6 @@ const registry = createToolRegistry();
 const REAL_TOOLS = { tools: registry.definitions(), toolFallbacks: registry.fallbacks() };
 
 const toolsOf = (body: Record<string, unknown>) => (body.tools as ToolDefinition[]).map((t) => `${t.type}:${t.name}`);
-const modelRequests = (emu: Emulator) => emu.requests.filter((r) => r.generate !== false && r.endpoint !== 'compact');
 
 describe('tool types a server has not shown it takes', () => {
   it('llama.cpp is offered apply_patch_json and no custom tool, and can patch with it', async () => {
@@ -147,7 +146,7 @@ describe('the transport in use, from the first turn', () => {
   });
 
   it('nothing listening: connection_refused, naming the address, not "does not speak the Responses API"', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { s } = await setup({ scenario: { name: 'x', turns: [] } }, { baseUrl: `http://127.0.0.1:${port}/v1`, transport: 'auto', requireApiKey: false, retry: { network: 1, baseDelayMs: 5, maxDelayMs: 10 } });
     const states: Array<[SessionState, string | undefined]> = [];
     s.on('state', (state, detail) => states.push([state, detail]));
@@ -212,13 +211,3 @@ describe('switching provider mid-chat', () => {
     expect(replayable(transcript, { store: false, missing: new Set(), customCalls: {}, dropOpaqueReasoning: true })).toBe(transcript);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export type { SessionManager };

@@ -7,6 +7,7 @@ import type { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { InputItem } from '../../src/session/protocol.ts';
 import { INSTRUCTIONS, KEY, TEST_TOOLS, emulator, modelRequests, runChain, session } from './session-helpers.ts';
+import { waitUntil } from './tools/helpers.ts';
 
 let emu: Emulator | undefined;
 let sessions: SessionManager[] = [];
@@ -252,7 +253,7 @@ describe('rotation', () => {
     const { emu, s } = await setup({ scenario: chainScenario(3), maxConnectionAgeMs: 300 });
     await s.start();
     // After the first turn the socket sits idle until the server has closed it.
-    const run = await runChain(s, 'explore', { between: async (turn) => { if (turn === 1) await waitFor(() => emu.openSockets() === 0) } });
+    const run = await runChain(s, 'explore', { between: async (turn) => { if (turn === 1) expect(await waitUntil(() => emu.openSockets() === 0)).toBe(true) } });
     expect(run.metrics).toHaveLength(4);
     expect(run.metrics[1]!.contextResent).toBe(true);
     expect(emu.connections()).toBeGreaterThan(1);
@@ -338,12 +339,3 @@ describe('transport auto', () => {
     expect(emu.violations).toEqual([]);
   });
 });
-
-/** Polls until `check` holds (5 s at most): for states that no event announces. */
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached within 5 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
