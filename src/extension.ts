@@ -8,7 +8,7 @@ import { SessionManager } from './session/manager.ts';
 import type { Capabilities } from './session/manager.ts';
 import type { ToolContext } from './tools/types.ts';
 import { createToolRegistry } from './tools/registry.ts';
-import { VscodeHost } from './tools/vscode-host.ts';
+import { editorUri, VscodeHost } from './tools/vscode-host.ts';
 import { ApiKeyStore } from './ui/api-key.ts';
 import { ChatController } from './ui/chat-controller.ts';
 import { ChatViewProvider } from './ui/chat-view.ts';
@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   chat = new ChatController({
     session, agent, store: new ChatStore(path.join(storage.fsPath, 'chats')),
     describe: (name, raw) => tools.describe(name, raw),
-    relative: (abs) => relativePath(vscode.Uri.file(abs)) ?? abs,
+    relative: (uri) => relativePath(editorUri(uri)) ?? uri,
     contextText: (chips) => actions.contextText(chips),
     settings: () => { const s = readSettings(); return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) } },
   });

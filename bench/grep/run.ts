@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   const uncapped: ToolSettings = { ...DEFAULT_TOOL_SETTINGS, maxGrepMatches: 100_000_000 };
   const capped: ToolSettings = { ...DEFAULT_TOOL_SETTINGS };
   const guard = new WorkspaceGuard(host, uncapped);
+  await guard.prepare(guard.roots()[0]!, '');
 
   const direct = (binary: string): Method['run'] => (q) => new Promise((resolve, reject) => {
     // The same file selection as the tool (ignore files, hidden files, size limit, secrets), plain output.

@@ -19,7 +19,10 @@ import { GrepWorker } from '../../src/tools/grep-worker-pool.ts';
 import { WorkspaceGuard } from '../../src/tools/guard.ts';
 import { NodeHost } from '../../src/tools/node-host.ts';
 import { DEFAULT_TOOL_SETTINGS } from '../../src/tools/settings.ts';
-import { SLICE_MS, newWalkStats, walk } from '../../src/tools/walk.ts';
+import { newWalkStats, walk } from '../../src/tools/walk.ts';
+
+/** Longest stretch of matching on the main thread before yielding to the event loop. */
+const SLICE_MS = 10;
 import { RARE_MARKER, generateTree } from './tree.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
     for await (const e of walk(guard, root, '', { deadline: q.deadline }, newWalkStats())) {
       if (e.isDir) continue;
       if (performance.now() - slice > SLICE_MS) { await new Promise((r) => setImmediate(r)); slice = performance.now() }
-      const buf = fs.readFileSync(e.abs);
+      const buf = fs.readFileSync(fileURLToPath(e.uri));
       if (buf.length > q.maxFileBytes) continue;
       const decoded = decodeText(buf);
       if (!decoded) continue;

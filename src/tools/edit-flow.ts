@@ -1,7 +1,6 @@
 // What every edit tool does once its changes are computed in memory: ask the user (unless
 // edits are on auto), check nothing changed underneath while they looked, apply all files or
 // none through the host, then report the new errors the language servers see in those files.
-import fs from 'node:fs';
 import { diffLines } from 'diff';
 import type { WorkspaceGuard } from './guard.ts';
 import { refuseReadOnly, stripBom } from './files.ts';
@@ -16,7 +15,7 @@ export function editTitle(changes: readonly FileChange[], guard: WorkspaceGuard)
   if (changes.length === 1) {
     const c = changes[0]!;
     const verb = c.kind === 'add' ? 'Create' : c.kind === 'delete' ? 'Delete' : c.moveTo ? 'Move' : 'Edit';
-    return `${verb} ${guard.display(c.path)}${c.kind === 'update' && c.moveTo ? ` -> ${guard.display(c.moveTo)}` : ''}`;
+    return `${verb} ${guard.display(c.uri)}${c.kind === 'update' && c.moveTo ? ` -> ${guard.display(c.moveTo)}` : ''}`;
   }
   return `Edit ${changes.length} files`;
 }
@@ -31,12 +30,12 @@ export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard
   if (ctx.signal.aborted) throw new ToolError('cancelled', 'The edit was cancelled before anything was written.');
   await refuseStale(changes, guard, ctx);
   // Made read-only while the user looked: still refused, never replaced.
-  for (const c of changes) if (c.kind !== 'add') await refuseReadOnly(c.path, guard.display(c.path));
+  for (const c of changes) if (c.kind !== 'add') await refuseReadOnly(ctx.host, c.uri, guard.display(c.uri));
 
-  const finalPaths = changes.filter((c) => c.kind !== 'delete').map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.path));
-  const before = errorsIn(ctx, finalPaths.concat(changes.map((c) => c.path)));
+  const finalPaths = changes.filter((c) => c.kind !== 'delete').map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.uri));
+  const before = errorsIn(ctx, finalPaths.concat(changes.map((c) => c.uri)));
   // Files with unsaved changes in the editor get the edit in the editor and stay unsaved.
-  const unsaved = changes.filter((c) => c.kind === 'update' && ctx.host.openDocumentText(c.path) !== undefined).map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.path));
+  const unsaved = changes.filter((c) => c.kind === 'update' && ctx.host.openDocumentText(c.uri) !== undefined).map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.uri));
   const ok = await ctx.host.applyChanges(changes);
   if (!ok) throw new ToolError('failed', 'The editor could not apply the edit, so no file was changed. Read the files again and retry, or ask the user.');
 
@@ -59,13 +58,13 @@ export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard
   return {
     output: lines.join('\n'),
     summary: `${changes.length} file${changes.length === 1 ? '' : 's'} changed${fresh.length ? `, ${fresh.length} new error${fresh.length === 1 ? '' : 's'}` : ''}`,
-    changedFiles: [...new Set(changes.flatMap((c) => (c.kind === 'update' && c.moveTo ? [c.path, c.moveTo] : [c.path])))],
+    changedFiles: [...new Set(changes.flatMap((c) => (c.kind === 'update' && c.moveTo ? [c.uri, c.moveTo] : [c.uri])))],
   };
 }
 
 function describeChange(c: FileChange, guard: WorkspaceGuard): string {
-  if (c.kind === 'add') return `A ${guard.display(c.path)} (${lineCount(c.newText)} lines)`;
-  if (c.kind === 'delete') return `D ${guard.display(c.path)}`;
+  if (c.kind === 'add') return `A ${guard.display(c.uri)} (${lineCount(c.newText)} lines)`;
+  if (c.kind === 'delete') return `D ${guard.display(c.uri)}`;
   let added = 0;
   let removed = 0;
   for (const part of diffLines(c.oldText, c.newText)) {
@@ -73,7 +72,7 @@ function describeChange(c: FileChange, guard: WorkspaceGuard): string {
     else if (part.removed) removed += part.count ?? 0;
   }
   const counts = `(+${added} -${removed})`;
-  return c.moveTo ? `R ${guard.display(c.path)} -> ${guard.display(c.moveTo)} ${counts}` : `M ${guard.display(c.path)} ${counts}`;
+  return c.moveTo ? `R ${guard.display(c.uri)} -> ${guard.display(c.moveTo)} ${counts}` : `M ${guard.display(c.uri)} ${counts}`;
 }
 
 function lineCount(text: string): number {
@@ -84,10 +83,10 @@ function lineCount(text: string): number {
 /** Refuses when a file changed between computing the edit and the user's approval. */
 async function refuseStale(changes: readonly FileChange[], guard: WorkspaceGuard, ctx: ToolContext): Promise<void> {
   for (const c of changes) {
-    const current = await currentText(ctx, c.path);
+    const current = await currentText(ctx, c.uri);
     const stale = c.kind === 'add' ? current !== undefined : current !== c.oldText;
     if (stale) {
-      throw new ToolError('failed', `'${guard.display(c.path)}' changed while the edit was waiting, so nothing was written. Read it again and redo the edit.`);
+      throw new ToolError('failed', `'${guard.display(c.uri)}' changed while the edit was waiting, so nothing was written. Read it again and redo the edit.`);
     }
     if (c.kind === 'update' && c.moveTo && (await currentText(ctx, c.moveTo)) !== undefined) {
       throw new ToolError('failed', `'${guard.display(c.moveTo)}' appeared while the edit was waiting, so nothing was written.`);
@@ -95,11 +94,11 @@ async function refuseStale(changes: readonly FileChange[], guard: WorkspaceGuard
   }
 }
 
-async function currentText(ctx: ToolContext, abs: string): Promise<string | undefined> {
-  const open = ctx.host.openDocumentText(abs);
+async function currentText(ctx: ToolContext, uri: string): Promise<string | undefined> {
+  const open = ctx.host.openDocumentText(uri);
   if (open !== undefined) return stripBom(open).text;
   try {
-    return stripBom(await fs.promises.readFile(abs, 'utf8')).text;
+    return stripBom(new TextDecoder().decode(await ctx.host.fs.readFile(uri))).text;
   } catch {
     return undefined;
   }

@@ -1,10 +1,10 @@
 // Reading workspace text: the editor's unsaved buffer when the file is open and dirty, else
 // the disk; binaries refused (a NUL byte), sizes checked before anything is loaded. The text
 // comes without its UTF-8 byte order mark (the `bom` flag says it had one, so an edit writes it
-// back); a file to edit must be writable.
-import fs from 'node:fs';
+// back); a file to edit must be writable. Files are reached through the host's file system.
 import { ToolError } from './types.ts';
 import type { WorkspaceHost } from './types.ts';
+import type { FileStat } from './workspace-fs.ts';
 
 export type TextEncodingName = 'utf8' | 'utf16le' | 'utf16be';
 
@@ -49,67 +49,53 @@ export function withBom(text: string, bom: boolean | undefined): string {
 }
 
 /** Whether the file on disk starts with a UTF-8 byte order mark (false when it cannot be read). */
-export async function diskHasBom(abs: string): Promise<boolean> {
+export async function diskHasBom(host: WorkspaceHost, uri: string): Promise<boolean> {
   try {
-    const fh = await fs.promises.open(abs, 'r');
-    try {
-      const head = Buffer.alloc(3);
-      const { bytesRead } = await fh.read(head, 0, 3, 0);
-      return bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-    } finally {
-      await fh.close();
-    }
+    const head = await host.fs.readFile(uri, { maxBytes: 3 });
+    return head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
   } catch {
     return false;
   }
 }
 
 /**
- * Refuses to edit a file that is read-only: no write permission bit at all (mode 0444, or the
- * read-only attribute on Windows), or not writable by this process. Edits write a new file and
- * rename it over the old one, which would otherwise replace a read-only file silently.
+ * Refuses to edit a file that is read-only (no write permission for this process, or a
+ * read-only file system). Edits write a new file and rename it over the old one, which would
+ * otherwise replace a read-only file silently.
  */
-export async function refuseReadOnly(abs: string, display: string): Promise<void> {
-  let stat: fs.Stats;
-  try { stat = await fs.promises.stat(abs) } catch { return } // a new file: its folder decides
-  if (!stat.isFile()) return;
-  let writable = (stat.mode & 0o222) !== 0;
-  if (writable) {
-    try { await fs.promises.access(abs, fs.constants.W_OK) } catch { writable = false }
-  }
-  if (!writable) {
-    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ToolError('read_only', `'${display}' is read-only (mode ${mode}), so it was not changed. If it should be edited, ask the user to make it writable.`);
-  }
+export async function refuseReadOnly(host: WorkspaceHost, uri: string, display: string): Promise<void> {
+  let stat: FileStat | undefined;
+  try { stat = await host.fs.stat(uri) } catch { return }
+  if (stat?.type !== 'file' || !stat.readonly) return; // a new file: its folder decides
+  const mode = stat.mode !== undefined ? ` (mode ${stat.mode.toString(8).padStart(4, '0')})` : '';
+  throw new ToolError('read_only', `'${display}' is read-only${mode}, so it was not changed. If it should be edited, ask the user to make it writable.`);
 }
 
 /**
  * The full text of a file for reading or editing. Throws 'not_found', 'binary' or 'too_large'
  * (naming the size and the limit). `display` is the path the model used.
  */
-export async function loadText(host: WorkspaceHost, abs: string, display: string, maxBytes: number, purpose: 'read' | 'edit'): Promise<LoadedText> {
-  if (purpose === 'edit') await refuseReadOnly(abs, display);
-  const open = host.openDocumentText(abs);
+export async function loadText(host: WorkspaceHost, uri: string, display: string, maxBytes: number, purpose: 'read' | 'edit'): Promise<LoadedText> {
+  if (purpose === 'edit') await refuseReadOnly(host, uri, display);
+  const open = host.openDocumentText(uri);
   if (open !== undefined) {
     const size = Buffer.byteLength(open, 'utf8');
     if (size > maxBytes) throw tooLarge(display, size, maxBytes, purpose);
     // An editor's text has no BOM of its own (VS Code keeps the encoding apart): the disk says.
     const { text, bom } = stripBom(open);
-    return { text, source: 'editor', encoding: 'utf8', bom: bom || (await diskHasBom(abs)) };
+    return { text, source: 'editor', encoding: 'utf8', bom: bom || (await diskHasBom(host, uri)) };
   }
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(abs);
-  } catch {
-    throw new ToolError('not_found', `'${display}' does not exist.`);
-  }
-  if (stat.isDirectory()) throw new ToolError('invalid_arguments', `'${display}' is a folder, not a file; use list_files to see what it contains.`);
+  let stat: FileStat | undefined;
+  try { stat = await host.fs.stat(uri) } catch { stat = undefined }
+  if (!stat) throw new ToolError('not_found', `'${display}' does not exist.`);
+  if (stat.type === 'directory') throw new ToolError('invalid_arguments', `'${display}' is a folder, not a file; use list_files to see what it contains.`);
   if (stat.size > maxBytes) {
     // Say "binary" rather than "too large" when it is both: a range read would not help.
-    if (await looksBinary(abs)) throw binaryError(display, stat.size);
+    if (await looksBinary(host, uri)) throw binaryError(display, stat.size);
     throw tooLarge(display, stat.size, maxBytes, purpose);
   }
-  const buf = await fs.promises.readFile(abs);
+  let buf: Uint8Array;
+  try { buf = await host.fs.readFile(uri) } catch (e) { throw new ToolError('failed', `'${display}' could not be read: ${(e as Error).message}`) }
   const decoded = decodeText(buf);
   if (!decoded) throw binaryError(display, buf.length);
   if (purpose === 'edit' && decoded.encoding !== 'utf8') {
@@ -120,17 +106,10 @@ export async function loadText(host: WorkspaceHost, abs: string, display: string
 }
 
 /** Checks the first 8 KB for a NUL byte (or a UTF-16 BOM, which is text). */
-export async function looksBinary(abs: string): Promise<boolean> {
-  const fh = await fs.promises.open(abs, 'r');
-  try {
-    const buf = Buffer.alloc(8192);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead);
-    if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return false;
-    return head.indexOf(0) !== -1;
-  } finally {
-    await fh.close();
-  }
+export async function looksBinary(host: WorkspaceHost, uri: string): Promise<boolean> {
+  const head = await host.fs.readFile(uri, { maxBytes: 8192 });
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return false;
+  return head.indexOf(0) !== -1;
 }
 
 export function binaryError(display: string, size: number): ToolError {

@@ -6,6 +6,7 @@ import { object, optional, string } from './schema.ts';
 import type { ArgsOf } from './schema.ts';
 import { LIMITS } from './settings.ts';
 import type { Diagnostic, Tool, ToolContext, ToolResult } from './types.ts';
+import { isInsideUri, relativeUri, toUri } from './uri.ts';
 
 const shape = {
   path: optional(string('A file (or folder) relative to the workspace root. Null for the whole workspace.')),
@@ -39,11 +40,10 @@ async function getDiagnostics(args: GetDiagnosticsArgs, ctx: ToolContext): Promi
   if (args.path !== undefined && args.path.trim() !== '' && args.path.trim() !== '.') {
     const target = await guard.resolve(args.path, 'read');
     where = target.display;
-    if (target.stat?.isDirectory()) {
-      const prefix = target.abs.endsWith('/') || target.abs.endsWith('\\') ? target.abs : `${target.abs}${target.abs.includes('\\') ? '\\' : '/'}`;
-      list = ctx.host.diagnostics().filter((d) => d.path.startsWith(prefix));
+    if (target.stat?.type === 'directory') {
+      list = ctx.host.diagnostics().filter((d) => isInsideUri(target.uri, toUri(d.path)));
     } else {
-      list = ctx.host.diagnostics(target.abs);
+      list = ctx.host.diagnostics(target.uri);
     }
   } else {
     list = ctx.host.diagnostics();
@@ -53,10 +53,11 @@ async function getDiagnostics(args: GetDiagnosticsArgs, ctx: ToolContext): Promi
   const visible: Diagnostic[] = [];
   for (const d of list) {
     if (RANK[d.severity] > max) continue;
-    const root = guard.rootOf(d.path);
+    const uri = toUri(d.path);
+    const root = guard.rootOf(uri);
     if (!root) continue;
-    const rel = guard.display(d.path);
-    const rootRel = guard.roots().length > 1 ? rel.slice(root.name.length + 1) : rel;
+    const rootRel = relativeUri(root.uri, uri) ?? relativeUri(root.real, uri) ?? '';
+    await guard.prepare(root, rootRel.split('/').slice(0, -1).join('/'));
     if (guard.hiddenBelow(root, '', rootRel, memo)) continue;
     visible.push(d);
   }

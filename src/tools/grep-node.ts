@@ -5,13 +5,15 @@
 // Results come back batch by batch, in walk order, and stream on. Semantics follow the ripgrep
 // invocation in grep-ripgrep.ts: CRLF is a line end, files over the size limit are skipped and
 // reported, binary files (a NUL) are reported when they match but never shown, a UTF-8 BOM is
-// dropped, UTF-16 files with a BOM are decoded.
-import path from 'node:path';
+// dropped, UTF-16 files with a BOM are decoded. In a folder without a local path (a virtual
+// workspace) the main thread reads each file through the host's file system and hands the worker
+// its bytes; the pattern still runs only in the worker.
 import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
 import { globFilter, newOutcome } from './grep-search.ts';
 import type { FileMode, GrepEngine, GrepOutcome, GrepQuery, GrepTarget, OnFile } from './grep-search.ts';
 import { GrepCancelledError, GrepStopError, GrepTimeLimitError, GrepWorker } from './grep-worker-pool.ts';
-import type { FileReply } from './grep-worker-protocol.ts';
+import type { FileReply, GrepFileRef } from './grep-worker-protocol.ts';
+import { relativeUri, toUri } from './uri.ts';
 import { newWalkStats, walk } from './walk.ts';
 
 /** The first batch is small so the first matches stream soon; later ones grow to this. */
@@ -20,7 +22,7 @@ const MAX_BATCH = 256;
 /** Batches sent ahead while the worker matches: the walk keeps going without flooding it. */
 const MAX_IN_FLIGHT = 3;
 
-interface Candidate { root: WorkspaceRoot; rel: string; abs: string }
+interface Candidate { root: WorkspaceRoot; rel: string; file: GrepFileRef }
 interface Batch { files: Candidate[]; reply: Promise<FileReply[]> }
 
 export const nodeGrepEngine: GrepEngine = {
@@ -63,13 +65,23 @@ export const nodeGrepEngine: GrepEngine = {
     };
     const send = async (): Promise<void> => {
       if (pending.length === 0) return;
-      inFlight.push({ files: pending, reply: worker.search(pending.map((c) => c.abs), state.mode === 'count') });
+      inFlight.push({ files: pending, reply: worker.search(pending.map((c) => c.file), state.mode === 'count') });
       pending = [];
       batchSize = Math.min(batchSize * 2, MAX_BATCH);
       while (inFlight.length >= MAX_IN_FLIGHT && state.mode !== 'stop') await settle();
     };
     const add = async (root: WorkspaceRoot, rel: string): Promise<void> => {
-      pending.push({ root, rel, abs: path.join(root.path, ...rel.split('/')) });
+      const uri = guard.uriOf(root, rel);
+      const local = guard.host.fs.localPath(uri);
+      let file: GrepFileRef;
+      if (local !== undefined) file = local;
+      else {
+        const stat = await guard.host.fs.stat(uri).catch(() => undefined);
+        if (!stat) { outcome.unreadable.push({ root, rel }); return }
+        if (stat.size > query.maxFileBytes) { outcome.tooLarge.push({ root, rel, size: stat.size }); return }
+        try { file = { name: uri, bytes: await guard.host.fs.readFile(uri) } } catch { outcome.unreadable.push({ root, rel }); return }
+      }
+      pending.push({ root, rel, file });
       if (pending.length >= batchSize) await send();
     };
 
@@ -109,11 +121,12 @@ export const nodeGrepEngine: GrepEngine = {
   },
 };
 
-/** The root and relative path of an absolute path the worker was on. */
-function locate(targets: GrepTarget[], abs: string): { root: WorkspaceRoot; rel: string } | undefined {
+/** The root and relative path of the file (a local path or a URI) the worker was on. */
+function locate(targets: GrepTarget[], file: string): { root: WorkspaceRoot; rel: string } | undefined {
+  const uri = toUri(file);
   for (const t of targets) {
-    const rel = path.relative(t.root.path, abs);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return { root: t.root, rel: rel.split(path.sep).join('/') };
+    const rel = relativeUri(t.root.uri, uri);
+    if (rel) return { root: t.root, rel };
   }
   return undefined;
 }

@@ -67,7 +67,7 @@ const REGEX_ERROR = /regex parse error|error parsing regex|regex.*(not allowed|n
 /**
  * The ripgrep arguments for one workspace root (exported for the benchmark and tests): the file
  * selection, the pattern, and the output format (`--json`, or the standard output that
- * `grep-ripgrep-plain.ts` reads).
+ * `grep-ripgrep-plain.ts` reads). The guard must have prepared the root (`guard.prepare(root, '')`).
  */
 export function ripgrepArgs(guard: WorkspaceGuard, root: WorkspaceRoot, query: GrepQuery, paths: string[], output: 'json' | 'plain' = 'json'): string[] {
   const args = [
@@ -79,8 +79,8 @@ export function ripgrepArgs(guard: WorkspaceGuard, root: WorkspaceRoot, query: G
   ];
   if (query.literal) args.push('--fixed-strings');
   if (query.context > 0) args.push('--context', String(query.context));
-  const warmlineIgnore = path.join(root.path, WARMLINE_IGNORE_FILE);
-  if (fs.existsSync(warmlineIgnore)) args.push('--ignore-file', warmlineIgnore);
+  // (The guard has read it: `prepare` comes first.)
+  if (guard.hasWarmlineRules(root)) args.push('--ignore-file', path.join(localRoot(root), WARMLINE_IGNORE_FILE));
   // Overrides: the last matching glob wins, so skips and secrets come after the includes.
   for (const g of query.include) args.push('--glob', g);
   for (const g of query.exclude) args.push('--glob', `!${g}`);
@@ -210,6 +210,7 @@ class RootSearch {
   async run(options: RipgrepEngineOptions): Promise<boolean> {
     this.onRun = options.onRun;
     this.spool = options.spool ?? true;
+    await this.guard.prepare(this.root, '');
     const timer = setTimeout(() => this.stop('time'), Math.max(0, this.query.deadline - Date.now()));
     const onAbort = () => this.stop('cancelled');
     this.signal.addEventListener('abort', onAbort, { once: true });
@@ -259,7 +260,7 @@ class RootSearch {
         // file ripgrep would not have searched is not taken, and --json must confirm the rest.
         if (f.binary) {
           // (A real binary message and an imitation of it would name the file twice.)
-          if (binaries.has(f.path) || !this.searchable(f.path)) { abandon(); return }
+          if (binaries.has(f.path)) { abandon(); return }
           binaries.add(f.path);
         }
         redo.push(f.path);
@@ -269,6 +270,7 @@ class RootSearch {
     const exit = await this.spawnRg(args, (chunk) => parser.push(chunk), () => parser.end());
     if (this.stopped) return;
     if (!anomaly) this.checkExit(exit);
+    if (!anomaly) for (const b of binaries) if (!(await this.searchable(b))) anomaly = true;
     if (!anomaly && redo.length > 0) {
       const again: JsonFile[] = [];
       // Named files are read whole (memory-mapped) by default, which changes how a binary file is
@@ -337,7 +339,7 @@ class RootSearch {
       const spool = this.spool ? openSpool() : undefined;
       let child: ChildProcess;
       try {
-        child = spawn(this.rgPath, args, { cwd: this.root.path, stdio: ['ignore', spool ?? 'pipe', 'pipe'], windowsHide: true });
+        child = spawn(this.rgPath, args, { cwd: localRoot(this.root), stdio: ['ignore', spool ?? 'pipe', 'pipe'], windowsHide: true });
       } catch (e) {
         if (spool !== undefined) fs.closeSync(spool);
         throw e;
@@ -456,13 +458,13 @@ class RootSearch {
   }
 
   /** Whether ripgrep's walk would search this path: shown by the guard, selected by the globs, a regular file within the size limit. */
-  private searchable(pathText: string): boolean {
+  private async searchable(pathText: string): Promise<boolean> {
     const rel = this.visible(pathText);
     if (rel === undefined || !this.globs.included(rel) || this.globs.excluded(rel, false)) return false;
     const segments = rel.split('/');
     for (let i = 1; i < segments.length; i++) if (this.globs.excluded(segments.slice(0, i).join('/'), true)) return false;
-    const stat = fs.lstatSync(path.join(this.root.path, pathText), { throwIfNoEntry: false });
-    return stat !== undefined && stat.isFile() && stat.size <= this.query.maxFileBytes;
+    const stat = await this.guard.host.fs.stat(this.guard.uriOf(this.root, rel)).catch(() => undefined);
+    return stat !== undefined && stat.type === 'file' && !stat.symlink && stat.size <= this.query.maxFileBytes;
   }
 
   /** The root-relative path of a path ripgrep printed, when the guard lets it be shown. */
@@ -497,6 +499,12 @@ class RootSearch {
     known.set(dir, hidden);
     return hidden;
   }
+}
+
+/** The local folder ripgrep runs in (the engine is chosen only for roots that have one). */
+function localRoot(root: WorkspaceRoot): string {
+  if (root.localPath === undefined) throw new RipgrepSpawnError(`${root.name} is not a local folder`);
+  return root.localPath;
 }
 
 /** Path segments in a root-relative path ('' has none). */

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CONTROL } from './grep-worker-protocol.ts';
-import type { FileReply, QueryMessage, WorkerReply, WorkerRequest } from './grep-worker-protocol.ts';
+import { CONTROL, fileRefName } from './grep-worker-protocol.ts';
+import type { FileReply, GrepFileRef, QueryMessage, WorkerReply, WorkerRequest } from './grep-worker-protocol.ts';
 
 /** Why a batch did not finish; `partial` holds what the worker had reported of it by then. */
 export class GrepStopError extends Error {
@@ -50,7 +50,7 @@ export function grepWorkerScript(dir: string = import.meta.dirname): string {
   throw new GrepWorkerError(`the grep worker script is missing from ${dir}`);
 }
 
-interface Queued { files: string[]; results: FileReply[]; resolve(r: FileReply[]): void; reject(e: GrepStopError): void }
+interface Queued { files: GrepFileRef[]; results: FileReply[]; resolve(r: FileReply[]): void; reject(e: GrepStopError): void }
 
 export class GrepWorker {
   private readonly worker: Worker;
@@ -100,7 +100,7 @@ export class GrepWorker {
   }
 
   /** Searches these files; resolves with the files that matched or were skipped, in order. */
-  search(files: string[], countOnly: boolean): Promise<FileReply[]> {
+  search(files: GrepFileRef[], countOnly: boolean): Promise<FileReply[]> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<FileReply[]>((resolve, reject) => {
       this.queue.push({ files, results: [], resolve, reject });
@@ -150,7 +150,8 @@ export class GrepWorker {
   private expire(): void {
     if (this.queue.length === 0) return;
     const head = this.queue[0]!;
-    const file = head.files[Atomics.load(this.control, CONTROL.fileIndex)];
+    const ref = head.files[Atomics.load(this.control, CONTROL.fileIndex)];
+    const file = ref === undefined ? undefined : fileRefName(ref);
     const since = this.queryStart + Atomics.load(this.control, CONTROL.fileStartMs);
     const ms = Date.now() - since;
     const stuckAfter = Math.min(STUCK_MS, (this.deadline - this.queryStart) / 2);

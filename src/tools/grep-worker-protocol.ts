@@ -27,13 +27,22 @@ export interface BatchMessage {
   type: 'batch';
   id: number;
   seq: number;
-  /** Absolute paths. */
-  files: string[];
+  files: GrepFileRef[];
   /** Only count matching lines (the budget is full). */
   countOnly: boolean;
 }
 
 export type WorkerRequest = QueryMessage | BatchMessage;
+
+/**
+ * A file to search: a local path the worker reads itself, or the bytes of a file the main thread
+ * read through the host's file system (a virtual folder), under a name for messages.
+ */
+export type GrepFileRef = string | { name: string; bytes: Uint8Array };
+
+export function fileRefName(ref: GrepFileRef): string {
+  return typeof ref === 'string' ? ref : ref.name;
+}
 
 export type FileReply =
   | { i: number; kind: 'match'; lines: GrepLine[]; matches: number }

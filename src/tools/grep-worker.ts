@@ -9,7 +9,7 @@ import { decodeText } from './files.ts';
 import { lineMatcher, matchText } from './grep-match.ts';
 import type { GrepLine, LineMatcher } from './grep-match.ts';
 import { CONTROL } from './grep-worker-protocol.ts';
-import type { FileReply, WorkerReply, WorkerRequest } from './grep-worker-protocol.ts';
+import type { FileReply, GrepFileRef, WorkerReply, WorkerRequest } from './grep-worker-protocol.ts';
 
 type FileOutcome = { kind: 'match'; lines: GrepLine[]; matches: number } | { kind: 'count'; matches: number } | { kind: 'big'; size: number } | { kind: 'binary'; matches: number } | { kind: 'unreadable' };
 
@@ -37,9 +37,13 @@ function readFile(abs: string, maxBytes: number): Buffer | { size: number } {
   }
 }
 
-function searchFile(abs: string, matcher: LineMatcher, context: number, maxBytes: number, countOnly: boolean): FileOutcome | undefined {
+function searchFile(file: GrepFileRef, matcher: LineMatcher, context: number, maxBytes: number, countOnly: boolean): FileOutcome | undefined {
   let bytes: Buffer | { size: number };
-  try { bytes = readFile(abs, maxBytes) } catch { return { kind: 'unreadable' } }
+  if (typeof file === 'string') {
+    try { bytes = readFile(file, maxBytes) } catch { return { kind: 'unreadable' } }
+  } else {
+    bytes = file.bytes.length > maxBytes ? { size: file.bytes.length } : Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
+  }
   if (!Buffer.isBuffer(bytes)) return { kind: 'big', size: bytes.size };
   const decoded = decodeText(bytes);
   if (!decoded) {

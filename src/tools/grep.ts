@@ -74,11 +74,14 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<GrepArgs> {
   };
 }
 
-export const grepTool = createGrepTool();
-
-function chooseEngine(ctx: ToolContext, options: GrepToolOptions): { engine: GrepEngine; rgPath?: string } {
+function chooseEngine(ctx: ToolContext, options: GrepToolOptions, targets: readonly GrepTarget[]): { engine: GrepEngine; rgPath?: string } {
   const choice = options.engine ?? 'auto';
   if (choice === 'node') return { engine: nodeGrepEngine };
+  // ripgrep reads local folders only: a virtual one is searched through the host's file system.
+  if (targets.some((t) => t.root.localPath === undefined)) {
+    if (choice === 'ripgrep') throw new ToolError('failed', 'ripgrep was requested but the folder to search is not a local folder.');
+    return { engine: nodeGrepEngine };
+  }
   const candidates = [options.rgPath, ctx.host.ripgrepPath()].filter((p): p is string => !!p);
   let rg = candidates.find((p) => isExecutableFile(p));
   rg ??= findOnPath('rg', options.envPath ?? process.env.PATH);
@@ -114,7 +117,7 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     }
     const target = await guard.resolve(p, 'search');
     if (!target.stat) throw new ToolError('not_found', `'${target.display}' does not exist. Use list_files to find the right folder.`);
-    targets.push({ root: target.root, rel: target.rel, isFile: !target.stat.isDirectory() });
+    targets.push({ root: target.root, rel: target.rel, isFile: target.stat.type !== 'directory' });
     where = target.display;
   } else {
     for (const root of guard.roots()) targets.push({ root, rel: '', isFile: false });
@@ -130,7 +133,7 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     maxFileBytes: ctx.settings.maxReadBytes, deadline: started + timeLimitMs,
   };
 
-  let { engine, rgPath } = chooseEngine(ctx, options);
+  let { engine, rgPath } = chooseEngine(ctx, options, targets);
   if (engine.name === 'node' && jsError) throw jsError;
   const warnings: string[] = [];
   let budget = new MatchBudget(limit, context);

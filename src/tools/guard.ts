@@ -13,12 +13,17 @@
 //   .warmlineignore is read at the root of each workspace folder and decides what .gitignore
 //   leaves undecided (as ripgrep's --ignore-file does, so every search path agrees).
 // - Secret patterns match at any depth and win over everything.
-import fs from 'node:fs';
+//
+// Files are reached through the host's file system (host.fs) by URI: ignore files are loaded
+// asynchronously before the checks that need them (`prepare`, and a walk's `noteFolder`), and
+// the checks themselves are synchronous over that cache.
 import path from 'node:path';
 import { lastMatch, parseIgnoreFile } from './ignore-rules.ts';
 import type { IgnoreRule } from './ignore-rules.ts';
 import { ToolError } from './types.ts';
 import type { ToolContext, ToolSettings, WorkspaceHost } from './types.ts';
+import { basenameUri, isUri, joinUri, relativeUri, showUri, toUri } from './uri.ts';
+import type { FileStat } from './workspace-fs.ts';
 
 export { boundOutput, DEFAULT_CUT_HINT } from './output.ts';
 
@@ -37,35 +42,33 @@ export const SKIPPED_DIR_NAMES: readonly string[] = ['.git', 'node_modules'];
 export const WARMLINE_IGNORE_FILE = '.warmlineignore';
 
 export interface WorkspaceRoot {
-  /** Absolute path as the host gave it. */
-  readonly path: string;
-  /** The same folder with symlinks resolved. */
+  /** The folder's URI as the host gave it (normalised). */
+  readonly uri: string;
+  /** The same folder with symlinks resolved (where the scheme has them). */
   readonly real: string;
   /** Folder name, usable as the first segment of a path in a multi-root workspace. */
   readonly name: string;
+  /** Its local path, when the tools may use local means there (ripgrep, processes); else undefined. */
+  readonly localPath: string | undefined;
 }
 
 export type Access = 'read' | 'list' | 'search' | 'write';
 
 export interface ResolvedPath {
   readonly input: string;
-  readonly abs: string;
+  readonly uri: string;
   readonly root: WorkspaceRoot;
   /** Posix path relative to the root ('' for the root itself). */
   readonly rel: string;
   /** What the model sees: relative to the root (prefixed by the folder name in multi-root). */
   readonly display: string;
   /** Undefined when nothing exists there yet. */
-  readonly stat: fs.Stats | undefined;
+  readonly stat: FileStat | undefined;
 }
 
 export type HiddenReason = { kind: 'skipped' } | { kind: 'secret' | 'ignored'; rule: IgnoreRule };
 
-const isInside = (parent: string, child: string): boolean => {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
-const toPosix = (p: string): string => p.split(path.sep).join('/');
+const isInside = (parent: string, child: string): boolean => relativeUri(parent, child) !== undefined;
 const GLOB_CHARS = /[*?[\]{}]/;
 /** A relative path that path.join would change: an empty, '.' or '..' segment (or a separator it would turn into '/'). */
 const NOT_PLAIN_REL = process.platform === 'win32' ? /(^|\/)\.{0,2}(\/|$)|[\\:]/ : /(^|\/)\.{0,2}(\/|$)/;
@@ -74,6 +77,7 @@ export class WorkspaceGuard {
   readonly host: WorkspaceHost;
   readonly settings: ToolSettings;
   private rootList: WorkspaceRoot[] | undefined;
+  private rootsReady: Promise<WorkspaceRoot[]> | undefined;
   private readonly secretRules: IgnoreRule[];
   /** Per root path, per folder: the rules of that folder's .gitignore. */
   private readonly gitignores = new Map<string, Map<string, IgnoreRule[]>>();
@@ -91,29 +95,48 @@ export class WorkspaceGuard {
     return new WorkspaceGuard(ctx.host, ctx.settings);
   }
 
+  /**
+   * The workspace folders, with their real locations: `loadRoots()` first (every tool call does,
+   * through resolve or directly); before it, real = the URI as given.
+   */
   roots(): WorkspaceRoot[] {
-    if (!this.rootList) {
-      this.rootList = this.host.roots().map((p) => {
-        const abs = path.resolve(p);
-        let real = abs;
-        try { real = fs.realpathSync.native(abs) } catch { /* a missing root stays as given */ }
-        return { path: abs, real, name: path.basename(abs) };
-      });
-    }
+    this.rootList ??= this.host.roots().map((given) => {
+      const uri = toUri(given);
+      return { uri, real: uri, name: basenameUri(uri) || uri, localPath: this.host.fs.localPath(uri) };
+    });
     return this.rootList;
   }
 
-  rootOf(abs: string): WorkspaceRoot | undefined {
-    return this.roots().find((r) => isInside(r.path, abs)) ?? this.roots().find((r) => isInside(r.real, abs));
+  /** Resolves the roots' real locations (symbolic links) once per guard. */
+  loadRoots(): Promise<WorkspaceRoot[]> {
+    this.rootsReady ??= (async () => {
+      const resolved = await Promise.all(this.roots().map(async (r) => {
+        let real = r.uri;
+        try { real = (await this.host.fs.realpath?.(r.uri)) ?? r.uri } catch { /* a missing root stays as given */ }
+        return { ...r, real };
+      }));
+      this.rootList = resolved;
+      return resolved;
+    })();
+    return this.rootsReady;
   }
 
-  /** The path the model sees for an absolute path inside the workspace. */
-  display(abs: string): string {
-    const root = this.rootOf(abs);
-    if (!root) return abs;
-    const rel = toPosix(path.relative(isInside(root.path, abs) ? root.path : root.real, abs));
+  rootOf(uri: string): WorkspaceRoot | undefined {
+    return this.roots().find((r) => isInside(r.uri, uri)) ?? this.roots().find((r) => isInside(r.real, uri));
+  }
+
+  /** The path the model sees for a location (URI) inside the workspace. */
+  display(uri: string): string {
+    const root = this.rootOf(uri);
+    if (!root) return showUri(uri);
+    const rel = relativeUri(isInside(root.uri, uri) ? root.uri : root.real, uri)!;
     if (this.roots().length > 1) return rel ? `${root.name}/${rel}` : `${root.name}/`;
     return rel || '.';
+  }
+
+  /** The URI of a root-relative path. */
+  uriOf(root: WorkspaceRoot, rel: string): string {
+    return joinUri(root.uri, rel);
   }
 
   /**
@@ -123,7 +146,7 @@ export class WorkspaceGuard {
   displayRel(root: WorkspaceRoot, rel: string): string {
     const roots = this.roots();
     if (roots.length === 1 && roots[0] === root && rel !== '' && !NOT_PLAIN_REL.test(rel)) return rel;
-    return this.display(path.join(root.path, ...rel.split('/')));
+    return this.display(joinUri(root.uri, rel));
   }
 
   /** Refuses when the workspace is not trusted (edits, tasks). */
@@ -139,7 +162,7 @@ export class WorkspaceGuard {
    * ('outside_workspace', 'secret', 'ignored', 'invalid_arguments') with a clear sentence.
    */
   async resolve(input: string, access: Access): Promise<ResolvedPath> {
-    const roots = this.roots();
+    const roots = await this.loadRoots();
     if (roots.length === 0) throw new ToolError('outside_workspace', 'No workspace folder is open, so there are no files to work with. Ask the user to open a folder.');
     const given = input.trim();
     if (given === '') throw new ToolError('invalid_arguments', 'The path is empty. Give a path relative to the workspace root, such as src/index.ts (or "." for the root).');
@@ -147,49 +170,111 @@ export class WorkspaceGuard {
     const cleaned = process.platform === 'win32' ? given.replace(/\\/g, '/') : given;
 
     let root: WorkspaceRoot | undefined;
-    let abs: string;
-    if (path.isAbsolute(cleaned)) {
-      abs = path.resolve(cleaned);
-      root = this.rootOf(abs);
+    let uri: string;
+    if (isUri(cleaned) || path.isAbsolute(cleaned)) {
+      try { uri = toUri(cleaned) } catch { throw this.outside(given) }
+      root = this.rootOf(uri);
       if (!root) throw this.outside(given);
     } else {
       const segments = cleaned.split('/').filter((s) => s !== '' && s !== '.');
       const named = roots.find((r) => r.name === segments[0]);
       root = roots[0]!;
       let rest = segments;
-      if (named && (roots.length > 1 || !fs.existsSync(path.join(roots[0]!.path, segments[0]!)))) {
+      if (named && (roots.length > 1 || !(await this.host.fs.stat(joinUri(roots[0]!.uri, segments[0]!))))) {
         root = named;
         rest = segments.slice(1);
       }
-      abs = path.resolve(root.path, ...rest);
-      if (!isInside(root.path, abs)) throw this.outside(given);
+      // '..' may not climb out of the root (joinUri would stop at the scheme's top).
+      let depth = 0;
+      for (const s of rest) {
+        depth += s === '..' ? -1 : 1;
+        if (depth < 0) throw this.outside(given);
+      }
+      uri = joinUri(root.uri, ...rest);
+      if (!isInside(root.uri, uri)) throw this.outside(given);
     }
-    const base = isInside(root.path, abs) ? root.path : root.real;
-    const rel = toPosix(path.relative(base, abs));
+    const base = isInside(root.uri, uri) ? root.uri : root.real;
+    const rel = relativeUri(base, uri)!;
 
     // Symlinks: the real location must be inside a workspace folder too.
-    const real = await realpathDeep(abs);
-    const realRoot = this.roots().find((r) => isInside(r.real, real)) ?? this.roots().find((r) => isInside(r.path, real));
-    if (!realRoot) throw new ToolError('outside_workspace', `'${given}' is a symbolic link (or inside one) that leads outside the workspace (to ${real}); links out of the workspace are not followed.`);
+    const real = this.host.fs.realpath ? await this.host.fs.realpath(uri) : uri;
+    const realRoot = roots.find((r) => isInside(r.real, real)) ?? roots.find((r) => isInside(r.uri, real));
+    if (!realRoot) throw new ToolError('outside_workspace', `'${given}' is a symbolic link (or inside one) that leads outside the workspace (to ${showUri(real)}); links out of the workspace are not followed.`);
 
-    let stat: fs.Stats | undefined;
-    try { stat = await fs.promises.stat(abs) } catch { stat = undefined }
-    const resolved: ResolvedPath = { input: given, abs, root, rel, display: this.display(abs), stat };
+    let stat: FileStat | undefined;
+    try { stat = await this.host.fs.stat(uri) } catch { stat = undefined }
+    const isDir = stat?.type === 'directory';
+    const resolved: ResolvedPath = { input: given, uri, root, rel, display: this.display(uri), stat };
 
-    this.refuseHidden(resolved, rel, stat?.isDirectory() ?? false);
-    const realRel = toPosix(path.relative(realRoot.real, real));
-    if (realRel !== rel) this.refuseHidden(resolved, realRel, stat?.isDirectory() ?? false);
+    this.refuseHidden(resolved, rel, isDir);
+    const realRel = relativeUri(realRoot.real, real) ?? relativeUri(realRoot.uri, real)!;
+    if (realRel !== rel) this.refuseHidden(resolved, realRel, isDir);
 
     const segments = rel.split('/');
     const underNodeModules = segments.includes('node_modules') && access !== 'write';
+    if (rel !== '') await this.prepare(root, segments.slice(0, -1).join('/'));
     if (!underNodeModules && rel !== '') {
-      const hit = this.ignoredWithAncestors(root, rel, stat?.isDirectory() ?? access === 'list');
+      const hit = this.ignoredWithAncestors(root, rel, stat ? isDir : access === 'list');
       if (hit) throw ignoredError(resolved.display, hit);
     } else if (rel !== '') {
-      const hit = this.warmlineOnly(root, rel, stat?.isDirectory() ?? false);
+      const hit = this.warmlineOnly(root, rel, isDir);
       if (hit) throw ignoredError(resolved.display, hit);
     }
     return resolved;
+  }
+
+  /**
+   * Loads the ignore files that decide what is hidden in a folder (root-relative, '' = the
+   * root): its .warmlineignore and the .gitignore files of the folder and those above it.
+   * Checks on that folder's entries (hiddenEntry, hiddenBelow) need this first.
+   */
+  async prepare(root: WorkspaceRoot, dirRel: string): Promise<void> {
+    await this.loadWarmlineRules(root);
+    const segments = dirRel === '' ? [] : dirRel.split('/');
+    for (let i = 0; i <= segments.length; i++) {
+      const folder = segments.slice(0, i).join('/');
+      if (!this.gitignoreCache(root).has(folder)) await this.loadGitignore(root, folder);
+    }
+  }
+
+  /**
+   * What a walk learnt by listing a folder: a folder without a .gitignore needs no read. The
+   * folders above it must have been prepared (a walk goes down from a prepared start).
+   */
+  async noteFolder(root: WorkspaceRoot, dirRel: string, hasGitignore: boolean): Promise<void> {
+    const cache = this.gitignoreCache(root);
+    if (cache.has(dirRel)) return;
+    if (hasGitignore) await this.loadGitignore(root, dirRel);
+    else cache.set(dirRel, []);
+  }
+
+  private gitignoreCache(root: WorkspaceRoot): Map<string, IgnoreRule[]> {
+    let byDir = this.gitignores.get(root.uri);
+    if (!byDir) this.gitignores.set(root.uri, (byDir = new Map()));
+    return byDir;
+  }
+
+  private async loadGitignore(root: WorkspaceRoot, dirRel: string): Promise<void> {
+    const file = joinUri(root.uri, dirRel, '.gitignore');
+    const rules = await this.readRules(file);
+    this.gitignoreCache(root).set(dirRel, rules);
+  }
+
+  private async loadWarmlineRules(root: WorkspaceRoot): Promise<void> {
+    if (this.warmlineignores.has(root.uri)) return;
+    const rules = await this.readRules(joinUri(root.uri, WARMLINE_IGNORE_FILE));
+    this.warmlineignores.set(root.uri, rules);
+  }
+
+  /** An ignore file's rules (most folders have none: then []). */
+  private async readRules(file: string): Promise<IgnoreRule[]> {
+    try {
+      const stat = await this.host.fs.stat(file);
+      if (stat?.type !== 'file') return [];
+      return parseIgnoreFile(new TextDecoder().decode(await this.host.fs.readFile(file)), this.display(file));
+    } catch {
+      return [];
+    }
   }
 
   /** Secret and .git checks on a path and its ancestors (throws). */
@@ -241,7 +326,7 @@ export class WorkspaceGuard {
     for (let i = startDepth + 1; i <= segments.length; i++) {
       const prefix = segments.slice(0, i).join('/');
       const isDir = i < segments.length;
-      const key = `${root.path}\0${prefix}\0${isDir}`;
+      const key = `${root.uri}\0${prefix}\0${isDir}`;
       let hidden = memo.get(key);
       if (hidden === undefined) {
         hidden = this.hiddenEntry(root, prefix, isDir) !== undefined;
@@ -290,8 +375,8 @@ export class WorkspaceGuard {
    * few hundred folders.
    */
   private ignoreChain(root: WorkspaceRoot, dirRel: string | undefined): ReadonlyArray<{ from: number; rules: IgnoreRule[] }> {
-    let byDir = this.ignoreChains.get(root.path);
-    if (!byDir) this.ignoreChains.set(root.path, (byDir = new Map()));
+    let byDir = this.ignoreChains.get(root.uri);
+    if (!byDir) this.ignoreChains.set(root.uri, (byDir = new Map()));
     let chain = byDir.get(dirRel);
     if (!chain) {
       const slash = dirRel === undefined ? -1 : dirRel.lastIndexOf('/');
@@ -303,25 +388,29 @@ export class WorkspaceGuard {
     return chain;
   }
 
+  /** A folder's .gitignore rules, loaded before (prepare, noteFolder): a check on an unprepared folder is a bug, refused loudly. */
   private gitignoreRules(root: WorkspaceRoot, dirRel: string): IgnoreRule[] {
-    let byDir = this.gitignores.get(root.path);
-    if (!byDir) this.gitignores.set(root.path, (byDir = new Map()));
-    let rules = byDir.get(dirRel);
-    if (!rules) {
-      const file = path.join(root.path, ...dirRel.split('/').filter(Boolean), '.gitignore');
-      rules = readRules(file, () => this.display(file));
-      byDir.set(dirRel, rules);
+    const cache = this.gitignoreCache(root);
+    let rules = cache.get(dirRel);
+    if (!rules && root.localPath !== undefined && this.host.fs.readIgnoreFileSync) {
+      // A local folder met in ripgrep's streamed results: read at once (see readIgnoreFileSync).
+      const file = joinUri(root.uri, dirRel, '.gitignore');
+      const bytes = this.host.fs.readIgnoreFileSync(file);
+      rules = bytes ? parseIgnoreFile(new TextDecoder().decode(bytes), this.display(file)) : [];
+      cache.set(dirRel, rules);
     }
+    if (!rules) throw new Error(`the ignore rules of '${dirRel || '.'}' in ${root.name} were not loaded before a check`);
     return rules;
   }
 
+  /** Whether the root has .warmlineignore rules (ripgrep is then given the file); after prepare. */
+  hasWarmlineRules(root: WorkspaceRoot): boolean {
+    return this.warmlineRules(root).length > 0;
+  }
+
   private warmlineRules(root: WorkspaceRoot): IgnoreRule[] {
-    let rules = this.warmlineignores.get(root.path);
-    if (!rules) {
-      const file = path.join(root.path, WARMLINE_IGNORE_FILE);
-      rules = readRules(file, () => this.display(file));
-      this.warmlineignores.set(root.path, rules);
-    }
+    const rules = this.warmlineignores.get(root.uri);
+    if (!rules) throw new Error(`the ${WARMLINE_IGNORE_FILE} of ${root.name} was not loaded before a check`);
     return rules;
   }
 
@@ -350,46 +439,4 @@ export function ignoredError(display: string, rule: IgnoreRule): ToolError {
 /** Whether a path argument is a glob rather than a plain path. */
 export function hasGlobChars(p: string): boolean {
   return GLOB_CHARS.test(p);
-}
-
-/**
- * Reads an ignore file (most folders have none). Synchronous on purpose: a stat that does not
- * throw plus one small read is far cheaper than the promise API's round trips and ENOENT
- * errors, and a walk calls this once per folder (cached for the call). `source` names the file
- * in messages; it is computed only for a file that exists.
- */
-function readRules(file: string, source: () => string): IgnoreRule[] {
-  try {
-    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
-    return parseIgnoreFile(fs.readFileSync(file, 'utf8'), source());
-  } catch {
-    return [];
-  }
-}
-
-/** realpath of the deepest existing ancestor, with the missing rest appended. */
-async function realpathDeep(abs: string): Promise<string> {
-  const rest: string[] = [];
-  let p = abs;
-  for (;;) {
-    try {
-      const real = await fs.promises.realpath(p);
-      return rest.length ? path.join(real, ...rest.reverse()) : real;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // A dangling symlink: its target is where writes would go.
-      if (code === 'ENOENT') {
-        try {
-          const target = await fs.promises.readlink(p);
-          return realpathDeep(path.resolve(path.dirname(p), target, ...rest.reverse()));
-        } catch { /* not a link */ }
-      }
-      // A symlink loop or an unreadable folder: nothing more to resolve; later reads will fail plainly.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return abs;
-      const parent = path.dirname(p);
-      if (parent === p) return abs;
-      rest.push(path.basename(p));
-      p = parent;
-    }
-  }
 }

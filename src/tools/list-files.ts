@@ -69,7 +69,7 @@ async function listFiles(args: ListFilesArgs, ctx: ToolContext): Promise<ToolRes
   } else {
     const target = await guard.resolve(base, 'list');
     if (!target.stat) throw new ToolError('not_found', `'${target.display}' does not exist. List its parent folder to see what is there.`);
-    if (!target.stat.isDirectory()) {
+    if (target.stat.type !== 'directory') {
       return { output: `${target.display} is a file (${target.stat.size} bytes); use read_file to read it.`, summary: 'a file' };
     }
     starts.push({ root: target.root, rel: target.rel, display: target.display });
@@ -89,7 +89,7 @@ async function listFiles(args: ListFilesArgs, ctx: ToolContext): Promise<ToolRes
         if (!matcher.match(below)) continue;
       }
       matched++;
-      if (shown.length < limit) shown.push(guard.display(entry.abs) + (entry.isDir ? '/' : ''));
+      if (shown.length < limit) shown.push(guard.display(entry.uri) + (entry.isDir ? '/' : ''));
     }
     if (ctx.signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
   }

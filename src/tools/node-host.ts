@@ -7,10 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stripBom, withBom } from './files.ts';
+import { NodeFs } from './node-fs.ts';
 import { platformDefaultShell, runCommandTree } from './process-runner.ts';
 import type { CommandSpec, ShellSpec } from './process-runner.ts';
 import { readWorkspaceTasks, taskInfo } from './tasks-file.ts';
 import type { Diagnostic, FileChange, ProcessResult, TaskList, WorkspaceHost } from './types.ts';
+import { fileUri, localPathOf, toUri } from './uri.ts';
 
 export interface NodeHostOptions {
   roots: string[];
@@ -28,6 +30,7 @@ export interface NodeHostOptions {
 }
 
 export class NodeHost implements WorkspaceHost {
+  readonly fs = new NodeFs();
   private readonly rootPaths: string[];
   private trusted: boolean;
   private readonly rg: string | undefined;
@@ -46,24 +49,25 @@ export class NodeHost implements WorkspaceHost {
     this.beforeCommitStep = options.beforeCommitStep;
   }
 
-  roots(): string[] { return [...this.rootPaths] }
+  roots(): string[] { return this.rootPaths.map(fileUri) }
   isTrusted(): boolean { return this.trusted }
   setTrusted(trusted: boolean): void { this.trusted = trusted }
   ripgrepPath(): string | undefined { return this.rg }
 
-  /** Simulates an editor buffer with unsaved changes (undefined closes it). */
+  /** Simulates an editor buffer with unsaved changes (undefined closes it). A path or a URI. */
   setOpenDocument(file: string, text: string | undefined): void {
-    if (text === undefined) this.openDocs.delete(path.resolve(file));
-    else this.openDocs.set(path.resolve(file), text);
+    if (text === undefined) this.openDocs.delete(toUri(file));
+    else this.openDocs.set(toUri(file), text);
   }
-  openDocumentText(file: string): string | undefined { return this.openDocs.get(path.resolve(file)) }
+  openDocumentText(uri: string): string | undefined { return this.openDocs.get(toUri(uri)) }
 
+  /** Sets a file's diagnostics (a path or a URI); they are reported with the file's URI. */
   setDiagnostics(file: string, list: Array<Omit<Diagnostic, 'path'>>): void {
-    const abs = path.resolve(file);
-    this.diags.set(abs, list.map((d) => ({ ...d, path: abs })));
+    const uri = toUri(file);
+    this.diags.set(uri, list.map((d) => ({ ...d, path: uri })));
   }
-  diagnostics(file?: string): Diagnostic[] {
-    if (file !== undefined) return [...(this.diags.get(path.resolve(file)) ?? [])];
+  diagnostics(uri?: string): Diagnostic[] {
+    if (uri !== undefined) return [...(this.diags.get(toUri(uri)) ?? [])];
     return [...this.diags.values()].flat();
   }
 
@@ -87,7 +91,10 @@ export class NodeHost implements WorkspaceHost {
     return { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, cancelled: result.cancelled };
   }
 
-  async applyChanges(changes: FileChange[]): Promise<boolean> {
+  async applyChanges(uriChanges: FileChange[]): Promise<boolean> {
+    // This host's own file system: local paths from here on.
+    const local = (uri: string) => localPathOf(uri) ?? uri;
+    const changes = uriChanges.map((c) => ({ ...c, path: local(c.uri), ...(c.kind === 'update' && c.moveTo ? { moveTo: local(c.moveTo) } : {}) }));
     // What each touched path held before (undefined: did not exist), to restore on failure.
     const backups = new Map<string, Buffer | undefined>();
     const remember = async (p: string) => {
@@ -102,19 +109,19 @@ export class NodeHost implements WorkspaceHost {
     const inBuffer: Array<{ path: string; newText: string }> = [];
     for (const c of changes) {
       const before = backups.get(c.path);
-      const open = this.openDocs.get(path.resolve(c.path));
+      const open = this.openDocs.get(c.uri);
       if (c.kind === 'add' && (before !== undefined || open !== undefined)) return false;
       if (c.kind === 'update' && !c.moveTo && open !== undefined) {
         // Unsaved changes in the "editor": the edit goes into the buffer, nothing is saved.
         if (stripBom(open).text !== c.oldText) return false;
-        inBuffer.push({ path: path.resolve(c.path), newText: c.newText });
+        inBuffer.push({ path: c.uri, newText: c.newText });
         continue;
       }
       if (c.kind !== 'add' && (open !== undefined || before === undefined || stripBom(before.toString('utf8')).text !== c.oldText)) return false;
       if (c.kind !== 'add' && ((await fs.promises.stat(c.path)).mode & 0o222) === 0) return false; // read-only: never replaced
       if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path && backups.get(c.moveTo) !== undefined) return false;
     }
-    const onDisk = changes.filter((c) => !inBuffer.some((b) => b.path === path.resolve(c.path)));
+    const onDisk = changes.filter((c) => !inBuffer.some((b) => b.path === c.uri));
 
     const temps: string[] = [];
     const createdDirs: string[] = [];

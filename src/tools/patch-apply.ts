@@ -2,10 +2,8 @@
 // seek_sequence: exact, then ignoring trailing whitespace, then ignoring surrounding
 // whitespace, then with typographic punctuation normalised to ASCII. A chunk that cannot be
 // located names the file, the hunk, and the most similar lines in the file.
-import fs from 'node:fs';
-import path from 'node:path';
 import { detectEol, loadText } from './files.ts';
-import type { WorkspaceGuard } from './guard.ts';
+import type { ResolvedPath, WorkspaceGuard } from './guard.ts';
 import type { ParsedPatch, PatchChunk } from './patch-parser.ts';
 import { LIMITS } from './settings.ts';
 import { nearestRegion, showRegion, truncate } from './similarity.ts';
@@ -125,7 +123,7 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
   if (patch.hunks.length === 0) throw new ToolError('patch_failed', 'The patch contains no file operations (no Add, Delete or Update File section).');
   if (patch.hunks.length > LIMITS.maxPatchFiles) throw new ToolError('too_large', `The patch touches ${patch.hunks.length} files; one apply_patch may change at most ${LIMITS.maxPatchFiles}. Split it.`);
   const maxBytes = guard.settings.maxReadBytes;
-  const touched = new Map<string, string>(); // abs -> the hunk that touched it
+  const touched = new Map<string, string>(); // URI -> the hunk that touched it
   const claim = (abs: string, display: string, hunk: string) => {
     const before = touched.get(abs);
     if (before) throw new ToolError('patch_failed', `'${display}' appears in two sections of the patch (${before} and ${hunk}); put all changes to one file in a single section.`);
@@ -136,27 +134,27 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
     const where = `line ${hunk.line}`;
     if (hunk.kind === 'add') {
       const target = await guard.resolve(hunk.path, 'write');
-      claim(target.abs, target.display, `Add File at ${where}`);
-      if (target.stat || host.openDocumentText(target.abs) !== undefined) {
+      claim(target.uri, target.display, `Add File at ${where}`);
+      if (target.stat || host.openDocumentText(target.uri) !== undefined) {
         throw new ToolError('patch_failed', `Add File '${target.display}' (patch ${where}) failed: the file already exists. Use '*** Update File: ${hunk.path}' to change it.`);
       }
-      await refuseFileInPath(target.abs, target.display, guard);
-      changes.push({ kind: 'add', path: target.abs, newText: hunk.contents });
+      await refuseFileInPath(target, guard);
+      changes.push({ kind: 'add', uri: target.uri, newText: hunk.contents });
     } else if (hunk.kind === 'delete') {
       const target = await guard.resolve(hunk.path, 'write');
-      claim(target.abs, target.display, `Delete File at ${where}`);
-      if (!target.stat && host.openDocumentText(target.abs) === undefined) throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: the file does not exist.`);
-      if (target.stat?.isDirectory()) throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: it is a folder; Delete File removes one file.`);
-      const loaded = await loadText(host, target.abs, target.display, maxBytes, 'edit');
-      changes.push({ kind: 'delete', path: target.abs, oldText: loaded.text, ...(loaded.bom ? { bom: true } : {}) });
+      claim(target.uri, target.display, `Delete File at ${where}`);
+      if (!target.stat && host.openDocumentText(target.uri) === undefined) throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: the file does not exist.`);
+      if (target.stat?.type === 'directory') throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: it is a folder; Delete File removes one file.`);
+      const loaded = await loadText(host, target.uri, target.display, maxBytes, 'edit');
+      changes.push({ kind: 'delete', uri: target.uri, oldText: loaded.text, ...(loaded.bom ? { bom: true } : {}) });
     } else {
       const target = await guard.resolve(hunk.path, 'write');
-      claim(target.abs, target.display, `Update File at ${where}`);
-      if (!target.stat && host.openDocumentText(target.abs) === undefined) {
+      claim(target.uri, target.display, `Update File at ${where}`);
+      if (!target.stat && host.openDocumentText(target.uri) === undefined) {
         throw new ToolError('patch_failed', `Update File '${target.display}' (patch ${where}) failed: the file does not exist. Use '*** Add File: ${hunk.path}' to create it.`);
       }
-      if (target.stat?.isDirectory()) throw new ToolError('patch_failed', `Update File '${target.display}' (patch ${where}) failed: it is a folder.`);
-      const loaded = await loadText(host, target.abs, target.display, maxBytes, 'edit');
+      if (target.stat?.type === 'directory') throw new ToolError('patch_failed', `Update File '${target.display}' (patch ${where}) failed: it is a folder.`);
+      const loaded = await loadText(host, target.uri, target.display, maxBytes, 'edit');
       let newText: string;
       try {
         newText = applyChunks(loaded.text, hunk.chunks, target.display);
@@ -167,26 +165,28 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
       let moveTo: string | undefined;
       if (hunk.moveTo) {
         const dest = await guard.resolve(hunk.moveTo, 'write');
-        if (dest.abs !== target.abs) {
-          claim(dest.abs, dest.display, `Move to at ${where}`);
-          if (dest.stat || host.openDocumentText(dest.abs) !== undefined) throw new ToolError('patch_failed', `Move to '${dest.display}' (patch ${where}) failed: that file already exists; moving onto an existing file is refused.`);
-          await refuseFileInPath(dest.abs, dest.display, guard);
-          moveTo = dest.abs;
+        if (dest.uri !== target.uri) {
+          claim(dest.uri, dest.display, `Move to at ${where}`);
+          if (dest.stat || host.openDocumentText(dest.uri) !== undefined) throw new ToolError('patch_failed', `Move to '${dest.display}' (patch ${where}) failed: that file already exists; moving onto an existing file is refused.`);
+          await refuseFileInPath(dest, guard);
+          moveTo = dest.uri;
         }
       }
       if (newText === loaded.text && !moveTo) continue; // nothing to do for this file
-      changes.push({ kind: 'update', path: target.abs, oldText: loaded.text, newText, ...(moveTo ? { moveTo } : {}), ...(loaded.bom ? { bom: true } : {}) });
+      changes.push({ kind: 'update', uri: target.uri, oldText: loaded.text, newText, ...(moveTo ? { moveTo } : {}), ...(loaded.bom ? { bom: true } : {}) });
     }
   }
   return changes;
 }
 
 /** A new file cannot be created below something that is a file. */
-async function refuseFileInPath(abs: string, display: string, guard: WorkspaceGuard): Promise<void> {
-  for (let dir = path.dirname(abs); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    let stat: fs.Stats;
-    try { stat = await fs.promises.stat(dir) } catch { continue }
-    if (stat.isDirectory()) return;
-    throw new ToolError('patch_failed', `Cannot create '${display}': '${guard.display(dir)}' is a file, not a folder.`);
+async function refuseFileInPath(target: ResolvedPath, guard: WorkspaceGuard): Promise<void> {
+  const segments = target.rel.split('/');
+  for (let n = segments.length - 1; n > 0; n--) {
+    const dir = guard.uriOf(target.root, segments.slice(0, n).join('/'));
+    const stat = await guard.host.fs.stat(dir).catch(() => undefined);
+    if (!stat) continue;
+    if (stat.type === 'directory') return;
+    throw new ToolError('patch_failed', `Cannot create '${target.display}': '${guard.display(dir)}' is a file, not a folder.`);
   }
 }

@@ -1,8 +1,6 @@
 // read_file: a workspace file, whole or a line range, with line numbers. Reads the editor's
 // unsaved text when the file is open and dirty; refuses binaries, secrets and ignored files;
 // a file over the size limit can still be read by line range (streamed, never loaded whole).
-import fs from 'node:fs';
-import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { binaryError, formatBytes, loadText, looksBinary } from './files.ts';
 import { WorkspaceGuard } from './guard.ts';
@@ -14,6 +12,7 @@ import { LIMITS } from './settings.ts';
 import { closestName, truncate } from './similarity.ts';
 import { ToolError } from './types.ts';
 import type { Tool, ToolContext, ToolResult } from './types.ts';
+import { basenameUri, dirnameUri, joinUri } from './uri.ts';
 
 const shape = {
   path: string('File path relative to the workspace root, e.g. "src/app.ts" (in a multi-root workspace it may start with the folder name).', { minLength: 1 }),
@@ -48,16 +47,16 @@ async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResul
     throw new ToolError('invalid_arguments', `end_line (${args.end_line}) is before start_line (${args.start_line}).`);
   }
   const target = await guard.resolve(args.path, 'read');
-  const open = ctx.host.openDocumentText(target.abs);
+  const open = ctx.host.openDocumentText(target.uri);
   if (open === undefined && !target.stat) throw await notFound(guard, target);
-  if (open === undefined && target.stat?.isDirectory()) throw new ToolError('invalid_arguments', `'${target.display}' is a folder, not a file; use list_files to see what it contains.`);
+  if (open === undefined && target.stat?.type === 'directory') throw new ToolError('invalid_arguments', `'${target.display}' is a folder, not a file; use list_files to see what it contains.`);
 
   const maxBytes = ctx.settings.maxReadBytes;
   const ranged = args.start_line !== undefined || args.end_line !== undefined;
   if (open === undefined && ranged && target.stat && target.stat.size > maxBytes) {
     return readRangeStreaming(target, args.start_line ?? 1, args.end_line, ctx);
   }
-  const loaded = await loadText(ctx.host, target.abs, target.display, maxBytes, 'read');
+  const loaded = await loadText(ctx.host, target.uri, target.display, maxBytes, 'read');
   const lines = splitLines(loaded.text);
   const note = loaded.source === 'editor' ? ' (unsaved changes in the editor)' : '';
   if (lines.length === 0) return { output: `${target.display}: empty file${note}`, summary: 'empty file' };
@@ -79,7 +78,7 @@ async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResul
  * bundle, a 3 MB JSON) is never held whole.
  */
 async function readRangeStreaming(target: ResolvedPath, start: number, endLine: number | undefined, ctx: ToolContext): Promise<ToolResult> {
-  if (await looksBinary(target.abs)) throw binaryError(target.display, target.stat!.size);
+  if (await looksBinary(ctx.host, target.uri)) throw binaryError(target.display, target.stat!.size);
   const maxBytes = ctx.settings.maxReadBytes;
   const maxChars = LIMITS.maxLineChars;
   const picked: string[] = [];
@@ -108,14 +107,14 @@ async function readRangeStreaming(target: ResolvedPath, start: number, endLine: 
     lastChar = '';
   };
   const decoder = new StringDecoder('utf8');
-  const fh = await fs.promises.open(target.abs, 'r');
+  const chunks = ctx.host.fs.readChunks(target.uri)[Symbol.asyncIterator]();
   try {
-    const buf = Buffer.allocUnsafe(256 * 1024);
     let first = true;
     while (!done) {
       if (ctx.signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      let text = bytesRead === 0 ? decoder.end() : decoder.write(buf.subarray(0, bytesRead));
+      const next = await chunks.next();
+      const bytesRead = next.done ? 0 : next.value.length;
+      let text = next.done ? decoder.end() : decoder.write(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
       if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
       let from = 0;
@@ -138,7 +137,7 @@ async function readRangeStreaming(target: ResolvedPath, start: number, endLine: 
       }
     }
   } finally {
-    await fh.close();
+    await chunks.return?.();
   }
   if (picked.length === 0) throw new ToolError('invalid_arguments', `start_line ${start} is past the end of '${target.display}', which has ${n} lines.`);
   const last = start + picked.length - 1;
@@ -164,16 +163,19 @@ function numbered(lines: readonly string[], first: number): string {
 }
 
 async function notFound(guard: WorkspaceGuard, target: ResolvedPath): Promise<ToolError> {
-  const dir = path.dirname(target.abs);
+  const dir = dirnameUri(target.uri);
+  const dirRel = target.rel.split('/').slice(0, -1).join('/');
   let hint = '';
   try {
+    const entries = await guard.host.fs.readDirectory(dir);
+    await guard.prepare(target.root, dirRel);
     const names: string[] = [];
-    for (const d of await fs.promises.readdir(dir, { withFileTypes: true })) {
-      const rel = path.relative(target.root.path, path.join(dir, d.name)).split(path.sep).join('/');
-      if (!guard.hiddenEntry(target.root, rel, d.isDirectory())) names.push(d.name);
+    for (const d of entries) {
+      const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
+      if (!guard.hiddenEntry(target.root, rel, d.type === 'directory')) names.push(d.name);
     }
-    const close = closestName(path.basename(target.abs), names);
-    if (close) hint = ` Did you mean '${guard.display(path.join(dir, close))}'?`;
+    const close = closestName(basenameUri(target.uri), names);
+    if (close) hint = ` Did you mean '${guard.display(joinUri(dir, close))}'?`;
   } catch {
     hint = ` Its folder '${guard.display(dir)}' does not exist either.`;
   }

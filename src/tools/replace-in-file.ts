@@ -47,10 +47,10 @@ async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise
   guard.requireTrusted('editing files');
   if (args.old_text === args.new_text) throw new ToolError('invalid_arguments', 'old_text and new_text are identical, so there is nothing to change.');
   const target = await guard.resolve(args.path, 'write');
-  if (!target.stat && ctx.host.openDocumentText(target.abs) === undefined) {
+  if (!target.stat && ctx.host.openDocumentText(target.uri) === undefined) {
     throw new ToolError('not_found', `'${target.display}' does not exist. To create a file, use apply_patch with '*** Add File: ${args.path}'.`);
   }
-  const loaded = await loadText(ctx.host, target.abs, target.display, ctx.settings.maxReadBytes, 'edit');
+  const loaded = await loadText(ctx.host, target.uri, target.display, ctx.settings.maxReadBytes, 'edit');
   const original = loaded.text;
 
   // Line ends: the model's text is matched and written with the file's own (CRLF stays CRLF),
@@ -79,7 +79,7 @@ async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise
   const at = found[0]!;
   let result = text.slice(0, at) + newText + text.slice(at + oldText.length);
   if (normalised && eol === '\r\n') result = result.replace(/\n/g, '\r\n');
-  return commitChanges([{ kind: 'update', path: target.abs, oldText: original, newText: result, ...(loaded.bom ? { bom: true } : {}) }], guard, ctx);
+  return commitChanges([{ kind: 'update', uri: target.uri, oldText: original, newText: result, ...(loaded.bom ? { bom: true } : {}) }], guard, ctx);
 }
 
 function noMatch(text: string, oldText: string, display: string): ToolError {

@@ -125,6 +125,8 @@ async function runTask(args: RunTaskArgs, ctx: ToolContext): Promise<ToolResult>
   }
   const roots = guard.roots();
   if (roots.length === 0) throw new ToolError('outside_workspace', 'No workspace folder is open, so there is nothing to run.');
+  const local = roots.find((r) => r.localPath !== undefined);
+  if (!local) throw new ToolError('not_allowed', `The workspace has no local folder (${roots.map((r) => r.name).join(', ')} ${roots.length === 1 ? 'is' : 'are'} virtual), so tasks and commands cannot run here. Reading, searching and editing still work.`);
 
   if (args.name !== undefined) {
     if (ctx.settings.tasks === 'off') throw new ToolError('not_allowed', 'Running tasks is turned off in the settings (approvals.tasks is "off"). Ask the user to run it.');
@@ -148,7 +150,7 @@ async function runTask(args: RunTaskArgs, ctx: ToolContext): Promise<ToolResult>
     if (ctx.settings.tasks === 'ask' && !(await ctx.approve({ kind: 'task', title: `Run task ${task.name}`, command }))) {
       return { output: REJECTED_RUN_MESSAGE, isError: true, summary: 'rejected' };
     }
-    return runPlan(root, all.length, roots[0]!.path, ctx);
+    return runPlan(root, all.length, local.localPath!, ctx);
   }
 
   const command = args.command!.trim();
@@ -157,11 +159,13 @@ async function runTask(args: RunTaskArgs, ctx: ToolContext): Promise<ToolResult>
     throw new ToolError('not_allowed', 'Shell commands are disabled (the user can turn on shell.enabled in the Warmline settings). Use run_task with a task name instead; call it with no name to list the tasks.');
   }
   guard.requireTrusted('running commands');
-  let cwd = roots[0]!.path;
+  let cwd = local.localPath!;
   if (args.cwd !== undefined) {
     const dir = await guard.resolve(args.cwd, 'list');
-    if (!dir.stat?.isDirectory()) throw new ToolError('not_found', `'${dir.display}' is not a folder.`);
-    cwd = dir.abs;
+    if (dir.stat?.type !== 'directory') throw new ToolError('not_found', `'${dir.display}' is not a folder.`);
+    const at = guard.host.fs.localPath(dir.uri);
+    if (at === undefined) throw new ToolError('not_allowed', `'${dir.display}' is in a virtual folder; commands run in a local folder only.`);
+    cwd = at;
   }
   if (!isAllowedCommand(command, ctx.settings.shell.allow) && !(await ctx.approve({ kind: 'shell', title: `Run: ${command}`, command }))) {
     return { output: REJECTED_RUN_MESSAGE, isError: true, summary: 'rejected' };

@@ -1,7 +1,10 @@
 // The contract between the agent loop and the workspace tools. Tools are pure logic over a
-// `WorkspaceHost`: the VS Code adapter (src/tools/vscode-host.ts) implements it with the editor's APIs,
-// and src/tools/node-host.ts over plain folders (tests, the terminal demo, benchmarks).
+// `WorkspaceHost`, and reach files only through its URI-based file system (`host.fs`, the port in
+// workspace-fs.ts): the VS Code adapter (src/tools/vscode-host.ts) implements it with the editor's
+// APIs, src/tools/node-host.ts over plain folders (tests, the terminal demo, benchmarks), and
+// src/tools/memory-host.ts in memory (unit tests, a virtual workspace's model).
 import type { ToolDefinition } from '../session/protocol.ts';
+import type { WorkspaceFs } from './workspace-fs.ts';
 
 /** An error the model should read: a clear sentence, and a code for tests and logs. */
 export class ToolError extends Error {
@@ -37,12 +40,12 @@ export interface ToolSettings {
 
 /**
  * One file change, computed in full before anything is written. Texts never include a byte
- * order mark: `bom` says the file has one, and the host keeps it.
+ * order mark: `bom` says the file has one, and the host keeps it. `uri` and `moveTo` are URIs.
  */
 export type FileChange =
-  | { kind: 'add'; path: string; newText: string }
-  | { kind: 'update'; path: string; oldText: string; newText: string; moveTo?: string; bom?: boolean }
-  | { kind: 'delete'; path: string; oldText: string; bom?: boolean };
+  | { kind: 'add'; uri: string; newText: string }
+  | { kind: 'update'; uri: string; oldText: string; newText: string; moveTo?: string; bom?: boolean }
+  | { kind: 'delete'; uri: string; oldText: string; bom?: boolean };
 
 export interface ApprovalRequest {
   kind: 'edit' | 'task' | 'shell';
@@ -71,18 +74,21 @@ export interface TaskList {
   incomplete?: boolean;
 }
 
+/** `path` is the file's URI. */
 export interface Diagnostic { path: string; line: number; column: number; severity: 'error' | 'warning' | 'info' | 'hint'; message: string; source?: string }
 
 export interface ProcessResult { exitCode: number | null; signal?: string | null; timedOut: boolean; cancelled: boolean }
 
-/** What the tools need from the editor. Paths are absolute, inside a workspace folder. */
+/** What the tools need from the editor. Locations are URIs (uri.ts), inside a workspace folder. */
 export interface WorkspaceHost {
-  /** Workspace folder roots (absolute paths). */
+  /** Workspace folder roots, as URIs: `file:` ones, and any scheme `fs` serves (virtual folders). */
   roots(): string[];
+  /** The workspace's files: the only way the tools read, list or check them. */
+  readonly fs: WorkspaceFs;
   /** False in a restricted (untrusted) workspace: no tasks, no edits. */
   isTrusted(): boolean;
-  /** The editor's text for a file open with unsaved changes; undefined when not open or not dirty. */
-  openDocumentText(path: string): string | undefined;
+  /** The editor's text for a file (URI) open with unsaved changes; undefined when not open or not dirty. */
+  openDocumentText(uri: string): string | undefined;
   /**
    * Applies all changes atomically (one WorkspaceEdit: all files or none, undoable). Returns false
    * when the editor refused. A changed file is saved, except one that was open with unsaved
@@ -100,17 +106,18 @@ export interface WorkspaceHost {
   resolveTask?(name: string, signal: AbortSignal): Promise<TaskInfo | undefined>;
   /**
    * Runs a task's own command (not its dependsOn: the tool runs those) or a shell command,
-   * streaming its output; the process tree dies on timeout or abort.
+   * streaming its output; the process tree dies on timeout or abort. `cwd` is a local path.
    */
   runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult>;
-  diagnostics(path?: string): Diagnostic[];
+  /** The diagnostics of one file (URI), or of every file. */
+  diagnostics(uri?: string): Diagnostic[];
   /** A ripgrep binary to use, if the editor ships one (VS Code's own copy under appRoot). */
   ripgrepPath(): string | undefined;
   /**
    * Optional: resolves when the language servers have reported on these files after an edit,
    * or after `timeoutMs`, whichever comes first. Hosts without live diagnostics omit it.
    */
-  waitForDiagnostics?(paths: string[], timeoutMs: number): Promise<void>;
+  waitForDiagnostics?(uris: string[], timeoutMs: number): Promise<void>;
 }
 
 export interface ToolContext {
@@ -129,7 +136,7 @@ export interface ToolResult {
   isError?: boolean;
   /** A short line for the tool card: "12 matches in 5 files", "exit 0". */
   summary?: string;
-  /** Files this call changed, for the UI (diff view) and the diagnostics follow-up. */
+  /** Files (URIs) this call changed, for the UI (diff view) and the diagnostics follow-up. */
   changedFiles?: string[];
 }
 

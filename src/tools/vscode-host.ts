@@ -14,24 +14,123 @@
 //   shell integration involved. A task that only exists as a CustomExecution of another
 //   extension is started natively (its output is not captured).
 // - ripgrep: the copy under vscode.env.appRoot (see ripgrep-locate.ts).
+// - Files: every workspace folder, of any scheme. `file:` folders are read with node:fs
+//   (NodeFs: the same files, without a round trip through the editor); any other scheme through
+//   vscode.workspace.fs, so a virtual workspace (a FileSystemProvider's folder) works for
+//   reading, searching and editing. Tasks and shell commands need a local folder.
 import path from 'node:path';
 import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { diffLines } from 'diff';
 import { platformDefaultShell, runCommandTree, shellQuote } from './process-runner.ts';
 import type { CommandSpec, ShellSpec } from './process-runner.ts';
+import { NodeFs } from './node-fs.ts';
 import { findEditorRipgrep } from './ripgrep-locate.ts';
 import { LIMITS } from './settings.ts';
 import { TaskDiscovery, waitAtMost } from './task-discovery.ts';
 import { readWorkspaceTasks, substitute, taskInfo } from './tasks-file.ts';
 import type { Diagnostic, FileChange, ProcessResult, TaskInfo, TaskList, WorkspaceHost } from './types.ts';
+import { fileUri, localPathOf, normalizeUri, schemeOf } from './uri.ts';
+import { FsError } from './workspace-fs.ts';
+import type { DirEntry, FileStat, FileType, WorkspaceFs } from './workspace-fs.ts';
 
-const samePath = (a: string, b: string): boolean =>
-  process.platform === 'win32' || process.platform === 'darwin' ? path.resolve(a).toLowerCase() === path.resolve(b).toLowerCase() : path.resolve(a) === path.resolve(b);
 const lf = (s: string): string => s.replace(/\r\n/g, '\n');
 
-function findDocument(file: string): vscode.TextDocument | undefined {
-  return vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && samePath(d.uri.fsPath, file));
+/** The editor's Uri for a tools' URI string. */
+export function editorUri(uri: string): vscode.Uri {
+  const local = localPathOf(uri);
+  return local !== undefined ? vscode.Uri.file(local) : vscode.Uri.parse(uri, true);
+}
+
+/** The tools' URI string for an editor Uri. */
+export function toolUri(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? fileUri(uri.fsPath) : normalizeUri(uri.toString(true));
+}
+
+function findDocument(uri: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => toolUri(d.uri) === uri || (process.platform !== 'linux' && d.uri.scheme === 'file' && toolUri(d.uri).toLowerCase() === uri.toLowerCase()));
+}
+
+function fsError(e: unknown, uri: string): FsError {
+  const code = (e as { code?: string })?.code;
+  const message = `${uri}: ${(e as Error)?.message ?? String(e)}`;
+  if (code === 'FileNotFound' || code === 'EntryNotFound') return new FsError('not_found', message);
+  if (code === 'FileIsADirectory' || code === 'EntryIsADirectory') return new FsError('is_directory', message);
+  if (code === 'FileNotADirectory' || code === 'EntryNotADirectory') return new FsError('not_directory', message);
+  if (code === 'FileExists' || code === 'EntryExists') return new FsError('exists', message);
+  if (code === 'NoPermissions') return new FsError('no_permission', message);
+  if (code === 'Unavailable') return new FsError('unavailable', message);
+  return new FsError('other', message);
+}
+
+const typeOf = (t: vscode.FileType): FileType => ((t & vscode.FileType.Directory) !== 0 ? 'directory' : (t & vscode.FileType.File) !== 0 ? 'file' : 'other');
+
+/** The port over vscode.workspace.fs for any scheme, with node:fs for `file:`. */
+export class VscodeFs implements WorkspaceFs {
+  private readonly local = new NodeFs();
+
+  localPath(uri: string): string | undefined {
+    return localPathOf(uri);
+  }
+
+  async stat(uri: string): Promise<FileStat | undefined> {
+    if (schemeOf(uri) === 'file') return this.local.stat(uri);
+    let st: vscode.FileStat;
+    try { st = await vscode.workspace.fs.stat(editorUri(uri)) } catch { return undefined }
+    const readonly = (st.permissions ?? 0) & vscode.FilePermission.Readonly || vscode.workspace.fs.isWritableFileSystem(schemeOf(uri)) === false;
+    return { type: typeOf(st.type), symlink: (st.type & vscode.FileType.SymbolicLink) !== 0, size: st.size, mtime: st.mtime, readonly: Boolean(readonly) };
+  }
+
+  async readFile(uri: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    if (schemeOf(uri) === 'file') return this.local.readFile(uri, options);
+    let data: Uint8Array;
+    try { data = await vscode.workspace.fs.readFile(editorUri(uri)) } catch (e) { throw fsError(e, uri) }
+    return options.maxBytes !== undefined && data.length > options.maxBytes ? data.subarray(0, options.maxBytes) : data;
+  }
+
+  async *readChunks(uri: string): AsyncIterable<Uint8Array> {
+    if (schemeOf(uri) === 'file') { yield* this.local.readChunks(uri); return }
+    yield await this.readFile(uri); // a provider reads whole files only
+  }
+
+  async readDirectory(uri: string): Promise<DirEntry[]> {
+    if (schemeOf(uri) === 'file') return this.local.readDirectory(uri);
+    let entries: Array<[string, vscode.FileType]>;
+    try { entries = await vscode.workspace.fs.readDirectory(editorUri(uri)) } catch (e) { throw fsError(e, uri) }
+    return entries.map(([name, type]) => {
+      const symlink = (type & vscode.FileType.SymbolicLink) !== 0;
+      return { name, type: symlink ? 'other' : typeOf(type), symlink };
+    });
+  }
+
+  async writeFile(uri: string, data: Uint8Array): Promise<void> {
+    if (schemeOf(uri) === 'file') return this.local.writeFile(uri, data);
+    try { await vscode.workspace.fs.writeFile(editorUri(uri), data) } catch (e) { throw fsError(e, uri) }
+  }
+
+  async createDirectory(uri: string): Promise<void> {
+    if (schemeOf(uri) === 'file') return this.local.createDirectory(uri);
+    try { await vscode.workspace.fs.createDirectory(editorUri(uri)) } catch (e) { throw fsError(e, uri) }
+  }
+
+  async delete(uri: string): Promise<void> {
+    if (schemeOf(uri) === 'file') return this.local.delete(uri);
+    try { await vscode.workspace.fs.delete(editorUri(uri), { recursive: true, useTrash: false }) } catch (e) { throw fsError(e, uri) }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    if (schemeOf(from) === 'file' && schemeOf(to) === 'file') return this.local.rename(from, to);
+    try { await vscode.workspace.fs.rename(editorUri(from), editorUri(to), { overwrite: false }) } catch (e) { throw fsError(e, from) }
+  }
+
+  /** Symbolic links are resolved for `file:` only; other schemes' providers resolve their own. */
+  async realpath(uri: string): Promise<string> {
+    return schemeOf(uri) === 'file' ? this.local.realpath(uri) : uri;
+  }
+
+  readIgnoreFileSync(uri: string): Uint8Array | undefined {
+    return this.local.readIgnoreFileSync(uri);
+  }
 }
 
 /** "npm: build" for detected tasks, the plain label for tasks.json ones (as the Run Task list shows). */
@@ -91,11 +190,17 @@ function terminalShell(): ShellSpec {
 }
 
 export class VscodeHost implements WorkspaceHost {
+  readonly fs = new VscodeFs();
   private rg: { path: string | undefined } | undefined;
   /** Extensions' tasks, fetched in the background and cached. */
   private readonly discovery = new TaskDiscovery<vscode.Task>((type) => vscode.tasks.fetchTasks(type ? { type } : undefined));
 
   roots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).map((f) => toolUri(f.uri));
+  }
+
+  /** The local workspace folders (tasks live there). */
+  private localRoots(): string[] {
     return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   }
 
@@ -103,8 +208,8 @@ export class VscodeHost implements WorkspaceHost {
     return vscode.workspace.isTrusted;
   }
 
-  openDocumentText(file: string): string | undefined {
-    const doc = findDocument(file);
+  openDocumentText(uri: string): string | undefined {
+    const doc = findDocument(uri);
     return doc?.isDirty ? doc.getText() : undefined;
   }
 
@@ -114,23 +219,23 @@ export class VscodeHost implements WorkspaceHost {
     // The editors' own texts carry no BOM (VS Code keeps the encoding apart, and saves it back).
     const noBom = (t: string) => (t.charCodeAt(0) === 0xfeff ? t.slice(1) : t);
     for (const c of changes) {
-      const uri = vscode.Uri.file(c.path);
+      const uri = editorUri(c.uri);
       if (c.kind === 'add') {
         edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(c.newText) });
       } else if (c.kind === 'delete') {
-        const current = findDocument(c.path)?.getText() ?? readDisk(c.path);
+        const current = findDocument(c.uri)?.getText() ?? (await this.readText(c.uri));
         if (current === undefined || lf(noBom(current)) !== lf(c.oldText)) return false;
         edit.deleteFile(uri, { recursive: false, ignoreIfNotExists: false });
       } else {
-        const unsaved = findDocument(c.path)?.isDirty === true;
+        const unsaved = findDocument(c.uri)?.isDirty === true;
         const doc = await vscode.workspace.openTextDocument(uri);
         const current = doc.getText();
         if (lf(noBom(current)) !== lf(c.oldText)) return false; // changed since the edit was computed
         const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
         replaceMinimal(edit, uri, doc, current, lf(c.newText).replace(/\n/g, eol));
-        if (c.moveTo) edit.renameFile(uri, vscode.Uri.file(c.moveTo), { overwrite: false });
+        if (c.moveTo) edit.renameFile(uri, editorUri(c.moveTo), { overwrite: false });
         // A document the user had not saved stays unsaved: saving it would save their text too.
-        if (!unsaved) toSave.push(vscode.Uri.file(c.moveTo ?? c.path));
+        if (!unsaved) toSave.push(editorUri(c.moveTo ?? c.uri));
       }
     }
     if (!(await vscode.workspace.applyEdit(edit))) return false;
@@ -141,9 +246,14 @@ export class VscodeHost implements WorkspaceHost {
     return true;
   }
 
+  /** A file's text through the port (undefined when it cannot be read). */
+  private async readText(uri: string): Promise<string | undefined> {
+    try { return new TextDecoder().decode(await this.fs.readFile(uri)) } catch { return undefined }
+  }
+
   async listTasks(signal: AbortSignal, options: { waitMs?: number } = {}): Promise<TaskList> {
     // tasks.json and package.json first: read at once, never waiting on the providers.
-    const tasks: TaskInfo[] = readWorkspaceTasks(this.roots()).map(taskInfo);
+    const tasks: TaskInfo[] = readWorkspaceTasks(this.localRoots()).map(taskInfo);
     const seen = new Set(tasks.map((t) => t.name));
     const found = await this.discovery.list(options.waitMs ?? LIMITS.taskListWaitMs, signal);
     for (const task of found.tasks) {
@@ -185,7 +295,7 @@ export class VscodeHost implements WorkspaceHost {
     let folder: vscode.WorkspaceFolder | undefined;
     if (spec.task !== undefined) {
       title = `Warmline: ${spec.task}`;
-      const own = readWorkspaceTasks(this.roots()).find((t) => t.name === spec.task);
+      const own = readWorkspaceTasks(this.localRoots()).find((t) => t.name === spec.task);
       if (own) {
         if (own.command === undefined) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
         run = { command: own.command, process: own.process, shell: own.shell, cwd: own.cwd, env: own.env, defaultShell };
@@ -218,16 +328,14 @@ export class VscodeHost implements WorkspaceHost {
     }
   }
 
-  diagnostics(file?: string): Diagnostic[] {
-    if (file !== undefined) return vscode.languages.getDiagnostics(vscode.Uri.file(file)).map((d) => toDiagnostic(file, d));
-    return vscode.languages.getDiagnostics()
-      .filter(([uri]) => uri.scheme === 'file')
-      .flatMap(([uri, list]) => list.map((d) => toDiagnostic(uri.fsPath, d)));
+  diagnostics(uri?: string): Diagnostic[] {
+    if (uri !== undefined) return vscode.languages.getDiagnostics(editorUri(uri)).map((d) => toDiagnostic(uri, d));
+    return vscode.languages.getDiagnostics().flatMap(([u, list]) => list.map((d) => toDiagnostic(toolUri(u), d)));
   }
 
   /** Resolves once the language servers have published for these files and gone quiet (300 ms), or at the timeout. */
-  waitForDiagnostics(paths: string[], timeoutMs: number): Promise<void> {
-    const wanted = new Set(paths.map((p) => vscode.Uri.file(p).toString()));
+  waitForDiagnostics(uris: string[], timeoutMs: number): Promise<void> {
+    const wanted = new Set(uris.map((u) => editorUri(u).toString()));
     return new Promise<void>((resolve) => {
       let settle: NodeJS.Timeout | undefined;
       const done = () => { clearTimeout(cap); clearTimeout(settle); sub.dispose(); resolve() };
@@ -244,10 +352,6 @@ export class VscodeHost implements WorkspaceHost {
     this.rg ??= { path: findEditorRipgrep(vscode.env.appRoot) };
     return this.rg.path;
   }
-}
-
-function readDisk(file: string): string | undefined {
-  try { return fs.readFileSync(file, 'utf8') } catch { return undefined }
 }
 
 /** Adds the line-level replacements that turn `oldText` into `newText` (keeps cursors and folds elsewhere). */

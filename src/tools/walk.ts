@@ -1,15 +1,16 @@
 // A depth-first walk of a workspace folder in name order, hiding what the guard hides (ignored
 // files, secrets, .git and node_modules below the start). Symbolic links are reported but
-// never followed, as ripgrep does. Bounded by time, entries seen, and cancellation.
-import fs from 'node:fs';
-import path from 'node:path';
+// never followed, as ripgrep does. Bounded by time, entries seen, and cancellation. Folders
+// are listed through the host's file system; the next few are listed ahead while this one's
+// entries are handed on, so a slow file system (or the thread pool) is kept busy.
 import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
+import type { DirEntry } from './workspace-fs.ts';
 
-/** Longest stretch of synchronous file-system work before yielding to the event loop. */
-export const SLICE_MS = 10;
+/** Folders listed ahead of the walk. */
+const LOOKAHEAD = 8;
 
 export interface WalkEntry {
-  readonly abs: string;
+  readonly uri: string;
   /** Posix, relative to the root. */
   readonly rel: string;
   readonly isDir: boolean;
@@ -37,24 +38,23 @@ export interface WalkStats {
   unreadable: number;
 }
 
+type Listing = Promise<DirEntry[] | undefined>;
+
 export async function* walk(guard: WorkspaceGuard, root: WorkspaceRoot, startRel: string, opts: WalkOptions, stats: WalkStats): AsyncGenerator<WalkEntry> {
-  const stack: Array<[string, number]> = [[startRel, 1]];
-  let slice = performance.now();
+  const fs = guard.host.fs;
+  const list = (rel: string): Listing => fs.readDirectory(guard.uriOf(root, rel)).catch(() => undefined);
+  await guard.prepare(root, startRel.split('/').slice(0, -1).join('/'));
+  const stack: Array<{ rel: string; depth: number; listing?: Listing }> = [{ rel: startRel, depth: 1 }];
   while (stack.length) {
-    const [dirRel, depth] = stack.pop()!;
-    let dirents: fs.Dirent[];
-    try {
-      // Synchronous reads in short slices: much faster than the promise API, and the walk
-      // yields to the event loop every few milliseconds so the host stays responsive.
-      dirents = fs.readdirSync(path.join(root.path, ...dirRel.split('/').filter(Boolean)), { withFileTypes: true });
-    } catch {
+    // List the next folders (the top of the stack is walked next) before waiting on this one.
+    for (let i = stack.length - 1, n = 0; i >= 0 && n < LOOKAHEAD; i--, n++) stack[i]!.listing ??= list(stack[i]!.rel);
+    const { rel: dirRel, depth, listing } = stack.pop()!;
+    const dirents = await listing!;
+    if (!dirents) {
       stats.unreadable++;
       continue;
     }
-    if (performance.now() - slice > SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      slice = performance.now();
-    }
+    await guard.noteFolder(root, dirRel, dirents.some((d) => d.name === '.gitignore' && d.type === 'file'));
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const d of dirents) {
@@ -63,17 +63,17 @@ export async function* walk(guard: WorkspaceGuard, root: WorkspaceRoot, startRel
       if (opts.maxScanned !== undefined && stats.scanned >= opts.maxScanned) { stats.stoppedBy = 'count'; return }
       stats.scanned++;
       const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
-      const isSymlink = d.isSymbolicLink();
+      const isSymlink = d.symlink;
       if (isSymlink && !opts.includeSymlinks) continue;
-      const isDir = d.isDirectory();
-      if (!isDir && !d.isFile() && !isSymlink) continue; // sockets, fifos, devices
+      const isDir = d.type === 'directory' && !isSymlink;
+      if (!isDir && d.type !== 'file' && !isSymlink) continue; // sockets, fifos, devices
       if (opts.exclude?.(rel, isDir)) continue;
       if (guard.hiddenEntry(root, rel, isDir)) continue;
-      yield { abs: path.join(root.path, ...rel.split('/')), rel, isDir, isSymlink };
+      yield { uri: guard.uriOf(root, rel), rel, isDir, isSymlink };
       if (isDir && (opts.maxDepth === undefined || depth < opts.maxDepth)) subdirs.push(rel);
     }
     // Depth-first in name order: push in reverse so the first name is walked first.
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push([subdirs[i]!, depth + 1]);
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ rel: subdirs[i]!, depth: depth + 1 });
   }
 }
 

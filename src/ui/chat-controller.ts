@@ -16,7 +16,8 @@ export interface ChatControllerDeps {
   agent: AgentLoop;
   store: ChatStore;
   describe(name: string, raw: string): string;
-  relative(abs: string): string;
+  /** The path to show for a file's URI (relative to its workspace folder). */
+  relative(uri: string): string;
   /** Turns attached context into text for the model (file contents go through the workspace guard). */
   contextText(chips: ContextChip[]): Promise<string>;
   settings(): { model: string; maxToolCalls: number; scripted: boolean };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ToolDispatcher } from '../agent/loop.ts';
 import type { ContextChip } from '../shared/messages.ts';
 import type { ToolContext } from '../tools/types.ts';
+import { editorUri } from '../tools/vscode-host.ts';
 import type { ChatController } from './chat-controller.ts';
 import type { ChatViewActions } from './chat-view.ts';
 import { fileChip, selectionChip } from './commands.ts';
@@ -60,9 +61,9 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
     const changes = this.chat().proposedChanges(toolId);
     if (!changes?.length) return;
     for (const [i, change] of changes.entries()) {
-      const file = vscode.Uri.file(change.path);
-      const left = change.kind === 'add' ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: change.path, query: `${toolId}&empty`, fragment: '-1' }) : file;
-      const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: change.path, query: toolId, fragment: String(i) });
+      const file = editorUri(change.uri);
+      const left = change.kind === 'add' ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: file.path, query: `${toolId}&empty`, fragment: '-1' }) : file;
+      const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: file.path, query: toolId, fragment: String(i) });
       await vscode.commands.executeCommand('vscode.diff', left, right, `${vscode.workspace.asRelativePath(file)} (proposed by Warmline)`, { preview: true });
     }
   }

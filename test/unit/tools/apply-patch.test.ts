@@ -217,8 +217,8 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
     expect(ctx.approvals).toHaveLength(1);
     expect(ctx.approvals[0]).toMatchObject({ kind: 'edit', title: 'Edit 2 files' });
     expect(ctx.approvals[0]!.changes).toEqual([
-      { kind: 'update', path: ws.abs('a.txt'), oldText: 'old\n', newText: 'new\n' },
-      { kind: 'add', path: ws.abs('b.txt'), newText: 'b\n' },
+      { kind: 'update', uri: ws.uri('a.txt'), oldText: 'old\n', newText: 'new\n' },
+      { kind: 'add', uri: ws.uri('b.txt'), newText: 'b\n' },
     ]);
     expect(snapshot(ws)).toEqual({ 'a.txt': 'old\n' });
   });
@@ -237,7 +237,7 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
     const changes: unknown[] = [];
     ctx.host.applyChanges = async (c) => { changes.push(...c); return true }; // the editor would apply it to the buffer
     await applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-buffer', '+edited')), ctx);
-    expect(changes).toEqual([{ kind: 'update', path: ws.abs('a.txt'), oldText: 'buffer\n', newText: 'edited\n' }]);
+    expect(changes).toEqual([{ kind: 'update', uri: ws.uri('a.txt'), oldText: 'buffer\n', newText: 'edited\n' }]);
   });
 
   it('refuses in an untrusted workspace', async () => {
@@ -283,7 +283,7 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
     expect(r.output).not.toContain('old problem');
     expect(r.output).not.toContain('a warning');
     expect(r.summary).toBe('1 file changed, 1 new error');
-    expect(r.changedFiles).toEqual([ws.abs('a.ts')]);
+    expect(r.changedFiles).toEqual([ws.uri('a.ts')]);
   });
 
   it('works the same as apply_patch_json with {patch}, and through the registry for both call styles', async () => {

@@ -81,7 +81,7 @@ describe('a read-only file is refused, never replaced', () => {
     const ws = fixture({ 'a.txt': 'old\n' });
     fs.chmodSync(ws.abs('a.txt'), 0o444);
     const ctx = context(ws.root);
-    expect(await ctx.host.applyChanges([{ kind: 'update', path: ws.abs('a.txt'), oldText: 'old\n', newText: 'new\n' }])).toBe(false);
+    expect(await ctx.host.applyChanges([{ kind: 'update', uri: ws.uri('a.txt'), oldText: 'old\n', newText: 'new\n' }])).toBe(false);
     expect(ws.read('a.txt')).toBe('old\n');
   });
 });

@@ -249,7 +249,7 @@ describe('the standard-output parser', () => {
     return { files: files.map((f) => ({ ...f, pathBytes: Buffer.from(f.pathBytes) })), anomalies };
   };
 
-  it('reads any split of real ripgrep output into chunks as it reads the whole', () => {
+  it('reads any split of real ripgrep output into chunks as it reads the whole', async () => {
     const rg = RIPGREPS[0];
     expect(rg, 'no ripgrep').toBeDefined();
     for (const seed of [7, 8]) {
@@ -257,6 +257,7 @@ describe('the standard-output parser', () => {
       const host = new NodeHost({ roots: [root] });
       const guard = new WorkspaceGuard(host, withDefaults());
       const query: GrepQuery = { pattern: 'needle', literal: false, ignoreCase: false, context: 0, include: [], exclude: [], maxFileBytes: 1 << 20, deadline: 0 };
+      await guard.prepare(guard.roots()[0]!, '');
       const out = spawnSync(rg!, ripgrepArgs(guard, guard.roots()[0]!, query, ['.'], 'plain'), { cwd: root }).stdout;
       expect(out.length).toBeGreaterThan(0);
       const whole = parse([out]);

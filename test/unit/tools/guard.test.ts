@@ -47,9 +47,9 @@ describe('WorkspaceGuard paths', () => {
   it('resolves relative paths against the first root and shows them relative', async () => {
     const ws = fixture({ 'src/a.ts': 'x' });
     const r = await guardFor(ws.root).resolve('src/a.ts', 'read');
-    expect(r.abs).toBe(ws.abs('src/a.ts'));
+    expect(r.uri).toBe(ws.uri('src/a.ts'));
     expect(r.display).toBe('src/a.ts');
-    expect(r.stat?.isFile()).toBe(true);
+    expect(r.stat?.type).toBe('file');
   });
 
   it('refuses .. that leads outside', async () => {
@@ -77,7 +77,7 @@ describe('WorkspaceGuard paths', () => {
     await expectToolError(g.resolve('link.txt', 'read'), 'outside_workspace', /symbolic link/);
     await expectToolError(g.resolve('linkdir/x.txt', 'read'), 'outside_workspace', /symbolic link/);
     await expectToolError(g.resolve('linkdir/new.txt', 'write'), 'outside_workspace');
-    expect((await g.resolve('inner.txt', 'read')).stat?.isFile()).toBe(true);
+    expect((await g.resolve('inner.txt', 'read')).stat?.type).toBe('file');
   });
 
   it('accepts <folderName>/path in a multi-root workspace', async () => {
@@ -85,9 +85,9 @@ describe('WorkspaceGuard paths', () => {
     const b = fixture({ 'x.txt': 'b' }, 'beta');
     const g = guardFor([a.root, b.root]);
     const r = await g.resolve('beta/x.txt', 'read');
-    expect(r.abs).toBe(b.abs('x.txt'));
+    expect(r.uri).toBe(b.uri('x.txt'));
     expect(r.display).toBe('beta/x.txt');
-    expect((await g.resolve('x.txt', 'read')).abs).toBe(a.abs('x.txt'));
+    expect((await g.resolve('x.txt', 'read')).uri).toBe(a.uri('x.txt'));
   });
 
   it('refuses an empty path clearly', async () => {

@@ -10,11 +10,14 @@ import type { NodeHostOptions } from '../../../src/tools/node-host.ts';
 import { findEditorRipgrep, findOnPath } from '../../../src/tools/ripgrep-locate.ts';
 import { withDefaults } from '../../../src/tools/settings.ts';
 import { ToolError } from '../../../src/tools/types.ts';
+import { fileUri } from '../../../src/tools/uri.ts';
 import type { ApprovalRequest, Tool, ToolContext, ToolResult, ToolSettings } from '../../../src/tools/types.ts';
 
 export interface Fixture {
   root: string;
   abs(rel: string): string;
+  /** The file's URI, as the tools name it. */
+  uri(rel: string): string;
   read(rel: string): string;
   exists(rel: string): boolean;
   write(rel: string, content: string | Buffer): void;
@@ -31,6 +34,7 @@ export function fixture(files: Record<string, string | Buffer> = {}, name = 'ws'
   const f: Fixture = {
     root,
     abs: (rel) => path.join(root, ...rel.split('/')),
+    uri: (rel) => fileUri(path.join(root, ...rel.split('/'))),
     read: (rel) => fs.readFileSync(f.abs(rel), 'utf8'),
     exists: (rel) => fs.existsSync(f.abs(rel)),
     write: (rel, content) => {

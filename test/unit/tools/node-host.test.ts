@@ -10,10 +10,10 @@ describe('NodeHost.applyChanges', () => {
     const ws = fixture({ 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n' });
     const host = new NodeHost({ roots: [ws.root] });
     const ok = await host.applyChanges([
-      { kind: 'add', path: ws.abs('new/deep/n.txt'), newText: 'n\n' },
-      { kind: 'update', path: ws.abs('a.txt'), oldText: 'a\n', newText: 'A\n' },
-      { kind: 'update', path: ws.abs('b.txt'), oldText: 'b\n', newText: 'B\n', moveTo: ws.abs('moved/b.txt') },
-      { kind: 'delete', path: ws.abs('c.txt'), oldText: 'c\n' },
+      { kind: 'add', uri: ws.uri('new/deep/n.txt'), newText: 'n\n' },
+      { kind: 'update', uri: ws.uri('a.txt'), oldText: 'a\n', newText: 'A\n' },
+      { kind: 'update', uri: ws.uri('b.txt'), oldText: 'b\n', newText: 'B\n', moveTo: ws.uri('moved/b.txt') },
+      { kind: 'delete', uri: ws.uri('c.txt'), oldText: 'c\n' },
     ]);
     expect(ok).toBe(true);
     expect(ws.read('new/deep/n.txt')).toBe('n\n');
@@ -33,10 +33,10 @@ describe('NodeHost.applyChanges', () => {
       beforeCommitStep: (i, target) => { steps.push(target); if (i === 3) throw new Error('disk full') },
     });
     const ok = await host.applyChanges([
-      { kind: 'update', path: ws.abs('a.txt'), oldText: 'a\n', newText: 'A\n' },
-      { kind: 'add', path: ws.abs('dir/new.txt'), newText: 'new\n' },
-      { kind: 'delete', path: ws.abs('b.txt'), oldText: 'b\n' },
-      { kind: 'update', path: ws.abs('c.txt'), oldText: 'c\n', newText: 'C\n' },
+      { kind: 'update', uri: ws.uri('a.txt'), oldText: 'a\n', newText: 'A\n' },
+      { kind: 'add', uri: ws.uri('dir/new.txt'), newText: 'new\n' },
+      { kind: 'delete', uri: ws.uri('b.txt'), oldText: 'b\n' },
+      { kind: 'update', uri: ws.uri('c.txt'), oldText: 'c\n', newText: 'C\n' },
     ]);
     expect(ok).toBe(false);
     expect(steps).toHaveLength(4); // three steps were applied before the failure
@@ -52,11 +52,11 @@ describe('NodeHost.applyChanges', () => {
     const ws = fixture({ 'a.txt': 'a\n', 'b.txt': 'changed on disk\n' });
     const host = new NodeHost({ roots: [ws.root] });
     expect(await host.applyChanges([
-      { kind: 'update', path: ws.abs('a.txt'), oldText: 'a\n', newText: 'A\n' },
-      { kind: 'update', path: ws.abs('b.txt'), oldText: 'b\n', newText: 'B\n' },
+      { kind: 'update', uri: ws.uri('a.txt'), oldText: 'a\n', newText: 'A\n' },
+      { kind: 'update', uri: ws.uri('b.txt'), oldText: 'b\n', newText: 'B\n' },
     ])).toBe(false);
     expect(ws.read('a.txt')).toBe('a\n');
-    expect(await host.applyChanges([{ kind: 'add', path: ws.abs('a.txt'), newText: 'x' }])).toBe(false);
+    expect(await host.applyChanges([{ kind: 'add', uri: ws.uri('a.txt'), newText: 'x' }])).toBe(false);
     expect(ws.read('a.txt')).toBe('a\n');
   });
 
@@ -64,7 +64,7 @@ describe('NodeHost.applyChanges', () => {
     const ws = fixture({ 'run.sh': '#!/bin/sh\necho 1\n' });
     fs.chmodSync(ws.abs('run.sh'), 0o755);
     const host = new NodeHost({ roots: [ws.root] });
-    await host.applyChanges([{ kind: 'update', path: ws.abs('run.sh'), oldText: '#!/bin/sh\necho 1\n', newText: '#!/bin/sh\necho 2\n' }]);
+    await host.applyChanges([{ kind: 'update', uri: ws.uri('run.sh'), oldText: '#!/bin/sh\necho 1\n', newText: '#!/bin/sh\necho 2\n' }]);
     expect(fs.statSync(ws.abs('run.sh')).mode & 0o777).toBe(0o755);
   });
 });
@@ -92,7 +92,7 @@ describe('NodeHost tasks and processes', () => {
     const ws = fixture({});
     const host = new NodeHost({ roots: [ws.root] });
     host.setDiagnostics(ws.abs('a.ts'), [{ line: 1, column: 2, severity: 'error', message: 'bad' }]);
-    expect(host.diagnostics(ws.abs('a.ts'))).toEqual([{ path: ws.abs('a.ts'), line: 1, column: 2, severity: 'error', message: 'bad' }]);
+    expect(host.diagnostics(ws.abs('a.ts'))).toEqual([{ path: ws.uri('a.ts'), line: 1, column: 2, severity: 'error', message: 'bad' }]);
     expect(host.diagnostics()).toHaveLength(1);
     expect(host.diagnostics(ws.abs('b.ts'))).toEqual([]);
   });
