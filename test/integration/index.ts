@@ -1,7 +1,9 @@
 // Entry of the integration suite, loaded by VS Code's extension host (the path given as
 // --extensionTestsPath, built to out/test/integration/index.js by esbuild.js). Runs every
 // *.test.js beside it with Mocha (bdd: describe/it). Add a test: test/integration/<topic>.test.ts.
-// WARMLINE_TEST_GREP (or the runner's --grep=) selects tests by title.
+// WARMLINE_TEST_GREP (or the runner's --grep=) selects tests by title. WARMLINE_TEST_SUITE picks
+// the files: `main` (default) the top-level ones, opened on the fixture folder; `virtual` those
+// in virtual/, which need the multi-root workspace with a virtual folder (--suite=virtual).
 import fs from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
@@ -15,6 +17,7 @@ export async function run(): Promise<void> {
   const files = fs.readdirSync(__dirname, { recursive: true })
     .map(String)
     .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => (process.env.WARMLINE_TEST_SUITE === 'virtual') === f.startsWith(`virtual${path.sep}`))
     .filter((f) => {
       const fresh = !fs.existsSync(sources) || fs.existsSync(path.join(sources, f.replace(/\.js$/, '.ts')));
       if (!fresh) console.log(`skipping ${f}: its source is gone (stale build output)`);

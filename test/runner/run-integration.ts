@@ -5,6 +5,9 @@
 //   node test/runner/run-integration.ts                     build, then run the suite on a copy of
 //                                                           test/fixtures/workspace (via .ci/dev)
 //   node test/runner/run-integration.ts --grep=activation   only tests whose title matches
+//   node test/runner/run-integration.ts --suite=virtual     the suite in test/integration/virtual/, in a
+//                                                           multi-root workspace: the fixture folder and
+//                                                           warmtest:/virtual (a test-registered provider)
 //
 // It also takes the VS Code executable's own flags, so it can stand in for VS Code (see
 // test/runner/code-server-as-vscode and test/integration/run-electron.ts):
@@ -36,6 +39,7 @@ interface Args {
   timeoutMs: number;
   build: boolean;
   verbose: boolean;
+  suite: 'main' | 'virtual';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     developmentPaths: [], testsPath: undefined, folder: undefined, build: true,
     timeoutMs: Number(process.env.WARMLINE_TEST_TIMEOUT_MS ?? 300_000),
     verbose: !!process.env.WARMLINE_TEST_VERBOSE,
+    suite: process.env.WARMLINE_TEST_SUITE === 'virtual' ? 'virtual' : 'main',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -58,6 +63,7 @@ function parseArgs(argv: string[]): Args {
       case 'grep': process.env.WARMLINE_TEST_GREP = value(); break;
       case 'verbose': args.verbose = true; break;
       case 'no-build': args.build = false; break;
+      case 'suite': args.suite = value() === 'virtual' ? 'virtual' : 'main'; break;
       default: break; // an Electron or VS Code flag that means nothing here
     }
   }
@@ -110,6 +116,13 @@ async function main(): Promise<number> {
   const scratch = path.join(artifactsDir, 'integration');
   const workspace = !args.folder && standalone ? tempFixtureWorkspace() : undefined;
   const folder = args.folder ?? workspace;
+  process.env.WARMLINE_TEST_SUITE = args.suite;
+  // The virtual suite: a workspace file naming the fixture folder and a folder of a scheme the
+  // suite's own FileSystemProvider serves (a test cannot add one: VS Code refuses under test).
+  const workspaceFile = args.suite === 'virtual' && folder ? `${folder}.code-workspace` : undefined;
+  if (workspaceFile) {
+    fs.writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: folder }, { uri: 'warmtest:/virtual', name: 'virtual' }] }, null, 2));
+  }
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -147,7 +160,7 @@ async function main(): Promise<number> {
       ...args.developmentPaths.slice(0, 1).map((p) => ['extensionDevelopmentPath', remoteUri(server as CodeServer, p)]),
       ['extensionTestsPath', remoteUri(server, testsPath)],
     ];
-    await page.goto(server.url(folder, { payload: JSON.stringify(payload) }));
+    await page.goto(workspaceFile ? server.url(undefined, { workspace: workspaceFile, payload: JSON.stringify(payload) }) : server.url(folder, { payload: JSON.stringify(payload) }));
     const code = await Promise.race([exited, crashed, timedOut]);
     clearTimeout(timer);
     await flush();
@@ -158,6 +171,7 @@ async function main(): Promise<number> {
     await browser?.close();
     await server?.stop();
     if (workspace) removeTempWorkspace(workspace);
+    if (workspaceFile) fs.rmSync(workspaceFile, { force: true });
     if (staged) fs.rmSync(staged, { recursive: true, force: true });
   }
 }
