@@ -1,5 +1,5 @@
 // Responses emulator (a test double of the API, not AI): what happens to one response.create,
-// independent of the transport. It validates the request as strictly as protocol.md asks,
+// independent of the transport. It validates the request as strictly as docs/protocol.md asks,
 // resolves previous_response_id against the caches, picks the scripted turn from the
 // conversation, and streams the events through a transport Sink.
 
@@ -341,7 +341,7 @@ export class Engine {
   }
 
   /**
-   * Model output the client replays must be what the emulator sent (protocol.md §2.3). Opaque
+   * Model output the client replays must be what the emulator sent (docs/protocol.md §5). Opaque
    * blobs must be this server's own; with store:false a reasoning item without its encrypted
    * content cannot be rebuilt: 404, in the real API's words.
    */

@@ -1,6 +1,6 @@
 // Responses emulator (a test double, not AI): what a real model server does that a happy path
-// leaves out (protocol.md §11): opaque encrypted blobs it can verify, compaction items that
-// stand for the history they cover, a prompt cache keyed on prompt_cache_key and prefix.
+// leaves out (docs/protocol.md §8, §10, §12): opaque encrypted blobs it can verify, compaction
+// items that stand for the history they cover, a prompt cache keyed on prompt_cache_key and prefix.
 
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ApiError, CompactionItem } from './types.ts';

@@ -1,5 +1,5 @@
 // Responses emulator (a test double of the API, not AI): turns a scripted turn into output
-// items and the exact event sequence of protocol.md §3. The whole stream is built up front so
+// items and the exact event sequence of docs/protocol.md §3. The whole stream is built up front so
 // faults can cut, stall or corrupt it at a precise event.
 
 import { randomBytes } from 'node:crypto';

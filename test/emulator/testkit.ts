@@ -1,5 +1,6 @@
 // Raw clients for the emulator's own tests: plain `ws` and `fetch`, no product code, so the
-// emulator is checked against protocol.md and not against the client it is meant to test.
+// emulator is checked against the protocol (docs/protocol.md) and not against the client it is
+// meant to test.
 
 import { afterEach, expect } from 'vitest';
 import WebSocket from 'ws';
@@ -207,7 +208,7 @@ export async function sse(baseUrl: string, body: Record<string, unknown>, header
 }
 
 /**
- * Asserts the grammar of protocol.md §3 for one response's events: sequence numbers 0..n-1,
+ * Asserts the grammar of docs/protocol.md §3 for one response's events: sequence numbers 0..n-1,
  * created -> in_progress -> items (added ... done, content events naming their item) -> one terminal.
  */
 export function expectLifecycle(events: Ev[]): Ev {

@@ -1,6 +1,7 @@
 // Responses emulator: shared types. This is a test double of the OpenAI Responses API,
 // not AI. The wire shapes below are only the subset the emulator emits or inspects; they
-// are written from /work/shared/protocol.md, independently of the product code in src/.
+// are written from the API's published behaviour (the rules are summarised in docs/protocol.md),
+// independently of the product code in src/.
 
 import type { Scenario } from './scenario.ts';
 
@@ -31,7 +32,7 @@ export interface EmulatorOptions {
   /** Addition: called once per recorded request when its outcome is settled (the CLI logs with it). */
   onRequest?: (r: RecordedRequest) => void;
 
-  // ----- what real models and servers do that a happy path leaves out (protocol.md §11) -----
+  // ----- what real servers do that a happy path leaves out (docs/protocol.md §8, §10, §12) -----
   /** The scripted model reasons: a `reasoning` item first in every response (gpt-5, o-series). */
   reasoning?: boolean;
   /** A model that does not reason refuses `include: ["reasoning.encrypted_content"]` (400, param `include`). */

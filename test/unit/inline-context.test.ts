@@ -147,8 +147,9 @@ describe('SessionManager.stage', () => {
   it('never makes a turn wait: on a busy lane it does nothing', async () => {
     const { emu, s } = await setup({ scenario, chunkDelayMs: 20 });
     await s.start(['inline']);
-    const turn = s.respond([userMessage('a long answer')], { lane: 'inline' });
-    await new Promise((r) => setTimeout(r, 5));
+    // Staged while the turn is under way: once its first event has come back.
+    let turn!: ReturnType<typeof s.respond>;
+    await new Promise<void>((underway) => { turn = s.respond([userMessage('a long answer')], { lane: 'inline', onEvent: () => underway() }) });
     expect(await s.stage([userMessage('file')], { lane: 'inline' })).toBe(false);
     await turn;
     expect(emu.requests.filter((r) => r.generate === false)).toHaveLength(1);

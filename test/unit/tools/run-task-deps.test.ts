@@ -7,7 +7,7 @@ import { shellInvocation } from '../../../src/tools/process-runner.ts';
 import { runTaskTool } from '../../../src/tools/run-task.ts';
 import { TaskDiscovery } from '../../../src/tools/task-discovery.ts';
 import { ToolError } from '../../../src/tools/types.ts';
-import { cleanupFixtures, context, expectToolError, fixture, run } from './helpers.ts';
+import { cleanupFixtures, context, expectToolError, fixture, run, waitUntil } from './helpers.ts';
 
 afterAll(cleanupFixtures);
 
@@ -95,8 +95,11 @@ describe('run_task: dependsOn', () => {
       { label: 'chain', type: 'shell', command: 'touch chain-ran', dependsOn: ['slow', 'after'], dependsOrder: 'sequence' },
     ]);
     const ctx = auto(ws.root);
-    setTimeout(() => ctx.controller.abort(), 300);
-    const r = await run(runTaskTool, { name: 'chain' }, ctx);
+    const running = run(runTaskTool, { name: 'chain' }, ctx);
+    // Cancelled during 'slow': once the tool has announced it.
+    expect(await waitUntil(() => ctx.chunks.join('').includes("> task 'slow'"))).toBe(true);
+    ctx.controller.abort();
+    const r = await running;
     expect(r.isError).toBe(true);
     expect(r.output).toContain("task 'slow' was cancelled and stopped");
     expect(ws.exists('after-ran')).toBe(false);
@@ -174,9 +177,12 @@ describe('task discovery never blocks the agent', () => {
     expect(await d.ofType('gulp', 50, new AbortController().signal)).toBeUndefined();
     expect(asked).toEqual(['npm', 'gulp']);
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 50);
     const started = Date.now();
-    const err = await d.list(60_000, stop.signal).catch((e: unknown) => e);
+    const listing = d.list(60_000, stop.signal).catch((e: unknown) => e);
+    // Cancelled while the listing waits: once it has asked the providers.
+    expect(await waitUntil(() => asked.length === 3)).toBe(true);
+    stop.abort();
+    const err = await listing;
     expect(err).toBeInstanceOf(ToolError);
     expect((err as ToolError).code).toBe('cancelled');
     expect(Date.now() - started).toBeLessThan(2000);
