@@ -93,7 +93,7 @@ export class AgentLoop {
         lane: options.lane,
         conversationId: options.conversationId,
         signal,
-        onEvent: (ev) => { if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: (ev as { delta: string }).delta }) },
+        onEvent: (ev) => { if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: ev.delta }) },
         onRestart: () => emit({ type: 'text.reset' }),
       });
       emit({ type: 'turn.metrics', metrics: turn.metrics });
