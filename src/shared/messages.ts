@@ -2,8 +2,10 @@
 // import this file: a message name or payload that does not match is a compile error.
 // The host sends deltas (a text chunk, a tool's progress), never the whole conversation,
 // except `chat.load` when a chat is opened.
+import type { SessionState } from '../session/manager.ts';
 
-export type ConnectionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'compacting' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
+/** The session's state as the header shows it: the session's own type (a type import only: nothing of the session is bundled). */
+export type ConnectionState = SessionState;
 
 export interface ContextChip {
   kind: 'file' | 'selection';
