@@ -74,8 +74,6 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<GrepArgs> {
   };
 }
 
-export const grepTool = createGrepTool();
-
 function chooseEngine(ctx: ToolContext, options: GrepToolOptions): { engine: GrepEngine; rgPath?: string } {
   const choice = options.engine ?? 'auto';
   if (choice === 'node') return { engine: nodeGrepEngine };
