@@ -1,7 +1,7 @@
 import { applyCompaction } from '../session/compaction.ts';
 import type { Compaction } from '../session/compaction.ts';
 import { callIdOf, messageText, userMessage } from '../session/protocol.ts';
-import type { InputItem, OutputItem } from '../session/protocol.ts';
+import type { InputItem } from '../session/protocol.ts';
 import type { ChatEntryView, ContextChip, ToolCardView } from '../shared/messages.ts';
 import type { ChatRecord, ChatStore } from './chat-store.ts';
 
@@ -91,7 +91,7 @@ export class Conversation {
         assistant = undefined;
         entries.push({ kind: 'user', id: `u${++n}`, text: r.text, context: r.context });
       } else if (r.t === 'items') {
-        for (const item of r.items) this.applyItem(item as OutputItem, current, cards, describe);
+        for (const item of r.items) this.applyItem(item, current, cards, describe);
       } else if (r.t === 'tool') {
         const card = cards.get(r.callId);
         if (card) { card.status = r.status; if (r.summary) card.result = r.summary; if (r.progress) card.output = r.progress }
@@ -109,15 +109,14 @@ export class Conversation {
     return entries;
   }
 
-  private applyItem(item: OutputItem, current: () => Extract<ChatEntryView, { kind: 'assistant' }>, cards: Map<string, ToolCardView>, describe: (name: string, raw: string) => string): void {
-    if (item.type === 'message' && (item as { role?: string }).role === 'assistant') {
+  private applyItem(item: InputItem, current: () => Extract<ChatEntryView, { kind: 'assistant' }>, cards: Map<string, ToolCardView>, describe: (name: string, raw: string) => string): void {
+    if (item.type === 'message' && item.role === 'assistant') {
       const a = current();
       a.text += (a.text ? '\n\n' : '') + messageText(item);
     } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
-      const call = item as { call_id: string; name: string; arguments?: string; input?: string };
-      const raw = call.arguments ?? call.input ?? '';
-      const card: ToolCardView = { id: call.call_id, name: call.name, summary: describe(call.name, raw), status: 'running', output: '' };
-      cards.set(call.call_id, card);
+      const raw = item.type === 'function_call' ? item.arguments : item.input;
+      const card: ToolCardView = { id: item.call_id, name: item.name, summary: describe(item.name, raw), status: 'running', output: '' };
+      cards.set(item.call_id, card);
       current().tools.push(card);
     } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
       const card = cards.get(callIdOf(item) ?? '');

@@ -3,8 +3,10 @@ import type { Compaction } from '../session/compaction.ts';
 import { SessionError } from '../session/errors.ts';
 import type { TurnMetrics, TurnOptions, TurnResult } from '../session/manager.ts';
 import { isToolCall } from '../session/protocol.ts';
-import type { CustomToolCallItem, FunctionCallItem, InputItem } from '../session/protocol.ts';
+import type { CustomToolCallItem, FunctionCallItem, InputItem, ServerEvent } from '../session/protocol.ts';
+import type { PatchPreview } from '../shared/messages.ts';
 import type { ApprovalRequest, ToolContext, ToolResult } from '../tools/types.ts';
+import { PATCH_TOOLS, PatchPreviewStream } from './patch-preview.ts';
 
 /** What the loop needs of the session: one model turn over the whole transcript. */
 export interface ModelSession {
@@ -24,6 +26,8 @@ export type AgentEvent =
   | { type: 'text.delta'; delta: string }
   /** The model turn is being retried after a lost connection: drop the partial text. */
   | { type: 'text.reset' }
+  /** A patch tool's input as it streams, before the call is complete (see PatchPreviewStream). */
+  | { type: 'tool.preview'; callId: string; name: string; preview: PatchPreview }
   | { type: 'tool.start'; call: ToolCall; summary: string }
   | { type: 'tool.progress'; callId: string; chunk: string }
   | { type: 'approval.needed'; callId: string; request: ApprovalRequest }
@@ -46,6 +50,8 @@ export interface AgentRunOptions {
   maxToolCalls?: number;
   /** The same call (name and arguments) this many times in a row is not run again (default 3). */
   maxRepeats?: number;
+  /** At most one `tool.preview` per call this often (default 50 ms; the last part always comes). */
+  previewIntervalMs?: number;
 }
 
 export interface AgentDeps {
@@ -70,6 +76,56 @@ function outputItem(call: ToolCall, output: string): InputItem {
 }
 
 /**
+ * The patch tool calls of one model turn as they stream: found by `output_item.added`, fed by
+ * their input (or arguments) deltas, matched by item id or, where a server sends none, by output index.
+ */
+class PatchPreviews {
+  private readonly streams = new Map<string, { callId: string; name: string; stream: PatchPreviewStream }>();
+  private readonly emit: (e: AgentEvent) => void;
+  private readonly intervalMs: number | undefined;
+  constructor(emit: (e: AgentEvent) => void, intervalMs: number | undefined) {
+    this.emit = emit;
+    this.intervalMs = intervalMs;
+  }
+
+  onEvent(ev: ServerEvent): void {
+    switch (ev.type) {
+      case 'response.output_item.added': {
+        const item = ev.item;
+        if (item.type !== 'custom_tool_call' && item.type !== 'function_call') return;
+        const kind = PATCH_TOOLS[item.name];
+        if (!kind || (kind === 'raw') !== (item.type === 'custom_tool_call')) return;
+        const entry = { callId: item.call_id, name: item.name, stream: new PatchPreviewStream(kind, { intervalMs: this.intervalMs }) };
+        if (item.id) this.streams.set(item.id, entry);
+        if (ev.output_index !== undefined) this.streams.set(`#${ev.output_index}`, entry);
+        return;
+      }
+      case 'response.custom_tool_call_input.delta':
+      case 'response.function_call_arguments.delta': {
+        const entry = this.find(ev);
+        const preview = entry?.stream.push(ev.delta);
+        if (entry && preview) this.emit({ type: 'tool.preview', callId: entry.callId, name: entry.name, preview });
+        return;
+      }
+      case 'response.custom_tool_call_input.done':
+      case 'response.function_call_arguments.done': {
+        const entry = this.find(ev);
+        const preview = entry?.stream.flush();
+        if (entry && preview) this.emit({ type: 'tool.preview', callId: entry.callId, name: entry.name, preview });
+        return;
+      }
+    }
+  }
+
+  /** The attempt is retried: its calls are gone. */
+  clear(): void { this.streams.clear() }
+
+  private find(ev: { item_id?: string; output_index?: number }) {
+    return (ev.item_id !== undefined ? this.streams.get(ev.item_id) : undefined) ?? (ev.output_index !== undefined ? this.streams.get(`#${ev.output_index}`) : undefined);
+  }
+}
+
+/**
  * Runs a user request to completion: model turn, the calls it made, their outputs back as
  * new input, until the model answers without a call or a limit is reached. The transcript is
  * appended to in place and every addition is also emitted as `items`, so the caller can
@@ -89,12 +145,16 @@ export class AgentLoop {
     const append = (items: InputItem[]) => { if (items.length) { transcript.push(...items); emit({ type: 'items', items }) } };
 
     for (;;) {
+      const previews = new PatchPreviews(emit, options.previewIntervalMs);
       const turn = await this.deps.session.respond(transcript, {
         lane: options.lane,
         conversationId: options.conversationId,
         signal,
-        onEvent: (ev) => { if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: (ev as { delta: string }).delta }) },
-        onRestart: () => emit({ type: 'text.reset' }),
+        onEvent: (ev) => {
+          if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: ev.delta });
+          else previews.onEvent(ev);
+        },
+        onRestart: () => { previews.clear(); emit({ type: 'text.reset' }) },
       });
       emit({ type: 'turn.metrics', metrics: turn.metrics });
       append(turn.output);

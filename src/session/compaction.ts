@@ -1,4 +1,4 @@
-import type { InputItem, MessageItem, OutputItem } from './protocol.ts';
+import type { InputItem, OutputItem } from './protocol.ts';
 import { messageText, userMessage } from './protocol.ts';
 
 /**
@@ -35,11 +35,11 @@ export function applyCompaction(transcript: InputItem[], c: Pick<Compaction, 're
 const MODEL_OUTPUT = new Set(['reasoning', 'function_call', 'custom_tool_call', 'compaction']);
 
 function isModelOutput(item: InputItem): boolean {
-  return MODEL_OUTPUT.has(item.type) || (item.type === 'message' && (item as MessageItem).role === 'assistant');
+  return MODEL_OUTPUT.has(item.type) || (item.type === 'message' && item.role === 'assistant');
 }
 
 function isUserMessage(item: InputItem): boolean {
-  return item.type === 'message' && (item as MessageItem).role === 'user';
+  return item.type === 'message' && item.role === 'user';
 }
 
 export interface CompactionSplit {
@@ -91,17 +91,16 @@ function clip(text: string, max: number): string {
 }
 
 function render(item: InputItem, max: number): string | undefined {
-  const it = item as OutputItem & { role?: string; name?: string; arguments?: string; input?: string; output?: unknown };
   switch (item.type) {
     case 'message': {
-      const text = messageText(item) || (Array.isArray(it.content) ? it.content.map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('') : '');
+      const text = messageText(item) || (Array.isArray(item.content) ? item.content.map((p) => (typeof p.text === 'string' ? p.text : '')).join('') : '');
       // What people wrote is clipped last: it carries the goals and constraints.
-      return `${(it.role ?? 'user').toUpperCase()}: ${clip(text, Math.max(max, ITEM_CHARS[1]!))}`;
+      return `${item.role.toUpperCase()}: ${clip(text, Math.max(max, ITEM_CHARS[1]!))}`;
     }
-    case 'function_call': return `TOOL CALL ${it.name}(${clip(it.arguments ?? '', max)})`;
-    case 'custom_tool_call': return `TOOL CALL ${it.name}:\n${clip(it.input ?? '', max)}`;
+    case 'function_call': return `TOOL CALL ${item.name}(${clip(item.arguments, max)})`;
+    case 'custom_tool_call': return `TOOL CALL ${item.name}:\n${clip(item.input, max)}`;
     case 'function_call_output':
-    case 'custom_tool_call_output': return `TOOL RESULT:\n${clip(typeof it.output === 'string' ? it.output : JSON.stringify(it.output), max)}`;
+    case 'custom_tool_call_output': return `TOOL RESULT:\n${clip(typeof item.output === 'string' ? item.output : JSON.stringify(item.output), max)}`;
     case 'compaction': return '[earlier context, compacted]';
     default: return undefined; // reasoning (private, or opaque): nothing to show
   }

@@ -1,5 +1,4 @@
 import type { ApiErrorBody, ErrorEvent, ResponseObject } from './protocol.ts';
-import { isErrorEnvelope } from './protocol.ts';
 import { windowFromError } from './context-window.ts';
 
 /** What went wrong, in terms a caller can act on. */
@@ -144,14 +143,10 @@ export function missingItemId(message: string | undefined): string | undefined {
   return message ? /\bItem with id '([^']+)' not found/i.exec(message)?.[1] : undefined;
 }
 
-/** Maps an `error` event (either shape) to a typed error. */
+/** Maps an `error` event (either shape the server sends: see ErrorEvent) to a typed error. */
 export function errorFromEvent(ev: ErrorEvent): SessionError {
-  if (isErrorEnvelope(ev)) {
-    const headers = { ...(ev.headers ?? {}), ...(ev.error.headers ?? {}) };
-    if (typeof ev.status === 'number') return errorFromStatus(ev.status, ev.error, headers);
-    return errorFromCode(ev.error.code ?? undefined, ev.error.message, headers, ev.error.param ?? undefined);
-  }
-  return errorFromCode(ev.code ?? undefined, ev.message, undefined, ev.param ?? undefined);
+  if (ev.status !== undefined) return errorFromStatus(ev.status, ev.error, ev.headers);
+  return errorFromCode(ev.error.code ?? undefined, ev.error.message, ev.headers, ev.error.param ?? undefined);
 }
 
 function errorFromCode(code: string | undefined, message: string, headers?: Record<string, string>, param?: string): SessionError {

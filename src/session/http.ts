@@ -4,8 +4,8 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import { SessionError, connectError, errorFromEvent, errorFromStatus } from './errors.ts';
 import type { Logger } from './log.ts';
-import { isTerminalEvent, parseServerEvent } from './protocol.ts';
-import type { ApiErrorBody, ErrorEvent, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
+import { errorBodyOf, isTerminalEvent, parseServerEvent } from './protocol.ts';
+import type { ApiErrorBody, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
 import { proxyFailure, viaProxy } from './proxy.ts';
 import type { ResponseTransport, StreamStats, TransportOptions } from './transport.ts';
 import { httpUrl } from './transport.ts';
@@ -81,7 +81,7 @@ export class HttpResponses implements ResponseTransport {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300 && parsed !== undefined) return resolve(parsed);
           if (status >= 200 && status < 300) return reject(new SessionError('protocol', `${url.pathname} answered ${status} with a body that is not JSON`));
-          const errBody = (parsed as { error?: ApiErrorBody } | undefined)?.error ?? (text ? { message: text.slice(0, 200) } : undefined);
+          const errBody = errorBodyOf(parsed) ?? (text ? { message: text.slice(0, 200) } : undefined);
           reject(errorFromStatus(status, errBody, flatHeaders(res.headers)));
         });
       });
@@ -169,7 +169,7 @@ export class HttpResponses implements ResponseTransport {
             if (byProxy) return fail(new SessionError('network', byProxy.message, { status, cause: byProxy }));
             const text = Buffer.concat(chunks).toString('utf8');
             let errBody: ApiErrorBody | undefined;
-            try { errBody = (JSON.parse(text) as { error?: ApiErrorBody }).error } catch { errBody = text ? { message: text.slice(0, 200) } : undefined }
+            try { errBody = errorBodyOf(JSON.parse(text)) } catch { errBody = text ? { message: text.slice(0, 200) } : undefined }
             finish({ error: errorFromStatus(status, errBody, flatHeaders(response.headers)) });
           });
           response.on('close', () => fail(new SessionError('network', `${url.origin}${via}: the connection closed before the ${status} response was read`, { status })));
@@ -180,11 +180,11 @@ export class HttpResponses implements ResponseTransport {
           onEvent: (message) => {
             if (outcome || settled) return;
             if (message.data === '[DONE]') return; // the Open Responses spec ends with it; OpenAI does not
-            const ev = parseServerEvent(message.data);
+            const ev = parseServerEvent(message.data, (m) => this.options.logger.warn(`HTTP stream: ${m}`));
             if (typeof ev === 'string') { outcome = { error: new SessionError('protocol', ev) }; return }
             if (stats.firstEventMs === undefined) stats.firstEventMs = Date.now() - sentAt;
             try { onEvent(ev) } catch (err) { this.options.logger.error(`event handler threw: ${String(err)}`) }
-            if (ev.type === 'error') outcome = { error: errorFromEvent(ev as ErrorEvent) };
+            if (ev.type === 'error') outcome = { error: errorFromEvent(ev) };
             else if (isTerminalEvent(ev)) {
               const r = ev.response;
               if (ev.type === 'response.completed') outcome = { response: r };

@@ -11,7 +11,7 @@ import { HttpResponses } from './http.ts';
 import { Lock, sleep } from './lock.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
-import { isKnownEvent, messageText, userMessage } from './protocol.ts';
+import { isRecord, messageText, parseItems, userMessage } from './protocol.ts';
 import type { InputItem, OutputItem, ResponseObject, ResponseRequest, ServerEvent, ToolDefinition, Usage } from './protocol.ts';
 import { replayable } from './replay.ts';
 import type { ReplayRules } from './replay.ts';
@@ -332,8 +332,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     const onEvent = (ev: ServerEvent) => {
       firstEventMs ??= Date.now() - started;
       if (ev.type === 'response.output_text.delta') firstTextMs ??= Date.now() - started;
-      else if (ev.type === 'response.output_item.done' && typeof ev.output_index === 'number' && ev.item) done[ev.output_index as number] = ev.item as OutputItem;
-      if (!isKnownEvent(ev)) this.logger.debug(`[${lane.name}] passing on unknown event ${ev.type}`);
+      else if (ev.type === 'response.output_item.done' && ev.output_index !== undefined) done[ev.output_index] = ev.item;
+      else if (ev.type === 'unknown' && !ev.problem) this.logger.debug(`[${lane.name}] passing on unknown event ${ev.rawType}`);
       options.onEvent?.(ev);
     };
     try {
@@ -746,9 +746,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       ...(this.caps.promptCacheKey !== false ? { prompt_cache_key: cacheKey(this.config.baseUrl, 'compact', options.conversationId) } : {}),
     };
     try {
-      const answer = await http.postJson('/compact', body, options.signal) as { output?: unknown };
-      const output = Array.isArray(answer?.output) ? answer.output as InputItem[] : undefined;
-      if (!output?.some((i) => i?.type === 'compaction')) throw new SessionError('protocol', '/responses/compact answered without a compaction item');
+      const answer: unknown = await http.postJson('/compact', body, options.signal);
+      const output = isRecord(answer) ? parseItems(answer.output, (m) => this.logger.warn(`/responses/compact: ${m}`)) : 'not a JSON object';
+      if (typeof output === 'string') throw new SessionError('protocol', `/responses/compact answered with an unusable output: ${output}`);
+      if (!output.some((i) => i.type === 'compaction')) throw new SessionError('protocol', '/responses/compact answered without a compaction item');
       this.learn({ compactEndpoint: true });
       return output;
     } catch (err) {
@@ -1065,11 +1066,11 @@ function assembleOutput(final: OutputItem[] | undefined, done: OutputItem[]): Ou
  */
 function learnedToolTypes(sent: ResponseRequest, output: OutputItem[], response: ResponseObject): Record<string, boolean> | undefined {
   const learned: Record<string, boolean> = {};
-  const echoed = Array.isArray(response.tools) && response.tools.length ? response.tools as Array<{ type?: unknown; name?: unknown }> : undefined;
+  const echoed = Array.isArray(response.tools) && response.tools.length ? response.tools.filter(isRecord) : undefined;
   if (echoed) {
     for (const tool of sent.tools ?? []) {
       if (tool.type === 'function') continue;
-      const back = echoed.some((t) => t?.type === tool.type && (t.name === undefined || t.name === tool.name));
+      const back = echoed.some((t) => t.type === tool.type && (t.name === undefined || t.name === tool.name));
       learned[tool.type] = (learned[tool.type] ?? true) && back;
     }
   }

@@ -1,5 +1,5 @@
 import type { Logger } from './log.ts';
-import type { InputItem } from './protocol.ts';
+import type { CustomToolCallItem, CustomToolCallOutputItem, InputItem } from './protocol.ts';
 
 export interface ReplayRules {
   /** `store: false`: the server keeps no item, so one it has to rebuild must carry its content. */
@@ -21,7 +21,7 @@ export interface ReplayRules {
 
 function isBareReasoning(item: InputItem): boolean {
   if (item.type !== 'reasoning') return false;
-  const blob = (item as { encrypted_content?: unknown }).encrypted_content;
+  const blob = item.encrypted_content;
   return typeof blob !== 'string' || blob === '';
 }
 
@@ -55,9 +55,9 @@ export function replayable(input: InputItem[], rules: ReplayRules): InputItem[] 
     } else if (item.type === 'function_call' && !isJson(item.arguments)) {
       // Without its id: it is no longer the item the server made.
       const { id: _id, ...rest } = item;
-      keep = { ...rest, arguments: '{}' } as InputItem;
+      keep = { ...rest, arguments: '{}' };
       notes.push(`the cut-off arguments of ${String(item.name)} sent as {}`);
-    } else if (missing) { const { id: _id, ...rest } = item; keep = rest as InputItem }
+    } else if (missing) keep = withoutId(item);
     if (keep !== item && !out) out = input.slice(0, i);
     if (out && keep) out.push(keep);
   }
@@ -70,12 +70,20 @@ function isJson(text: unknown): boolean {
   try { JSON.parse(text); return true } catch { return false }
 }
 
+/** The item without its `id` (a copy). */
+function withoutId<T extends InputItem>(item: T): T {
+  const copy = { ...item };
+  delete copy.id;
+  return copy;
+}
+
 /** A custom tool call (or its output) as the function call (or output) a server without custom tools takes. */
-function asFunctionItem(item: InputItem, fallbacks: Record<string, { name: string; argument: string }>): InputItem {
-  const { id: _id, type, ...rest } = item;
-  if (type === 'custom_tool_call_output') return { ...rest, type: 'function_call_output', call_id: String(item.call_id), output: typeof item.output === 'string' ? item.output : JSON.stringify(item.output) };
-  const name = String(item.name);
+function asFunctionItem(item: CustomToolCallItem | CustomToolCallOutputItem, fallbacks: Record<string, { name: string; argument: string }>): InputItem {
+  if (item.type === 'custom_tool_call_output') {
+    const { id: _id, type: _type, ...rest } = item;
+    return { ...rest, type: 'function_call_output', output: typeof item.output === 'string' ? item.output : JSON.stringify(item.output) };
+  }
+  const { id: _id, type: _type, input, name, ...rest } = item;
   const fallback = fallbacks[name];
-  const { input, name: _name, ...other } = rest;
-  return { ...other, type: 'function_call', call_id: String(item.call_id), name: fallback?.name ?? name, arguments: JSON.stringify({ [fallback?.argument ?? 'input']: typeof input === 'string' ? input : '' }) };
+  return { ...rest, type: 'function_call', name: fallback?.name ?? name, arguments: JSON.stringify({ [fallback?.argument ?? 'input']: input }) };
 }

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { SessionError, connectError, errorFromClose, errorFromEvent } from './errors.ts';
 import type { Logger } from './log.ts';
 import { isTerminalEvent, parseServerEvent } from './protocol.ts';
-import type { ErrorEvent, ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
+import type { ResponseObject, ResponseRequest, ServerEvent } from './protocol.ts';
 import { proxyFailure, viaProxy } from './proxy.ts';
 import type { ResponseTransport, StreamStats, TransportOptions } from './transport.ts';
 import { httpOrigin, webSocketUrl } from './transport.ts';
@@ -170,7 +170,7 @@ export class ResponsesSocket implements ResponseTransport {
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
     const f = this.inFlight;
     if (f) f.stats.bytesReceived += bytes;
-    const parsed = isBinary ? 'binary frame' : parseServerEvent(data.toString());
+    const parsed = isBinary ? 'binary frame' : parseServerEvent(data.toString(), (m) => this.options.logger.warn(`socket #${this.id}: ${m}`));
     if (typeof parsed === 'string') {
       const err = new SessionError('protocol', parsed);
       this.options.logger.warn(`socket #${this.id}: ${parsed}`);
@@ -183,7 +183,7 @@ export class ResponsesSocket implements ResponseTransport {
     this.armStall();
     try { f.onEvent(parsed) } catch (err) { this.options.logger.error(`event handler threw: ${String(err)}`) }
     if (parsed.type === 'error') {
-      const err = errorFromEvent(parsed as ErrorEvent);
+      const err = errorFromEvent(parsed);
       this.settle((x) => x.reject(err));
       if (err.code === 'connection_limit') this.end(err, 1000, 'connection limit');
     } else if (isTerminalEvent(parsed)) {
@@ -198,13 +198,13 @@ export class ResponsesSocket implements ResponseTransport {
 
   private onIdleEvent(ev: ServerEvent): void {
     if (ev.type === 'error') {
-      const err = errorFromEvent(ev as ErrorEvent);
+      const err = errorFromEvent(ev);
       this.options.logger.info(`socket #${this.id} idle error: ${err.message}`);
       // Any error on an idle socket (the time limit, typically) means it is not to be trusted.
       this.end(err, 1000, 'idle error');
       return;
     }
-    this.options.logger.warn(`socket #${this.id}: event ${ev.type} arrived with no response in flight; ignored`);
+    this.options.logger.warn(`socket #${this.id}: event ${ev.type === 'unknown' ? ev.rawType : ev.type} arrived with no response in flight; ignored`);
   }
 
   private onClose(code: number, reason: string): void {

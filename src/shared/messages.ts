@@ -2,8 +2,10 @@
 // import this file: a message name or payload that does not match is a compile error.
 // The host sends deltas (a text chunk, a tool's progress), never the whole conversation,
 // except `chat.load` when a chat is opened.
+import type { SessionState } from '../session/manager.ts';
 
-export type ConnectionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'compacting' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
+/** The session's state as the header shows it: the session's own type (a type import only: nothing of the session is bundled). */
+export type ConnectionState = SessionState;
 
 export interface ContextChip {
   kind: 'file' | 'selection';
@@ -43,6 +45,30 @@ export interface FileDiffView {
   hunks: DiffHunkView[];
   added: number;
   removed: number;
+}
+
+/**
+ * One file of a patch the model is still writing (apply_patch's input as it streams): what is
+ * known so far. Bounded by the host: the latest lines only, `omitted` saying how many earlier
+ * ones are left out.
+ */
+export interface PatchPreviewFile {
+  path: string;
+  kind: 'add' | 'update' | 'delete';
+  moveTo?: string;
+  added: number;
+  removed: number;
+  /** Diff lines prefixed with ' ', '-' or '+'; a line starting with '@' opens a hunk (the text after it is its `@@` context). */
+  lines: string[];
+  /** Lines of this file left out before `lines`. */
+  omitted: number;
+}
+
+export interface PatchPreview {
+  /** The latest files (a bounded number). */
+  files: PatchPreviewFile[];
+  /** Files left out before `files`. */
+  filesOmitted: number;
 }
 
 export interface ToolCardView {
@@ -95,6 +121,13 @@ export interface HostMessages {
   'text.reset': { id: string };
   'tool.start': { messageId: string; tool: ToolCardView };
   'tool.progress': { id: string; chunk: string };
+  /**
+   * A patch as the model writes it, before the call is complete: the card for the call (created
+   * by the first one) shows it until `tool.start` for the same id replaces it with the normal
+   * card. A card that never got its `tool.start` goes at `text.reset` and `assistant.end`.
+   * Each one is the whole preview so far (the host sends at most about one a frame).
+   */
+  'tool.preview': { messageId: string; id: string; name: string; preview: PatchPreview };
   'tool.update': { id: string; status: ToolStatus; result?: string; diff?: FileDiffView[]; approval?: ToolCardView['approval'] };
   'assistant.end': { id: string; figures?: TurnFigures; error?: ErrorView };
   'history': { chats: ChatSummary[]; activeId: string };

@@ -247,6 +247,9 @@ export class ChatController implements vscode.Disposable {
         if (e.items.some((i) => i.type === 'message')) { live.text += '\n\n'; this.post({ type: 'text.delta', payload: { id: live.id, delta: '\n\n' } }) }
         live.committed = live.text.length;
         break;
+      case 'tool.preview':
+        this.post({ type: 'tool.preview', payload: { messageId: live.id, id: e.callId, name: e.name, preview: e.preview } });
+        break;
       case 'tool.start': {
         const card: ToolCardView = { id: e.call.callId, name: e.call.name, summary: e.summary, status: 'running', output: '' };
         live.cards.set(card.id, card);

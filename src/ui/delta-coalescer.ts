@@ -6,7 +6,8 @@
 //   - the first delta after a quiet interval goes at once (no added latency for the first token);
 //   - later ones are joined per stream (`text.delta` per message id, `tool.progress` per tool
 //     id) and sent when the interval since the last send is over: no delta waits longer than
-//     one interval;
+//     one interval; a `tool.preview` is the whole preview so far: a later one replaces the one
+//     waiting;
 //   - any other message (a tool card, a reset, the turn's end, an error, an approval, a chat
 //     load) first sends everything pending, so the view sees every delta before it, as if
 //     nothing had been batched.
@@ -31,15 +32,16 @@ export const systemClock: CoalescerClock = {
 /** About one frame at 60 Hz. */
 export const DEFAULT_INTERVAL_MS = 16;
 
-type Streamed = Extract<HostMessage, { type: 'text.delta' | 'tool.progress' }>;
+type Streamed = Extract<HostMessage, { type: 'text.delta' | 'tool.progress' | 'tool.preview' }>;
 
 function isStreamed(m: HostMessage): m is Streamed {
-  return m.type === 'text.delta' || m.type === 'tool.progress';
+  return m.type === 'text.delta' || m.type === 'tool.progress' || m.type === 'tool.preview';
 }
 
 function joined(a: Streamed, b: Streamed): Streamed {
   if (a.type === 'text.delta' && b.type === 'text.delta') return { type: 'text.delta', payload: { id: a.payload.id, delta: a.payload.delta + b.payload.delta } };
   if (a.type === 'tool.progress' && b.type === 'tool.progress') return { type: 'tool.progress', payload: { id: a.payload.id, chunk: a.payload.chunk + b.payload.chunk } };
+  if (a.type === 'tool.preview' && b.type === 'tool.preview') return b;
   throw new Error(`cannot join ${a.type} and ${b.type}`);
 }
 

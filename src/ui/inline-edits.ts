@@ -141,7 +141,7 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
         onEvent: (ev) => {
           if (ev.type !== 'response.output_text.delta') return;
           const before = codeFromStream(text, false).length;
-          text += (ev as { delta: string }).delta;
+          text += ev.delta;
           if (codeFromStream(text, false).length !== before) void render(false);
         },
         onRestart: () => { text = '' },

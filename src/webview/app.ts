@@ -67,6 +67,7 @@ export function startApp(options: AppOptions): App {
     'text.delta': (p) => log.delta(p.id, p.delta),
     'text.reset': (p) => log.reset(p.id),
     'tool.start': (p) => log.toolStart(p.messageId, p.tool),
+    'tool.preview': (p) => log.toolPreview(p),
     'tool.progress': (p) => log.toolProgress(p.id, p.chunk),
     'tool.update': (p) => log.toolUpdate(p),
     'assistant.end': (p) => {

@@ -167,8 +167,8 @@ describe('compacting on request', () => {
 
 describe('what compaction keeps', () => {
   it('keeps the last user message and the pending calls with their outputs; every call in the head is answered there', () => {
-    const call = (id: string) => ({ type: 'function_call', call_id: id, name: 'grep', arguments: '{}' });
-    const out = (id: string) => ({ type: 'function_call_output', call_id: id, output: 'r' });
+    const call = (id: string) => ({ type: 'function_call' as const, call_id: id, name: 'grep', arguments: '{}' });
+    const out = (id: string) => ({ type: 'function_call_output' as const, call_id: id, output: 'r' });
     const transcript: InputItem[] = [
       userMessage('first'), call('a'), out('a'), { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
       userMessage('second'), { type: 'reasoning', id: 'rs_1', encrypted_content: 'x' }, call('b'), out('b'), call('c'), call('d'), out('c'), out('d'),

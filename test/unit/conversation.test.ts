@@ -9,8 +9,8 @@ let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-chats-')) });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
-const answer = { type: 'message', role: 'assistant' as const, id: 'msg_1', status: 'completed', content: [{ type: 'output_text' as const, text: 'Found it.' }] };
+const call = { type: 'function_call' as const, id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
+const answer = { type: 'message' as const, role: 'assistant' as const, id: 'msg_1', status: 'completed', content: [{ type: 'output_text' as const, text: 'Found it.' }] };
 
 describe('chat history', () => {
   it('persists the user message before anything else happens, and reloads the chat', () => {
@@ -59,7 +59,7 @@ describe('chat history', () => {
     chat.appendItems([call, { type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' }, answer]);
     chat.record({ t: 'end', at: 1 });
     chat.addUserMessage('and y?', []);
-    const summary = { type: 'message', role: 'user' as const, content: [{ type: 'input_text' as const, text: 'Summary of the earlier conversation: x is in a.ts' }] };
+    const summary = { type: 'message' as const, role: 'user' as const, content: [{ type: 'input_text' as const, text: 'Summary of the earlier conversation: x is in a.ts' }] };
     const lastUser = chat.transcript.at(-1)!;
     chat.recordCompaction({ how: 'local', reason: 'manual', replaced: chat.transcript.length, items: [summary, lastUser], tokensBefore: 900, tokensAfter: 120 }, true);
     expect(chat.transcript).toEqual([summary, lastUser]);

@@ -299,3 +299,20 @@ describe('delta coalescer', () => {
     });
   }
 });
+
+describe('patch previews', () => {
+  const preview = (id: string, n: number): HostMessage => ({ type: 'tool.preview', payload: { messageId: 'a1', id, name: 'apply_patch', preview: { files: [{ path: 'a.ts', kind: 'update', added: n, removed: 0, lines: [], omitted: 0 }], filesOmitted: 0 } } });
+
+  it('a preview is the whole preview so far: within an interval only the latest goes, and a tool card sends it first', () => {
+    const { clock, coalescer, sent } = setup();
+    coalescer.post(preview('c1', 1)); // the first goes at once
+    for (let n = 2; n <= 9; n++) coalescer.post(preview('c1', n));
+    expect(sent.map((s) => s.m)).toEqual([preview('c1', 1)]);
+    clock.advance(INTERVAL);
+    expect(sent.map((s) => s.m)).toEqual([preview('c1', 1), preview('c1', 9)]);
+    coalescer.post(preview('c1', 10));
+    coalescer.post(preview('c1', 11));
+    coalescer.post(toolStart('a1', 'c1'));
+    expect(sent.slice(2).map((s) => s.m)).toEqual([preview('c1', 11), toolStart('a1', 'c1')]);
+  });
+});

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { planRequest } from '../../src/session/delta.ts';
 import type { ChainState } from '../../src/session/delta.ts';
-import type { InputItem, ResponseRequest } from '../../src/session/protocol.ts';
+import type { InputItem, OutputItem, ResponseRequest } from '../../src/session/protocol.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 
 const tools = [{ type: 'function' as const, name: 'grep', parameters: { type: 'object' }, strict: false }];
 const base = { model: 'm', instructions: 'be brief', tools, store: false };
-const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
-const output = { type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' };
+const call = { type: 'function_call' as const, id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
+const output = { type: 'function_call_output' as const, call_id: 'call_1', output: 'a.ts:1:x' };
 
-function chainAfter(input: InputItem[], out: InputItem[] = [call]): ChainState {
+function chainAfter(input: InputItem[], out: OutputItem[] = [call]): ChainState {
   return { request: { ...base, input }, output: out, responseId: 'resp_1', holder: 'ws:1', contextBytes: 0 };
 }
 

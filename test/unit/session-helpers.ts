@@ -85,7 +85,7 @@ export async function runChain(s: SessionManager, prompt: string, opts: TurnOpti
     let text = '';
     const result = await s.respond(transcript, {
       ...opts,
-      onEvent: (ev) => { if (ev.type === 'response.output_text.delta') text += (ev as { delta: string }).delta; opts.onEvent?.(ev) },
+      onEvent: (ev) => { if (ev.type === 'response.output_text.delta') text += ev.delta; opts.onEvent?.(ev) },
       onRestart: (e) => { text = ''; run.restarts++; opts.onRestart?.(e) },
     });
     run.metrics.push(result.metrics);

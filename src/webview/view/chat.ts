@@ -151,6 +151,12 @@ export class ChatLog {
     this.toolOwner.set(tool.id, owner);
   }
 
+  toolPreview(p: HostMessages['tool.preview']): void {
+    const owner = this.toolOwner.get(p.id) ?? this.assistant(p.messageId);
+    owner.toolPreview(p);
+    this.toolOwner.set(p.id, owner);
+  }
+
   toolProgress(id: string, chunk: string): void {
     this.toolOwner.get(id)?.toolProgress(id, chunk);
   }

@@ -162,9 +162,16 @@ export class AssistantEntry extends LazyEntry {
     return next?.kind === 'text' ? next.start : next?.kind === 'tool' ? this.partEnd(i + 1) : this.text.length;
   }
 
-  private lastTextStart(): number {
-    const last = this.parts.at(-1);
-    return last?.kind === 'text' ? last.start : this.text.length;
+  /** Where the text after the last card starts; `realOnly`: the last card not made by a preview. */
+  private lastTextStart(realOnly = false): number {
+    let i = this.parts.length - 1;
+    if (realOnly) {
+      const lastReal = this.parts.findLastIndex((p) => p.kind === 'tool' && !p.tool.preview);
+      const firstPreview = this.parts.findIndex((p, j) => j > lastReal && p.kind === 'tool');
+      if (firstPreview >= 0) i = firstPreview - 1;
+    }
+    const part = this.parts[i];
+    return part?.kind === 'text' ? part.start : this.text.length;
   }
 
   private appendBody(): MarkdownBody {
@@ -191,11 +198,29 @@ export class AssistantEntry extends LazyEntry {
 
   /** The turn restarts after a lost connection: the text since the last tool card goes. */
   reset(): void {
-    this.text = this.text.slice(0, this.lastTextStart());
+    this.text = this.text.slice(0, this.lastTextStart(true));
+    this.dropPreviews();
     if (this.materialised) this.body?.update('');
   }
 
   toolStart(tool: ToolCardView): void {
+    const previewed = this.tools.get(tool.id);
+    if (previewed?.preview) {
+      // The call streamed as a preview: the normal card takes the preview card's place.
+      const next = toolState(tool);
+      previewed.view = next.view;
+      previewed.output = next.output;
+      delete previewed.preview;
+      const old = this.cards.get(tool.id);
+      if (old && this.materialised) {
+        const card = new ToolCard(previewed, this.ctx.post, this.ctx.queue);
+        old.element.replaceWith(card.element);
+        old.dispose();
+        this.cards.set(tool.id, card);
+        this.ctx.bodyHost.rendered();
+      }
+      return;
+    }
     const state = toolState(tool);
     this.tools.set(tool.id, state);
     this.body?.finish(this.text.slice(this.lastTextStart()));
@@ -204,6 +229,44 @@ export class AssistantEntry extends LazyEntry {
       this.element.classList.remove('thinking');
       this.appendCard(state);
       this.ctx.bodyHost.rendered();
+    }
+  }
+
+  /**
+   * A patch as the model writes it: the first preview of a call makes its card (running, named,
+   * the preview where the diff goes); `toolStart` later replaces it with the normal card.
+   */
+  toolPreview(p: HostMessages['tool.preview']): void {
+    let state = this.tools.get(p.id);
+    if (state && !state.preview) return; // the call already started: its card is the normal one
+    if (!state) {
+      this.toolStart({ id: p.id, name: p.name, summary: 'writing the patch…', status: 'running', output: '' });
+      state = this.tools.get(p.id)!;
+    }
+    state.preview = p.preview;
+    const card = this.cards.get(p.id);
+    if (card) { card.refresh(); card.previewed() }
+  }
+
+  /**
+   * Cards made by a preview whose call never started (the attempt was retried, or the turn
+   * ended) go, and the text around each is one segment again. Rebuilt when shown (rare).
+   */
+  private dropPreviews(): void {
+    let dropped = false;
+    for (const [id, state] of this.tools) {
+      if (!state.preview) continue;
+      dropped = true;
+      this.tools.delete(id);
+      const i = this.parts.findIndex((p) => p.kind === 'tool' && p.tool === state);
+      // The tool part and the text part that followed it: the text before runs on.
+      if (i >= 0) this.parts.splice(i, this.parts[i + 1]?.kind === 'text' ? 2 : 1);
+    }
+    if (this.parts.at(-1)?.kind !== 'text') this.parts.push({ kind: 'text', start: this.text.length });
+    if (dropped && this.materialised) {
+      this.teardown();
+      this.materialised = false;
+      this.materialise();
     }
   }
 
@@ -226,6 +289,7 @@ export class AssistantEntry extends LazyEntry {
     this.done = true;
     this.figures = figures;
     this.error = error;
+    this.dropPreviews();
     // Tools still shown as running when the turn ended were cut off with it.
     for (const [id, t] of this.tools) if (t.view.status === 'running' || t.view.status === 'awaiting_approval') this.toolUpdate({ id, status: 'cancelled' });
     if (!this.materialised) return;

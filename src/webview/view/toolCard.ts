@@ -1,11 +1,11 @@
 // A tool call in the conversation: name, short arguments, live status, streamed output, and for
 // edits a compact diff. While the host waits for the user, the card carries the decision
 // buttons (Accept/Reject for edits, Run/Skip for tasks and shell commands).
-import type { HostMessages, ToolCardView, ToolStatus } from '../../shared/messages.ts';
+import type { HostMessages, PatchPreview, ToolCardView, ToolStatus } from '../../shared/messages.ts';
 import { button, h, icon } from '../dom.ts';
 import type { FrameQueue } from '../dom.ts';
 import type { Post } from '../protocol.ts';
-import { diffView } from './diff.ts';
+import { diffView, patchPreviewView } from './diff.ts';
 import { OutputBuffer, OutputView } from './output.ts';
 
 /** What the webview keeps of a tool call: the host's view plus bounded output. */
@@ -14,6 +14,8 @@ export interface ToolState {
   output: OutputBuffer;
   /** The user clicked Accept/Run (true) or Reject/Skip (false) and the host has not answered yet. */
   decision?: boolean;
+  /** The patch as the model writes it: set while the call streams, before its `tool.start`. */
+  preview?: PatchPreview;
 }
 
 export function toolState(view: ToolCardView): ToolState {
@@ -48,11 +50,20 @@ export class ToolCard {
   private readonly approvalEl: HTMLElement;
   private readonly diffEl: HTMLElement;
   private readonly output: OutputView;
+  private readonly queue: FrameQueue;
   private renderedDiff: unknown;
+  private renderedPreview: unknown;
+  private readonly renderPreview = (): void => {
+    const preview = this.state.preview;
+    if (this.renderedPreview === preview) return;
+    this.renderedPreview = preview;
+    if (preview) this.diffEl.replaceChildren(patchPreviewView(preview));
+  };
 
   constructor(state: ToolState, post: Post, queue: FrameQueue) {
     this.state = state;
     this.post = post;
+    this.queue = queue;
     const v = state.view;
     this.statusEl = h('span', { class: 'tool-status', role: 'img' });
     this.resultEl = h('span', { class: 'tool-result' });
@@ -69,13 +80,20 @@ export class ToolCard {
       this.diffEl,
       this.output.element);
     this.refresh();
+    if (state.preview) this.renderPreview();
   }
 
   progressed(): void {
     this.output.changed();
   }
 
+  /** The preview changed: drawn once a frame, however many come. */
+  previewed(): void {
+    this.queue.schedule(this.renderPreview);
+  }
+
   dispose(): void {
+    this.queue.cancel(this.renderPreview);
     this.output.dispose();
   }
 
@@ -83,7 +101,7 @@ export class ToolCard {
   refresh(): void {
     const v = this.state.view;
     const s = STATUS[v.status] ?? STATUS.running;
-    this.element.className = `tool-card status-${v.status}`;
+    this.element.className = `tool-card status-${v.status}${this.state.preview ? ' previewing' : ''}`;
     this.statusEl.replaceChildren(icon(s.icon));
     this.statusEl.setAttribute('aria-label', s.label);
     this.statusEl.title = s.label;
