@@ -7,6 +7,7 @@ import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
 import type { ChatEntryView, ContextChip, ErrorView, HostMessage, ToolCardView, TurnFigures } from '../shared/messages.ts';
 import type { ApprovalRequest, FileChange } from '../tools/types.ts';
+import { chatEntries, withLiveTurn } from './chat-view-model.ts';
 import { DeltaCoalescer } from './delta-coalescer.ts';
 import { diffViews } from './diff-view.ts';
 import { errorView } from './error-view.ts';
@@ -65,6 +66,12 @@ export class ChatController implements vscode.Disposable {
 
   get busy(): boolean { return this.live !== undefined || this.starting || this.compacting }
   get conversation(): Conversation | undefined { return this.chat }
+
+  /** The open chat as the view shows it, with the turn in progress merged in. */
+  entries(): ChatEntryView[] {
+    const entries = this.chat ? chatEntries(this.chat.records, this.deps.describe) : [];
+    return this.live ? withLiveTurn(entries, this.live) : entries;
+  }
 
   /** The view attached (or re-attached after a reload): give it everything once. */
   attach(sink: (m: HostMessage) => void): void {
@@ -280,22 +287,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private postChat(): void {
-    const entries: ChatEntryView[] = this.chat ? this.chat.entries(this.deps.describe) : [];
-    const live = this.live;
-    if (live) {
-      // The turn in progress: the records hold its finished items; the live state is newer.
-      // A compaction marker may follow the message it happened in: the live turn is that message.
-      let last = entries.findLast((e) => e.kind !== 'compacted');
-      if (!last || last.kind !== 'assistant') { last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false }; entries.push(last) }
-      if (last.kind === 'assistant') {
-        last.id = live.id;
-        last.text = live.text;
-        last.done = false;
-        last.tools = last.tools.map((t) => live.cards.get(t.id) ?? t);
-        for (const card of live.cards.values()) if (!last.tools.some((t) => t.id === card.id)) last.tools.push(card);
-      }
-    }
-    this.post({ type: 'chat.load', payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries, busy: !!live } });
+    this.post({ type: 'chat.load', payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy: !!this.live } });
   }
 
   private postState(): void {
