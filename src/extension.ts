@@ -72,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     relative: (abs) => relativePath(vscode.Uri.file(abs)) ?? abs,
     contextText: (chips) => actions.contextText(chips),
     settings: () => { const s = readSettings(); return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) } },
+    log: (message) => log.info(message),
   });
   const actions = new WorkspaceActions(() => chat, tools, () => toolContext(), {
     setKey: () => vscode.commands.executeCommand('warmline.setApiKey'),
