@@ -254,7 +254,12 @@ export class ChatController implements vscode.Disposable {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
     } finally {
       live.figures.totalMs = Date.now() - started;
-      chat.record({ t: 'end', figures: live.figures, error, at: Date.now() });
+      try {
+        chat.record({ t: 'end', figures: live.figures, error, at: Date.now() });
+      } catch (err) {
+        // Not saved (a full disk): the turn ends all the same, and says so, or the chat would stay busy for good.
+        error ??= errorView(err);
+      }
       for (const id of live.cards.keys()) this.proposed.delete(id);
       this.live = undefined;
       // assistant.end, or the chat shown (another one, after New Chat) no longer busy.

@@ -1,7 +1,7 @@
 // The chat controller's transitions that went wrong, in the real extension host (issue 14): what
-// the view is told when the chat changes under a running turn or compaction. A recording sink
-// stands in for the webview, so every message the host posts is checked, not only what the view
-// happens to render.
+// the view is told when the chat changes under a running turn or compaction, and when a turn's end
+// cannot be saved. A recording sink stands in for the webview, so every message the host posts is
+// checked, not only what the view happens to render.
 import assert from 'node:assert/strict';
 import type { Compaction } from '../../src/session/compaction.ts';
 import type { HostMessage } from '../../src/shared/messages.ts';
@@ -69,6 +69,29 @@ describe('chat controller transitions', () => {
     api.chat.open(oldChat);
     const card = api.chat.entries().flatMap((e) => (e.kind === 'assistant' ? e.tools : []))[0]!;
     assert.equal(card.status, 'cancelled');
+  });
+
+  it('a turn whose end cannot be saved still ends, shows the error, and the next message runs', async () => {
+    await useEmulator({ name: 'three', turns: [{ text: 'Zero.' }, { text: 'One.' }, { text: 'Two.' }] });
+    const api = await warmline();
+    await chat('zero');
+    const sent = record(api);
+    // A full disk, from the moment the turn ends (the chat file takes nothing more).
+    const conversation = api.chat.conversation!;
+    const save = conversation.record.bind(conversation);
+    conversation.record = (r) => { if (r.t === 'end') throw new Error('ENOSPC: no space left on device, write'); save(r) };
+    try {
+      await chat('one');
+    } finally {
+      conversation.record = save;
+    }
+    assert.equal(api.chat.busy, false, 'the chat is idle again');
+    const end = sent.findLast((m) => m.type === 'assistant.end');
+    assert.ok(end && end.type === 'assistant.end', 'the view was told the turn ended');
+    assert.match(end.payload.error?.message ?? '', /no space left on device/);
+    await chat('two');
+    const answer = api.chat.entries().at(-1)!;
+    assert.ok(answer.kind === 'assistant' && /Two\./.test(answer.text), 'the next message was answered');
   });
 
   it('a compaction that finishes after New Chat is saved to its chat and not shown in the new one', async () => {
