@@ -133,7 +133,11 @@ export class ChatController implements vscode.Disposable {
     if (!trimmed) return;
     // Claimed before the first await: a quick second submit must not start a second loop on this transcript.
     const claimed = this.machine.dispatch({ type: 'send' });
-    if (!claimed.ok) throw new Error(claimed.reason);
+    if (!claimed.ok) {
+      // The view emptied its message box when it sent: the refused text goes back there.
+      this.post({ type: 'compose', payload: { text: trimmed, send: false } });
+      throw new Error(claimed.reason);
+    }
     let chat: Conversation;
     try {
       const extra = await this.deps.contextText(context);

@@ -1,7 +1,7 @@
-// The chat controller's transitions that went wrong, in the real extension host (issue 14): what
-// the view is told when the chat changes under a running turn or compaction, and when a turn's end
-// cannot be saved. A recording sink stands in for the webview, so every message the host posts is
-// checked, not only what the view happens to render.
+// The chat controller's transitions that go wrong in the real extension host (issue 14): what the
+// view is told when the chat changes under a running turn or compaction, when a turn's end cannot
+// be saved, and when a message is refused. A recording sink stands in for the webview, so every
+// message the host posts is checked, not only what the view happens to render.
 import assert from 'node:assert/strict';
 import type { Compaction } from '../../src/session/compaction.ts';
 import type { HostMessage } from '../../src/shared/messages.ts';
@@ -92,6 +92,18 @@ describe('chat controller transitions', () => {
     await chat('two');
     const answer = api.chat.entries().at(-1)!;
     assert.ok(answer.kind === 'assistant' && /Two\./.test(answer.text), 'the next message was answered');
+  });
+
+  it('a message refused while a request starts goes back into the message box', async () => {
+    await useEmulator({ name: 'hello-once', turns: [{ text: 'Hello once.' }] });
+    const api = await warmline();
+    const sent = record(api);
+    const finished = finishedTurn(api);
+    const first = api.chat.send('first');
+    await assert.rejects(api.chat.send('second'), /A request is already running/);
+    await first;
+    await finished;
+    assert.ok(sent.some((m) => m.type === 'compose' && m.payload.text === 'second' && !m.payload.send), 'the refused text is put back, not sent');
   });
 
   it('a compaction that finishes after New Chat is saved to its chat and not shown in the new one', async () => {
