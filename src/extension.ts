@@ -72,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     relative: (uri) => relativePath(editorUri(uri)) ?? uri,
     contextText: (chips) => actions.contextText(chips),
     settings: () => { const s = readSettings(); return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) } },
+    log: (message) => log.info(message),
   });
   const actions = new WorkspaceActions(() => chat, tools, () => toolContext(), {
     setKey: () => vscode.commands.executeCommand('warmline.setApiKey'),

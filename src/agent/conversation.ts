@@ -1,8 +1,8 @@
 import { applyCompaction } from '../session/compaction.ts';
 import type { Compaction } from '../session/compaction.ts';
-import { callIdOf, messageText, userMessage } from '../session/protocol.ts';
+import { callIdOf, userMessage } from '../session/protocol.ts';
 import type { InputItem } from '../session/protocol.ts';
-import type { ChatEntryView, ContextChip, ToolCardView } from '../shared/messages.ts';
+import type { ContextChip } from '../shared/messages.ts';
 import type { ChatRecord, ChatStore } from './chat-store.ts';
 
 const INTERRUPTED = 'Not run: the editor was closed or reloaded before this tool finished.';
@@ -10,19 +10,20 @@ const INTERRUPTED = 'Not run: the editor was closed or reloaded before this tool
 /**
  * One chat: its transcript (the source of truth the session resends from), persisted
  * append-only. Reopening a chat rebuilds the transcript from disk; a tool call left without
- * its output by a crash is answered as interrupted, so the chat can be continued.
+ * its output by a crash is answered as interrupted, so the chat can be continued. What the
+ * webview shows of it is built from `records` in src/ui/chat-view-model.ts.
  */
 export class Conversation {
   readonly id: string;
   title: string;
   readonly transcript: InputItem[] = [];
-  private readonly records: ChatRecord[];
+  private readonly recorded: ChatRecord[];
   private readonly store: ChatStore;
 
   private constructor(store: ChatStore, id: string, records: ChatRecord[]) {
     this.store = store;
     this.id = id;
-    this.records = records;
+    this.recorded = records;
     const meta = records.find((r) => r.t === 'meta');
     this.title = meta?.t === 'meta' ? meta.title : 'Chat';
     for (const r of records) {
@@ -70,58 +71,12 @@ export class Conversation {
     this.record({ t: 'compact', replaced: c.replaced, items: c.items, how: c.how, reason: c.reason, tokensBefore: c.tokensBefore, tokensAfter: c.tokensAfter, at: Date.now() });
   }
 
+  /** Everything recorded, in order (loaded, then appended). */
+  get records(): readonly ChatRecord[] { return this.recorded }
+
   record(r: ChatRecord): void {
-    this.records.push(r);
+    this.recorded.push(r);
     this.store.append(this.id, r);
-  }
-
-  /** The chat as the webview shows it, derived from the records. */
-  entries(describe: (name: string, raw: string) => string = () => ''): ChatEntryView[] {
-    const entries: ChatEntryView[] = [];
-    const cards = new Map<string, ToolCardView>();
-    let assistant: Extract<ChatEntryView, { kind: 'assistant' }> | undefined;
-    let n = 0;
-    const current = () => {
-      if (!assistant) { assistant = { kind: 'assistant', id: `a${++n}`, text: '', tools: [], done: false }; entries.push(assistant) }
-      return assistant;
-    };
-    for (const r of this.records) {
-      if (r.t === 'user') {
-        if (assistant) assistant.done = true;
-        assistant = undefined;
-        entries.push({ kind: 'user', id: `u${++n}`, text: r.text, context: r.context });
-      } else if (r.t === 'items') {
-        for (const item of r.items) this.applyItem(item, current, cards, describe);
-      } else if (r.t === 'tool') {
-        const card = cards.get(r.callId);
-        if (card) { card.status = r.status; if (r.summary) card.result = r.summary; if (r.progress) card.output = r.progress }
-      } else if (r.t === 'compact') {
-        // A marker after the message it happened in; that message goes on above it.
-        entries.push({ kind: 'compacted', id: `c${++n}`, how: r.how, reason: r.reason, tokensBefore: r.tokensBefore, tokensAfter: r.tokensAfter });
-      } else if (r.t === 'end') {
-        const a = current();
-        a.done = true;
-        if (r.figures) a.figures = r.figures;
-        if (r.error) a.error = r.error;
-      }
-    }
-    if (assistant) assistant.done = true;
-    return entries;
-  }
-
-  private applyItem(item: InputItem, current: () => Extract<ChatEntryView, { kind: 'assistant' }>, cards: Map<string, ToolCardView>, describe: (name: string, raw: string) => string): void {
-    if (item.type === 'message' && item.role === 'assistant') {
-      const a = current();
-      a.text += (a.text ? '\n\n' : '') + messageText(item);
-    } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
-      const raw = item.type === 'function_call' ? item.arguments : item.input;
-      const card: ToolCardView = { id: item.call_id, name: item.name, summary: describe(item.name, raw), status: 'running', output: '' };
-      cards.set(item.call_id, card);
-      current().tools.push(card);
-    } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
-      const card = cards.get(callIdOf(item) ?? '');
-      if (card && card.status === 'running') card.status = 'done';
-    }
   }
 
   /** Answers tool calls left without output (a crash or reload mid-tool). */

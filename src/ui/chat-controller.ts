@@ -7,6 +7,9 @@ import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
 import type { ChatEntryView, ContextChip, ErrorView, HostMessage, ToolCardView, TurnFigures } from '../shared/messages.ts';
 import type { ApprovalRequest, FileChange } from '../tools/types.ts';
+import { ChatState } from './chat-state.ts';
+import type { ChatOutcome, ChatPhase } from './chat-state.ts';
+import { chatEntries, withLiveTurn } from './chat-view-model.ts';
 import { DeltaCoalescer } from './delta-coalescer.ts';
 import { diffViews } from './diff-view.ts';
 import { errorView } from './error-view.ts';
@@ -21,9 +24,13 @@ export interface ChatControllerDeps {
   /** Turns attached context into text for the model (file contents go through the workspace guard). */
   contextText(chips: ContextChip[]): Promise<string>;
   settings(): { model: string; maxToolCalls: number; scripted: boolean };
+  /** Where what the state machine refuses is logged. */
+  log?(message: string): void;
 }
 
 interface LiveTurn {
+  /** The state machine's number for this turn. */
+  turn: number;
   id: string;
   text: string;
   /** Length of `text` that belongs to finished responses: a retry drops only what comes after. */
@@ -33,26 +40,30 @@ interface LiveTurn {
   figures: TurnFigures;
 }
 
+/** What an effect of the state machine needs to be carried out. */
+interface EffectContext { live?: LiveTurn; error?: ErrorView; compaction?: Compaction; request?: ApprovalRequest }
+
 /**
- * The chat's state machine, apart from the webview plumbing: the current conversation, the
- * running request, approvals. It posts deltas to whatever view is attached; a view that attaches
- * late (or reloads) gets the whole chat once, with the turn in progress merged in.
+ * The chat, apart from the webview plumbing: the current conversation, the running request,
+ * approvals. What may happen when (idle, running, awaiting approval, stopping, …) is decided by
+ * ChatState (./chat-state.ts); this class carries out its effects. It posts deltas to whatever
+ * view is attached; a view that attaches late (or reloads) gets the whole chat once, with the turn
+ * in progress merged in.
  */
 export class ChatController implements vscode.Disposable {
   private readonly deps: ChatControllerDeps;
+  private readonly machine: ChatState;
   private chat?: Conversation;
   private live?: LiveTurn;
   private sink?: (m: HostMessage) => void;
   /** Every message to the view goes through it: streamed deltas are batched (~one a frame), never reordered. */
   private readonly outbox = new DeltaCoalescer((m) => this.sink?.(m));
+  /** How to answer each approval the machine has waiting. */
   private readonly approvals = new Map<string, { resolve(ok: boolean): void; changes?: FileChange[] }>();
   private readonly proposed = new Map<string, FileChange[]>();
   private chips: ContextChip[] = [];
   private state: { state: SessionState; detail?: string } = { state: 'idle' };
   private turnCounter = 0;
-  /** True while send() gathers the context chips, before the turn is live: a second submit then is refused. */
-  private starting = false;
-  private compacting = false;
   /** The context meter's last reading (tokens in use, the model's window). */
   private usage?: { used: number; window: number };
   private readonly changed = new vscode.EventEmitter<void>();
@@ -61,19 +72,29 @@ export class ChatController implements vscode.Disposable {
 
   constructor(deps: ChatControllerDeps) {
     this.deps = deps;
+    this.machine = new ChatState((message) => deps.log?.(message));
     deps.session.on('state', (state, detail) => { this.state = { state, detail }; this.postState() });
   }
 
-  get busy(): boolean { return this.live !== undefined || this.starting || this.compacting }
+  get busy(): boolean { return this.machine.busy }
+  get phase(): ChatPhase { return this.machine.phase }
   get conversation(): Conversation | undefined { return this.chat }
+
+  /** The open chat as the view shows it, with the turn in progress merged in if it belongs to this chat. */
+  entries(): ChatEntryView[] {
+    const entries = this.chat ? chatEntries(this.chat.records, this.deps.describe) : [];
+    const live = this.live;
+    return live && this.machine.shows(live.turn) ? withLiveTurn(entries, live) : entries;
+  }
 
   /** The view attached (or re-attached after a reload): give it everything once. */
   attach(sink: (m: HostMessage) => void): void {
     this.outbox.flush();
     this.sink = sink;
+    const attached = this.machine.dispatch({ type: 'view.attach' });
     this.postState();
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat?.id ?? '' } });
-    this.postChat();
+    this.perform(attached);
     this.post({ type: 'context', payload: { chips: this.chips } });
     if (this.usage) this.post({ type: 'usage', payload: this.usage });
   }
@@ -82,6 +103,7 @@ export class ChatController implements vscode.Disposable {
     // What waits belongs to this view; a view that attaches later gets the turn whole in chat.load.
     this.outbox.flush();
     this.sink = undefined;
+    this.machine.dispatch({ type: 'view.detach' });
   }
 
   /**
@@ -90,18 +112,19 @@ export class ChatController implements vscode.Disposable {
    */
   async compact(): Promise<void> {
     const chat = this.chat;
-    if (this.busy) { void vscode.window.showInformationMessage('Warmline is answering; compact the conversation when it has finished.'); return }
-    if (!chat || !chat.transcript.length) { void vscode.window.showInformationMessage('There is no conversation to compact yet.'); return }
-    this.compacting = true;
+    const started = this.machine.dispatch({ type: 'compact', hasTranscript: !!chat?.transcript.length });
+    if (!started.ok) { void vscode.window.showInformationMessage(started.reason); return }
+    let done: Compaction | undefined;
     try {
-      const compaction = await this.deps.session.compact(chat.transcript, { conversationId: chat.id });
-      chat.recordCompaction(compaction, true);
-      this.postCompaction(compaction);
-      this.setUsage(compaction.tokensAfter, this.deps.session.contextWindow());
+      const compaction = await this.deps.session.compact(chat!.transcript, { conversationId: chat!.id });
+      chat!.recordCompaction(compaction, true);
+      done = compaction;
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) void vscode.window.showErrorMessage(`Warmline could not compact the conversation: ${errorView(err).message}`);
     } finally {
-      this.compacting = false;
+      // Shown only if the view still shows the chat it ran on (not after New Chat meanwhile).
+      const ended = this.machine.dispatch({ type: 'compact.end' });
+      if (done) this.perform(ended, { compaction: done });
       this.changed.fire();
     }
   }
@@ -109,80 +132,93 @@ export class ChatController implements vscode.Disposable {
   async send(text: string, context: ContextChip[] = this.chips): Promise<void> {
     const trimmed = text.trim();
     if (!trimmed) return;
-    if (this.busy) throw new Error('A request is already running. Stop it first, or wait for it to finish.');
     // Claimed before the first await: a quick second submit must not start a second loop on this transcript.
-    this.starting = true;
-    let extra: string | undefined;
+    const claimed = this.machine.dispatch({ type: 'send' });
+    if (!claimed.ok) {
+      // The view emptied its message box when it sent: the refused text goes back there.
+      this.post({ type: 'compose', payload: { text: trimmed, send: false } });
+      throw new Error(claimed.reason);
+    }
+    let chat: Conversation;
     try {
-      extra = await this.deps.contextText(context);
-    } finally {
-      this.starting = false;
+      const extra = await this.deps.contextText(context);
+      if (!this.chat) {
+        this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
+        this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
+      }
+      chat = this.chat;
+      chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed);
+    } catch (err) {
+      this.machine.dispatch({ type: 'send.failed' });
+      throw err;
     }
-    if (!this.chat) {
-      this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
-      this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
-    }
-    this.chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed);
     this.post({ type: 'user.message', payload: { entry: { kind: 'user', id: `u-live-${++this.turnCounter}`, text: trimmed, context } } });
     this.chips = [];
     this.post({ type: 'context', payload: { chips: [] } });
-    await this.run();
+    await this.run(chat, this.machine.dispatch({ type: 'turn.start' }));
   }
 
   /** Runs the model again on the chat as it stands (after an error). */
   async retry(): Promise<void> {
-    if (this.busy || !this.chat) return;
-    await this.run();
+    const chat = this.chat;
+    const started = this.machine.dispatch({ type: 'retry', hasChat: !!chat });
+    if (chat) await this.run(chat, started);
   }
 
-  stop(): void { this.live?.controller.abort() }
+  stop(): void { this.perform(this.machine.dispatch({ type: 'stop' })) }
 
   newChat(): void {
-    this.stop();
+    // Stops a running turn; it ends on its own chat, and nothing of it reaches the new one.
+    const switched = this.machine.dispatch({ type: 'chat.new' });
     this.chat = undefined;
     this.setUsage(0, this.deps.session.contextWindow());
-    this.postChat();
+    this.perform(switched);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: '' } });
   }
 
   open(chatId: string): void {
-    if (this.busy) return;
+    const opened = this.machine.dispatch({ type: 'chat.open' });
+    if (!opened.ok) return;
     const chat = Conversation.open(this.deps.store, chatId);
     if (!chat) { void vscode.window.showWarningMessage('That chat could not be found.'); return }
     this.chat = chat;
     this.setUsage(0, this.deps.session.contextWindow());
-    this.postChat();
+    this.perform(opened);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
   }
 
   resolveApproval(toolId: string, approved: boolean): boolean {
     const pending = this.approvals.get(toolId);
-    if (!pending) return false;
+    if (!this.machine.dispatch({ type: 'approval.answered', callId: toolId }).ok || !pending) return false;
     this.approvals.delete(toolId);
     pending.resolve(approved);
     return true;
   }
 
   /** The first approval waiting, for the Accept/Reject commands. */
-  pendingApproval(): string | undefined { return this.approvals.keys().next().value }
+  pendingApproval(): string | undefined { return this.machine.pendingApproval }
 
   proposedChanges(toolId: string): FileChange[] | undefined { return this.proposed.get(toolId) }
 
   /** Asks the user through the chat view, for the agent loop. */
   approve(callId: string, request: ApprovalRequest): Promise<boolean> {
-    if (this.live?.controller.signal.aborted) return Promise.resolve(false);
+    // Refused once the turn is being stopped (or when none runs): the answer is no.
+    const asked = this.machine.dispatch({ type: 'approval.asked', callId });
+    if (!asked.ok) return Promise.resolve(false);
+    const live = this.live;
     if (request.changes) this.proposed.set(callId, request.changes);
-    const card = this.live?.cards.get(callId);
+    const card = live?.cards.get(callId);
     const approval = { kind: request.kind, title: request.title, command: request.command };
     const diff = request.changes ? diffViews(request.changes, this.deps.relative) : undefined;
     if (card) { card.status = 'awaiting_approval'; card.approval = approval; card.diff = diff }
     this.post({ type: 'tool.update', payload: { id: callId, status: 'awaiting_approval', approval, diff } });
-    if (!this.sink) {
-      void vscode.window.showInformationMessage(`Warmline: ${request.title}`, 'Review').then((a) => { if (a) void vscode.commands.executeCommand('warmline.focusChat') });
-    }
+    this.perform(asked, { request });
     return new Promise((resolve) => {
-      this.approvals.set(callId, { resolve, changes: request.changes });
-      this.live?.controller.signal.addEventListener('abort', () => this.resolveApproval(callId, false), { once: true });
+      // Stopping the turn answers "no" for the user; an answer given first unhooks that.
+      const signal = live?.controller.signal;
+      const onAbort = () => this.resolveApproval(callId, false);
+      this.approvals.set(callId, { resolve: (ok) => { signal?.removeEventListener('abort', onAbort); resolve(ok) }, changes: request.changes });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -200,20 +236,22 @@ export class ChatController implements vscode.Disposable {
   compose(text: string, send: boolean): void { this.post({ type: 'compose', payload: { text, send } }) }
 
   dispose(): void {
-    this.stop();
+    if (this.machine.turn) this.stop();
     this.outbox.flush();
     this.changed.dispose();
   }
 
   // ---------- internals ----------
 
-  private async run(): Promise<void> {
-    const chat = this.chat!;
+  /** Runs the turn the machine has just started (`turn.start` or `retry`) on `chat`. */
+  private async run(chat: Conversation, outcome: ChatOutcome): Promise<void> {
+    const turn = this.machine.turn;
+    if (!outcome.ok || !turn) return;
     const { maxToolCalls } = this.deps.settings();
-    const live: LiveTurn = { id: `a-live-${++this.turnCounter}`, text: '', committed: 0, cards: new Map(), controller: new AbortController(), figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' } };
+    const live: LiveTurn = { turn: turn.id, id: `a-live-${++this.turnCounter}`, text: '', committed: 0, cards: new Map(), controller: new AbortController(), figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' } };
     this.live = live;
     const started = Date.now();
-    this.post({ type: 'assistant.start', payload: { id: live.id } });
+    this.perform(outcome, { live });
     let error: ErrorView | undefined;
     try {
       await this.deps.agent.run(chat.transcript, (e) => this.onAgentEvent(chat, live, e, started), { signal: live.controller.signal, maxToolCalls, conversationId: chat.id });
@@ -221,11 +259,17 @@ export class ChatController implements vscode.Disposable {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
     } finally {
       live.figures.totalMs = Date.now() - started;
-      chat.record({ t: 'end', figures: live.figures, error, at: Date.now() });
-      this.post({ type: 'assistant.end', payload: { id: live.id, figures: live.figures, error } });
+      try {
+        chat.record({ t: 'end', figures: live.figures, error, at: Date.now() });
+      } catch (err) {
+        // Not saved (a full disk): the turn ends all the same, and says so, or the chat would stay busy for good.
+        error ??= errorView(err);
+      }
       for (const id of live.cards.keys()) this.proposed.delete(id);
       this.live = undefined;
-      this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
+      // assistant.end, or the chat shown (another one, after New Chat) no longer busy.
+      this.perform(this.machine.dispatch({ type: 'turn.end' }), { live, error });
+      this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat?.id ?? '' } });
       this.changed.fire();
     }
   }
@@ -235,31 +279,31 @@ export class ChatController implements vscode.Disposable {
       case 'text.delta':
         live.text += e.delta;
         if (live.figures.ttftMs === undefined) live.figures.ttftMs = Date.now() - started;
-        this.post({ type: 'text.delta', payload: { id: live.id, delta: e.delta } });
+        this.postTurn(live, { type: 'text.delta', payload: { id: live.id, delta: e.delta } });
         break;
       case 'text.reset':
-        this.post({ type: 'text.reset', payload: { id: live.id } });
+        this.postTurn(live, { type: 'text.reset', payload: { id: live.id } });
         live.text = live.text.slice(0, live.committed);
         break;
       case 'items':
         chat.recordItems(e.items);
         // Text of completed messages is already shown; separate messages of one request with a blank line.
-        if (e.items.some((i) => i.type === 'message')) { live.text += '\n\n'; this.post({ type: 'text.delta', payload: { id: live.id, delta: '\n\n' } }) }
+        if (e.items.some((i) => i.type === 'message')) { live.text += '\n\n'; this.postTurn(live, { type: 'text.delta', payload: { id: live.id, delta: '\n\n' } }) }
         live.committed = live.text.length;
         break;
       case 'tool.preview':
-        this.post({ type: 'tool.preview', payload: { messageId: live.id, id: e.callId, name: e.name, preview: e.preview } });
+        this.postTurn(live, { type: 'tool.preview', payload: { messageId: live.id, id: e.callId, name: e.name, preview: e.preview } });
         break;
       case 'tool.start': {
         const card: ToolCardView = { id: e.call.callId, name: e.call.name, summary: e.summary, status: 'running', output: '' };
         live.cards.set(card.id, card);
-        this.post({ type: 'tool.start', payload: { messageId: live.id, tool: card } });
+        this.postTurn(live, { type: 'tool.start', payload: { messageId: live.id, tool: card } });
         break;
       }
       case 'tool.progress': {
         const card = live.cards.get(e.callId);
         if (card) card.output += e.chunk;
-        this.post({ type: 'tool.progress', payload: { id: e.callId, chunk: e.chunk } });
+        this.postTurn(live, { type: 'tool.progress', payload: { id: e.callId, chunk: e.chunk } });
         break;
       }
       case 'approval.needed':
@@ -269,38 +313,47 @@ export class ChatController implements vscode.Disposable {
         const card = live.cards.get(e.callId);
         if (card) { card.status = e.status; card.result = e.result.summary; card.approval = undefined }
         chat.record({ t: 'tool', callId: e.callId, status: e.status, summary: e.result.summary, progress: card?.output.slice(-4000) });
-        this.post({ type: 'tool.update', payload: { id: e.callId, status: e.status, result: e.result.summary ?? firstLine(e.result.output) } });
+        this.postTurn(live, { type: 'tool.update', payload: { id: e.callId, status: e.status, result: e.result.summary ?? firstLine(e.result.output) } });
         break;
       }
       case 'turn.metrics':
         addFigures(live.figures, e.metrics);
-        this.setUsage(e.metrics.contextTokens, e.metrics.contextWindow);
+        if (this.machine.shows(live.turn)) this.setUsage(e.metrics.contextTokens, e.metrics.contextWindow);
         break;
       case 'compacted':
         chat.recordCompaction(e.compaction);
-        this.postCompaction(e.compaction);
+        if (this.machine.shows(live.turn)) this.postCompaction(e.compaction);
         break;
     }
   }
 
-  private postChat(): void {
-    const entries: ChatEntryView[] = this.chat ? this.chat.entries(this.deps.describe) : [];
-    const live = this.live;
-    if (live) {
-      // The turn in progress: the records hold its finished items; the live state is newer.
-      // A compaction marker may follow the message it happened in: the live turn is that message.
-      let last = entries.findLast((e) => e.kind !== 'compacted');
-      if (!last || last.kind !== 'assistant') { last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false }; entries.push(last) }
-      if (last.kind === 'assistant') {
-        last.id = live.id;
-        last.text = live.text;
-        last.done = false;
-        last.tools = last.tools.map((t) => live.cards.get(t.id) ?? t);
-        for (const card of live.cards.values()) if (!last.tools.some((t) => t.id === card.id)) last.tools.push(card);
+  /** Carries out what the machine decided (nothing, for a refusal: it has been logged). */
+  private perform(outcome: ChatOutcome, ctx: EffectContext = {}): void {
+    if (!outcome.ok) return;
+    for (const effect of outcome.effects) {
+      switch (effect.type) {
+        case 'abort': this.live?.controller.abort(); break;
+        case 'view.turn.start': if (ctx.live) this.post({ type: 'assistant.start', payload: { id: ctx.live.id } }); break;
+        case 'view.turn.end': if (ctx.live) this.post({ type: 'assistant.end', payload: { id: ctx.live.id, figures: ctx.live.figures, error: ctx.error } }); break;
+        case 'view.load': this.postChat(effect.busy); break;
+        case 'view.compacted':
+          if (ctx.compaction) { this.postCompaction(ctx.compaction); this.setUsage(ctx.compaction.tokensAfter, this.deps.session.contextWindow()) }
+          break;
+        case 'notify.approval': {
+          const title = ctx.request?.title ?? 'a tool waits for your approval';
+          void vscode.window.showInformationMessage(`Warmline: ${title}`, 'Review').then((a) => { if (a) void vscode.commands.executeCommand('warmline.focusChat') });
+          break;
+        }
       }
     }
-    this.post({ type: 'chat.load', payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries, busy: !!live } });
   }
+
+  private postChat(busy: boolean): void {
+    this.post({ type: 'chat.load', payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy } });
+  }
+
+  /** A message of turn `live`: dropped once the view shows another chat. */
+  private postTurn(live: LiveTurn, m: HostMessage): void { if (this.machine.shows(live.turn)) this.post(m) }
 
   private postState(): void {
     const s = this.deps.settings();

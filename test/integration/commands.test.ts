@@ -13,7 +13,7 @@ async function turnDone(): Promise<void> {
 }
 
 function lastUser(api: Awaited<ReturnType<typeof warmline>>) {
-  const entries = api.chat.conversation!.entries();
+  const entries = api.chat.entries();
   const user = [...entries].reverse().find((e) => e.kind === 'user');
   assert.ok(user && user.kind === 'user');
   return user;
@@ -60,9 +60,9 @@ describe('commands', () => {
     await useEmulator(answer);
     const editor = await openFixture('src/math.js');
     const api = await warmline();
-    const before = api.chat.conversation?.entries().length ?? 0;
+    const before = api.chat.entries().length;
     await vscode.commands.executeCommand('warmline.fixProblems');
-    assert.equal(api.chat.conversation?.entries().length ?? 0, before, 'no diagnostics: nothing is sent');
+    assert.equal(api.chat.entries().length, before, 'no diagnostics: nothing is sent');
     const lint = vscode.languages.createDiagnosticCollection('test-lint');
     try {
       lint.set(editor.document.uri, [new vscode.Diagnostic(new vscode.Range(12, 2, 12, 40), 'divides by the wrong count', vscode.DiagnosticSeverity.Error)]);

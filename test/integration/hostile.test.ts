@@ -145,7 +145,7 @@ describe('workspace tools on a bad day (real VS Code)', () => {
     await assert.rejects(api.chat.send('second'), /A request is already running/);
     await first;
     await finished;
-    const users = api.chat.conversation!.entries().filter((e) => e.kind === 'user');
+    const users = api.chat.entries().filter((e) => e.kind === 'user');
     assert.deepEqual(users.map((e) => (e as { text: string }).text), ['first']);
     assert.equal(emu.requests.filter((r) => r.generate !== false).length, 1, 'one model request');
   });

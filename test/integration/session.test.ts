@@ -15,7 +15,7 @@ describe('the session in VS Code', () => {
     assert.match(api.status.text, /set API key/);
     // A message sent anyway is kept, and answered with the same words and a Set API Key button.
     await chat('hello');
-    const entries = api.chat.conversation!.entries();
+    const entries = api.chat.entries();
     assert.deepEqual(entries.at(-2), { kind: 'user', id: entries.at(-2)!.id, text: 'hello', context: [] });
     const answer = entries.at(-1)!;
     assert.ok(answer.kind === 'assistant' && answer.error, 'the answer carries the error');
@@ -46,7 +46,7 @@ describe('the session in VS Code', () => {
     const warm = emu.requests.find((r) => r.generate === false && r.connectionId === turn.connectionId)!;
     assert.equal(turn.previousResponseId, warm.responseId);
     assert.equal(turn.inputItems, 1);
-    const entries = api.chat.conversation!.entries();
+    const entries = api.chat.entries();
     const answer = entries.at(-1)!;
     assert.equal(answer.kind, 'assistant');
     assert.match(answer.kind === 'assistant' ? answer.text : '', /Responses emulator/);
@@ -68,7 +68,7 @@ describe('a reasoning model in VS Code', () => {
     };
     emu = await useEmulator(chainScenario(5, { tools: ['grep', 'read_file'], finalText: 'Done after the cache loss.' }), {}, { reasoning: true, onRequest });
     await chat('explore the project');
-    const answer = api.chat.conversation!.entries().at(-1)!;
+    const answer = api.chat.entries().at(-1)!;
     assert.ok(answer.kind === 'assistant' && !answer.error, `no error: ${answer.kind === 'assistant' ? answer.error?.message : ''}`);
     assert.match(answer.kind === 'assistant' ? answer.text : '', /Done after the cache loss/);
     assert.ok(armed, 'the cache loss happened');

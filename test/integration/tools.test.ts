@@ -59,7 +59,7 @@ describe('workspace tools in VS Code', () => {
     await done;
     assert.equal(await readFixtureFile('src/math.js'), original);
     assert.match((await toolOutputs())[0]!, /rejected/i);
-    const card = api.chat.conversation!.entries().flatMap((e) => (e.kind === 'assistant' ? e.tools : []))[0]!;
+    const card = api.chat.entries().flatMap((e) => (e.kind === 'assistant' ? e.tools : []))[0]!;
     assert.equal(card.status, 'rejected');
   });
 
@@ -91,7 +91,7 @@ describe('workspace tools in VS Code', () => {
     assert.match(out, /exited with code 0/);
     assert.match(out, /hello/);
     const api = await warmline();
-    const card = api.chat.conversation!.entries().flatMap((e) => (e.kind === 'assistant' ? e.tools : []))[0]!;
+    const card = api.chat.entries().flatMap((e) => (e.kind === 'assistant' ? e.tools : []))[0]!;
     assert.equal(card.status, 'done');
     assert.match(card.output, /hello/, 'the output reached the card as progress');
   });

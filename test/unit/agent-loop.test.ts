@@ -154,6 +154,7 @@ describe('the agent loop', () => {
     const path = await import('node:path');
     const { ChatStore } = await import('../../src/agent/chat-store.ts');
     const { Conversation } = await import('../../src/agent/conversation.ts');
+    const { chatEntries } = await import('../../src/ui/chat-view-model.ts');
     emu = await emulator({ scenario: chainScenario(12), reasoning: true, contextWindow: 3000, serverCompaction: false });
     s = session(emu, { contextWindow: 3000 });
     const big = fakeTools({ behave: async (call) => ({ output: `${call.name}: ${'src/a.ts:1: const value = compute(input);\n'.repeat(36)}` }) });
@@ -173,8 +174,8 @@ describe('the agent loop', () => {
       expect(events.filter((e) => e.type === 'compacted').length).toBeGreaterThan(0);
       const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
       expect(JSON.stringify(reopened.transcript)).toBe(JSON.stringify(chat.transcript));
-      expect(reopened.entries().filter((e) => e.kind === 'compacted').length).toBe(events.filter((e) => e.type === 'compacted').length);
-      expect(reopened.entries().filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['explore everything']);
+      expect(chatEntries(reopened.records).filter((e) => e.kind === 'compacted').length).toBe(events.filter((e) => e.type === 'compacted').length);
+      expect(chatEntries(reopened.records).filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['explore everything']);
       expect(emu.violations).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../src/agent/chat-store.ts';
 import { Conversation } from '../../src/agent/conversation.ts';
+import { chatEntries } from '../../src/ui/chat-view-model.ts';
 
 let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-chats-')) });
@@ -20,7 +21,7 @@ describe('chat history', () => {
     // Only the user's message is on disk so far, and it is there.
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toHaveLength(1);
-    expect(reopened.entries()).toEqual([{ kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }] }]);
+    expect(chatEntries(reopened.records)).toEqual([{ kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }] }]);
     expect(store.list().map((c) => c.title)).toEqual(['find x']);
   });
 
@@ -32,7 +33,7 @@ describe('chat history', () => {
     chat.record({ t: 'tool', callId: 'call_1', status: 'done', summary: '3 matches' });
     chat.appendItems([{ type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' }, answer]);
     chat.record({ t: 'end', figures: { totalMs: 10, savedBytes: 5, transport: 'websocket' }, at: 1 });
-    const entries = Conversation.open(store, chat.id)!.entries((name, raw) => `${name}(${raw})`);
+    const entries = chatEntries(Conversation.open(store, chat.id)!.records, (name, raw) => `${name}(${raw})`);
     expect(entries).toHaveLength(2);
     expect(entries[1]).toMatchObject({ kind: 'assistant', text: 'Found it.', done: true, figures: { savedBytes: 5 } });
     expect((entries[1] as { tools: unknown[] }).tools).toEqual([{ id: 'call_1', name: 'grep', summary: 'grep({"pattern":"x"})', status: 'done', output: '', result: '3 matches' }]);
@@ -47,7 +48,7 @@ describe('chat history', () => {
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output']);
     expect(reopened.transcript[2]).toMatchObject({ call_id: 'call_1', output: expect.stringMatching(/before this tool finished/) });
-    expect((reopened.entries()[1] as { tools: Array<{ status: string }> }).tools[0]!.status).toBe('cancelled');
+    expect((chatEntries(reopened.records)[1] as { tools: Array<{ status: string }> }).tools[0]!.status).toBe('cancelled');
     // The repair itself was persisted: opening again adds nothing.
     expect(Conversation.open(new ChatStore(dir), chat.id)!.transcript).toHaveLength(3);
   });
@@ -65,7 +66,7 @@ describe('chat history', () => {
     expect(chat.transcript).toEqual([summary, lastUser]);
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toEqual([summary, lastUser]);
-    const entries = reopened.entries();
+    const entries = chatEntries(reopened.records);
     expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'compacted']);
     expect(entries[3]).toMatchObject({ how: 'local', reason: 'manual', tokensBefore: 900, tokensAfter: 120 });
     // The summary is the model's context, not a message of the user's.

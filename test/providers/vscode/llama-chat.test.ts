@@ -23,7 +23,7 @@ describe('llama.cpp in VS Code', () => {
 
     await chat('Say hello.');
     const traffic = proxy.records.map((r) => `${r.upgrade ? 'UPGRADE' : r.method} ${r.path} -> ${r.status ?? '-'}`).join('\n');
-    const answer = api.chat.conversation!.entries().at(-1)!;
+    const answer = api.chat.entries().at(-1)!;
     assert.ok(answer.kind === 'assistant', 'the chat has an answer');
     assert.equal(answer.error, undefined, `no error: ${answer.error?.message}\n${traffic}`);
 

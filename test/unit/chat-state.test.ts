@@ -1,0 +1,360 @@
+// The chat's state machine (src/ui/chat-state.ts) in plain Node: every allowed transition with
+// its effects, every other input refused (logged, nothing changed), and long random sequences of
+// inputs, legal or not, checked after each step against what must always hold: one turn at a
+// time, the view told what the machine is in, no message sent lost, approvals accounted for.
+import { describe, expect, it } from 'vitest';
+import { BUSY_REASON, ChatState } from '../../src/ui/chat-state.ts';
+import type { ChatEffect, ChatInput, ChatOutcome, ChatPhase } from '../../src/ui/chat-state.ts';
+
+const PHASES: ChatPhase[] = ['idle', 'starting', 'running', 'awaiting_approval', 'stopping', 'compacting'];
+
+function machine(): { m: ChatState; log: string[] } {
+  const log: string[] = [];
+  return { m: new ChatState((line) => log.push(line)), log };
+}
+
+function ok(outcome: ChatOutcome): ChatEffect[] {
+  if (!outcome.ok) throw new Error(`refused: ${outcome.reason}`);
+  return outcome.effects;
+}
+
+/** A machine brought to `phase` by legal inputs, with the view attached (unless said otherwise). */
+function at(phase: ChatPhase, options: { attached?: boolean; approvals?: string[] } = {}): { m: ChatState; log: string[] } {
+  const { m, log } = machine();
+  if (options.attached !== false) ok(m.dispatch({ type: 'view.attach' }));
+  const approvals = options.approvals ?? (phase === 'awaiting_approval' ? ['c1'] : []);
+  const turn = () => { ok(m.dispatch({ type: 'send' })); ok(m.dispatch({ type: 'turn.start' })); for (const callId of approvals) ok(m.dispatch({ type: 'approval.asked', callId })) };
+  switch (phase) {
+    case 'idle': break;
+    case 'starting': ok(m.dispatch({ type: 'send' })); break;
+    case 'running': ok(m.dispatch({ type: 'send' })); ok(m.dispatch({ type: 'turn.start' })); break;
+    case 'awaiting_approval': turn(); break;
+    case 'stopping': turn(); ok(m.dispatch({ type: 'stop' })); break;
+    case 'compacting': ok(m.dispatch({ type: 'compact', hasTranscript: true })); break;
+  }
+  expect(m.phase).toBe(phase);
+  log.length = 0;
+  return { m, log };
+}
+
+function snapshot(m: ChatState): unknown {
+  return JSON.parse(JSON.stringify({ phase: m.phase, busy: m.busy, viewBusy: m.viewBusy, attached: m.attached, turn: m.turn ?? null, pending: m.pendingApproval ?? null }));
+}
+
+describe('chat state: allowed transitions and their effects', () => {
+  const cases: Array<{ from: ChatPhase; input: ChatInput; to: ChatPhase; effects: ChatEffect[]; attached?: boolean; approvals?: string[] }> = [
+    { from: 'idle', input: { type: 'send' }, to: 'starting', effects: [] },
+    { from: 'idle', input: { type: 'retry', hasChat: true }, to: 'running', effects: [{ type: 'view.turn.start' }] },
+    { from: 'idle', input: { type: 'compact', hasTranscript: true }, to: 'compacting', effects: [] },
+    { from: 'idle', input: { type: 'chat.open' }, to: 'idle', effects: [{ type: 'view.load', busy: false }] },
+    { from: 'idle', input: { type: 'chat.new' }, to: 'idle', effects: [{ type: 'view.load', busy: false }] },
+    { from: 'starting', input: { type: 'turn.start' }, to: 'running', effects: [{ type: 'view.turn.start' }] },
+    { from: 'starting', input: { type: 'send.failed' }, to: 'idle', effects: [] },
+    // The message being saved goes on, into the new chat (as it always has).
+    { from: 'starting', input: { type: 'chat.new' }, to: 'starting', effects: [{ type: 'view.load', busy: false }] },
+    { from: 'running', input: { type: 'approval.asked', callId: 'c1' }, to: 'awaiting_approval', effects: [] },
+    { from: 'running', input: { type: 'approval.asked', callId: 'c1' }, to: 'awaiting_approval', effects: [{ type: 'notify.approval', callId: 'c1' }], attached: false },
+    { from: 'running', input: { type: 'stop' }, to: 'stopping', effects: [{ type: 'abort' }] },
+    { from: 'running', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'abort' }, { type: 'view.load', busy: true }] },
+    { from: 'running', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
+    { from: 'awaiting_approval', input: { type: 'approval.asked', callId: 'c2' }, to: 'awaiting_approval', effects: [] },
+    { from: 'awaiting_approval', input: { type: 'approval.answered', callId: 'c1' }, to: 'running', effects: [] },
+    { from: 'awaiting_approval', input: { type: 'approval.answered', callId: 'c1' }, to: 'awaiting_approval', effects: [], approvals: ['c1', 'c2'] },
+    { from: 'awaiting_approval', input: { type: 'stop' }, to: 'stopping', effects: [{ type: 'abort' }] },
+    { from: 'awaiting_approval', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'abort' }, { type: 'view.load', busy: true }] },
+    { from: 'awaiting_approval', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
+    { from: 'stopping', input: { type: 'stop' }, to: 'stopping', effects: [] },
+    { from: 'stopping', input: { type: 'approval.answered', callId: 'c1' }, to: 'stopping', effects: [], approvals: ['c1'] },
+    { from: 'stopping', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'view.load', busy: true }] },
+    { from: 'stopping', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
+    { from: 'compacting', input: { type: 'compact.end' }, to: 'idle', effects: [{ type: 'view.compacted' }] },
+    { from: 'compacting', input: { type: 'chat.new' }, to: 'compacting', effects: [{ type: 'view.load', busy: false }] },
+    ...PHASES.map((from) => ({ from, input: { type: 'view.attach' } as const, to: from, effects: [{ type: 'view.load' as const, busy: ['running', 'awaiting_approval', 'stopping'].includes(from) }] })),
+    ...PHASES.map((from) => ({ from, input: { type: 'view.attach' } as const, to: from, effects: [{ type: 'view.load' as const, busy: ['running', 'awaiting_approval', 'stopping'].includes(from) }], attached: false })),
+    ...PHASES.map((from) => ({ from, input: { type: 'view.detach' } as const, to: from, effects: [] })),
+  ];
+  for (const c of cases) {
+    const approvals = c.approvals ? ` (approvals ${c.approvals.join(', ')})` : '';
+    it(`${c.from}${c.attached === false ? ' (no view)' : ''}${approvals} --${c.input.type}--> ${c.to}: ${c.effects.map((e) => e.type).join(', ') || 'no effect'}`, () => {
+      const { m, log } = at(c.from, { attached: c.attached, approvals: c.approvals });
+      expect(ok(m.dispatch(c.input))).toEqual(c.effects);
+      expect(m.phase).toBe(c.to);
+      expect(m.busy).toBe(c.to !== 'idle');
+      expect(log).toEqual([]);
+    });
+  }
+
+  it('a turn stopped by New Chat is no longer shown, ends without assistant.end, and the view is reloaded not busy', () => {
+    const { m } = at('running');
+    const id = m.turn!.id;
+    expect(m.shows(id)).toBe(true);
+    ok(m.dispatch({ type: 'chat.new' }));
+    expect(m.shows(id)).toBe(false);
+    expect(m.viewBusy).toBe(true);
+    // Stopping (the abort answers its approvals) does not show it again; nor does a view attaching.
+    expect(ok(m.dispatch({ type: 'view.attach' }))).toEqual([{ type: 'view.load', busy: true }]);
+    expect(m.shows(id)).toBe(false);
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.load', busy: false }]);
+    expect(m.turn).toBeUndefined();
+  });
+
+  it('a compaction that ends after New Chat is not shown', () => {
+    const { m } = at('compacting');
+    ok(m.dispatch({ type: 'chat.new' }));
+    expect(ok(m.dispatch({ type: 'compact.end' }))).toEqual([]);
+    expect(m.phase).toBe('idle');
+  });
+
+  it('each turn has its own number, and only the current one is shown', () => {
+    const { m } = at('running');
+    const first = m.turn!.id;
+    ok(m.dispatch({ type: 'turn.end' }));
+    ok(m.dispatch({ type: 'retry', hasChat: true }));
+    expect(m.turn!.id).toBeGreaterThan(first);
+    expect(m.shows(first)).toBe(false);
+    expect(m.shows(m.turn!.id)).toBe(true);
+  });
+
+  it('approvals are answered in any order; the first waiting is offered to Accept/Reject', () => {
+    const { m } = at('awaiting_approval', { approvals: ['c1', 'c2', 'c3'] });
+    expect(m.pendingApproval).toBe('c1');
+    ok(m.dispatch({ type: 'approval.answered', callId: 'c2' }));
+    expect(m.pendingApproval).toBe('c1');
+    ok(m.dispatch({ type: 'approval.answered', callId: 'c1' }));
+    expect(m.pendingApproval).toBe('c3');
+    expect(m.phase).toBe('awaiting_approval');
+    ok(m.dispatch({ type: 'approval.answered', callId: 'c3' }));
+    expect(m.phase).toBe('running');
+    expect(m.pendingApproval).toBeUndefined();
+  });
+
+  it('a turn that ends with approvals still waiting leaves none behind', () => {
+    const { m } = at('awaiting_approval', { approvals: ['c1', 'c2'] });
+    ok(m.dispatch({ type: 'turn.end' }));
+    expect(m.pendingApproval).toBeUndefined();
+    ok(m.dispatch({ type: 'retry', hasChat: true }));
+    expect(m.dispatch({ type: 'approval.answered', callId: 'c1' }).ok).toBe(false);
+  });
+});
+
+describe('chat state: refusals', () => {
+  // Which phases allow each input, written out here independently of the implementation.
+  const allowed: Record<ChatInput['type'], ChatPhase[]> = {
+    'send': ['idle'],
+    'turn.start': ['starting'],
+    'send.failed': ['starting'],
+    'retry': ['idle'],
+    'stop': ['running', 'awaiting_approval', 'stopping'],
+    'approval.asked': ['running', 'awaiting_approval'],
+    'approval.answered': ['awaiting_approval', 'stopping'], // with that call waiting
+    'turn.end': ['running', 'awaiting_approval', 'stopping'],
+    'compact': ['idle'],
+    'compact.end': ['compacting'],
+    'chat.new': PHASES,
+    'chat.open': ['idle'],
+    'view.attach': PHASES,
+    'view.detach': PHASES, // with a view attached
+  };
+  const inputs: ChatInput[] = [
+    { type: 'send' }, { type: 'turn.start' }, { type: 'send.failed' }, { type: 'retry', hasChat: true }, { type: 'stop' },
+    { type: 'approval.asked', callId: 'c9' }, { type: 'approval.answered', callId: 'c1' }, { type: 'turn.end' },
+    { type: 'compact', hasTranscript: true }, { type: 'compact.end' }, { type: 'chat.new' }, { type: 'chat.open' },
+    { type: 'view.attach' }, { type: 'view.detach' },
+  ];
+  for (const phase of PHASES) {
+    for (const input of inputs) {
+      const allow = allowed[input.type].includes(phase);
+      it(`${phase}: ${input.type} is ${allow ? 'allowed' : 'refused, logged, and changes nothing'}`, () => {
+        // In stopping, c1 still waits (asked before Stop), so answering it is allowed.
+        const { m, log } = at(phase, { approvals: phase === 'awaiting_approval' || phase === 'stopping' ? ['c1'] : [] });
+        const before = snapshot(m);
+        const outcome = m.dispatch(input);
+        expect(outcome.ok).toBe(allow);
+        if (!outcome.ok) {
+          expect(outcome.reason).not.toBe('');
+          expect(snapshot(m)).toEqual(before);
+          expect(log).toHaveLength(1);
+          expect(log[0]).toContain(`${input.type}`);
+          expect(log[0]).toContain(`while ${phase}`);
+          expect(log[0]).toContain(outcome.reason);
+        }
+      });
+    }
+  }
+
+  it('a second send while a request starts or runs is refused with the message the sender shows', () => {
+    for (const phase of ['starting', 'running', 'awaiting_approval', 'stopping'] as const) {
+      const outcome = at(phase).m.dispatch({ type: 'send' });
+      expect(outcome).toEqual({ ok: false, reason: BUSY_REASON });
+    }
+    const compacting = at('compacting').m.dispatch({ type: 'send' });
+    expect(compacting.ok === false && compacting.reason).toMatch(/compacting/);
+  });
+
+  it('refuses what the data does not allow: retry without a chat, compacting an empty one', () => {
+    const { m, log } = at('idle');
+    expect(m.dispatch({ type: 'retry', hasChat: false })).toEqual({ ok: false, reason: 'there is no chat to run again' });
+    expect(m.dispatch({ type: 'compact', hasTranscript: false })).toEqual({ ok: false, reason: 'There is no conversation to compact yet.' });
+    expect(m.phase).toBe('idle');
+    expect(log).toHaveLength(2);
+  });
+
+  it('compacting while answering or compacting says which', () => {
+    expect(at('running').m.dispatch({ type: 'compact', hasTranscript: true })).toEqual({ ok: false, reason: 'Warmline is answering; compact the conversation when it has finished.' });
+    expect(at('compacting').m.dispatch({ type: 'compact', hasTranscript: true })).toEqual({ ok: false, reason: 'Warmline is already compacting the conversation.' });
+  });
+
+  it('refuses an approval asked twice, an answer nobody waits for, a detach with no view', () => {
+    const { m, log } = at('awaiting_approval', { approvals: ['c1'] });
+    expect(m.dispatch({ type: 'approval.asked', callId: 'c1' }).ok).toBe(false);
+    expect(m.dispatch({ type: 'approval.answered', callId: 'c2' }).ok).toBe(false);
+    expect(m.phase).toBe('awaiting_approval');
+    expect(m.pendingApproval).toBe('c1');
+    const detached = at('idle', { attached: false }).m;
+    expect(detached.dispatch({ type: 'view.detach' }).ok).toBe(false);
+    expect(log).toHaveLength(2);
+  });
+
+  it('an approval asked once the turn is being stopped is refused (the tool is told no)', () => {
+    const { m } = at('stopping');
+    expect(m.dispatch({ type: 'approval.asked', callId: 'c7' })).toEqual({ ok: false, reason: 'the request is being stopped' });
+    expect(m.pendingApproval).toBeUndefined();
+  });
+});
+
+// ---------- random sequences ----------
+
+/** A small seeded generator (mulberry32): a failing sequence can be replayed from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomInput(next: () => number): ChatInput {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const callId = pick(['c1', 'c2', 'c3']);
+  return pick<ChatInput>([
+    { type: 'send' }, { type: 'send' }, { type: 'turn.start' }, { type: 'send.failed' }, { type: 'retry', hasChat: next() < 0.8 },
+    { type: 'stop' }, { type: 'approval.asked', callId }, { type: 'approval.asked', callId }, { type: 'approval.answered', callId },
+    { type: 'approval.answered', callId }, { type: 'turn.end' }, { type: 'turn.end' }, { type: 'compact', hasTranscript: next() < 0.8 },
+    { type: 'compact.end' }, { type: 'chat.new' }, { type: 'chat.open' }, { type: 'view.attach' }, { type: 'view.detach' },
+  ]);
+}
+
+/**
+ * What the webview would hold, from the effects the controller carries out: messages reach it only
+ * while it is attached; attaching sends it the whole chat.
+ */
+class FakeView {
+  attached = false;
+  busy = false;
+  apply(effect: ChatEffect): void {
+    if (!this.attached) return;
+    if (effect.type === 'view.turn.start') this.busy = true;
+    else if (effect.type === 'view.turn.end') this.busy = false;
+    else if (effect.type === 'view.load') this.busy = effect.busy;
+  }
+}
+
+function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; accepted: number } {
+  const next = random(seed);
+  const log: string[] = [];
+  const m = new ChatState((line) => log.push(line));
+  const view = new FakeView();
+  // The test's own account, kept from the inputs accepted, to check the machine against.
+  let turnsRunning = 0;
+  let sendsWaiting = 0;
+  let sendsAccepted = 0;
+  let sendsSettled = 0;
+  let abortsThisTurn = 0;
+  const pending = new Set<string>();
+  const hidden = new Set<number>();
+  const phases = new Set<ChatPhase>();
+  let accepted = 0;
+  const trail: string[] = [];
+
+  for (let step = 0; step < steps; step++) {
+    const input = randomInput(next);
+    const before = snapshot(m);
+    const prev = m.phase;
+    const turnBefore = m.turn?.id;
+    const logged = log.length;
+    const outcome = m.dispatch(input);
+    trail.push(`${prev} --${input.type}${'callId' in input ? ` ${input.callId}` : ''}--> ${outcome.ok ? m.phase : 'refused'}`);
+    const where = `seed ${seed}, step ${step}:\n  ${trail.slice(-8).join('\n  ')}`;
+    const check = (cond: boolean, what: string) => { if (!cond) throw new Error(`${what} (${where})`) };
+
+    if (!outcome.ok) {
+      check(outcome.reason.length > 0, 'a refusal says why');
+      check(log.length === logged + 1, 'a refusal is logged once');
+      check(JSON.stringify(snapshot(m)) === JSON.stringify(before), 'a refusal changes nothing');
+    } else {
+      accepted++;
+      check(log.length === logged, 'nothing logged for an allowed input');
+      if (input.type === 'view.attach') view.attached = true;
+      for (const e of outcome.effects) view.apply(e);
+      if (input.type === 'view.detach') view.attached = false;
+      const aborts = outcome.effects.filter((e) => e.type === 'abort').length;
+      abortsThisTurn += aborts;
+      if (aborts) check(m.phase === 'stopping' && prev !== 'stopping', 'an abort stops a turn that was not yet stopping');
+      switch (input.type) {
+        case 'send': sendsWaiting++; sendsAccepted++; break;
+        case 'turn.start': sendsWaiting--; sendsSettled++; turnsRunning++; abortsThisTurn = 0; break;
+        case 'send.failed': sendsWaiting--; sendsSettled++; break;
+        case 'retry': turnsRunning++; abortsThisTurn = 0; break;
+        case 'turn.end': turnsRunning--; pending.clear(); break;
+        case 'approval.asked': pending.add(input.callId); break;
+        case 'approval.answered': pending.delete(input.callId); break;
+        case 'chat.new': if (turnBefore !== undefined) hidden.add(turnBefore); break;
+        default: break;
+      }
+      check(outcome.effects.every((e) => e.type !== 'notify.approval') || (input.type === 'approval.asked' && !m.attached), 'the user is notified outside the view only when there is none');
+    }
+    phases.add(m.phase);
+
+    // One turn at a time, and the machine agrees with the account.
+    check(turnsRunning === 0 || turnsRunning === 1, `never two turns (${turnsRunning})`);
+    check((m.turn !== undefined) === (turnsRunning === 1), 'the machine has a turn exactly when one runs');
+    check(abortsThisTurn <= 1, 'a turn is aborted at most once');
+    // No message lost: one sent is being saved until it becomes a turn or fails, never dropped.
+    check(sendsWaiting === (m.phase === 'starting' ? 1 : 0), 'a message being saved keeps the machine in starting');
+    check(sendsAccepted === sendsSettled + sendsWaiting, 'every message accepted became a turn, failed visibly, or is still being saved');
+    if (prev === 'starting' && input.type !== 'turn.start' && input.type !== 'send.failed') check(m.phase === 'starting', 'only the send itself leaves starting');
+    // The view shows what the machine is in.
+    if (view.attached) check(view.busy === m.viewBusy, `the view shows ${view.busy ? 'Stop' : 'Send'} while the machine is ${m.phase}`);
+    check(view.attached === m.attached, 'the machine knows whether a view is attached');
+    check(m.busy === (m.phase !== 'idle'), 'busy is "not idle"');
+    check(m.viewBusy === (m.turn !== undefined), 'the view shows Stop exactly while a turn exists');
+    // A turn moved off the view stays off it, and is being stopped.
+    if (m.turn) {
+      if (hidden.has(m.turn.id)) check(!m.shows(m.turn.id) && m.phase === 'stopping', 'a turn New Chat moved off the view is not shown, and stops');
+      if (m.phase === 'running' || m.phase === 'awaiting_approval') check(m.shows(m.turn.id), 'a running turn is shown');
+    }
+    // Approvals: the ones asked and not answered, and the phase says so.
+    check(JSON.stringify([...(m.turn?.approvals ?? [])].sort()) === JSON.stringify([...pending].sort()), 'approvals waiting match those asked and not answered');
+    if (m.phase === 'running') check(pending.size === 0, 'running has no approval waiting');
+    if (m.phase === 'awaiting_approval') check(pending.size > 0, 'awaiting_approval has one waiting');
+  }
+  return { phases, accepted };
+}
+
+describe('chat state: random sequences', () => {
+  it('hold every invariant over 500 sequences of 200 inputs, reaching every state', () => {
+    const reached = new Set<ChatPhase>();
+    let accepted = 0;
+    for (let seed = 1; seed <= 500; seed++) {
+      const r = runSequence(seed, 200);
+      for (const p of r.phases) reached.add(p);
+      accepted += r.accepted;
+    }
+    expect([...reached].sort()).toEqual([...PHASES].sort());
+    // The sequences are not mostly refusals: they go deep.
+    expect(accepted).toBeGreaterThan(500 * 200 * 0.25);
+  });
+});
