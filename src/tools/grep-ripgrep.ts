@@ -462,7 +462,7 @@ class RootSearch {
     const segments = rel.split('/');
     for (let i = 1; i < segments.length; i++) if (this.globs.excluded(segments.slice(0, i).join('/'), true)) return false;
     const stat = fs.lstatSync(path.join(this.root.path, pathText), { throwIfNoEntry: false });
-    return stat !== undefined && stat.isFile() && stat.size <= this.query.maxFileBytes;
+    return stat?.isFile() === true && stat.size <= this.query.maxFileBytes;
   }
 
   /** The root-relative path of a path ripgrep printed, when the guard lets it be shown. */

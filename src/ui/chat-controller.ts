@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ChatStore } from '../agent/chat-store.ts';
+import type { ChatStore } from '../agent/chat-store.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import type { Compaction } from '../session/compaction.ts';
@@ -90,7 +90,7 @@ export class ChatController implements vscode.Disposable {
   async compact(): Promise<void> {
     const chat = this.chat;
     if (this.busy) { void vscode.window.showInformationMessage('Warmline is answering; compact the conversation when it has finished.'); return }
-    if (!chat || !chat.transcript.length) { void vscode.window.showInformationMessage('There is no conversation to compact yet.'); return }
+    if (!chat?.transcript.length) { void vscode.window.showInformationMessage('There is no conversation to compact yet.'); return }
     this.compacting = true;
     try {
       const compaction = await this.deps.session.compact(chat.transcript, { conversationId: chat.id });
@@ -286,7 +286,7 @@ export class ChatController implements vscode.Disposable {
       // The turn in progress: the records hold its finished items; the live state is newer.
       // A compaction marker may follow the message it happened in: the live turn is that message.
       let last = entries.findLast((e) => e.kind !== 'compacted');
-      if (!last || last.kind !== 'assistant') { last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false }; entries.push(last) }
+      if (last?.kind !== 'assistant') { last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false }; entries.push(last) }
       if (last.kind === 'assistant') {
         last.id = live.id;
         last.text = live.text;
