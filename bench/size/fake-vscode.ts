@@ -20,7 +20,7 @@ class EventEmitter {
 class Disposable {
   private readonly fn: () => void;
   constructor(fn: () => void) { this.fn = fn }
-  static from(...ds: { dispose(): unknown }[]): Disposable { return new Disposable(() => ds.forEach((d) => d.dispose())) }
+  static from(...ds: { dispose(): unknown }[]): Disposable { return new Disposable(() => { for (const d of ds) d.dispose() }) }
   dispose(): void { this.fn() }
 }
 
@@ -53,6 +53,7 @@ function memento() {
 /** A do-nothing object of any shape. Never thenable (so `await stub` does not hang). */
 export function stub(name: string): unknown {
   const cache = new Map<PropertyKey, unknown>();
+  // biome-ignore lint/complexity/useArrowFunction: the proxy's construct trap needs a target `new` works on.
   const target = function () {} as unknown as object;
   return new Proxy(target, {
     get(_t, prop) {

@@ -60,7 +60,7 @@ const COLON = 58;
 const ZERO = 48;
 const NINE = 57;
 
-const BINARY_MESSAGE = /^([^]*): binary file matches \(found "\\0" byte around offset \d+\)\r?$/;
+const BINARY_MESSAGE = /^([\s\S]*): binary file matches \(found "\\0" byte around offset \d+\)\r?$/;
 
 interface Current {
   /** A view into the chunk the file started in (kept only while the file lasts). */
@@ -147,7 +147,7 @@ export class RipgrepPlainParser {
     const nul = buf.indexOf(NUL, s);
     if (nul !== -1 && nul < nl) {
       const pathBytes = buf.subarray(s, nul);
-      if (this.cur && this.cur.pathBytes.equals(pathBytes)) { this.record(buf, nul, nl, this.cur); return }
+      if (this.cur?.pathBytes.equals(pathBytes)) { this.record(buf, nul, nl, this.cur); return }
       this.finish();
       this.record(buf, nul, nl, this.start(pathBytes));
       return;
@@ -156,7 +156,7 @@ export class RipgrepPlainParser {
     if (!m) return this.fail(`a line that is neither a match nor a binary-file message: ${JSON.stringify(buf.subarray(s, Math.min(nl, s + 200)).toString('utf8'))}`);
     const pathBytes = buf.subarray(s, s + m[1]!.length);
     let cur = this.cur;
-    if (!cur || !cur.pathBytes.equals(pathBytes)) {
+    if (!cur?.pathBytes.equals(pathBytes)) {
       this.finish();
       cur = this.start(pathBytes);
     }

@@ -170,7 +170,7 @@ export function boundJoined(parts: readonly string[], maxBytes: number, opts: Bo
 /** Removes ANSI escape sequences (colours, cursor moves) from process output. */
 export function stripAnsi(text: string): string {
   // CSI sequences, OSC sequences (terminated by BEL or ST), and single-character escapes.
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI sequences are made of control characters (ESC, BEL).
   return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g, '');
 }
 

@@ -414,6 +414,7 @@ async function runNativeTask(task: vscode.Task, onOutput: (chunk: string) => voi
  */
 class TerminalMirror {
   private readonly writer = new vscode.EventEmitter<string>();
+  // biome-ignore lint/suspicious/noConfusingVoidType: the type of vscode.Pseudoterminal's onDidClose, Event<void | number>.
   private readonly closer = new vscode.EventEmitter<number | void>();
   private opened = false;
   private finished = false;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ChatStore } from '../agent/chat-store.ts';
+import type { ChatStore } from '../agent/chat-store.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import type { Compaction } from '../session/compaction.ts';

@@ -80,7 +80,7 @@ export class InlineEdits implements vscode.CodeLensProvider, vscode.Disposable {
       return staged;
     });
     const settle = (editor: vscode.TextEditor | undefined) => {
-      if (!editor || editor.document.uri.scheme !== 'file' || !readSettings().inlinePrewarm) return;
+      if (editor?.document.uri.scheme !== 'file' || !readSettings().inlinePrewarm) return;
       this.prewarm.notify(() => {
         if (vscode.window.activeTextEditor !== editor || editor.document.isClosed) return undefined;
         return inlineContext(editor.document.uri.toString(), inlineDocument(editor.document), editor.selection.active.line);

@@ -353,7 +353,7 @@ export class Engine {
       if (typeof item.id !== 'string') continue;
       const known = this.issued.get(item.id);
       const bare = itemType(item) === 'reasoning' && (item.encrypted_content === undefined || item.encrypted_content === null);
-      if (bare && (!known || !known.store)) {
+      if (bare && !known?.store) {
         return invalid(
           `Item with id '${item.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
           'input',

@@ -24,7 +24,7 @@ describe('HTTP/SSE transport', () => {
     const viaWs = await c.turn({ ...wsBody, input: 'fix it' });
     expect(viaWs.map((e) => e.type)).toEqual(res.events.map((e) => e.type));
     expect(emu.requests[0]).toMatchObject({ transport: 'http', connectionId: 1, stream: true, outcome: 'completed', responseId: r.id });
-    expect(emu.requests[0]!.headers['accept']).toBe('text/event-stream');
+    expect(emu.requests[0]!.headers.accept).toBe('text/event-stream');
     expect(emu.violations).toEqual([]);
   });
 

@@ -132,7 +132,7 @@ export function buildEvents(
     return { events, final };
   }
 
-  items.forEach((item, outputIndex) => streamItem(push, item, outputIndex));
+  items.forEach((item, outputIndex) => { streamItem(push, item, outputIndex) });
   const final: ResponseObject = {
     ...base,
     status: ending.kind,

@@ -27,8 +27,8 @@ describe('response lifecycle', () => {
     ]);
     const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta as string);
     expect(deltas.length).toBeGreaterThan(20);
-    deltas.slice(0, -1).forEach((d) => expect(d.length).toBeGreaterThanOrEqual(3));
-    deltas.forEach((d) => expect(d.length).toBeLessThanOrEqual(12));
+    for (const d of deltas.slice(0, -1)) expect(d.length).toBeGreaterThanOrEqual(3);
+    for (const d of deltas) expect(d.length).toBeLessThanOrEqual(12);
     const text = deltas.join('');
     expect(events.find((e) => e.type === 'response.output_text.done')?.text).toBe(text);
     expect(text.split(/\s+/).length).toBeGreaterThan(50);
@@ -119,7 +119,7 @@ describe('response lifecycle', () => {
 describe('chaining and caches', () => {
   it('plays a tool chain with delta input and previous_response_id', async () => {
     const delays: number[] = [];
-    const emu = await emulator({ scenario: 'chain-3', serverDelayMs: (i) => (delays.push(i.uncachedInputBytes), 0) });
+    const emu = await emulator({ scenario: 'chain-3', serverDelayMs: (i) => { delays.push(i.uncachedInputBytes); return 0 } });
     const c = await Client.open(emu.wsUrl);
     let resp = expectLifecycle(await c.turn({ ...base, input: [user('find it')] }));
     const names: string[] = [];
@@ -137,13 +137,13 @@ describe('chaining and caches', () => {
     expect(emu.requests.map((r) => r.inputItems)).toEqual([1, 1, 1, 1]);
     // A delta continuation costs the server only its new items; the first request costs everything.
     expect(delays[0]!).toBeGreaterThan(JSON.stringify(TOOLS).length);
-    delays.slice(1).forEach((d) => expect(d).toBeLessThan(100));
+    for (const d of delays.slice(1)) expect(d).toBeLessThan(100);
     expect(emu.violations).toEqual([]);
   });
 
   it('waits serverDelayMs before response.created and tells it what the server must process', async () => {
     const infos: { uncachedInputBytes: number; inputItems: number; generate: boolean }[] = [];
-    const emu = await emulator({ serverDelayMs: (i) => (infos.push(i), i.generate ? 120 : 0) });
+    const emu = await emulator({ serverDelayMs: (i) => { infos.push(i); return i.generate ? 120 : 0 } });
     const c = await Client.open(emu.wsUrl);
     const warm = expectLifecycle(await c.turn({ ...base, input: [user('a'), user('b')], generate: false }));
     const t = Date.now();

@@ -8,6 +8,7 @@ import { createParser } from 'eventsource-parser';
 import { startEmulator } from './server.ts';
 import type { Emulator, EmulatorOptions } from './server.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read whichever fields of an event they check, as the wire has them.
 export type Ev = { type: string; sequence_number?: number } & Record<string, any>;
 
 export const TOOLS = [
@@ -167,6 +168,7 @@ export interface SseResult {
   names: string[];
   /** data lines that were not JSON. */
   malformed: string[];
+  // biome-ignore lint/suspicious/noExplicitAny: a non-stream body (an error object), read field by field by the tests.
   json?: any;
   /** Set when the body stream broke off (TCP drop). */
   broken?: boolean;
@@ -212,7 +214,7 @@ export async function sse(baseUrl: string, body: Record<string, unknown>, header
  * created -> in_progress -> items (added ... done, content events naming their item) -> one terminal.
  */
 export function expectLifecycle(events: Ev[]): Ev {
-  events.forEach((e, i) => expect(e.sequence_number, `${e.type} sequence_number`).toBe(i));
+  events.forEach((e, i) => { expect(e.sequence_number, `${e.type} sequence_number`).toBe(i) });
   expect(events[0]?.type).toBe('response.created');
   expect(events[0]?.response.status).toBe('in_progress');
   expect(events[1]?.type).toBe('response.in_progress');

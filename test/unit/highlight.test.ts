@@ -5,7 +5,7 @@ import hljs from 'highlight.js/lib/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { highlightCode } from '../../src/webview/render/highlight.ts';
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const SAMPLES: Record<string, string> = {
   ts: `/**
@@ -92,7 +92,7 @@ describe('highlighting a streaming code block', () => {
         for (let n = 0; n <= code.length; n += step) {
           const prefix = code.slice(0, n);
           const whole = hljs.highlight(prefix, { language: lang, ignoreIllegals: true }).value;
-          expect(highlightCode(prefix, lang, escape, true), `${lang}, ${n} characters`).toEqual({ html: whole, language: lang });
+          expect(highlightCode(prefix, lang, escapeHtml, true), `${lang}, ${n} characters`).toEqual({ html: whole, language: lang });
         }
       }
     });
@@ -103,7 +103,7 @@ describe('highlighting a streaming code block', () => {
     const spy = vi.spyOn(hljs, 'highlight');
     let full = 0;
     for (let n = 4; n <= code.length; n += 4) {
-      highlightCode(code.slice(0, n), 'ts', escape, true);
+      highlightCode(code.slice(0, n), 'ts', escapeHtml, true);
       full += n;
     }
     const processed = spy.mock.calls.reduce((sum, call) => sum + String(call[0]).length, 0);
@@ -115,16 +115,16 @@ describe('highlighting a streaming code block', () => {
   it('a different block, or another language, starts afresh', () => {
     const whole = (code: string, lang: string): string => hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
     const first = 'const a = 1;\nconst b = 2;\nconst c = 3;\n';
-    expect(highlightCode(first, 'ts', escape, true).html).toBe(whole(first, 'ts'));
-    expect(highlightCode('const x = "a";\n', 'ts', escape, true).html).toBe(whole('const x = "a";\n', 'ts'));
-    expect(highlightCode(first, 'javascript', escape, true)).toEqual({ html: whole(first, 'javascript'), language: 'javascript' });
+    expect(highlightCode(first, 'ts', escapeHtml, true).html).toBe(whole(first, 'ts'));
+    expect(highlightCode('const x = "a";\n', 'ts', escapeHtml, true).html).toBe(whole('const x = "a";\n', 'ts'));
+    expect(highlightCode(first, 'javascript', escapeHtml, true)).toEqual({ html: whole(first, 'javascript'), language: 'javascript' });
   });
 
   it('a finished block is highlighted whole, in one call', () => {
     const code = SAMPLES.ts as string;
-    for (let n = 4; n <= code.length; n += 4) highlightCode(code.slice(0, n), 'ts', escape, true);
+    for (let n = 4; n <= code.length; n += 4) highlightCode(code.slice(0, n), 'ts', escapeHtml, true);
     const spy = vi.spyOn(hljs, 'highlight');
-    expect(highlightCode(code, 'ts', escape).html).toBe(hljs.highlight(code, { language: 'ts', ignoreIllegals: true }).value);
+    expect(highlightCode(code, 'ts', escapeHtml).html).toBe(hljs.highlight(code, { language: 'ts', ignoreIllegals: true }).value);
     expect(spy.mock.calls.map((c) => c[0])).toEqual([code, code]);
   });
 });

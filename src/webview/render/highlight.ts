@@ -55,15 +55,15 @@ export interface Highlighted {
  * `growing`: the block is the one still streaming, called again every frame a little longer;
  * its settled lines are then not highlighted again (see highlightGrowing).
  */
-export function highlightCode(code: string, lang: string, escape: (s: string) => string, growing = false): Highlighted {
+export function highlightCode(code: string, lang: string, escapeHtml: (s: string) => string, growing = false): Highlighted {
   const language = lang ? hljs.getLanguage(lang.toLowerCase()) : undefined;
-  if (!language || code.length > MAX_HIGHLIGHT_CHARS) return { html: escape(code), language: '' };
+  if (!language || code.length > MAX_HIGHLIGHT_CHARS) return { html: escapeHtml(code), language: '' };
   const name = lang.toLowerCase();
   try {
     const html = growing ? highlightGrowing(code, name, language) : hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
     return { html, language: name };
   } catch {
-    return { html: escape(code), language: '' };
+    return { html: escapeHtml(code), language: '' };
   }
 }
 

@@ -136,7 +136,7 @@ export class AssistantEntry extends LazyEntry {
     this.partsEl = h('div', { class: 'parts' });
     this.element.append(h('div', { class: 'entry-head' }, icon('sparkle'), h('span', { text: 'Warmline' })), this.partsEl);
     this.parts.forEach((part, i) => {
-      if (part.kind === 'tool') return this.appendCard(part.tool);
+      if (part.kind === 'tool') { this.appendCard(part.tool); return }
       const end = this.partEnd(i);
       const segment = this.text.slice(part.start, end);
       const last = i === this.parts.length - 1;

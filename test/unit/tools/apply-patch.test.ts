@@ -38,7 +38,7 @@ describe('apply_patch: Codex scenarios', () => {
     const ws = fixture();
     const r = await apply(ws, patch('*** Add File: bar.md', '+This is a new file', '+with two lines'));
     expect(ws.read('bar.md')).toBe('This is a new file\nwith two lines\n');
-    expect(r.output).toMatch(/^Applied the edit:\n  A bar\.md \(2 lines\)/);
+    expect(r.output).toMatch(/^Applied the edit:\n {2}A bar\.md \(2 lines\)/);
   });
 
   it('002 applies several operations in one patch', async () => {
@@ -69,7 +69,7 @@ describe('apply_patch: Codex scenarios', () => {
   it('006 rejects a hunk whose lines are not in the file, naming file, hunk and nearest match', async () => {
     const ws = fixture({ 'modify.txt': 'line1\nline2\n' });
     const e = await expectToolError(apply(ws, patch('*** Update File: modify.txt', '@@', '-missing', '+changed')), 'patch_failed');
-    expect(e.message).toMatch(/In 'modify\.txt', hunk 1 of 1, at patch line 3: could not find these lines:\n  missing/);
+    expect(e.message).toMatch(/In 'modify\.txt', hunk 1 of 1, at patch line 3: could not find these lines:\n {2}missing/);
     expect(e.message).toMatch(/Nothing was changed/);
     expect(ws.read('modify.txt')).toBe('line1\nline2\n');
   });
@@ -81,7 +81,7 @@ describe('apply_patch: Codex scenarios', () => {
   });
 
   it('008 rejects an update section without hunks', async () => {
-    const ws = fixture({ 'foo.txt': 'stable\n' });
+    fixture({ 'foo.txt': 'stable\n' });
     await expectToolError(() => applyPatchTool.parse(patch('*** Update File: foo.txt')), 'invalid_arguments', /malformed at line 2: Update File 'foo\.txt' has no changes/);
   });
 

@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../bench/prng.ts';
 import { listFilesTool } from '../../../src/tools/list-files.ts';
-import { NodeHost } from '../../../src/tools/node-host.ts';
 import { readFileTool } from '../../../src/tools/read-file.ts';
 import { cleanupFixtures, context, fixture, grepEngines, run } from './helpers.ts';
 

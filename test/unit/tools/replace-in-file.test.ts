@@ -30,7 +30,7 @@ describe('replace_in_file', () => {
     const ws = fixture({ 'cart.ts': SOURCE });
     const r = await run(replaceInFileTool, { path: 'cart.ts', old_text: '    sum += item.quantity;\n', new_text: '    sum += item.quantity ?? 0;\n' }, context(ws.root, { edits: 'auto' }));
     expect(ws.read('cart.ts')).toBe(SOURCE.replace('    sum += item.quantity;\n', '    sum += item.quantity ?? 0;\n'));
-    expect(r.output).toMatch(/^Applied the edit:\n  M cart\.ts \(\+1 -1\)\nNo new errors reported in the changed files\.$/);
+    expect(r.output).toMatch(/^Applied the edit:\n {2}M cart\.ts \(\+1 -1\)\nNo new errors reported in the changed files\.$/);
   });
 
   it('says how many times and where when the text is not unique', async () => {
@@ -42,7 +42,7 @@ describe('replace_in_file', () => {
   it('names the nearest match (line numbers and text) when the text is stale', async () => {
     const ws = fixture({ 'cart.ts': SOURCE });
     const e = await expectToolError(run(replaceInFileTool, { path: 'cart.ts', old_text: '  for (const item of items) {\n    sum += item.price * item.qty;\n  }', new_text: 'x' }, context(ws.root, { edits: 'auto' })), 'no_match');
-    expect(e.message).toMatch(/old_text was not found in 'cart\.ts'; nothing was changed\. The nearest match is at lines 3-5 \(\d+% similar\):\n3\t  for \(const item of items\) \{\n4\t    sum \+= item\.price \* item\.quantity;\n5\t  \}/);
+    expect(e.message).toMatch(/old_text was not found in 'cart\.ts'; nothing was changed\. The nearest match is at lines 3-5 \(\d+% similar\):\n3\t {2}for \(const item of items\) \{\n4\t {4}sum \+= item\.price \* item\.quantity;\n5\t {2}\}/);
     expect(ws.read('cart.ts')).toBe(SOURCE);
   });
 
