@@ -27,7 +27,11 @@ const common = {
 
 function entries(dir, pattern) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => pattern.test(f)).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => pattern.test(f))
+    .map((f) => path.join(dir, f));
 }
 
 /** The package is ESM ("type": "module"); the bundles VS Code loads are CommonJS. */
@@ -42,7 +46,13 @@ const builds = [
   { ...common, entryPoints: ['src/tools/grep-worker.ts'], outfile: 'dist/grep-worker.js' },
   // The chat webview: its own browser bundle (and its stylesheet), loaded under a strict CSP.
   {
-    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
     entryPoints: { webview: 'src/webview/main.ts', 'webview-style': 'src/webview/style.css' },
     outdir: 'dist',
     loader: { '.ttf': 'file' },
@@ -55,12 +65,19 @@ if (production) {
 markCommonJs('dist');
 // Codicons for the webview (the font and its stylesheet, as the package ships them).
 fs.mkdirSync('dist/codicons', { recursive: true });
-for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules/@vscode/codicons/dist', f), path.join('dist/codicons', f));
+for (const f of ['codicon.css', 'codicon.ttf'])
+  fs.copyFileSync(path.join('node_modules/@vscode/codicons/dist', f), path.join('dist/codicons', f));
 // The suite entry, its helpers and the tests; not run-electron.ts, which runs outside VS Code.
 const integration = entries('test/integration', /^(?!run-electron).*\.ts$/);
 if (integration.length && !production) {
   fs.rmSync('out/test/integration', { recursive: true, force: true }); // a deleted test must not keep running
-  builds.push({ ...common, entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', external: [...common.external, 'mocha'] });
+  builds.push({
+    ...common,
+    entryPoints: integration,
+    outdir: 'out/test/integration',
+    outbase: 'test/integration',
+    external: [...common.external, 'mocha'],
+  });
   markCommonJs('out');
 }
 

@@ -22,7 +22,11 @@ const ROOT = path.resolve(HERE, '..');
 const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
   { name: 'chain', script: 'chain/run.ts' },
   // A slow uplink (2 Mbit/s): the 25-call chain with permessage-deflate and without, time and wire bytes.
-  { name: 'slow-link', script: 'chain/run.ts', args: ['--clients', 'warmline-ws,warmline-ws-nodeflate', '--n', '25', '--zero-cost-n', '', '--uplink-mbps', '2'] },
+  {
+    name: 'slow-link',
+    script: 'chain/run.ts',
+    args: ['--clients', 'warmline-ws,warmline-ws-nodeflate', '--n', '25', '--zero-cost-n', '', '--uplink-mbps', '2'],
+  },
   { name: 'size', script: 'size/run.ts' },
   { name: 'grep', script: 'grep/run.ts' },
   { name: 'webview', script: 'webview/run.ts' },
@@ -31,14 +35,20 @@ const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
 
 function machine(): string {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try { cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpu } catch { /* not Linux */ }
+  try {
+    cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpu;
+  } catch {
+    /* not Linux */
+  }
   return `${os.availableParallelism()} cores (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
 function runBench(script: string, args: string[], quick: boolean): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--no-warnings', script, ...args], {
-      cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) },
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) },
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.on('error', () => resolve(1));
@@ -62,16 +72,27 @@ async function main(): Promise<void> {
       continue;
     }
     const t0 = performance.now();
-    console.log(`## ${name}: node bench/${file}${args.length ? ` ${args.map((a) => a || '""').join(' ')}` : ''}${quick ? ' --quick' : ''}\n`);
+    console.log(
+      `## ${name}: node bench/${file}${args.length ? ` ${args.map((a) => a || '""').join(' ')}` : ''}${quick ? ' --quick' : ''}\n`,
+    );
     const code = await runBench(script, [...args, ...(quick ? ['--quick'] : [])], quick);
-    summary.push([name, code === 0 ? 'ok' : `FAILED (exit ${code})`, `${Math.round((performance.now() - t0) / 1000)} s`]);
+    summary.push([
+      name,
+      code === 0 ? 'ok' : `FAILED (exit ${code})`,
+      `${Math.round((performance.now() - t0) / 1000)} s`,
+    ]);
     console.log('');
   }
   console.log('## Summary\n');
   console.log('| benchmark | status | time |\n|:--|:--|--:|');
   for (const [name, status, time] of summary) console.log(`| ${name} | ${status} | ${time} |`);
   if (summary.some(([, s]) => s.startsWith('FAILED'))) {
-    console.error(`\nBENCHMARKS FAILED: ${summary.filter(([, s]) => s.startsWith('FAILED')).map(([n]) => n).join(', ')}`);
+    console.error(
+      `\nBENCHMARKS FAILED: ${summary
+        .filter(([, s]) => s.startsWith('FAILED'))
+        .map(([n]) => n)
+        .join(', ')}`,
+    );
     process.exit(1);
   }
 }

@@ -42,71 +42,133 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   const sessionConfig = () => {
     const s = readSettings();
     return {
-      baseUrl: s.baseUrl, model: s.model, transport: s.transport, organization: s.organization, project: s.project,
-      extraHeaders: s.extraHeaders, store: s.store, proxy: s.proxy, requireApiKey: needsApiKey(s.baseUrl, s.preset), keyHeader: s.preset.keyHeader,
-      contextWindow: s.contextWindow, compression: s.compression,
-      instructions: agentInstructions(s.instructions, folders()), tools: tools.definitions(), toolFallbacks: tools.fallbacks(), capabilities: learned()[s.baseUrl],
+      baseUrl: s.baseUrl,
+      model: s.model,
+      transport: s.transport,
+      organization: s.organization,
+      project: s.project,
+      extraHeaders: s.extraHeaders,
+      store: s.store,
+      proxy: s.proxy,
+      requireApiKey: needsApiKey(s.baseUrl, s.preset),
+      keyHeader: s.preset.keyHeader,
+      contextWindow: s.contextWindow,
+      compression: s.compression,
+      instructions: agentInstructions(s.instructions, folders()),
+      tools: tools.definitions(),
+      toolFallbacks: tools.fallbacks(),
+      capabilities: learned()[s.baseUrl],
     };
   };
   const session = new SessionManager({
-    ...sessionConfig(), logger: outputLogger(log),
-    getApiKey: () => { const s = readSettings(); return keys.get(s.provider, s.preset.keyEnv) },
+    ...sessionConfig(),
+    logger: outputLogger(log),
+    getApiKey: () => {
+      const s = readSettings();
+      return keys.get(s.provider, s.preset.keyEnv);
+    },
   });
   session.on('capabilities', (caps) => {
     void context.globalState.update('warmline.capabilities', { ...learned(), [readSettings().baseUrl]: caps });
     status.setMode(session.mode);
   });
 
-  const toolContext = (signal = new AbortController().signal, progress: (c: string) => void = () => {}, approve: ToolContext['approve'] = async () => false): ToolContext =>
-    ({ host, settings: readSettings().tools, signal, progress, approve });
+  const toolContext = (
+    signal = new AbortController().signal,
+    progress: (c: string) => void = () => {},
+    approve: ToolContext['approve'] = async () => false,
+  ): ToolContext => ({ host, settings: readSettings().tools, signal, progress, approve });
   let chat: ChatController;
   const agent = new AgentLoop({
-    session, tools,
+    session,
+    tools,
     toolContext: (_call, signal, progress, approve) => toolContext(signal, progress, approve),
     approve: (callId, request) => chat.approve(callId, request),
   });
   const storage = context.storageUri ?? context.globalStorageUri;
   chat = new ChatController({
-    session, agent, store: new ChatStore(path.join(storage.fsPath, 'chats')),
+    session,
+    agent,
+    store: new ChatStore(path.join(storage.fsPath, 'chats')),
     describe: (name, raw) => tools.describe(name, raw),
     relative: (uri) => relativePath(editorUri(uri)) ?? uri,
     contextText: (chips) => actions.contextText(chips),
-    settings: () => { const s = readSettings(); return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) } },
+    settings: () => {
+      const s = readSettings();
+      return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) };
+    },
     log: (message) => log.info(message),
   });
-  const actions = new WorkspaceActions(() => chat, tools, () => toolContext(), {
-    setKey: () => vscode.commands.executeCommand('warmline.setApiKey'),
-    showLog: () => log.show(),
-  });
+  const actions = new WorkspaceActions(
+    () => chat,
+    tools,
+    () => toolContext(),
+    {
+      setKey: () => vscode.commands.executeCommand('warmline.setApiKey'),
+      showLog: () => log.show(),
+    },
+  );
 
-  session.on('state', (state, detail) => { status.setMode(session.mode); status.setState(state, detail) });
-  session.on('metrics', (m) => { status.setMetrics(m); log.debug(`turn ${m.lane} ${m.transport}/${m.mode}: ${m.totalMs} ms, sent ${m.bytesSent} B, ${m.inputItemsSent} items`) });
+  session.on('state', (state, detail) => {
+    status.setMode(session.mode);
+    status.setState(state, detail);
+  });
+  session.on('metrics', (m) => {
+    status.setMetrics(m);
+    log.debug(
+      `turn ${m.lane} ${m.transport}/${m.mode}: ${m.totalMs} ms, sent ${m.bytesSent} B, ${m.inputItemsSent} items`,
+    );
+  });
 
   const inline = new InlineEdits(session, log);
   // Settings often change several at a time: reconnect once they have settled.
   let restartTimer: NodeJS.Timeout | undefined;
   let waiting: Array<() => void> = [];
-  const restart = () => new Promise<void>((resolve) => {
-    waiting.push(resolve);
-    clearTimeout(restartTimer);
-    restartTimer = setTimeout(() => {
-      const done = waiting;
-      waiting = [];
-      session.updateConfig(sessionConfig());
-      void session.reconnect(['chat', 'inline']).then(() => { for (const d of done) d() });
-    }, 150);
-  });
+  const restart = () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      clearTimeout(restartTimer);
+      restartTimer = setTimeout(() => {
+        const done = waiting;
+        waiting = [];
+        session.updateConfig(sessionConfig());
+        void session.reconnect(['chat', 'inline']).then(() => {
+          for (const d of done) d();
+        });
+      }, 150);
+    });
   context.subscriptions.push(
-    log, keys, status, chat, actions,
-    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, new ChatViewProvider(context.extensionUri, chat, actions, log), { webviewOptions: { retainContextWhenHidden: true } }),
+    log,
+    keys,
+    status,
+    chat,
+    actions,
+    vscode.window.registerWebviewViewProvider(
+      ChatViewProvider.viewId,
+      new ChatViewProvider(context.extensionUri, chat, actions, log),
+      { webviewOptions: { retainContextWhenHidden: true } },
+    ),
     ...registerCommands({ chat, session, keys, log, relative: relativePath, restart }),
-    inline, ...registerInlineCommands(inline, log),
+    inline,
+    ...registerInlineCommands(inline, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('warmline') || e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.proxyStrictSSL')) void restart();
+      if (
+        e.affectsConfiguration('warmline') ||
+        e.affectsConfiguration('http.proxy') ||
+        e.affectsConfiguration('http.proxyStrictSSL')
+      )
+        void restart();
     }),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => session.updateConfig({ instructions: sessionConfig().instructions })),
+    vscode.workspace.onDidChangeWorkspaceFolders(() =>
+      session.updateConfig({ instructions: sessionConfig().instructions }),
+    ),
     keys.onDidChange(() => void restart()),
-    { dispose: () => { clearTimeout(restartTimer); session.dispose() } },
+    {
+      dispose: () => {
+        clearTimeout(restartTimer);
+        session.dispose();
+      },
+    },
   );
 
   // Warm the socket now, so the first real turn starts fast; failures show in the status bar.

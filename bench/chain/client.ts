@@ -23,7 +23,11 @@ const API_KEY = 'sk-bench-not-a-real-key';
 interface Driver {
   setup(): Promise<void>;
   /** Runs one model turn; `input` is the whole transcript, `fresh` its items new since the last turn. */
-  turn(input: InputItem[], fresh: InputItem[], onEvent: (ev: { type: string }) => void): Promise<{ output: OutputItem[]; mode?: string }>;
+  turn(
+    input: InputItem[],
+    fresh: InputItem[],
+    onEvent: (ev: { type: string }) => void,
+  ): Promise<{ output: OutputItem[]; mode?: string }>;
   close(): void;
 }
 
@@ -33,20 +37,27 @@ function warmline(cfg: ClientConfig): Driver {
   return {
     async setup() {
       session = new SessionManager({
-        baseUrl: cfg.baseUrl, model: MODEL, instructions: INSTRUCTIONS, tools: TOOLS,
-        getApiKey: async () => API_KEY, transport,
+        baseUrl: cfg.baseUrl,
+        model: MODEL,
+        instructions: INSTRUCTIONS,
+        tools: TOOLS,
+        getApiKey: async () => API_KEY,
+        transport,
         store: cfg.client === 'warmline-http-store',
         warmup: cfg.client !== 'warmline-ws-nowarm',
         compression: cfg.client !== 'warmline-ws-nodeflate',
       });
       await session.start();
-      if (session.state === 'error' || session.state === 'no_key') throw new Error(`session did not start: state ${session.state}`);
+      if (session.state === 'error' || session.state === 'no_key')
+        throw new Error(`session did not start: state ${session.state}`);
     },
     async turn(input, _fresh, onEvent) {
       const r = await session!.respond(input, { onEvent: onEvent as (ev: ServerEvent) => void });
       return { output: r.output, mode: r.metrics.mode };
     },
-    close() { session?.dispose() },
+    close() {
+      session?.dispose();
+    },
   };
 }
 
@@ -81,26 +92,41 @@ function openaiWs(cfg: ClientConfig): Driver {
               reject(new Error(`peer WS turn ended with ${ev.type}: ${JSON.stringify(ev).slice(0, 300)}`));
             }
           },
-          fail(err) { current = undefined; reject(err) },
+          fail(err) {
+            current = undefined;
+            reject(err);
+          },
         };
         rws!.send({
-          type: 'response.create', model: MODEL, instructions: INSTRUCTIONS, tools: TOOLS as unknown as Tool[], store: false,
+          type: 'response.create',
+          model: MODEL,
+          instructions: INSTRUCTIONS,
+          tools: TOOLS as unknown as Tool[],
+          store: false,
           input: fresh as unknown as ResponseInputItem[],
           ...(previousId ? { previous_response_id: previousId } : {}),
         });
       });
     },
-    close() { rws?.close() },
+    close() {
+      rws?.close();
+    },
   };
 }
 
 function openaiHttp(cfg: ClientConfig): Driver {
   let client: OpenAI | undefined;
   return {
-    async setup() { client = new OpenAI({ apiKey: API_KEY, baseURL: cfg.baseUrl, maxRetries: 0 }) },
+    async setup() {
+      client = new OpenAI({ apiKey: API_KEY, baseURL: cfg.baseUrl, maxRetries: 0 });
+    },
     async turn(input, _fresh, onEvent) {
       const stream = await client!.responses.create({
-        model: MODEL, instructions: INSTRUCTIONS, tools: TOOLS as unknown as Tool[], store: false, stream: true,
+        model: MODEL,
+        instructions: INSTRUCTIONS,
+        tools: TOOLS as unknown as Tool[],
+        store: false,
+        stream: true,
         input: input as unknown as ResponseInputItem[],
       });
       let output: OutputItem[] | undefined;
@@ -122,7 +148,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ClientConfig;
-  const driver = cfg.client.startsWith('warmline-') ? warmline(cfg) : cfg.client === 'openai-ws' ? openaiWs(cfg) : openaiHttp(cfg);
+  const driver = cfg.client.startsWith('warmline-')
+    ? warmline(cfg)
+    : cfg.client === 'openai-ws'
+      ? openaiWs(cfg)
+      : openaiHttp(cfg);
   // Everything the "tools" return is computed before the clock starts: tool CPU is not client CPU.
   const outputs = Array.from({ length: cfg.n + 1 }, (_, k) => (k === 0 ? '' : toolOutputFor(k)));
 
@@ -152,9 +182,17 @@ async function main(): Promise<void> {
     if (mode) rec.mode = mode;
     turns.push(rec);
     transcript.push(...output);
-    const toolCalls = output.filter((i) => i.type === 'function_call') as { type: 'function_call'; call_id: string; name: string }[];
+    const toolCalls = output.filter((i) => i.type === 'function_call') as {
+      type: 'function_call';
+      call_id: string;
+      name: string;
+    }[];
     if (toolCalls.length === 0) {
-      finalText = output.map((i) => (i.type === 'message' ? ((i as { content: { text?: string }[] }).content.map((p) => p.text ?? '').join('')) : '')).join('');
+      finalText = output
+        .map((i) =>
+          i.type === 'message' ? (i as { content: { text?: string }[] }).content.map((p) => p.text ?? '').join('') : '',
+        )
+        .join('');
       break;
     }
     fresh = [];
@@ -162,7 +200,8 @@ async function main(): Promise<void> {
     for (const call of toolCalls) {
       calls++;
       const expected = callFor(calls).name;
-      if (call.name !== expected) throw new Error(`call ${calls}: the model called ${call.name}, the chain expects ${expected}`);
+      if (call.name !== expected)
+        throw new Error(`call ${calls}: the model called ${call.name}, the chain expects ${expected}`);
       if (cfg.toolMs > 0) await sleep(cfg.toolMs);
       const item: InputItem = { type: 'function_call_output', call_id: call.call_id, output: outputs[calls] ?? '' };
       transcript.push(item);
@@ -173,7 +212,16 @@ async function main(): Promise<void> {
   const e2eMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   driver.close();
-  const result: ClientResult = { client: cfg.client, n: cfg.n, setupMs, e2eMs, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, turns, finalText };
+  const result: ClientResult = {
+    client: cfg.client,
+    n: cfg.n,
+    setupMs,
+    e2eMs,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    turns,
+    finalText,
+  };
   process.stdout.write(`@@RESULT ${JSON.stringify(result)}\n`, () => process.exit(0));
 }
 

@@ -102,8 +102,12 @@ export async function startDelayProxy(opts: ProxyOptions): Promise<DelayProxy> {
     sockets.add(client).add(upstream);
     client.setNoDelay(true);
     // Client -> server: first bytes wait for the simulated TCP handshake (one RTT).
-    const up = new DelayedPipe(upstream, half, opts.uplinkMbps ?? 0, acceptedAt + opts.rttMs, (n) => { stats.bytesUp += n });
-    const down = new DelayedPipe(client, half, opts.downlinkMbps ?? 0, 0, (n) => { stats.bytesDown += n });
+    const up = new DelayedPipe(upstream, half, opts.uplinkMbps ?? 0, acceptedAt + opts.rttMs, (n) => {
+      stats.bytesUp += n;
+    });
+    const down = new DelayedPipe(client, half, opts.downlinkMbps ?? 0, 0, (n) => {
+      stats.bytesDown += n;
+    });
     client.on('data', (d) => up.push(d));
     upstream.on('data', (d) => down.push(d));
     client.on('end', () => up.end());
@@ -117,8 +121,18 @@ export async function startDelayProxy(opts: ProxyOptions): Promise<DelayProxy> {
     // A reset on one side is delivered to the other side after the link delay, like a RST.
     client.on('error', () => setTimeout(kill, half));
     upstream.on('error', () => setTimeout(kill, half));
-    client.on('close', () => { sockets.delete(client); setTimeout(() => { if (!upstream.writableEnded) upstream.end(); }, half + 50).unref() });
-    upstream.on('close', () => { sockets.delete(upstream); setTimeout(() => { if (!client.writableEnded) client.end(); }, half + 50).unref() });
+    client.on('close', () => {
+      sockets.delete(client);
+      setTimeout(() => {
+        if (!upstream.writableEnded) upstream.end();
+      }, half + 50).unref();
+    });
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      setTimeout(() => {
+        if (!client.writableEnded) client.end();
+      }, half + 50).unref();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -129,10 +143,15 @@ export async function startDelayProxy(opts: ProxyOptions): Promise<DelayProxy> {
   return {
     port,
     stats,
-    resetStats() { stats.connections = 0; stats.bytesUp = 0; stats.bytesDown = 0 },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    resetStats() {
+      stats.connections = 0;
+      stats.bytesUp = 0;
+      stats.bytesDown = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,6 +1,11 @@
 // Small helpers for the benchmark tables: medians with min and max, markdown tables.
 
-export interface Spread { median: number; min: number; max: number; n: number }
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 export function spread(values: readonly number[]): Spread {
   const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -24,7 +29,8 @@ export function fmtSpread(s: Spread, digits = 0, unit = ''): string {
 
 export function table(headers: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const pad = (s: string, i: number) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? s.padEnd(widths[i] ?? 0) : s.padStart(widths[i] ?? 0));
+  const pad = (s: string, i: number) =>
+    (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? s.padEnd(widths[i] ?? 0) : s.padStart(widths[i] ?? 0);
   const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, i)).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(headers), rule, ...rows.map(line)].join('\n');

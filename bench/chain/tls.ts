@@ -21,14 +21,35 @@ export function makeThrowawayCert(): ThrowawayCert {
   const certPath = path.join(dir, 'cert.pem');
   const openssl = fs.existsSync('/usr/bin/openssl') ? '/usr/bin/openssl' : 'openssl';
   // ECDSA P-256, as large API front ends commonly serve; valid one day.
-  execFileSync(openssl, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return {
-    dir, keyPath, certPath,
+    dir,
+    keyPath,
+    certPath,
     key: fs.readFileSync(keyPath),
     cert: fs.readFileSync(certPath),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),

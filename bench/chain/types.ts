@@ -1,6 +1,14 @@
 // Shapes shared by the chain orchestrator (run.ts) and the client processes (client.ts).
 
-export const CLIENTS = ['warmline-ws', 'warmline-ws-nowarm', 'warmline-ws-nodeflate', 'warmline-http', 'warmline-http-store', 'openai-ws', 'openai-http'] as const;
+export const CLIENTS = [
+  'warmline-ws',
+  'warmline-ws-nowarm',
+  'warmline-ws-nodeflate',
+  'warmline-http',
+  'warmline-http-store',
+  'openai-ws',
+  'openai-http',
+] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 export const CLIENT_LABEL: Record<ClientName, string> = {

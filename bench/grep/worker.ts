@@ -29,11 +29,19 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 const QUERIES = [
   { label: `rare literal "${RARE_MARKER}"`, pattern: RARE_MARKER, literal: true, ignoreCase: false },
-  { label: 'frequent regex \\b(const|let)\\s+\\w+', pattern: '\\b(const|let)\\s+\\w+', literal: false, ignoreCase: false },
+  {
+    label: 'frequent regex \\b(const|let)\\s+\\w+',
+    pattern: '\\b(const|let)\\s+\\w+',
+    literal: false,
+    ignoreCase: false,
+  },
   { label: 'case-insensitive "todo|fixme"', pattern: 'todo|fixme', literal: false, ignoreCase: true },
 ];
 
-const arg = (name: string): string | undefined => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? process.argv[i + 1] : undefined };
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
 
 function median(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,7 +53,11 @@ function median(xs: number[]): { median: number; min: number; max: number } {
 async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; lagMs: number }> {
   let last = performance.now();
   let lag = 0;
-  const timer = setInterval(() => { const now = performance.now(); lag = Math.max(lag, now - last - 1); last = now }, 1);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lag = Math.max(lag, now - last - 1);
+    last = now;
+  }, 1);
   const start = performance.now();
   try {
     const value = await fn();
@@ -62,13 +74,23 @@ async function main(): Promise<void> {
   const host = new NodeHost({ roots: [tree.root] });
   const guard = new WorkspaceGuard(host, DEFAULT_TOOL_SETTINGS);
   const root = guard.roots()[0]!;
-  const queryOf = (q: (typeof QUERIES)[number]): GrepQuery => ({ ...q, context: 0, include: [], exclude: [], maxFileBytes: DEFAULT_TOOL_SETTINGS.maxReadBytes, deadline: Date.now() + 60_000 });
+  const queryOf = (q: (typeof QUERIES)[number]): GrepQuery => ({
+    ...q,
+    context: 0,
+    include: [],
+    exclude: [],
+    maxFileBytes: DEFAULT_TOOL_SETTINGS.maxReadBytes,
+    deadline: Date.now() + 60_000,
+  });
 
   // The engine through its worker: matching lines counted as they come back. Uncapped, every
   // matching line travels back; capped like the tool (200 lines, then counts only).
   const viaWorker = async (q: GrepQuery, cap = Infinity) => {
     let n = 0;
-    await nodeGrepEngine.search(guard, [{ root, rel: '', isFile: false }], q, new AbortController().signal, (f) => { n += f.matches; return n >= cap ? 'count' : 'full' });
+    await nodeGrepEngine.search(guard, [{ root, rel: '', isFile: false }], q, new AbortController().signal, (f) => {
+      n += f.matches;
+      return n >= cap ? 'count' : 'full';
+    });
     return n;
   };
   // The same walk, reads and matching on the main thread, yielding between slices as the engine did.
@@ -78,7 +100,10 @@ async function main(): Promise<void> {
     let slice = performance.now();
     for await (const e of walk(guard, root, '', { deadline: q.deadline }, newWalkStats())) {
       if (e.isDir) continue;
-      if (performance.now() - slice > SLICE_MS) { await new Promise((r) => setImmediate(r)); slice = performance.now() }
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
       const buf = fs.readFileSync(fileURLToPath(e.uri));
       if (buf.length > q.maxFileBytes) continue;
       const decoded = decodeText(buf);
@@ -94,34 +119,89 @@ async function main(): Promise<void> {
     const query = queryOf(q);
     await GrepWorker.shutdownIdle();
     const cold = await measured(() => viaWorker(query));
-    const results = { worker: [] as number[], capped: [] as number[], thread: [] as number[], workerLag: [] as number[], cappedLag: [] as number[], threadLag: [] as number[] };
+    const results = {
+      worker: [] as number[],
+      capped: [] as number[],
+      thread: [] as number[],
+      workerLag: [] as number[],
+      cappedLag: [] as number[],
+      threadLag: [] as number[],
+    };
     let counts = { worker: cold.value, capped: 0, thread: 0 };
     for (let rep = 0; rep < reps; rep++) {
       const w = await measured(() => viaWorker(query));
       const c = await measured(() => viaWorker(query, 200));
       const t = await measured(() => inThread(query));
-      results.worker.push(w.ms); results.workerLag.push(w.lagMs);
-      results.capped.push(c.ms); results.cappedLag.push(c.lagMs);
-      results.thread.push(t.ms); results.threadLag.push(t.lagMs);
+      results.worker.push(w.ms);
+      results.workerLag.push(w.lagMs);
+      results.capped.push(c.ms);
+      results.cappedLag.push(c.lagMs);
+      results.thread.push(t.ms);
+      results.threadLag.push(t.lagMs);
       counts = { worker: w.value, capped: c.value, thread: t.value };
     }
     if (counts.worker !== counts.thread || counts.capped !== counts.thread) mismatch = true;
     const c = median(results.capped);
     const t = median(results.thread);
     const w = median(results.worker);
-    const f = (s: { median: number; min: number; max: number }) => `${s.median.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]`;
-    rows.push([q.label, 'main thread only (baseline)', f(t), '1.00×', `${median(results.threadLag).median.toFixed(0)}`, counts.thread.toLocaleString('en-US')]);
-    rows.push([q.label, 'worker, warm, every line sent back', f(w), `${(w.median / t.median).toFixed(2)}×`, `${median(results.workerLag).median.toFixed(0)}`, counts.worker.toLocaleString('en-US')]);
-    rows.push([q.label, 'worker, warm, 200 lines then counts', f(c), `${(c.median / t.median).toFixed(2)}×`, `${median(results.cappedLag).median.toFixed(0)}`, counts.capped.toLocaleString('en-US')]);
-    rows.push([q.label, 'worker, cold (first search)', `${cold.ms.toFixed(0)}`, `${(cold.ms / t.median).toFixed(2)}×`, `${cold.lagMs.toFixed(0)}`, cold.value.toLocaleString('en-US')]);
+    const f = (s: { median: number; min: number; max: number }) =>
+      `${s.median.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]`;
+    rows.push([
+      q.label,
+      'main thread only (baseline)',
+      f(t),
+      '1.00×',
+      `${median(results.threadLag).median.toFixed(0)}`,
+      counts.thread.toLocaleString('en-US'),
+    ]);
+    rows.push([
+      q.label,
+      'worker, warm, every line sent back',
+      f(w),
+      `${(w.median / t.median).toFixed(2)}×`,
+      `${median(results.workerLag).median.toFixed(0)}`,
+      counts.worker.toLocaleString('en-US'),
+    ]);
+    rows.push([
+      q.label,
+      'worker, warm, 200 lines then counts',
+      f(c),
+      `${(c.median / t.median).toFixed(2)}×`,
+      `${median(results.cappedLag).median.toFixed(0)}`,
+      counts.capped.toLocaleString('en-US'),
+    ]);
+    rows.push([
+      q.label,
+      'worker, cold (first search)',
+      `${cold.ms.toFixed(0)}`,
+      `${(cold.ms / t.median).toFixed(2)}×`,
+      `${cold.lagMs.toFixed(0)}`,
+      cold.value.toLocaleString('en-US'),
+    ]);
   }
-  const headers = ['query', 'method', 'ms median [min–max]', 'vs main thread', 'worst event-loop stall, ms', 'matching lines'];
+  const headers = [
+    'query',
+    'method',
+    'ms median [min–max]',
+    'vs main thread',
+    'worst event-loop stall, ms',
+    'matching lines',
+  ];
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
   const cpus = os.cpus();
-  console.log(`grep worker benchmark, ${new Date().toISOString().slice(0, 10)}: ${tree.files.toLocaleString('en-US')} files (${(tree.bytes / 1e6).toFixed(1)} MB), ${reps} repetitions, warm page cache.`);
+  console.log(
+    `grep worker benchmark, ${new Date().toISOString().slice(0, 10)}: ${tree.files.toLocaleString('en-US')} files (${(tree.bytes / 1e6).toFixed(1)} MB), ${reps} repetitions, warm page cache.`,
+  );
   console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'} x${cpus.length}; Node ${process.version}.\n`);
-  console.log([line(headers), `|${w.map((n, i) => (i < 2 ? `:${'-'.repeat(n + 1)}` : `${'-'.repeat(n + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n'));
+  console.log(
+    [
+      line(headers),
+      `|${w.map((n, i) => (i < 2 ? `:${'-'.repeat(n + 1)}` : `${'-'.repeat(n + 1)}:`)).join('|')}|`,
+      ...rows.map(line),
+    ].join('\n'),
+  );
   await GrepWorker.shutdownIdle();
   if (mismatch) {
     console.error('\nThe worker and the main thread found different numbers of matching lines.');

@@ -40,39 +40,66 @@ const INSTRUCTIONS = 'You are a coding assistant inside VS Code. '.repeat(60);
 
 /** A TypeScript-like file, deterministic. */
 function fileLines(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (i % 12 === 0
-    ? `export function handler${i}(input: Request, options: HandlerOptions = {}): Promise<Response> {`
-    : i % 12 === 11 ? '}' : `  const value${i} = await compute(input.items[${i % 7}], { retries: ${i % 5}, label: 'step-${i}' });`));
+  return Array.from({ length: n }, (_, i) =>
+    i % 12 === 0
+      ? `export function handler${i}(input: Request, options: HandlerOptions = {}): Promise<Response> {`
+      : i % 12 === 11
+        ? '}'
+        : `  const value${i} = await compute(input.items[${i % 7}], { retries: ${i % 5}, label: 'step-${i}' });`,
+  );
 }
 
 const original = fileLines(LINES);
-const doc: InlineDocument = { path: 'src/handlers.ts', languageId: 'typescript', version: 1, lineCount: original.length, lineAt: (i) => original[i]! };
+const doc: InlineDocument = {
+  path: 'src/handlers.ts',
+  languageId: 'typescript',
+  version: 1,
+  lineCount: original.length,
+  lineAt: (i) => original[i]!,
+};
 const rewritten = original.slice(FIRST, LAST + 1).map((l) => l.replace(/const value(\d+)/, 'const result$1'));
 const answer = `\`\`\`typescript\n${rewritten.join('\n')}\n\`\`\`\n`;
 
-interface Reading { cold: number[]; warm: number[]; ratios: number[] }
+interface Reading {
+  cold: number[];
+  warm: number[];
+  ratios: number[];
+}
 
 async function measure(model: CostModel): Promise<Reading> {
   const emu = await startEmulator({
-    apiKey: KEY, mode: 'strict', chunkDelayMs: 5,
+    apiKey: KEY,
+    mode: 'strict',
+    chunkDelayMs: 5,
     scenario: { name: 'inline-bench', turns: () => ({ text: answer }) },
     serverDelayMs: (info) => (info.generate ? serverCost(model, info.uncachedInputBytes) : 0),
   });
-  const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: emu.port, rttMs: RTT, uplinkMbps: UPLINK || undefined });
+  const proxy = await startDelayProxy({
+    targetHost: '127.0.0.1',
+    targetPort: emu.port,
+    rttMs: RTT,
+    uplinkMbps: UPLINK || undefined,
+  });
   const reading: Reading = { cold: [], warm: [], ratios: [] };
   try {
     for (let rep = 0; rep < REPS; rep++) {
       const once = async (prewarmed: boolean) => {
         const s = new SessionManager({
-          baseUrl: `http://127.0.0.1:${proxy.port}/v1`, model: 'bench', instructions: INSTRUCTIONS, tools: [],
-          getApiKey: async () => KEY, transport: 'websocket', compression: false,
+          baseUrl: `http://127.0.0.1:${proxy.port}/v1`,
+          model: 'bench',
+          instructions: INSTRUCTIONS,
+          tools: [],
+          getApiKey: async () => KEY,
+          transport: 'websocket',
+          compression: false,
         });
         try {
           await s.start(['inline']);
           const context = inlineContext('file:///bench/src/handlers.ts', doc, FIRST)!;
           // The user rested the cursor (staging done) before asking.
           if (prewarmed && !(await s.stage([context.message], { lane: 'inline' }))) throw new Error('staging failed');
-          if (!contextCovers(context, context.uri, doc.version, FIRST, LAST)) throw new Error('context does not cover the lines');
+          if (!contextCovers(context, context.uri, doc.version, FIRST, LAST))
+            throw new Error('context does not cover the lines');
           const model = new SuggestionModel(original.slice(FIRST, LAST + 1));
           let text = '';
           let firstChange: number | undefined;
@@ -89,7 +116,9 @@ async function measure(model: CostModel): Promise<Reading> {
           if (firstChange === undefined) throw new Error('no changed line was streamed');
           if (r.metrics.mode !== 'delta') throw new Error(`expected a delta request, got ${r.metrics.mode}`);
           return firstChange;
-        } finally { s.dispose() }
+        } finally {
+          s.dispose();
+        }
       };
       const order = rep % 2 === 0 ? [false, true] : [true, false];
       const got: Record<string, number> = {};
@@ -114,13 +143,20 @@ const MODELS: Array<{ label: string; model: CostModel; goal: boolean }> = [
 async function main() {
   const contextBytes = Buffer.byteLength(JSON.stringify(inlineContext('u', doc, FIRST)!.message));
   console.log(`Inline edit: time to the first changed line, file staged while the cursor rested vs cold`);
-  console.log(`${LINES}-line file (${(contextBytes / 1024).toFixed(1)} KB context), lines ${FIRST + 1}-${LAST + 1} rewritten; RTT ${RTT} ms${UPLINK ? `, uplink ${UPLINK} Mbit/s` : ''}; ${REPS} repetitions, order alternating\n`);
+  console.log(
+    `${LINES}-line file (${(contextBytes / 1024).toFixed(1)} KB context), lines ${FIRST + 1}-${LAST + 1} rewritten; RTT ${RTT} ms${UPLINK ? `, uplink ${UPLINK} Mbit/s` : ''}; ${REPS} repetitions, order alternating\n`,
+  );
   const rows: string[][] = [];
   for (const m of MODELS) {
     const r = await measure(m.model);
     const ratio = spread(r.ratios);
-    rows.push([m.label, fmtSpread(spread(r.cold), 0, ' ms'), fmtSpread(spread(r.warm), 0, ' ms'), `${ratio.median.toFixed(2)}x`,
-      m.goal ? `<= ${GOAL}x: ${ratio.median <= GOAL ? 'met' : 'NOT met'}` : '(reference)']);
+    rows.push([
+      m.label,
+      fmtSpread(spread(r.cold), 0, ' ms'),
+      fmtSpread(spread(r.warm), 0, ' ms'),
+      `${ratio.median.toFixed(2)}x`,
+      m.goal ? `<= ${GOAL}x: ${ratio.median <= GOAL ? 'met' : 'NOT met'}` : '(reference)',
+    ]);
   }
   console.log(table(['server', 'cold', 'prewarmed', 'prewarmed / cold', 'goal'], rows));
 }

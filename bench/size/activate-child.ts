@@ -7,8 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeFakeContext, makeFakeVscode } from './fake-vscode.ts';
 
-interface ModuleInternals { _load(request: string, parent: unknown, isMain: boolean): unknown }
-interface Extension { activate(context: unknown): unknown; deactivate?(): unknown }
+interface ModuleInternals {
+  _load(request: string, parent: unknown, isMain: boolean): unknown;
+}
+interface Extension {
+  activate(context: unknown): unknown;
+  deactivate?(): unknown;
+}
 
 async function main(): Promise<void> {
   const [extPath, workspaceRoot, storageRoot] = process.argv.slice(2) as [string, string, string];
@@ -27,7 +32,11 @@ async function main(): Promise<void> {
   if (r && typeof (r as Promise<unknown>).then === 'function') await r;
   const t2 = performance.now();
   const result = { requireMs: t1 - t0, activateMs: t2 - t1, subscriptions: context.subscriptions.length };
-  try { await ext.deactivate?.() } catch { /* not measured */ }
+  try {
+    await ext.deactivate?.();
+  } catch {
+    /* not measured */
+  }
   process.stdout.write(`@@RESULT ${JSON.stringify(result)}\n`, () => process.exit(0));
 }
 

@@ -13,15 +13,27 @@ class EventEmitter {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   };
-  fire(e: unknown): void { for (const l of this.listeners) l(e) }
-  dispose(): void { this.listeners.clear() }
+  fire(e: unknown): void {
+    for (const l of this.listeners) l(e);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
 }
 
 class Disposable {
   private readonly fn: () => void;
-  constructor(fn: () => void) { this.fn = fn }
-  static from(...ds: { dispose(): unknown }[]): Disposable { return new Disposable(() => { for (const d of ds) d.dispose() }) }
-  dispose(): void { this.fn() }
+  constructor(fn: () => void) {
+    this.fn = fn;
+  }
+  static from(...ds: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => {
+      for (const d of ds) d.dispose();
+    });
+  }
+  dispose(): void {
+    this.fn();
+  }
 }
 
 class Uri {
@@ -30,21 +42,42 @@ class Uri {
   readonly path: string;
   readonly query = '';
   readonly fragment = '';
-  constructor(scheme: string, p: string) { this.scheme = scheme; this.path = p }
-  static file(p: string): Uri { return new Uri('file', path.resolve(p)) }
-  static parse(s: string): Uri { const u = new URL(s); return new Uri(u.protocol.replace(/:$/, ''), decodeURIComponent(u.pathname)) }
-  static joinPath(base: Uri, ...parts: string[]): Uri { return new Uri(base.scheme, path.posix.join(base.path, ...parts)) }
-  get fsPath(): string { return this.path }
-  with(change: { scheme?: string; path?: string }): Uri { return new Uri(change.scheme ?? this.scheme, change.path ?? this.path) }
-  toString(): string { return `${this.scheme}://${this.path}` }
-  toJSON(): unknown { return { scheme: this.scheme, path: this.path } }
+  constructor(scheme: string, p: string) {
+    this.scheme = scheme;
+    this.path = p;
+  }
+  static file(p: string): Uri {
+    return new Uri('file', path.resolve(p));
+  }
+  static parse(s: string): Uri {
+    const u = new URL(s);
+    return new Uri(u.protocol.replace(/:$/, ''), decodeURIComponent(u.pathname));
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri(base.scheme, path.posix.join(base.path, ...parts));
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  with(change: { scheme?: string; path?: string }): Uri {
+    return new Uri(change.scheme ?? this.scheme, change.path ?? this.path);
+  }
+  toString(): string {
+    return `${this.scheme}://${this.path}`;
+  }
+  toJSON(): unknown {
+    return { scheme: this.scheme, path: this.path };
+  }
 }
 
 function memento() {
   const m = new Map<string, unknown>();
   return {
     get: (k: string, d?: unknown) => (m.has(k) ? m.get(k) : d),
-    update: async (k: string, v: unknown) => { if (v === undefined) m.delete(k); else m.set(k, v) },
+    update: async (k: string, v: unknown) => {
+      if (v === undefined) m.delete(k);
+      else m.set(k, v);
+    },
     keys: () => [...m.keys()],
     setKeysForSync: () => {},
   };
@@ -66,10 +99,19 @@ export function stub(name: string): unknown {
       if (!cache.has(prop)) cache.set(prop, stub(`${name}.${String(prop)}`));
       return cache.get(prop);
     },
-    set(_t, prop, value) { cache.set(prop, value); return true },
-    has() { return true },
-    apply() { return stub(`${name}()`) },
-    construct() { return stub(`new ${name}`) as object },
+    set(_t, prop, value) {
+      cache.set(prop, value);
+      return true;
+    },
+    has() {
+      return true;
+    },
+    apply() {
+      return stub(`${name}()`);
+    },
+    construct() {
+      return stub(`new ${name}`) as object;
+    },
   });
 }
 
@@ -87,20 +129,38 @@ function apiNames(root: string): string[] {
   const file = path.join(root, 'node_modules', '@types', 'vscode', 'index.d.ts');
   if (!fs.existsSync(file)) return [];
   const names = new Set<string>();
-  for (const m of fs.readFileSync(file, 'utf8').matchAll(/^\texport (?:class|enum|namespace|const|function|let|var) (\w+)/gm)) names.add(m[1] as string);
+  for (const m of fs
+    .readFileSync(file, 'utf8')
+    .matchAll(/^\texport (?:class|enum|namespace|const|function|let|var) (\w+)/gm))
+    names.add(m[1] as string);
   return [...names];
 }
 
 export function makeFakeVscode(workspaceRoot: string, repoRoot: string): unknown {
-  const config = { get: (_k: string, d?: unknown) => d, has: () => false, inspect: () => undefined, update: async () => {} };
+  const config = {
+    get: (_k: string, d?: unknown) => d,
+    has: () => false,
+    inspect: () => undefined,
+    update: async () => {},
+  };
   const configEvent = new EventEmitter();
   const api: Record<string, unknown> = {};
   for (const name of apiNames(repoRoot)) api[name] = stub(`vscode.${name}`);
   return withFallback('vscode', {
     ...api,
-    EventEmitter, Disposable, Uri,
+    EventEmitter,
+    Disposable,
+    Uri,
     version: '1.100.0',
-    env: withFallback('vscode.env', { language: 'en', appName: 'fake vscode (bench)', machineId: 'bench', sessionId: 'bench', uiKind: 1, remoteName: undefined, openExternal: async () => true }),
+    env: withFallback('vscode.env', {
+      language: 'en',
+      appName: 'fake vscode (bench)',
+      machineId: 'bench',
+      sessionId: 'bench',
+      uiKind: 1,
+      remoteName: undefined,
+      openExternal: async () => true,
+    }),
     workspace: withFallback('vscode.workspace', {
       getConfiguration: () => config,
       onDidChangeConfiguration: configEvent.event,
@@ -119,7 +179,12 @@ export function makeFakeContext(extensionRoot: string, storageRoot: string): unk
     asAbsolutePath: (p: string) => path.join(extensionRoot, p),
     globalState: memento(),
     workspaceState: memento(),
-    secrets: { get: async () => undefined, store: async () => {}, delete: async () => {}, onDidChange: secretsChanged.event },
+    secrets: {
+      get: async () => undefined,
+      store: async () => {},
+      delete: async () => {},
+      onDidChange: secretsChanged.event,
+    },
     storageUri: Uri.file(path.join(storageRoot, 'workspace')),
     globalStorageUri: Uri.file(path.join(storageRoot, 'global')),
     logUri: Uri.file(path.join(storageRoot, 'log')),

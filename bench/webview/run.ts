@@ -34,7 +34,12 @@ const CODE_FILE = { lines: 300, perFrame: 25 };
 
 const benchOut = path.join(repoRoot, '.test-artifacts', 'bench-webview');
 await buildWebview();
-await esbuild.build({ ...webviewBuildOptions, entryPoints: { naive: 'bench/webview/naive-main.ts' }, outdir: benchOut, sourcemap: false });
+await esbuild.build({
+  ...webviewBuildOptions,
+  entryPoints: { naive: 'bench/webview/naive-main.ts' },
+  outdir: benchOut,
+  sourcemap: false,
+});
 const server = await startServer({ '/bench/': benchOut });
 const browser = await launchChromium();
 const VARIANTS = [
@@ -49,7 +54,11 @@ type VariantKey = Variant['key'];
  * A stream as the view receives it: each message with when it is dispatched, as a frame number
  * (`frames`: the burst, as fast as frames go) or in ms from the start (`time`: a real rate).
  */
-interface Schedule { msgs: HostMessage[]; slots: number[]; mode: 'frames' | 'time' }
+interface Schedule {
+  msgs: HostMessage[];
+  slots: number[];
+  mode: 'frames' | 'time';
+}
 
 /**
  * The host's side of a stream whose messages reach the controller at `arrivals` (ms): one
@@ -63,7 +72,16 @@ function schedule(msgs: HostMessage[], arrivals: number[], coalesce: boolean, mo
   return { msgs: posted.map((p) => p.m), slots: posted.map((p) => slot(p.at)), mode };
 }
 
-interface StreamResult { p95: number; mean: number; max: number; over16: number; frames: number; wallMs: number; loafs: number; messages: number }
+interface StreamResult {
+  p95: number;
+  mean: number;
+  max: number;
+  over16: number;
+  frames: number;
+  wallMs: number;
+  loafs: number;
+  messages: number;
+}
 
 /**
  * Replays messages as VS Code would deliver them (tasks between frames) and measures the main
@@ -78,7 +96,11 @@ function driveInPage(a: Schedule): Promise<StreamResult> {
     const work: number[] = [];
     let loafs = 0;
     const types = (PerformanceObserver as unknown as { supportedEntryTypes: string[] }).supportedEntryTypes;
-    const obs = types.includes('long-animation-frame') ? new PerformanceObserver((l) => { loafs += l.getEntries().length; }) : undefined;
+    const obs = types.includes('long-animation-frame')
+      ? new PerformanceObserver((l) => {
+          loafs += l.getEntries().length;
+        })
+      : undefined;
     obs?.observe({ type: 'long-animation-frame' });
     const ch = new MessageChannel();
     let i = 0;
@@ -113,7 +135,8 @@ function driveInPage(a: Schedule): Promise<StreamResult> {
       });
       const until = mode === 'frames' ? step++ : now - start;
       const d0 = performance.now();
-      for (; i < msgs.length && (slots[i] ?? 0) <= until; i++) window.dispatchEvent(new MessageEvent('message', { data: msgs[i] }));
+      for (; i < msgs.length && (slots[i] ?? 0) <= until; i++)
+        window.dispatchEvent(new MessageEvent('message', { data: msgs[i] }));
       dispatchMs = performance.now() - d0;
     };
     ch.port1.onmessage = () => {
@@ -142,7 +165,8 @@ async function stream(variant: Variant, name: string, s: Schedule): Promise<Stre
   const texts = lastTexts.get(name) ?? new Map<VariantKey, string>();
   lastTexts.set(name, texts);
   texts.set(variant.key, text);
-  if (variant.key !== 'naive' && [...texts].some(([k, t]) => k !== 'naive' && t !== text)) throw new Error(`${name}: the product shows different text with and without host coalescing`);
+  if (variant.key !== 'naive' && [...texts].some(([k, t]) => k !== 'naive' && t !== text))
+    throw new Error(`${name}: the product shows different text with and without host coalescing`);
   await close();
   return r;
 }
@@ -169,14 +193,33 @@ const grownArrivals = ((): number[] => {
 })();
 const fileArrivals = fileMessages.map((_, i) => (i * FRAME_MS) / CODE_FILE.perFrame);
 const SCHEDULES = {
-  burst: { naive: schedule(burstMessages, burstArrivals, false, 'frames'), coalesced: schedule(burstMessages, burstArrivals, true, 'frames') },
-  paced: { naive: schedule(pacedMessages, pacedArrivals, false, 'time'), coalesced: schedule(pacedMessages, pacedArrivals, true, 'time') },
-  grown: { naive: schedule(grownMessages, grownArrivals, false, 'frames'), coalesced: schedule(grownMessages, grownArrivals, true, 'frames') },
-  file: { naive: schedule(fileMessages, fileArrivals, false, 'frames'), coalesced: schedule(fileMessages, fileArrivals, true, 'frames') },
+  burst: {
+    naive: schedule(burstMessages, burstArrivals, false, 'frames'),
+    coalesced: schedule(burstMessages, burstArrivals, true, 'frames'),
+  },
+  paced: {
+    naive: schedule(pacedMessages, pacedArrivals, false, 'time'),
+    coalesced: schedule(pacedMessages, pacedArrivals, true, 'time'),
+  },
+  grown: {
+    naive: schedule(grownMessages, grownArrivals, false, 'frames'),
+    coalesced: schedule(grownMessages, grownArrivals, true, 'frames'),
+  },
+  file: {
+    naive: schedule(fileMessages, fileArrivals, false, 'frames'),
+    coalesced: schedule(fileMessages, fileArrivals, true, 'frames'),
+  },
 };
-const pick = (s: { naive: Schedule; coalesced: Schedule }, v: Variant): Schedule => (v.coalesce ? s.coalesced : s.naive);
+const pick = (s: { naive: Schedule; coalesced: Schedule }, v: Variant): Schedule =>
+  v.coalesce ? s.coalesced : s.naive;
 
-interface LoadResult { openMs: number; heapMB: number; elements: number; nodes: number; builtEntries: number }
+interface LoadResult {
+  openMs: number;
+  heapMB: number;
+  elements: number;
+  nodes: number;
+  builtEntries: number;
+}
 
 async function memory(page: Page): Promise<{ heapMB: number; nodes: number; elements: number; builtEntries: number }> {
   const cdp = await page.context().newCDPSession(page);
@@ -184,7 +227,10 @@ async function memory(page: Page): Promise<{ heapMB: number; nodes: number; elem
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const counters = await cdp.send('Memory.getDOMCounters');
-  const dom = await page.evaluate(() => ({ elements: document.getElementsByTagName('*').length, built: document.querySelectorAll('article.entry:not(.lazy)').length }));
+  const dom = await page.evaluate(() => ({
+    elements: document.getElementsByTagName('*').length,
+    built: document.querySelectorAll('article.entry:not(.lazy)').length,
+  }));
   await cdp.detach();
   return { heapMB: heap.usedSize / 2 ** 20, nodes: counters.nodes, elements: dom.elements, builtEntries: dom.built };
 }
@@ -192,13 +238,17 @@ async function memory(page: Page): Promise<{ heapMB: number; nodes: number; elem
 async function longChatLoad(variant: Variant): Promise<LoadResult> {
   const { page, close } = await newPage(variant);
   const entries = longChat(LONG_CHAT);
-  const openMs = await page.evaluate((data) => new Promise<number>((resolve) => {
-    const ch = new MessageChannel();
-    const t0 = performance.now();
-    requestAnimationFrame(() => ch.port2.postMessage(0));
-    ch.port1.onmessage = () => resolve(performance.now() - t0);
-    window.dispatchEvent(new MessageEvent('message', { data }));
-  }), { type: 'chat.load', payload: { chatId: 'long', title: 'long', entries, busy: false } });
+  const openMs = await page.evaluate(
+    (data) =>
+      new Promise<number>((resolve) => {
+        const ch = new MessageChannel();
+        const t0 = performance.now();
+        requestAnimationFrame(() => ch.port2.postMessage(0));
+        ch.port1.onmessage = () => resolve(performance.now() - t0);
+        window.dispatchEvent(new MessageEvent('message', { data }));
+      }),
+    { type: 'chat.load', payload: { chatId: 'long', title: 'long', entries, busy: false } },
+  );
   await page.waitForTimeout(500);
   const m = await memory(page);
   await close();
@@ -206,13 +256,19 @@ async function longChatLoad(variant: Variant): Promise<LoadResult> {
 }
 
 /** Streams a chat to 500 messages, a turn a frame; memory (after GC, idle) at 50 and at 500 messages. */
-async function grownChat(variant: Variant): Promise<{ at50: { heapMB: number; nodes: number }; at500: { heapMB: number; nodes: number } }> {
+async function grownChat(
+  variant: Variant,
+): Promise<{ at50: { heapMB: number; nodes: number }; at500: { heapMB: number; nodes: number } }> {
   const { page, close } = await newPage(variant);
   const all = pick(SCHEDULES.grown, variant);
   // The checkpoint: just after the end of turn GROWN.checkpoint (50 messages).
   let ends = 0;
   const cut = all.msgs.findIndex((m) => m.type === 'assistant.end' && ++ends === GROWN.checkpoint) + 1;
-  const part = (from: number, to: number): Schedule => ({ msgs: all.msgs.slice(from, to), slots: all.slots.slice(from, to).map((s) => s - (all.slots[from] ?? 0)), mode: 'frames' });
+  const part = (from: number, to: number): Schedule => ({
+    msgs: all.msgs.slice(from, to),
+    slots: all.slots.slice(from, to).map((s) => s - (all.slots[from] ?? 0)),
+    mode: 'frames',
+  });
   await page.evaluate(driveInPage, part(0, cut));
   await page.waitForTimeout(500);
   const at50 = await memory(page);
@@ -220,7 +276,8 @@ async function grownChat(variant: Variant): Promise<{ at50: { heapMB: number; no
   await page.waitForTimeout(500);
   const at500 = await memory(page);
   const articles = await page.locator('article.entry').count();
-  if (articles !== LONG_CHAT) throw new Error(`${variant.key}: ${articles} entries after streaming ${LONG_CHAT} messages`);
+  if (articles !== LONG_CHAT)
+    throw new Error(`${variant.key}: ${articles} entries after streaming ${LONG_CHAT} messages`);
   await close();
   return { at50, at500 };
 }
@@ -233,12 +290,20 @@ function row(name: string, unit: string, decimals = 1): Samples {
   return samples;
 }
 
-const burstP95 = row(`burst: p95 main-thread work per frame (${BURST.turns * BURST.deltasPerTurn} deltas, ${BURST.perFrame}/frame)`, 'ms', 2);
+const burstP95 = row(
+  `burst: p95 main-thread work per frame (${BURST.turns * BURST.deltasPerTurn} deltas, ${BURST.perFrame}/frame)`,
+  'ms',
+  2,
+);
 const burstMean = row('burst: mean work per frame', 'ms', 2);
 const burstOver = row('burst: frames over 16.7 ms', 'frames', 0);
 const burstWall = row('burst: time to stream all deltas', 's', 2);
 const burstMsgs = row('burst: messages the view received', 'messages', 0);
-const fileP95 = row(`a ${CODE_FILE.lines}-line code block streamed (${CODE_FILE.perFrame}/frame): p95 work per frame`, 'ms', 2);
+const fileP95 = row(
+  `a ${CODE_FILE.lines}-line code block streamed (${CODE_FILE.perFrame}/frame): p95 work per frame`,
+  'ms',
+  2,
+);
 const fileMean = row(`a ${CODE_FILE.lines}-line code block streamed: mean work per frame`, 'ms', 2);
 const pacedP95 = row(`paced 10,000/min: p95 work per frame (${PACED.deltasPerTurn} deltas)`, 'ms', 2);
 const pacedMax = row('paced 10,000/min: worst frame', 'ms', 2);
@@ -307,7 +372,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 const fmt = (x: number, d: number): string => x.toFixed(d);
-const cell = (xs: number[], d: number): string => (xs.length ? `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})` : 'n/a');
+const cell = (xs: number[], d: number): string =>
+  xs.length ? `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})` : 'n/a';
 const ratio = (num: number[], den: number[]): string => {
   if (!num.length || !den.length) return '—';
   const n = median(num);
@@ -317,10 +383,15 @@ const ratio = (num: number[], den: number[]): string => {
 const lines = [
   `| metric | unit | ${VARIANTS.map((v) => `${v.label}: median (min–max)`).join(' | ')} | naive / product (rendering) | per delta / coalesced (host batching) |`,
   '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.unit} | ${VARIANTS.map((v) => cell(r.samples[v.key], r.decimals)).join(' | ')} | ${ratio(r.samples.naive, r.samples.perDelta)} | ${ratio(r.samples.perDelta, r.samples.coalesced)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.unit} | ${VARIANTS.map((v) => cell(r.samples[v.key], r.decimals)).join(' | ')} | ${ratio(r.samples.naive, r.samples.perDelta)} | ${ratio(r.samples.perDelta, r.samples.coalesced)} |`,
+  ),
 ];
-const verdict = (value: number, goal: number): string => `${value.toFixed(2)} ms, goal <= ${goal} ms: ${value <= goal ? 'met' : 'NOT met'}`;
-const flat = (at500: number[], at50: number[]): string => `${(median(at500) / median(at50)).toFixed(2)}× from 50 to ${LONG_CHAT} messages`;
+const verdict = (value: number, goal: number): string =>
+  `${value.toFixed(2)} ms, goal <= ${goal} ms: ${value <= goal ? 'met' : 'NOT met'}`;
+const flat = (at500: number[], at50: number[]): string =>
+  `${(median(at500) / median(at50)).toFixed(2)}× from 50 to ${LONG_CHAT} messages`;
 const goals = [
   `- p95 frame work at ${BURST.perFrame} deltas per frame, product with host coalescing: ${verdict(median(burstP95.coalesced), GOAL_P95_MS)} (a message per delta: ${median(burstP95.perDelta).toFixed(2)} ms)`,
   `- p95 frame work at 10,000 deltas a minute, product with host coalescing: ${verdict(median(pacedP95.coalesced), GOAL_P95_MS)} (a message per delta: ${median(pacedP95.perDelta).toFixed(2)} ms)`,

@@ -14,8 +14,23 @@ export type ChatRecord =
   | { t: 'user'; text: string; context: ContextChip[]; at: number }
   | { t: 'items'; items: InputItem[] }
   /** The transcript was compacted: its first `replaced` items stand replaced by `items` (the chat shown keeps them all). */
-  | { t: 'compact'; replaced: number; items: InputItem[]; how: 'server' | 'endpoint' | 'local'; reason: 'auto' | 'overflow' | 'manual'; tokensBefore: number; tokensAfter: number; at: number }
-  | { t: 'tool'; callId: string; status: 'done' | 'error' | 'rejected' | 'cancelled'; summary?: string; progress?: string }
+  | {
+      t: 'compact';
+      replaced: number;
+      items: InputItem[];
+      how: 'server' | 'endpoint' | 'local';
+      reason: 'auto' | 'overflow' | 'manual';
+      tokensBefore: number;
+      tokensAfter: number;
+      at: number;
+    }
+  | {
+      t: 'tool';
+      callId: string;
+      status: 'done' | 'error' | 'rejected' | 'cancelled';
+      summary?: string;
+      progress?: string;
+    }
   | { t: 'end'; figures?: TurnFigures; error?: ErrorView; at: number };
 
 const ID = /^[a-z0-9-]{1,64}$/;
@@ -40,11 +55,19 @@ export class ChatStore {
   load(chatId: string): ChatRecord[] {
     const file = this.file(chatId);
     let text: string;
-    try { text = fs.readFileSync(file, 'utf8') } catch { return [] }
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return [];
+    }
     const records: ChatRecord[] = [];
     for (const line of text.split('\n')) {
       if (!line) continue;
-      try { records.push(JSON.parse(line) as ChatRecord) } catch { /* a line torn by a crash */ }
+      try {
+        records.push(JSON.parse(line) as ChatRecord);
+      } catch {
+        /* a line torn by a crash */
+      }
     }
     return records;
   }
@@ -59,7 +82,9 @@ export class ChatStore {
         const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0]!;
         const meta = JSON.parse(first) as ChatRecord;
         if (meta.t === 'meta') out.push({ id: meta.id, title: meta.title, updatedAt: fs.statSync(file).mtimeMs });
-      } catch { /* unreadable: skipped, not deleted */ }
+      } catch {
+        /* unreadable: skipped, not deleted */
+      }
     }
     return out.sort((a, b) => b.updatedAt - a.updatedAt);
   }

@@ -68,11 +68,22 @@ export class Conversation {
    */
   recordCompaction(c: Compaction, apply = false): void {
     if (apply) applyCompaction(this.transcript, c);
-    this.record({ t: 'compact', replaced: c.replaced, items: c.items, how: c.how, reason: c.reason, tokensBefore: c.tokensBefore, tokensAfter: c.tokensAfter, at: Date.now() });
+    this.record({
+      t: 'compact',
+      replaced: c.replaced,
+      items: c.items,
+      how: c.how,
+      reason: c.reason,
+      tokensBefore: c.tokensBefore,
+      tokensAfter: c.tokensAfter,
+      at: Date.now(),
+    });
   }
 
   /** Everything recorded, in order (loaded, then appended). */
-  get records(): readonly ChatRecord[] { return this.recorded }
+  get records(): readonly ChatRecord[] {
+    return this.recorded;
+  }
 
   record(r: ChatRecord): void {
     this.recorded.push(r);
@@ -83,20 +94,24 @@ export class Conversation {
   private repair(): void {
     const answered = new Set<string>();
     for (const item of this.transcript) {
-      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') answered.add(callIdOf(item) ?? '');
+      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output')
+        answered.add(callIdOf(item) ?? '');
     }
     const missing: InputItem[] = [];
     for (const item of this.transcript) {
       if (item.type !== 'function_call' && item.type !== 'custom_tool_call') continue;
       const callId = callIdOf(item) ?? '';
       if (answered.has(callId)) continue;
-      missing.push(item.type === 'custom_tool_call'
-        ? { type: 'custom_tool_call_output', call_id: callId, output: INTERRUPTED }
-        : { type: 'function_call_output', call_id: callId, output: INTERRUPTED });
+      missing.push(
+        item.type === 'custom_tool_call'
+          ? { type: 'custom_tool_call_output', call_id: callId, output: INTERRUPTED }
+          : { type: 'function_call_output', call_id: callId, output: INTERRUPTED },
+      );
     }
     if (missing.length) {
       this.appendItems(missing);
-      for (const m of missing) this.record({ t: 'tool', callId: callIdOf(m) ?? '', status: 'cancelled', summary: 'interrupted' });
+      for (const m of missing)
+        this.record({ t: 'tool', callId: callIdOf(m) ?? '', status: 'cancelled', summary: 'interrupted' });
     }
   }
 }

@@ -36,7 +36,12 @@ export interface InlineContext {
 }
 
 /** The context message for a document around `line`, or undefined when it is too large to send. */
-export function inlineContext(uri: string, doc: InlineDocument, line: number, limits = INLINE_CONTEXT_LIMITS): InlineContext | undefined {
+export function inlineContext(
+  uri: string,
+  doc: InlineDocument,
+  line: number,
+  limits = INLINE_CONTEXT_LIMITS,
+): InlineContext | undefined {
   const whole = doc.lineCount <= limits.wholeFileLines;
   const start = whole ? 0 : Math.max(0, line - limits.aroundLines);
   const end = whole ? doc.lineCount : Math.min(doc.lineCount, line + limits.aroundLines + 1);
@@ -50,25 +55,48 @@ export function inlineContext(uri: string, doc: InlineDocument, line: number, li
   }
   const where = whole ? `the whole file, ${doc.lineCount} lines` : `lines ${start + 1}-${end} of ${doc.lineCount}`;
   const fence = fenceFor(lines);
-  const text = [`The file ${doc.path} (${doc.languageId}), ${where}:`, `${fence}${doc.languageId}`, ...lines, fence].join('\n');
+  const text = [
+    `The file ${doc.path} (${doc.languageId}), ${where}:`,
+    `${fence}${doc.languageId}`,
+    ...lines,
+    fence,
+  ].join('\n');
   return { uri, version: doc.version, start, end, message: userMessage(text) };
 }
 
 /** Whether a context still shows the document as it is, and the lines asked about. */
-export function contextCovers(ctx: InlineContext | undefined, uri: string, version: number, first: number, last: number): ctx is InlineContext {
+export function contextCovers(
+  ctx: InlineContext | undefined,
+  uri: string,
+  version: number,
+  first: number,
+  last: number,
+): ctx is InlineContext {
   return !!ctx && ctx.uri === uri && ctx.version === version && first >= ctx.start && last < ctx.end;
 }
 
 /** The instruction that follows the context: which lines, what to do, how to answer. */
-export function inlineInstruction(doc: InlineDocument, first: number, last: number, instruction: string, fileShown = true): InputItem {
+export function inlineInstruction(
+  doc: InlineDocument,
+  first: number,
+  last: number,
+  instruction: string,
+  fileShown = true,
+): InputItem {
   const marked = Array.from({ length: last - first + 1 }, (_, i) => doc.lineAt(first + i));
   const fence = fenceFor(marked);
-  return userMessage([
-    `Rewrite lines ${first + 1}-${last + 1} of ${doc.path} (${doc.languageId})${fileShown ? ' (in the file above, and shown again here)' : ''} as instructed.`,
-    'Reply with only the replacement for those lines, in one fenced code block, with no explanation and no tool calls.',
-    `Instruction: ${instruction}`,
-    '', `Lines ${first + 1}-${last + 1}:`, fence, ...marked, fence,
-  ].join('\n'));
+  return userMessage(
+    [
+      `Rewrite lines ${first + 1}-${last + 1} of ${doc.path} (${doc.languageId})${fileShown ? ' (in the file above, and shown again here)' : ''} as instructed.`,
+      'Reply with only the replacement for those lines, in one fenced code block, with no explanation and no tool calls.',
+      `Instruction: ${instruction}`,
+      '',
+      `Lines ${first + 1}-${last + 1}:`,
+      fence,
+      ...marked,
+      fence,
+    ].join('\n'),
+  );
 }
 
 /** A code fence longer than any run of backticks in the lines, so the file cannot close it early. */
@@ -107,7 +135,11 @@ export class PrewarmScheduler {
     this.opts = {
       ...PREWARM_DEFAULTS,
       now: () => Date.now(),
-      setTimer: (fn, ms) => { const t = setTimeout(fn, ms); t.unref?.(); return t },
+      setTimer: (fn, ms) => {
+        const t = setTimeout(fn, ms);
+        t.unref?.();
+        return t;
+      },
       clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
       ...options,
     };
@@ -120,12 +152,18 @@ export class PrewarmScheduler {
   }
 
   /** What was last staged, if it was staged. */
-  staged(): InlineContext | undefined { return this.current }
+  staged(): InlineContext | undefined {
+    return this.current;
+  }
 
   /** A request went on the lane: what was staged is no longer the lane's head. */
-  consumed(): void { this.current = undefined }
+  consumed(): void {
+    this.current = undefined;
+  }
 
-  dispose(): void { this.opts.clearTimer(this.timer) }
+  dispose(): void {
+    this.opts.clearTimer(this.timer);
+  }
 
   private async fire(make: () => InlineContext | undefined): Promise<void> {
     const ctx = make();
@@ -133,7 +171,10 @@ export class PrewarmScheduler {
     const c = this.current;
     if (c && c.uri === ctx.uri && c.version === ctx.version && c.start === ctx.start && c.end === ctx.end) return;
     const wait = this.lastAt + this.opts.minIntervalMs - this.opts.now();
-    if (wait > 0) { this.timer = this.opts.setTimer(() => void this.fire(make), wait); return }
+    if (wait > 0) {
+      this.timer = this.opts.setTimer(() => void this.fire(make), wait);
+      return;
+    }
     this.lastAt = this.opts.now();
     if (await this.stage(ctx)) this.current = ctx;
   }

@@ -20,7 +20,12 @@ export interface ToolDispatcher {
   describe(name: string, raw: string): string;
 }
 
-export interface ToolCall { type: 'function' | 'custom'; name: string; callId: string; raw: string }
+export interface ToolCall {
+  type: 'function' | 'custom';
+  name: string;
+  callId: string;
+  raw: string;
+}
 
 export type AgentEvent =
   | { type: 'text.delta'; delta: string }
@@ -58,7 +63,12 @@ export interface AgentDeps {
   session: ModelSession;
   tools: ToolDispatcher;
   /** Builds a tool context for one call (host, settings, approval UI). */
-  toolContext(call: ToolCall, signal: AbortSignal, progress: (chunk: string) => void, approve: (r: ApprovalRequest) => Promise<boolean>): ToolContext;
+  toolContext(
+    call: ToolCall,
+    signal: AbortSignal,
+    progress: (chunk: string) => void,
+    approve: (r: ApprovalRequest) => Promise<boolean>,
+  ): ToolContext;
   /** Asks the user; the loop reports the wait as `approval.needed`. */
   approve(callId: string, request: ApprovalRequest): Promise<boolean>;
 }
@@ -95,7 +105,11 @@ class PatchPreviews {
         if (item.type !== 'custom_tool_call' && item.type !== 'function_call') return;
         const kind = PATCH_TOOLS[item.name];
         if (!kind || (kind === 'raw') !== (item.type === 'custom_tool_call')) return;
-        const entry = { callId: item.call_id, name: item.name, stream: new PatchPreviewStream(kind, { intervalMs: this.intervalMs }) };
+        const entry = {
+          callId: item.call_id,
+          name: item.name,
+          stream: new PatchPreviewStream(kind, { intervalMs: this.intervalMs }),
+        };
         if (item.id) this.streams.set(item.id, entry);
         if (ev.output_index !== undefined) this.streams.set(`#${ev.output_index}`, entry);
         return;
@@ -118,10 +132,15 @@ class PatchPreviews {
   }
 
   /** The attempt is retried: its calls are gone. */
-  clear(): void { this.streams.clear() }
+  clear(): void {
+    this.streams.clear();
+  }
 
   private find(ev: { item_id?: string; output_index?: number }) {
-    return (ev.item_id !== undefined ? this.streams.get(ev.item_id) : undefined) ?? (ev.output_index !== undefined ? this.streams.get(`#${ev.output_index}`) : undefined);
+    return (
+      (ev.item_id !== undefined ? this.streams.get(ev.item_id) : undefined) ??
+      (ev.output_index !== undefined ? this.streams.get(`#${ev.output_index}`) : undefined)
+    );
   }
 }
 
@@ -133,16 +152,27 @@ class PatchPreviews {
  */
 export class AgentLoop {
   private readonly deps: AgentDeps;
-  constructor(deps: AgentDeps) { this.deps = deps }
+  constructor(deps: AgentDeps) {
+    this.deps = deps;
+  }
 
-  async run(transcript: InputItem[], emit: (e: AgentEvent) => void, options: AgentRunOptions = {}): Promise<StopReason> {
+  async run(
+    transcript: InputItem[],
+    emit: (e: AgentEvent) => void,
+    options: AgentRunOptions = {},
+  ): Promise<StopReason> {
     const maxCalls = options.maxToolCalls ?? 50;
     const maxRepeats = options.maxRepeats ?? 3;
     const signal = options.signal ?? new AbortController().signal;
     let callsMade = 0;
     let lastSignature = '';
     let repeats = 0;
-    const append = (items: InputItem[]) => { if (items.length) { transcript.push(...items); emit({ type: 'items', items }) } };
+    const append = (items: InputItem[]) => {
+      if (items.length) {
+        transcript.push(...items);
+        emit({ type: 'items', items });
+      }
+    };
 
     for (;;) {
       const previews = new PatchPreviews(emit, options.previewIntervalMs);
@@ -154,7 +184,10 @@ export class AgentLoop {
           if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: ev.delta });
           else previews.onEvent(ev);
         },
-        onRestart: () => { previews.clear(); emit({ type: 'text.reset' }) },
+        onRestart: () => {
+          previews.clear();
+          emit({ type: 'text.reset' });
+        },
       });
       emit({ type: 'turn.metrics', metrics: turn.metrics });
       append(turn.output);
@@ -172,9 +205,15 @@ export class AgentLoop {
         repeats = signature === lastSignature ? repeats + 1 : 1;
         lastSignature = signature;
         if (callsMade >= maxCalls) {
-          outputs.set(call.callId, `Not run: this request reached its limit of ${maxCalls} tool calls. Summarise what you found and what is left to do.`);
+          outputs.set(
+            call.callId,
+            `Not run: this request reached its limit of ${maxCalls} tool calls. Summarise what you found and what is left to do.`,
+          );
         } else if (repeats > maxRepeats) {
-          outputs.set(call.callId, `Not run: this exact call was already made ${maxRepeats} times in a row. Its result will not change; try something different.`);
+          outputs.set(
+            call.callId,
+            `Not run: this exact call was already made ${maxRepeats} times in a row. Its result will not change; try something different.`,
+          );
         } else {
           callsMade++;
           pending.push(call);
@@ -187,24 +226,39 @@ export class AgentLoop {
         append(calls.map((c) => outputItem(c, outputs.get(c.callId) ?? 'Not run: the user stopped this request.')));
       }
       if (signal.aborted) throw new SessionError('cancelled');
-      if (callsMade >= maxCalls && calls.some((c) => outputs.get(c.callId)?.startsWith('Not run: this request reached'))) return 'tool_limit';
+      if (
+        callsMade >= maxCalls &&
+        calls.some((c) => outputs.get(c.callId)?.startsWith('Not run: this request reached'))
+      )
+        return 'tool_limit';
     }
   }
 
   /** Consecutive read-only calls run in parallel; anything that writes or runs waits its turn. */
-  private async runCalls(calls: ToolCall[], outputs: Map<string, string>, emit: (e: AgentEvent) => void, signal: AbortSignal): Promise<void> {
+  private async runCalls(
+    calls: ToolCall[],
+    outputs: Map<string, string>,
+    emit: (e: AgentEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     let i = 0;
     while (i < calls.length && !signal.aborted) {
       const group = [calls[i]!];
       if (this.deps.tools.isReadOnly(calls[i]!.name)) {
-        while (i + group.length < calls.length && this.deps.tools.isReadOnly(calls[i + group.length]!.name)) group.push(calls[i + group.length]!);
+        while (i + group.length < calls.length && this.deps.tools.isReadOnly(calls[i + group.length]!.name))
+          group.push(calls[i + group.length]!);
       }
       await Promise.all(group.map((call) => this.runOne(call, outputs, emit, signal)));
       i += group.length;
     }
   }
 
-  private async runOne(call: ToolCall, outputs: Map<string, string>, emit: (e: AgentEvent) => void, signal: AbortSignal): Promise<void> {
+  private async runOne(
+    call: ToolCall,
+    outputs: Map<string, string>,
+    emit: (e: AgentEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     emit({ type: 'tool.start', call, summary: this.deps.tools.describe(call.name, call.raw) });
     let rejected = false;
     const approve = async (request: ApprovalRequest) => {
@@ -214,7 +268,12 @@ export class AgentLoop {
       emit({ type: 'approval.resolved', callId: call.callId, approved });
       return approved;
     };
-    const ctx = this.deps.toolContext(call, signal, (chunk) => emit({ type: 'tool.progress', callId: call.callId, chunk }), approve);
+    const ctx = this.deps.toolContext(
+      call,
+      signal,
+      (chunk) => emit({ type: 'tool.progress', callId: call.callId, chunk }),
+      approve,
+    );
     const result = await this.deps.tools.dispatch(call, ctx);
     outputs.set(call.callId, result.output);
     const status = signal.aborted ? 'cancelled' : rejected ? 'rejected' : result.isError ? 'error' : 'done';

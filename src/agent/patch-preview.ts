@@ -42,8 +42,15 @@ export class JsonPatchField {
     let i = this.pos;
     while (i < raw.length) {
       const c = raw[i]!;
-      if (c === '"') { this.ended = true; break }
-      if (c !== '\\') { out += c; i++; continue }
+      if (c === '"') {
+        this.ended = true;
+        break;
+      }
+      if (c !== '\\') {
+        out += c;
+        i++;
+        continue;
+      }
       if (i + 1 >= raw.length) break; // an escape cut by the delta: the next one completes it
       const e = raw[i + 1]!;
       if (e === 'u') {
@@ -105,9 +112,24 @@ export class PatchPreviewStream {
     if (h.kind === 'add') {
       const lines = h.contents.split('\n');
       if (lines.at(-1) === '') lines.pop();
-      return { path: h.path, kind: 'add', added: lines.length, removed: 0, lines: lines.map((l) => `+${l}`), omitted: 0 };
+      return {
+        path: h.path,
+        kind: 'add',
+        added: lines.length,
+        removed: 0,
+        lines: lines.map((l) => `+${l}`),
+        omitted: 0,
+      };
     }
-    const file: PatchPreviewFile = { path: h.path, kind: 'update', added: 0, removed: 0, lines: [], omitted: 0, ...(h.moveTo ? { moveTo: h.moveTo } : {}) };
+    const file: PatchPreviewFile = {
+      path: h.path,
+      kind: 'update',
+      added: 0,
+      removed: 0,
+      lines: [],
+      omitted: 0,
+      ...(h.moveTo ? { moveTo: h.moveTo } : {}),
+    };
     h.chunks.forEach((c, j) => {
       const key = `${index}:${j}:${c.oldLines.length}:${c.newLines.length}`;
       let d = this.diffs.get(key);
@@ -125,7 +147,12 @@ export class PatchPreviewStream {
 
 function chunkDiff(oldLines: string[], newLines: string[]): { lines: string[]; added: number; removed: number } {
   const changes = diffArrays(oldLines, newLines, { maxEditLength: MAX_EDIT });
-  if (!changes) return { lines: [...oldLines.map((l) => `-${l}`), ...newLines.map((l) => `+${l}`)], added: newLines.length, removed: oldLines.length };
+  if (!changes)
+    return {
+      lines: [...oldLines.map((l) => `-${l}`), ...newLines.map((l) => `+${l}`)],
+      added: newLines.length,
+      removed: oldLines.length,
+    };
   const lines: string[] = [];
   let added = 0;
   let removed = 0;

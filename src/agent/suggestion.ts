@@ -18,7 +18,11 @@ export interface Hunk {
 
 type Segment = { kind: 'same'; lines: string[] } | { kind: 'change'; hunk: Hunk };
 
-export interface LayoutLine { text: string; kind: LineKind; hunk?: number }
+export interface LayoutLine {
+  text: string;
+  kind: LineKind;
+  hunk?: number;
+}
 
 export class SuggestionModel {
   readonly original: string[];
@@ -43,25 +47,42 @@ export class SuggestionModel {
     const segments: Segment[] = [];
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
-      if (!p.added && !p.removed) { segments.push({ kind: 'same', lines: p.value }); continue }
+      if (!p.added && !p.removed) {
+        segments.push({ kind: 'same', lines: p.value });
+        continue;
+      }
       const removed = p.removed ? p.value : [];
       const next = parts[i + 1];
-      const added = p.added ? p.value : next?.added ? (i++, next.value) : [];
+      let added: string[] = [];
+      if (p.added) added = p.value;
+      else if (next?.added) {
+        added = next.value; // the added part right after a removal belongs to the same change
+        i++;
+      }
       segments.push({ kind: 'change', hunk: { removed, added, decision: 'pending' } });
     }
     if (!done && segments.at(-1)?.kind === 'change') {
       // The model has not reached the original's tail yet: after the last line the two share,
       // what it wrote so far is shown as added, and the rest of the original as it is.
       const tail = segments.pop() as Extract<Segment, { kind: 'change' }>;
-      if (tail.hunk.added.length) segments.push({ kind: 'change', hunk: { removed: [], added: tail.hunk.added, decision: 'pending' } });
+      if (tail.hunk.added.length)
+        segments.push({ kind: 'change', hunk: { removed: [], added: tail.hunk.added, decision: 'pending' } });
       if (tail.hunk.removed.length) segments.push({ kind: 'same', lines: tail.hunk.removed });
     }
-    segments.filter((s): s is Extract<Segment, { kind: 'change' }> => s.kind === 'change').forEach((s, i) => { s.hunk.decision = decisions[i] ?? 'pending' });
+    segments
+      .filter((s): s is Extract<Segment, { kind: 'change' }> => s.kind === 'change')
+      .forEach((s, i) => {
+        s.hunk.decision = decisions[i] ?? 'pending';
+      });
     this.segments = segments;
   }
 
-  get done(): boolean { return !this.streaming }
-  get proposedLines(): string[] { return this.proposed }
+  get done(): boolean {
+    return !this.streaming;
+  }
+  get proposedLines(): string[] {
+    return this.proposed;
+  }
 
   hunks(): Hunk[] {
     return this.segments.flatMap((s) => (s.kind === 'change' ? [s.hunk] : []));
@@ -73,16 +94,23 @@ export class SuggestionModel {
     hunk.decision = decision;
   }
 
-  decideAll(decision: 'accepted' | 'rejected'): void { for (const h of this.hunks()) if (h.decision === 'pending') h.decision = decision }
+  decideAll(decision: 'accepted' | 'rejected'): void {
+    for (const h of this.hunks()) if (h.decision === 'pending') h.decision = decision;
+  }
 
-  get settled(): boolean { return this.done && this.hunks().every((h) => h.decision !== 'pending') }
+  get settled(): boolean {
+    return this.done && this.hunks().every((h) => h.decision !== 'pending');
+  }
 
   /** The lines as shown in the editor: pending hunks as removed-then-added, decided ones as their outcome. */
   layout(): LayoutLine[] {
     const out: LayoutLine[] = [];
     let index = 0;
     for (const s of this.segments) {
-      if (s.kind === 'same') { for (const text of s.lines) out.push({ text, kind: 'same' }); continue }
+      if (s.kind === 'same') {
+        for (const text of s.lines) out.push({ text, kind: 'same' });
+        continue;
+      }
       const h = s.hunk;
       const i = index++;
       if (h.decision === 'accepted') for (const text of h.added) out.push({ text, kind: 'same' });
@@ -97,7 +125,9 @@ export class SuggestionModel {
 
   /** The text the decisions leave: pending hunks count as rejected (the original stays). */
   result(): string[] {
-    return this.segments.flatMap((s) => (s.kind === 'same' ? s.lines : s.hunk.decision === 'accepted' ? s.hunk.added : s.hunk.removed));
+    return this.segments.flatMap((s) =>
+      s.kind === 'same' ? s.lines : s.hunk.decision === 'accepted' ? s.hunk.added : s.hunk.removed,
+    );
   }
 }
 

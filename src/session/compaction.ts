@@ -57,7 +57,11 @@ export interface CompactionSplit {
  */
 export function splitForCompaction(input: InputItem[]): CompactionSplit {
   let lastUser = -1;
-  for (let i = input.length - 1; i >= 0; i--) if (isUserMessage(input[i]!)) { lastUser = i; break }
+  for (let i = input.length - 1; i >= 0; i--)
+    if (isUserMessage(input[i]!)) {
+      lastUser = i;
+      break;
+    }
   // The start of the last run of model output after the user's message (its pending calls).
   let runStart = input.length;
   let i = input.length - 1;
@@ -75,11 +79,12 @@ export function reassemble(compacted: InputItem[], split: CompactionSplit): Inpu
   return [...compacted, ...(split.lastUser ? [split.lastUser] : []), ...split.tail];
 }
 
-const SUMMARY_PREFIX = 'Summary of the earlier conversation (it replaces the turns it covers, including work already done on the request that follows):\n\n';
+const SUMMARY_PREFIX =
+  'Summary of the earlier conversation (it replaces the turns it covers, including work already done on the request that follows):\n\n';
 
 export const SUMMARY_INSTRUCTIONS =
-  'You compact a coding assistant\'s conversation so that it can continue in a smaller context. ' +
-  'Write a faithful summary for the assistant itself, not for the user: the user\'s goals and constraints, ' +
+  "You compact a coding assistant's conversation so that it can continue in a smaller context. " +
+  "Write a faithful summary for the assistant itself, not for the user: the user's goals and constraints, " +
   'decisions taken, files read or changed (with paths and what changed), commands run and their results, ' +
   'open problems and the next steps. Keep identifiers, paths and error messages exact. No preamble.';
 
@@ -87,22 +92,33 @@ export const SUMMARY_INSTRUCTIONS =
 const ITEM_CHARS = [4_000, 1_000, 300, 100];
 
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max / 2)}\n[… ${text.length - max} characters left out …]\n${text.slice(-max / 2)}`;
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max / 2)}\n[… ${text.length - max} characters left out …]\n${text.slice(-max / 2)}`;
 }
 
 function render(item: InputItem, max: number): string | undefined {
   switch (item.type) {
     case 'message': {
-      const text = messageText(item) || (Array.isArray(item.content) ? item.content.map((p) => (typeof p.text === 'string' ? p.text : '')).join('') : '');
+      const text =
+        messageText(item) ||
+        (Array.isArray(item.content)
+          ? item.content.map((p) => (typeof p.text === 'string' ? p.text : '')).join('')
+          : '');
       // What people wrote is clipped last: it carries the goals and constraints.
       return `${item.role.toUpperCase()}: ${clip(text, Math.max(max, ITEM_CHARS[1]!))}`;
     }
-    case 'function_call': return `TOOL CALL ${item.name}(${clip(item.arguments, max)})`;
-    case 'custom_tool_call': return `TOOL CALL ${item.name}:\n${clip(item.input, max)}`;
+    case 'function_call':
+      return `TOOL CALL ${item.name}(${clip(item.arguments, max)})`;
+    case 'custom_tool_call':
+      return `TOOL CALL ${item.name}:\n${clip(item.input, max)}`;
     case 'function_call_output':
-    case 'custom_tool_call_output': return `TOOL RESULT:\n${clip(typeof item.output === 'string' ? item.output : JSON.stringify(item.output), max)}`;
-    case 'compaction': return '[earlier context, compacted]';
-    default: return undefined; // reasoning (private, or opaque): nothing to show
+    case 'custom_tool_call_output':
+      return `TOOL RESULT:\n${clip(typeof item.output === 'string' ? item.output : JSON.stringify(item.output), max)}`;
+    case 'compaction':
+      return '[earlier context, compacted]';
+    default:
+      return undefined; // reasoning (private, or opaque): nothing to show
   }
 }
 
@@ -121,7 +137,10 @@ export function summaryRequestText(head: InputItem[], maxChars: number): string 
   const kept: string[] = [];
   let size = 0;
   for (let i = lines.length - 1; i >= 0; i--) {
-    if (size + lines[i]!.length > maxChars) { kept.push('[… the earliest part of the conversation is left out …]'); break }
+    if (size + lines[i]!.length > maxChars) {
+      kept.push('[… the earliest part of the conversation is left out …]');
+      break;
+    }
     kept.push(lines[i]!);
     size += lines[i]!.length + 2;
   }

@@ -25,9 +25,13 @@ export function knownContextWindow(model: string): number | undefined {
 
 /** The window a context_length_exceeded error names, when it names one (OpenAI's message, llama.cpp's `n_ctx`). */
 export function windowFromError(body: ApiErrorBody | undefined, message: string): number | undefined {
-  const n = body && typeof body.n_ctx === 'number'
-    ? body.n_ctx
-    : Number((/maximum context (?:length|window) is (\d+)/i.exec(message) ?? /available context size \((\d+) tokens\)/i.exec(message))?.[1]);
+  const n =
+    body && typeof body.n_ctx === 'number'
+      ? body.n_ctx
+      : Number(
+          (/maximum context (?:length|window) is (\d+)/i.exec(message) ??
+            /available context size \((\d+) tokens\)/i.exec(message))?.[1],
+        );
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 

@@ -57,5 +57,8 @@ export function planRequest(full: ResponseRequest, chain: ChainState | undefined
   for (let i = 0; i < prefix.length; i++) {
     if (!sameItem(full.input[i], prefix[i])) return { body: full, mode: 'full', reason: 'not_a_continuation' };
   }
-  return { body: { ...full, input: full.input.slice(prefix.length), previous_response_id: chain.responseId }, mode: 'delta' };
+  return {
+    body: { ...full, input: full.input.slice(prefix.length), previous_response_id: chain.responseId },
+    mode: 'delta',
+  };
 }

@@ -3,27 +3,27 @@ import { windowFromError } from './context-window.ts';
 
 /** What went wrong, in terms a caller can act on. */
 export type SessionErrorCode =
-  | 'no_api_key'                     // nothing configured: ask the user for a key
-  | 'bad_api_key'                    // 401
-  | 'no_access'                      // 403 / 404: the key cannot use this model or endpoint
-  | 'item_not_found'                 // 404 naming an input item the server does not have (store: false)
-  | 'context_length_exceeded'        // the conversation is larger than the model's context window
-  | 'compaction_failed'              // the conversation could not be made to fit the window
-  | 'rate_limited'                   // 429, after retries
-  | 'server_error'                   // 5xx, after retries
-  | 'invalid_request'                // 400 that is not one of the codes below
-  | 'previous_response_not_found'    // the server's connection cache lost the chain
-  | 'connection_limit'               // websocket_connection_limit_reached
-  | 'response_failed'                // response.failed
-  | 'response_incomplete'            // response.incomplete
-  | 'upgrade_refused'                // the WebSocket upgrade was answered without 101
-  | 'network'                        // connect failed, socket dropped mid-response
-  | 'connection_refused'             // nothing is listening at the address (ECONNREFUSED): a local server not running
-  | 'stalled'                        // no event for the stall timeout mid-response
-  | 'protocol'                       // the server broke the protocol (malformed frame, ...)
-  | 'server_unsupported'             // neither the WebSocket mode nor HTTP worked against this endpoint
-  | 'proxy'                          // the proxy setting is malformed
-  | 'cancelled';                     // the caller cancelled
+  | 'no_api_key' // nothing configured: ask the user for a key
+  | 'bad_api_key' // 401
+  | 'no_access' // 403 / 404: the key cannot use this model or endpoint
+  | 'item_not_found' // 404 naming an input item the server does not have (store: false)
+  | 'context_length_exceeded' // the conversation is larger than the model's context window
+  | 'compaction_failed' // the conversation could not be made to fit the window
+  | 'rate_limited' // 429, after retries
+  | 'server_error' // 5xx, after retries
+  | 'invalid_request' // 400 that is not one of the codes below
+  | 'previous_response_not_found' // the server's connection cache lost the chain
+  | 'connection_limit' // websocket_connection_limit_reached
+  | 'response_failed' // response.failed
+  | 'response_incomplete' // response.incomplete
+  | 'upgrade_refused' // the WebSocket upgrade was answered without 101
+  | 'network' // connect failed, socket dropped mid-response
+  | 'connection_refused' // nothing is listening at the address (ECONNREFUSED): a local server not running
+  | 'stalled' // no event for the stall timeout mid-response
+  | 'protocol' // the server broke the protocol (malformed frame, ...)
+  | 'server_unsupported' // neither the WebSocket mode nor HTTP worked against this endpoint
+  | 'proxy' // the proxy setting is malformed
+  | 'cancelled'; // the caller cancelled
 
 const MESSAGES: Record<SessionErrorCode, string> = {
   no_api_key: 'No API key is set. Run "Warmline: Set API Key", or point warmline.baseUrl at a local server.',
@@ -31,7 +31,8 @@ const MESSAGES: Record<SessionErrorCode, string> = {
   no_access: 'This key has no access to the model or endpoint. Check warmline.model and warmline.baseUrl.',
   item_not_found: 'The server no longer has an item of this conversation (it keeps nothing with store: false).',
   context_length_exceeded: "The conversation no longer fits the model's context window.",
-  compaction_failed: "The conversation could not be compacted to fit the model's context window. Start a new chat, or use a model with a larger window.",
+  compaction_failed:
+    "The conversation could not be compacted to fit the model's context window. Start a new chat, or use a model with a larger window.",
   rate_limited: 'The API is rate limiting this key. Wait a moment and retry.',
   server_error: 'The API had a server error. Retry in a moment.',
   invalid_request: 'The API rejected the request.',
@@ -50,8 +51,14 @@ const MESSAGES: Record<SessionErrorCode, string> = {
 };
 
 interface SessionErrorExtra {
-  status?: number; apiCode?: string; retryAfterMs?: number; closeCode?: number; contextWindow?: number; param?: string;
-  response?: ResponseObject; cause?: unknown;
+  status?: number;
+  apiCode?: string;
+  retryAfterMs?: number;
+  closeCode?: number;
+  contextWindow?: number;
+  param?: string;
+  response?: ResponseObject;
+  cause?: unknown;
   /** The whole message, where the generic one would say less (e.g. naming the address). */
   message?: string;
 }
@@ -71,7 +78,10 @@ export class SessionError extends Error {
   readonly response?: ResponseObject;
 
   constructor(code: SessionErrorCode, detail?: string, extra: SessionErrorExtra = {}) {
-    super(extra.message ?? (detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code]), extra.cause === undefined ? undefined : { cause: extra.cause });
+    super(
+      extra.message ?? (detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code]),
+      extra.cause === undefined ? undefined : { cause: extra.cause },
+    );
     this.name = 'SessionError';
     this.code = code;
     this.status = extra.status;
@@ -90,7 +100,10 @@ export class SessionError extends Error {
  */
 export function connectError(err: NodeJS.ErrnoException, where: string, via: string): SessionError {
   if (err.code === 'ECONNREFUSED' && !via) {
-    return new SessionError('connection_refused', err.message, { cause: err, message: `Nothing is listening at ${where}: is the server running? (${err.message})` });
+    return new SessionError('connection_refused', err.message, {
+      cause: err,
+      message: `Nothing is listening at ${where}: is the server running? (${err.message})`,
+    });
   }
   return new SessionError('network', `${where}${via}: ${err.message}`, { cause: err });
 }
@@ -121,18 +134,28 @@ export function errorFromStatus(status: number, body?: ApiErrorBody, headers?: R
   if (apiCode === 'websocket_connection_limit_reached') return new SessionError('connection_limit', detail, extra);
   // llama.cpp's server says it with its own error type, and names its window (`n_ctx`).
   if (apiCode === 'context_length_exceeded' || body?.type === 'exceed_context_size_error') {
-    return new SessionError('context_length_exceeded', detail, { ...extra, contextWindow: windowFromError(body, detail) });
+    return new SessionError('context_length_exceeded', detail, {
+      ...extra,
+      contextWindow: windowFromError(body, detail),
+    });
   }
   // With store: false the server keeps no item: one named in the input that it cannot rebuild
   // (a reasoning item without its encrypted content) is "not found". Not a question of access.
   if (status === 404 && missingItemId(body?.message)) return new SessionError('item_not_found', detail, extra);
   if (status === 401) return new SessionError('bad_api_key', detail, extra);
   if (status === 403 || status === 404) return new SessionError('no_access', detail, extra);
-  if (status === 429) return new SessionError('rate_limited', detail, { ...extra, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
+  if (status === 429)
+    return new SessionError('rate_limited', detail, {
+      ...extra,
+      retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')),
+    });
   // A server failing on what the request carries (llama.cpp: 500 "Failed to parse tool call
   // arguments as JSON"): the identical request would fail the same way, so it is not retried.
   if (status >= 500 && body?.message && CONTENT_FAULT.test(body.message)) {
-    return new SessionError('invalid_request', detail, { ...extra, message: `The server could not process this conversation (${detail}); sending it again unchanged would fail the same way.` });
+    return new SessionError('invalid_request', detail, {
+      ...extra,
+      message: `The server could not process this conversation (${detail}); sending it again unchanged would fail the same way.`,
+    });
   }
   if (status >= 500) return new SessionError('server_error', detail, extra);
   return new SessionError('invalid_request', detail, extra);
@@ -149,16 +172,34 @@ export function errorFromEvent(ev: ErrorEvent): SessionError {
   return errorFromCode(ev.error.code ?? undefined, ev.error.message, ev.headers, ev.error.param ?? undefined);
 }
 
-function errorFromCode(code: string | undefined, message: string, headers?: Record<string, string>, param?: string): SessionError {
+function errorFromCode(
+  code: string | undefined,
+  message: string,
+  headers?: Record<string, string>,
+  param?: string,
+): SessionError {
   const detail = code ? `${code}: ${message}` : message;
   switch (code) {
-    case 'previous_response_not_found': return new SessionError('previous_response_not_found', detail, { apiCode: code });
-    case 'websocket_connection_limit_reached': return new SessionError('connection_limit', detail, { apiCode: code });
-    case 'context_length_exceeded': return new SessionError('context_length_exceeded', detail, { apiCode: code, contextWindow: windowFromError(undefined, message) });
-    case 'rate_limit_exceeded': return new SessionError('rate_limited', detail, { apiCode: code, retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')) });
-    case 'server_error': return new SessionError('server_error', detail, { apiCode: code });
-    case 'invalid_api_key': return new SessionError('bad_api_key', detail, { apiCode: code });
-    default: return new SessionError(code ? 'invalid_request' : 'server_error', detail, { apiCode: code, param });
+    case 'previous_response_not_found':
+      return new SessionError('previous_response_not_found', detail, { apiCode: code });
+    case 'websocket_connection_limit_reached':
+      return new SessionError('connection_limit', detail, { apiCode: code });
+    case 'context_length_exceeded':
+      return new SessionError('context_length_exceeded', detail, {
+        apiCode: code,
+        contextWindow: windowFromError(undefined, message),
+      });
+    case 'rate_limit_exceeded':
+      return new SessionError('rate_limited', detail, {
+        apiCode: code,
+        retryAfterMs: parseRetryAfter(headerValue(headers, 'retry-after')),
+      });
+    case 'server_error':
+      return new SessionError('server_error', detail, { apiCode: code });
+    case 'invalid_api_key':
+      return new SessionError('bad_api_key', detail, { apiCode: code });
+    default:
+      return new SessionError(code ? 'invalid_request' : 'server_error', detail, { apiCode: code, param });
   }
 }
 
@@ -168,4 +209,3 @@ export function errorFromClose(code: number, reason: string): SessionError {
   if (code === 1002 || code === 1003 || code === 1007) return new SessionError('protocol', detail, { closeCode: code });
   return new SessionError('network', detail, { closeCode: code });
 }
-

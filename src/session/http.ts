@@ -10,7 +10,9 @@ import { proxyFailure, viaProxy } from './proxy.ts';
 import type { ResponseTransport, StreamStats, TransportOptions } from './transport.ts';
 import { httpUrl } from './transport.ts';
 
-export interface HttpOptions extends TransportOptions { logger: Logger }
+export interface HttpOptions extends TransportOptions {
+  logger: Logger;
+}
 
 // Direct connections (no proxy agent given) share one keep-alive agent per scheme for the
 // process, so consecutive turns reuse one connection, as global fetch did. Idle sockets are
@@ -35,9 +37,16 @@ export class HttpResponses implements ResponseTransport {
   readonly alive = true;
   private readonly options: HttpOptions;
 
-  constructor(options: HttpOptions) { this.options = options }
+  constructor(options: HttpOptions) {
+    this.options = options;
+  }
 
-  async run(body: ResponseRequest, onEvent: (ev: ServerEvent) => void, signal: AbortSignal | undefined, stats: StreamStats): Promise<ResponseObject> {
+  async run(
+    body: ResponseRequest,
+    onEvent: (ev: ServerEvent) => void,
+    signal: AbortSignal | undefined,
+    stats: StreamStats,
+  ): Promise<ResponseObject> {
     const { generate: _generate, ...rest } = body;
     const payload = Buffer.from(JSON.stringify({ ...rest, stream: true }));
     stats.bytesSent += payload.byteLength;
@@ -62,25 +71,48 @@ export class HttpResponses implements ResponseTransport {
         method: 'POST',
         agent: this.options.agent ?? (secure ? directHttps : directHttp),
         timeout: this.options.stallTimeoutMs,
-        headers: { ...this.options.headers, 'content-type': 'application/json', accept: 'application/json', 'content-length': payload.byteLength },
+        headers: {
+          ...this.options.headers,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'content-length': payload.byteLength,
+        },
       });
-      const onAbort = () => { req.destroy(); reject(new SessionError('cancelled')) };
+      const onAbort = () => {
+        req.destroy();
+        reject(new SessionError('cancelled'));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
-      req.on('timeout', () => req.destroy(new Error(`no answer for ${Math.round(this.options.stallTimeoutMs / 1000)} s`)));
-      req.on('error', (err) => { done(); reject(signal?.aborted ? new SessionError('cancelled') : connectError(err, url.origin, via)) });
+      req.on('timeout', () =>
+        req.destroy(new Error(`no answer for ${Math.round(this.options.stallTimeoutMs / 1000)} s`)),
+      );
+      req.on('error', (err) => {
+        done();
+        reject(signal?.aborted ? new SessionError('cancelled') : connectError(err, url.origin, via));
+      });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => { done(); reject(new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err })) });
+        res.on('error', (err) => {
+          done();
+          reject(new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err }));
+        });
         res.on('end', () => {
           done();
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown;
-          try { parsed = JSON.parse(text) } catch { parsed = undefined }
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300 && parsed !== undefined) return resolve(parsed);
-          if (status >= 200 && status < 300) return reject(new SessionError('protocol', `${url.pathname} answered ${status} with a body that is not JSON`));
+          if (status >= 200 && status < 300)
+            return reject(
+              new SessionError('protocol', `${url.pathname} answered ${status} with a body that is not JSON`),
+            );
           const errBody = errorBodyOf(parsed) ?? (text ? { message: text.slice(0, 200) } : undefined);
           reject(errorFromStatus(status, errBody, flatHeaders(res.headers)));
         });
@@ -89,7 +121,13 @@ export class HttpResponses implements ResponseTransport {
     });
   }
 
-  private attempt(payload: Buffer, onEvent: (ev: ServerEvent) => void, signal: AbortSignal | undefined, stats: StreamStats, mayResend: boolean): Promise<ResponseObject> {
+  private attempt(
+    payload: Buffer,
+    onEvent: (ev: ServerEvent) => void,
+    signal: AbortSignal | undefined,
+    stats: StreamStats,
+    mayResend: boolean,
+  ): Promise<ResponseObject> {
     const url = new URL(httpUrl(this.options.baseUrl));
     const secure = url.protocol === 'https:';
     const proxyAgent = this.options.agent;
@@ -103,7 +141,12 @@ export class HttpResponses implements ResponseTransport {
       const req = (secure ? https : http).request(url, {
         method: 'POST',
         agent: proxyAgent ?? (secure ? directHttps : directHttp),
-        headers: { ...this.options.headers, 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': payload.byteLength },
+        headers: {
+          ...this.options.headers,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          'content-length': payload.byteLength,
+        },
       });
       const cleanup = () => {
         settled = true;
@@ -133,7 +176,10 @@ export class HttpResponses implements ResponseTransport {
       };
       const armStall = () => {
         clearTimeout(stallTimer);
-        stallTimer = setTimeout(() => fail(new SessionError('stalled', `no data for ${Math.round(stallMs / 1000)} s`)), stallMs);
+        stallTimer = setTimeout(
+          () => fail(new SessionError('stalled', `no data for ${Math.round(stallMs / 1000)} s`)),
+          stallMs,
+        );
       };
       const onAbort = () => fail(new SessionError('cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -155,24 +201,41 @@ export class HttpResponses implements ResponseTransport {
       req.on('response', (response: IncomingMessage) => {
         res = response;
         const status = response.statusCode ?? 0;
-        response.on('error', (err: Error) => fail(new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err })));
+        response.on('error', (err: Error) =>
+          fail(new SessionError('network', `${url.origin}${via}: ${err.message}`, { cause: err })),
+        );
         if (status < 200 || status >= 300) {
           const chunks: Buffer[] = [];
           let size = 0;
           response.on('data', (chunk: Buffer) => {
             armStall();
             stats.bytesReceived += chunk.byteLength;
-            if (size < MAX_ERROR_BODY) { chunks.push(chunk); size += chunk.byteLength }
+            if (size < MAX_ERROR_BODY) {
+              chunks.push(chunk);
+              size += chunk.byteLength;
+            }
           });
           response.on('end', () => {
             const byProxy = proxyFailure(proxyAgent, req, status, url.href);
             if (byProxy) return fail(new SessionError('network', byProxy.message, { status, cause: byProxy }));
             const text = Buffer.concat(chunks).toString('utf8');
             let errBody: ApiErrorBody | undefined;
-            try { errBody = errorBodyOf(JSON.parse(text)) } catch { errBody = text ? { message: text.slice(0, 200) } : undefined }
+            try {
+              errBody = errorBodyOf(JSON.parse(text));
+            } catch {
+              errBody = text ? { message: text.slice(0, 200) } : undefined;
+            }
             finish({ error: errorFromStatus(status, errBody, flatHeaders(response.headers)) });
           });
-          response.on('close', () => fail(new SessionError('network', `${url.origin}${via}: the connection closed before the ${status} response was read`, { status })));
+          response.on('close', () =>
+            fail(
+              new SessionError(
+                'network',
+                `${url.origin}${via}: the connection closed before the ${status} response was read`,
+                { status },
+              ),
+            ),
+          );
           return;
         }
         let outcome: Outcome | undefined;
@@ -181,15 +244,28 @@ export class HttpResponses implements ResponseTransport {
             if (outcome || settled) return;
             if (message.data === '[DONE]') return; // the Open Responses spec ends with it; OpenAI does not
             const ev = parseServerEvent(message.data, (m) => this.options.logger.warn(`HTTP stream: ${m}`));
-            if (typeof ev === 'string') { outcome = { error: new SessionError('protocol', ev) }; return }
+            if (typeof ev === 'string') {
+              outcome = { error: new SessionError('protocol', ev) };
+              return;
+            }
             if (stats.firstEventMs === undefined) stats.firstEventMs = Date.now() - sentAt;
-            try { onEvent(ev) } catch (err) { this.options.logger.error(`event handler threw: ${String(err)}`) }
+            try {
+              onEvent(ev);
+            } catch (err) {
+              this.options.logger.error(`event handler threw: ${String(err)}`);
+            }
             if (ev.type === 'error') outcome = { error: errorFromEvent(ev) };
             else if (isTerminalEvent(ev)) {
               const r = ev.response;
               if (ev.type === 'response.completed') outcome = { response: r };
-              else if (ev.type === 'response.failed') outcome = { error: new SessionError('response_failed', r.error?.message, { apiCode: r.error?.code ?? undefined }) };
-              else outcome = { error: new SessionError('response_incomplete', r.incomplete_details?.reason, { response: r }) };
+              else if (ev.type === 'response.failed')
+                outcome = {
+                  error: new SessionError('response_failed', r.error?.message, { apiCode: r.error?.code ?? undefined }),
+                };
+              else
+                outcome = {
+                  error: new SessionError('response_incomplete', r.incomplete_details?.reason, { response: r }),
+                };
             }
           },
         });

@@ -8,4 +8,3 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-

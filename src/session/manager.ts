@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Compaction } from './compaction.ts';
-import { SUMMARY_INSTRUCTIONS, lastCompactionIndex, reassemble, splitForCompaction, summaryMessage, summaryRequestText } from './compaction.ts';
+import {
+  SUMMARY_INSTRUCTIONS,
+  lastCompactionIndex,
+  reassemble,
+  splitForCompaction,
+  summaryMessage,
+  summaryRequestText,
+} from './compaction.ts';
 import { COMPACT_AT, DEFAULT_CONTEXT_WINDOW, knownContextWindow, tokensForBytes } from './context-window.ts';
 import type { ChainState } from './delta.ts';
 import { itemsBytes, planRequest } from './delta.ts';
@@ -12,7 +19,15 @@ import { Lock, sleep } from './lock.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
 import { isRecord, messageText, parseItems, userMessage } from './protocol.ts';
-import type { InputItem, OutputItem, ResponseObject, ResponseRequest, ServerEvent, ToolDefinition, Usage } from './protocol.ts';
+import type {
+  InputItem,
+  OutputItem,
+  ResponseObject,
+  ResponseRequest,
+  ServerEvent,
+  ToolDefinition,
+  Usage,
+} from './protocol.ts';
 import { replayable } from './replay.ts';
 import type { ReplayRules } from './replay.ts';
 import { ProxyConfigError, ProxyError, agentFor } from './proxy.ts';
@@ -123,7 +138,18 @@ export interface Capabilities {
   opaqueReasoning?: boolean;
 }
 
-export type SessionState = 'idle' | 'connecting' | 'warming' | 'warm' | 'busy' | 'compacting' | 'reconnecting' | 'http' | 'no_key' | 'error' | 'closed';
+export type SessionState =
+  | 'idle'
+  | 'connecting'
+  | 'warming'
+  | 'warm'
+  | 'busy'
+  | 'compacting'
+  | 'reconnecting'
+  | 'http'
+  | 'no_key'
+  | 'error'
+  | 'closed';
 
 export interface TurnMetrics {
   lane: string;
@@ -186,10 +212,23 @@ interface Lane {
   usage?: { items: number; last: string; tokens: number };
 }
 
-const DEFAULT_RETRY: RetryPolicy = { network: 3, rateLimit: 3, serverError: 2, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
+const DEFAULT_RETRY: RetryPolicy = {
+  network: 3,
+  rateLimit: 3,
+  serverError: 2,
+  baseDelayMs: 250,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 60_000,
+};
 // These lose the server's cache (or this turn's output) but are answered by resending the full
 // context once: the caller sees a completed turn.
-const CACHE_LOSS: ReadonlySet<SessionErrorCode> = new Set(['previous_response_not_found', 'connection_limit', 'response_failed', 'response_incomplete', 'protocol']);
+const CACHE_LOSS: ReadonlySet<SessionErrorCode> = new Set([
+  'previous_response_not_found',
+  'connection_limit',
+  'response_failed',
+  'response_incomplete',
+  'protocol',
+]);
 const OUTPUT_TYPES: ReadonlySet<string> = new Set(['function_call', 'custom_tool_call', 'reasoning', 'compaction']);
 const NETWORK: ReadonlySet<SessionErrorCode> = new Set(['network', 'stalled', 'upgrade_refused', 'connection_refused']);
 /** Upgrade answers that mean this server has no WebSocket mode at all: no need to try three times. */
@@ -218,7 +257,12 @@ function stageable(chain: ChainState): InputItem[] {
  * conversation; the manager decides what the server still holds and sends only what is new,
  * and when the server has lost it, resends everything from the caller's transcript.
  */
-export class SessionManager extends EventEmitter<{ state: [SessionState, string?]; metrics: [TurnMetrics]; warm: [string, number]; capabilities: [Capabilities] }> {
+export class SessionManager extends EventEmitter<{
+  state: [SessionState, string?];
+  metrics: [TurnMetrics];
+  warm: [string, number];
+  capabilities: [Capabilities];
+}> {
   private config: SessionConfig;
   private readonly lanes = new Map<string, Lane>();
   private readonly logger: Logger;
@@ -252,44 +296,66 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   }
 
   /** What the server has shown it can do (see Capabilities). */
-  get capabilities(): Readonly<Capabilities> { return this.caps }
-  get warmupSupported(): boolean | undefined { return this.caps.warmup }
+  get capabilities(): Readonly<Capabilities> {
+    return this.caps;
+  }
+  get warmupSupported(): boolean | undefined {
+    return this.caps.warmup;
+  }
 
   /** The combination in use, in words for the status bar. */
   get mode(): string {
-    if ((this.usedKind ?? this.transportInUse) === 'websocket') return this.config.warmup === false || this.caps.warmup === false ? 'WebSocket' : 'WebSocket + warmup';
+    if ((this.usedKind ?? this.transportInUse) === 'websocket')
+      return this.config.warmup === false || this.caps.warmup === false ? 'WebSocket' : 'WebSocket + warmup';
     return this.chainsOverHttp() ? 'HTTP, chained on stored responses' : 'HTTP, full history each turn';
   }
 
-  get state(): SessionState { return this.currentState }
+  get state(): SessionState {
+    return this.currentState;
+  }
   get transportInUse(): 'websocket' | 'http' {
-    return this.config.transport === 'http' || (this.config.transport === 'auto' && this.caps.websocket === false) ? 'http' : 'websocket';
+    return this.config.transport === 'http' || (this.config.transport === 'auto' && this.caps.websocket === false)
+      ? 'http'
+      : 'websocket';
   }
 
   /** Opens and warms the given lanes (default: the chat lane). Failures are reported through `state`, never thrown. */
   async start(lanes: string[] = ['chat']): Promise<void> {
-    await Promise.all(lanes.map(async (name) => {
-      const lane = this.lane(name);
-      let release: (() => void) | undefined;
-      try {
-        release = await lane.lock.acquire();
-        const transport = await this.prepare(lane, true);
-        this.setState(transport.kind === 'http' ? 'http' : 'warm');
-      } catch (err) {
-        this.reportFailure(err);
-      } finally {
-        release?.();
-        this.scheduleRotation(lane);
-      }
-    }));
+    await Promise.all(
+      lanes.map(async (name) => {
+        const lane = this.lane(name);
+        let release: (() => void) | undefined;
+        try {
+          release = await lane.lock.acquire();
+          const transport = await this.prepare(lane, true);
+          this.setState(transport.kind === 'http' ? 'http' : 'warm');
+        } catch (err) {
+          this.reportFailure(err);
+        } finally {
+          release?.();
+          this.scheduleRotation(lane);
+        }
+      }),
+    );
   }
 
   /** Changes settings. A change to model, instructions or tools makes the next request a full one. */
   updateConfig(patch: Partial<SessionConfig>): void {
-    const connectionChanged = ['baseUrl', 'organization', 'project', 'extraHeaders', 'transport', 'proxy', 'compression'].some((k) => k in patch);
+    const connectionChanged = [
+      'baseUrl',
+      'organization',
+      'project',
+      'extraHeaders',
+      'transport',
+      'proxy',
+      'compression',
+    ].some((k) => k in patch);
     this.config = { ...this.config, ...patch };
     if ('capabilities' in patch) this.caps = { ...patch.capabilities };
-    if (connectionChanged) { this.dropConnections(); this.usedKind = undefined }
+    if (connectionChanged) {
+      this.dropConnections();
+      this.usedKind = undefined;
+    }
     this.scheduleProbe();
   }
 
@@ -332,8 +398,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     const onEvent = (ev: ServerEvent) => {
       firstEventMs ??= Date.now() - started;
       if (ev.type === 'response.output_text.delta') firstTextMs ??= Date.now() - started;
-      else if (ev.type === 'response.output_item.done' && ev.output_index !== undefined) done[ev.output_index] = ev.item;
-      else if (ev.type === 'unknown' && !ev.problem) this.logger.debug(`[${lane.name}] passing on unknown event ${ev.rawType}`);
+      else if (ev.type === 'response.output_item.done' && ev.output_index !== undefined)
+        done[ev.output_index] = ev.item;
+      else if (ev.type === 'unknown' && !ev.problem)
+        this.logger.debug(`[${lane.name}] passing on unknown event ${ev.rawType}`);
       options.onEvent?.(ev);
     };
     try {
@@ -344,29 +412,41 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
         done = [];
         try {
           // Before the window overflows, unless the server compacts by itself.
-          if (!compaction && this.compactsLocally() && this.estimate(lane, context) > this.threshold() && this.compactionHelps(lane, context)) {
-            compaction = { ...await this.compactInput(lane, context, 'auto', options), replaced: original };
+          if (
+            !compaction &&
+            this.compactsLocally() &&
+            this.estimate(lane, context) > this.threshold() &&
+            this.compactionHelps(lane, context)
+          ) {
+            compaction = { ...(await this.compactInput(lane, context, 'auto', options)), replaced: original };
             context = compaction.items;
           }
           const full: ResponseRequest = { ...this.baseRequest(lane, options.conversationId), input: context };
           const transport = await this.transportFor(lane, options.signal);
           attemptKind = transport.kind;
           const holder = this.holderOf(transport);
-          const chained = this.caps.previousResponseId !== false && lane.chain && lane.chain.holder === holder ? lane.chain : undefined;
+          const chained =
+            this.caps.previousResponseId !== false && lane.chain && lane.chain.holder === holder
+              ? lane.chain
+              : undefined;
           const plan = planRequest(full, chained);
           wasDelta = plan.mode === 'delta';
           sent = { ...plan.body, input: replayable(plan.body.input, this.replayRules()) };
           const sentBefore = stats.bytesSent;
           const wireBefore = transport instanceof ResponsesSocket ? transport.wire() : undefined;
           this.setState('busy');
-          this.logger.debug(`[${lane.name}] ${transport.kind} request: ${plan.mode}${plan.reason ? ` (${plan.reason})` : ''}, ${sent.input.length} input items`);
+          this.logger.debug(
+            `[${lane.name}] ${transport.kind} request: ${plan.mode}${plan.reason ? ` (${plan.reason})` : ''}, ${sent.input.length} input items`,
+          );
           const response = await transport.run(sent, onEvent, options.signal, stats);
           const wireAfter = transport instanceof ResponsesSocket ? transport.wire() : undefined;
           const output = assembleOutput(response.output, done);
           this.learnFromSuccess(sent, output, response, transport.kind);
           const previous = plan.mode === 'delta' ? lane.chain : undefined;
           // What the server now holds, as a running sum: the history is never re-serialised per turn.
-          const contextBytes = (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) + itemsBytes(output);
+          const contextBytes =
+            (previous ? previous.contextBytes + itemsBytes(plan.body.input) : itemsBytes(full.input)) +
+            itemsBytes(output);
           const serverCut = lastCompactionIndex(output);
           if (serverCut >= 0) {
             // The server compacted: its item stands for everything before it. The chain goes on from
@@ -374,23 +454,54 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
             const after = output.slice(serverCut);
             const tokensBefore = compaction?.tokensBefore ?? this.estimate(lane, context);
             lane.usage = undefined;
-            compaction = { how: 'server', replaced: original + serverCut, items: [], tokensBefore, tokensAfter: this.estimate(lane, after), reason: compaction?.reason ?? 'auto' };
-            lane.chain = holder ? { request: { ...full, input: [] }, output: after, responseId: response.id, holder, contextBytes: itemsBytes(after) } : undefined;
+            compaction = {
+              how: 'server',
+              replaced: original + serverCut,
+              items: [],
+              tokensBefore,
+              tokensAfter: this.estimate(lane, after),
+              reason: compaction?.reason ?? 'auto',
+            };
+            lane.chain = holder
+              ? {
+                  request: { ...full, input: [] },
+                  output: after,
+                  responseId: response.id,
+                  holder,
+                  contextBytes: itemsBytes(after),
+                }
+              : undefined;
           } else {
             lane.chain = holder ? { request: full, output, responseId: response.id, holder, contextBytes } : undefined;
             this.noteUsage(lane, context, output, response.usage);
           }
           const metrics: TurnMetrics = {
-            lane: lane.name, transport: transport.kind, mode: plan.mode, attempts: attempt, recovered,
-            timeToFirstEventMs: firstEventMs, timeToFirstTextMs: firstTextMs, totalMs: Date.now() - started,
-            bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
+            lane: lane.name,
+            transport: transport.kind,
+            mode: plan.mode,
+            attempts: attempt,
+            recovered,
+            timeToFirstEventMs: firstEventMs,
+            timeToFirstTextMs: firstTextMs,
+            totalMs: Date.now() - started,
+            bytesSent: stats.bytesSent,
+            bytesReceived: stats.bytesReceived,
             fullContextBytes: stats.bytesSent - sentBefore + (previous?.contextBytes ?? 0),
-            inputItemsSent: sent.input.length, usage: response.usage,
+            inputItemsSent: sent.input.length,
+            usage: response.usage,
             cachedTokens: response.usage?.input_tokens_details?.cached_tokens,
             contextResent: plan.mode === 'full' && sent.input.some(isModelOutput),
-            contextTokens: compaction?.how === 'server' ? compaction.tokensAfter : usageTokens(response.usage) ?? this.estimate(lane, [...context, ...output]),
+            contextTokens:
+              compaction?.how === 'server'
+                ? compaction.tokensAfter
+                : (usageTokens(response.usage) ?? this.estimate(lane, [...context, ...output])),
             contextWindow: this.contextWindow(),
-            ...(wireBefore && wireAfter ? { wireBytesSent: wireAfter.sent - wireBefore.sent, wireBytesReceived: wireAfter.received - wireBefore.received } : {}),
+            ...(wireBefore && wireAfter
+              ? {
+                  wireBytesSent: wireAfter.sent - wireBefore.sent,
+                  wireBytesReceived: wireAfter.received - wireBefore.received,
+                }
+              : {}),
             ...(compaction ? { compaction } : {}),
           };
           this.emit('metrics', metrics);
@@ -406,10 +517,15 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
             // Over the window anyway (a window not known, a server that does not compact): the
             // window is learned, the context compacted, and the turn tried again. The user's
             // message is in what compaction keeps.
-            if (++counts.overflow > 2) throw new SessionError('compaction_failed', err.message, { status: err.status, cause: err });
+            if (++counts.overflow > 2)
+              throw new SessionError('compaction_failed', err.message, { status: err.status, cause: err });
             if (this.overflowNeedsCompaction(err, sent, this.estimate(lane, context), counts.overflow)) {
               const again = await this.compactInput(lane, context, 'overflow', options);
-              compaction = { ...again, replaced: original, tokensBefore: compaction?.tokensBefore ?? again.tokensBefore };
+              compaction = {
+                ...again,
+                replaced: original,
+                tokensBefore: compaction?.tokensBefore ?? again.tokensBefore,
+              };
               context = again.items;
             }
             delay = 0;
@@ -465,7 +581,13 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
    * Resolves to whether it was staged; failures are logged, never thrown.
    */
   async stage(input: InputItem[], options: { lane?: string; signal?: AbortSignal } = {}): Promise<boolean> {
-    if (this.disposed || this.transportInUse !== 'websocket' || this.config.warmup === false || this.caps.warmup === false) return false;
+    if (
+      this.disposed ||
+      this.transportInUse !== 'websocket' ||
+      this.config.warmup === false ||
+      this.caps.warmup === false
+    )
+      return false;
     const lane = this.lane(options.lane ?? 'chat');
     if (lane.lock.busy) return false;
     const release = await lane.lock.acquire(options.signal);
@@ -480,7 +602,9 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       await this.warm(lane, socket, [...input], options.signal, true);
       return true;
     } catch (err) {
-      this.logger.info(`[${lane.name}] staging failed (${err instanceof Error ? err.message : String(err)}); the next request goes without it`);
+      this.logger.info(
+        `[${lane.name}] staging failed (${err instanceof Error ? err.message : String(err)}); the next request goes without it`,
+      );
       return false;
     } finally {
       release();
@@ -508,7 +632,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   private lane(name: string): Lane {
     let lane = this.lanes.get(name);
-    if (!lane) { lane = { name, lock: new Lock() }; this.lanes.set(name, lane) }
+    if (!lane) {
+      lane = { name, lock: new Lock() };
+      this.lanes.set(name, lane);
+    }
     return lane;
   }
 
@@ -520,13 +647,21 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private baseRequest(lane?: Lane, conversationId?: string): ResponseRequest {
     const c = this.config;
     const store = c.store ?? false;
-    const request: ResponseRequest = { model: c.model, instructions: c.instructions, tools: this.offeredTools(), store, ...c.requestExtras, input: [] };
+    const request: ResponseRequest = {
+      model: c.model,
+      instructions: c.instructions,
+      tools: this.offeredTools(),
+      store,
+      ...c.requestExtras,
+      input: [],
+    };
     // With nothing stored server-side, a reasoning model's items can only be replayed with their
     // encrypted content, which the API returns only when asked for.
     if (!store && this.caps.encryptedReasoning?.[c.model] !== false) {
       request.include = [...new Set([...(request.include ?? []), 'reasoning.encrypted_content'])];
     }
-    if (this.caps.promptCacheKey !== false) request.prompt_cache_key = cacheKey(c.baseUrl, lane?.name ?? 'chat', conversationId);
+    if (this.caps.promptCacheKey !== false)
+      request.prompt_cache_key = cacheKey(c.baseUrl, lane?.name ?? 'chat', conversationId);
     if (c.compaction !== false && this.caps.serverCompaction !== false) {
       request.context_management = [{ type: 'compaction', compact_threshold: this.threshold() }];
     }
@@ -541,7 +676,9 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private offeredTools(): ToolDefinition[] {
     const tools = this.config.tools ?? [];
     const fallbacks = this.config.toolFallbacks ?? {};
-    const offered = new Set(tools.filter((t) => t.type === 'function' || this.takesToolType(t.type)).map((t) => t.name));
+    const offered = new Set(
+      tools.filter((t) => t.type === 'function' || this.takesToolType(t.type)).map((t) => t.name),
+    );
     const standsFor = new Map(Object.entries(fallbacks).map(([original, f]) => [f.name, original]));
     return tools.filter((t) => {
       if (t.type !== 'function') return offered.has(t.name);
@@ -558,23 +695,35 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   private speaksOpenAI(): boolean {
     let host = '';
-    try { host = new URL(this.config.baseUrl).hostname } catch { /* a malformed URL fails at connect, said there */ }
+    try {
+      host = new URL(this.config.baseUrl).hostname;
+    } catch {
+      /* a malformed URL fails at connect, said there */
+    }
     return OPENAI_HOST.test(host) || this.caps.websocket === true;
   }
 
   /** The token count at which the conversation is compacted. */
-  private threshold(): number { return Math.floor(this.contextWindow() * COMPACT_AT) }
+  private threshold(): number {
+    return Math.floor(this.contextWindow() * COMPACT_AT);
+  }
 
   /** Compaction is Warmline's to do (the server was found not to compact by itself). */
-  private compactsLocally(): boolean { return this.config.compaction !== false && this.caps.serverCompaction === false }
+  private compactsLocally(): boolean {
+    return this.config.compaction !== false && this.caps.serverCompaction === false;
+  }
 
   /** What a full request may carry of the transcript (see replayable). */
   private replayRules(): ReplayRules {
     return {
-      store: (this.config.store ?? false) && !this.bareReasoningRefused, missing: this.missingItems, dropReasoning: this.opaqueRefused,
+      store: (this.config.store ?? false) && !this.bareReasoningRefused,
+      missing: this.missingItems,
+      dropReasoning: this.opaqueRefused,
       // Items another server produced earlier in the chat, in a form this one takes (or left out).
-      dropOpaqueReasoning: this.caps.opaqueReasoning === false || (this.caps.opaqueReasoning === undefined && this.caps.websocket === false && !this.speaksOpenAI()),
-      customCalls: this.takesToolType('custom') ? undefined : this.config.toolFallbacks ?? {},
+      dropOpaqueReasoning:
+        this.caps.opaqueReasoning === false ||
+        (this.caps.opaqueReasoning === undefined && this.caps.websocket === false && !this.speaksOpenAI()),
+      customCalls: this.takesToolType('custom') ? undefined : (this.config.toolFallbacks ?? {}),
       logger: this.logger,
     };
   }
@@ -594,24 +743,40 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   /** About how many tokens `input` with instructions and tools stands for, from its size alone. */
   private sizeEstimate(input: InputItem[]): number {
     const c = this.config;
-    return tokensForBytes(itemsBytes(input) + Buffer.byteLength(JSON.stringify(c.instructions ?? '')) + Buffer.byteLength(JSON.stringify(c.tools ?? [])));
+    return tokensForBytes(
+      itemsBytes(input) +
+        Buffer.byteLength(JSON.stringify(c.instructions ?? '')) +
+        Buffer.byteLength(JSON.stringify(c.tools ?? [])),
+    );
   }
 
   private noteUsage(lane: Lane, input: InputItem[], output: OutputItem[], usage: Usage | undefined): void {
     const tokens = usageTokens(usage);
     const last = output.at(-1) ?? input.at(-1);
-    lane.usage = tokens !== undefined && last ? { items: input.length + output.length, last: JSON.stringify(last), tokens } : undefined;
+    lane.usage =
+      tokens !== undefined && last
+        ? { items: input.length + output.length, last: JSON.stringify(last), tokens }
+        : undefined;
   }
 
   /** What a completed response shows the server can do. */
-  private learnFromSuccess(sent: ResponseRequest, output: OutputItem[], response: ResponseObject, kind: 'websocket' | 'http'): void {
+  private learnFromSuccess(
+    sent: ResponseRequest,
+    output: OutputItem[],
+    response: ResponseObject,
+    kind: 'websocket' | 'http',
+  ): void {
     const usage = response.usage;
     const patch: Capabilities = {};
     const toolTypes = learnedToolTypes(sent, output, response);
     if (toolTypes) patch.toolTypes = { ...this.caps.toolTypes, ...toolTypes };
-    if (sent.previous_response_id) Object.assign(patch, kind === 'http' ? { previousResponseId: true, store: true } : { previousResponseId: true });
+    if (sent.previous_response_id)
+      Object.assign(patch, kind === 'http' ? { previousResponseId: true, store: true } : { previousResponseId: true });
     if (sent.prompt_cache_key) patch.promptCacheKey = true;
-    if (sent.include?.includes('reasoning.encrypted_content') && this.caps.encryptedReasoning?.[sent.model] === undefined) {
+    if (
+      sent.include?.includes('reasoning.encrypted_content') &&
+      this.caps.encryptedReasoning?.[sent.model] === undefined
+    ) {
       patch.encryptedReasoning = { ...this.caps.encryptedReasoning, [sent.model]: true };
     }
     const threshold = sent.context_management?.[0]?.compact_threshold;
@@ -638,18 +803,29 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     if (err.code !== 'invalid_request') return undefined;
     // Encrypted content this server cannot open (made under another key or organisation, or by
     // another server): those items are left out, the conversation goes on without them.
-    if (err.apiCode === 'invalid_encrypted_content' || /encrypted content.*could not be (verified|decrypted)/i.test(err.message)) {
+    if (
+      err.apiCode === 'invalid_encrypted_content' ||
+      /encrypted content.*could not be (verified|decrypted)/i.test(err.message)
+    ) {
       const id = /\bitem (?:with id )?'?(rs_[\w-]+|cmp_[\w-]+)/i.exec(err.message)?.[1];
       if (id) this.missingItems.add(id);
       else this.opaqueRefused = true;
       return ++counts.learned <= 3 ? 0 : undefined;
     }
-    const names = (field: string) => err.param === field || err.param?.startsWith(`${field}[`) || err.message.includes(`'${field}'`) || err.message.includes(`"${field}"`);
-    const patch: Capabilities | undefined = this.refusedItemsOrTools(err, sent) ?? (
-      sent.include?.includes('reasoning.encrypted_content') && (names('include') || /encrypted content is not supported/i.test(err.message))
+    const names = (field: string) =>
+      err.param === field ||
+      err.param?.startsWith(`${field}[`) ||
+      err.message.includes(`'${field}'`) ||
+      err.message.includes(`"${field}"`);
+    const patch: Capabilities | undefined =
+      this.refusedItemsOrTools(err, sent) ??
+      (sent.include?.includes('reasoning.encrypted_content') &&
+      (names('include') || /encrypted content is not supported/i.test(err.message))
         ? { encryptedReasoning: { ...this.caps.encryptedReasoning, [sent.model]: false } }
-        : sent.prompt_cache_key && names('prompt_cache_key') ? { promptCacheKey: false }
-          : sent.context_management && names('context_management') ? { serverCompaction: false }
+        : sent.prompt_cache_key && names('prompt_cache_key')
+          ? { promptCacheKey: false }
+          : sent.context_management && names('context_management')
+            ? { serverCompaction: false }
             : undefined);
     if (!patch) return undefined;
     this.learn(patch);
@@ -665,14 +841,24 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private refusedItemsOrTools(err: SessionError, sent: ResponseRequest): Capabilities | undefined {
     const text = `${err.param ?? ''} ${err.message}`;
     const offeredTypes = [...new Set((sent.tools ?? []).map((t) => t.type).filter((t) => t !== 'function'))];
-    const refusedType = /\btools\b/i.test(text) ? offeredTypes.find((t) => text.includes(`'${t}'`) || text.includes(`"${t}"`)) : undefined;
+    const refusedType = /\btools\b/i.test(text)
+      ? offeredTypes.find((t) => text.includes(`'${t}'`) || text.includes(`"${t}"`))
+      : undefined;
     if (refusedType) return { toolTypes: { ...this.caps.toolTypes, [refusedType]: false } };
     const itemFault = /\bitem\b|input\[/i.test(text);
     if (!itemFault) return undefined;
-    if (sent.input.some((i) => i.type === 'custom_tool_call' || i.type === 'custom_tool_call_output') && (/custom_tool_call|determine type/i.test(text)) && this.caps.toolTypes?.custom !== false) {
+    if (
+      sent.input.some((i) => i.type === 'custom_tool_call' || i.type === 'custom_tool_call_output') &&
+      /custom_tool_call|determine type/i.test(text) &&
+      this.caps.toolTypes?.custom !== false
+    ) {
       return { toolTypes: { ...this.caps.toolTypes, custom: false } };
     }
-    if (sent.input.some((i) => i.type === 'reasoning' && !Array.isArray(i.content)) && /content|reasoning/i.test(text) && this.caps.opaqueReasoning !== false) {
+    if (
+      sent.input.some((i) => i.type === 'reasoning' && !Array.isArray(i.content)) &&
+      /content|reasoning/i.test(text) &&
+      this.caps.opaqueReasoning !== false
+    ) {
       return { opaqueReasoning: false };
     }
     return undefined;
@@ -682,12 +868,18 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
    * After an overflow: whether the context must be compacted here, or the server, asked again
    * with a threshold under the window it just showed, will compact it itself.
    */
-  private overflowNeedsCompaction(err: SessionError, sent: ResponseRequest, estimate: number, overflows: number): boolean {
+  private overflowNeedsCompaction(
+    err: SessionError,
+    sent: ResponseRequest,
+    estimate: number,
+    overflows: number,
+  ): boolean {
     this.learnWindow(err, estimate);
     const asked = sent.context_management?.[0]?.compact_threshold;
     if (asked === undefined) return true;
     // The threshold was above the real window: the server never had the chance to compact.
-    if (asked >= estimate) return !(overflows === 1 && this.threshold() < asked && this.caps.serverCompaction !== false);
+    if (asked >= estimate)
+      return !(overflows === 1 && this.threshold() < asked && this.caps.serverCompaction !== false);
     // It had the chance and did not: it does not compact.
     if (this.caps.serverCompaction !== true) this.learn({ serverCompaction: false });
     return true;
@@ -705,9 +897,15 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
    * else the model summarises it in a turn of its own. The user's last message and the latest
    * tool calls with their outputs are kept verbatim.
    */
-  private async compactInput(lane: Lane, input: InputItem[], reason: Compaction['reason'], options: TurnOptions): Promise<Compaction> {
+  private async compactInput(
+    lane: Lane,
+    input: InputItem[],
+    reason: Compaction['reason'],
+    options: TurnOptions,
+  ): Promise<Compaction> {
     const split = splitForCompaction(input);
-    if (!split.head.length) throw new SessionError('compaction_failed', 'nothing but the current step is left to compact');
+    if (!split.head.length)
+      throw new SessionError('compaction_failed', 'nothing but the current step is left to compact');
     const tokensBefore = this.estimate(lane, input);
     this.setState('compacting');
     let compacted: InputItem[] | undefined;
@@ -720,8 +918,17 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     const items = reassemble(compacted, split);
     lane.chain = undefined;
     lane.usage = undefined;
-    const compaction: Compaction = { how, replaced: input.length, items, tokensBefore, tokensAfter: this.estimate(lane, items), reason };
-    this.logger.info(`[${lane.name}] compacted the conversation (${how}, ${reason}): about ${tokensBefore} -> ${compaction.tokensAfter} tokens, ${input.length} -> ${items.length} items`);
+    const compaction: Compaction = {
+      how,
+      replaced: input.length,
+      items,
+      tokensBefore,
+      tokensAfter: this.estimate(lane, items),
+      reason,
+    };
+    this.logger.info(
+      `[${lane.name}] compacted the conversation (${how}, ${reason}): about ${tokensBefore} -> ${compaction.tokensAfter} tokens, ${input.length} -> ${items.length} items`,
+    );
     return compaction;
   }
 
@@ -734,7 +941,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     const split = splitForCompaction(input);
     const keptTokens = this.sizeEstimate([...(split.lastUser ? [split.lastUser] : []), ...split.tail]);
     const helps = split.head.length > 0 && keptTokens < 0.7 * this.contextWindow();
-    if (!helps) this.logger.info(`[${lane.name}] near the window, but compaction would gain little: what it keeps is about ${keptTokens} of ${this.contextWindow()} tokens`);
+    if (!helps)
+      this.logger.info(
+        `[${lane.name}] near the window, but compaction would gain little: what it keeps is about ${keptTokens} of ${this.contextWindow()} tokens`,
+      );
     return helps;
   }
 
@@ -742,14 +952,22 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private async compactViaEndpoint(head: InputItem[], options: TurnOptions): Promise<InputItem[] | undefined> {
     const http = new HttpResponses(this.transportOptions(await this.headers()));
     const body = {
-      model: this.config.model, instructions: this.config.instructions, input: replayable(head, this.replayRules()),
-      ...(this.caps.promptCacheKey !== false ? { prompt_cache_key: cacheKey(this.config.baseUrl, 'compact', options.conversationId) } : {}),
+      model: this.config.model,
+      instructions: this.config.instructions,
+      input: replayable(head, this.replayRules()),
+      ...(this.caps.promptCacheKey !== false
+        ? { prompt_cache_key: cacheKey(this.config.baseUrl, 'compact', options.conversationId) }
+        : {}),
     };
     try {
       const answer: unknown = await http.postJson('/compact', body, options.signal);
-      const output = isRecord(answer) ? parseItems(answer.output, (m) => this.logger.warn(`/responses/compact: ${m}`)) : 'not a JSON object';
-      if (typeof output === 'string') throw new SessionError('protocol', `/responses/compact answered with an unusable output: ${output}`);
-      if (!output.some((i) => i.type === 'compaction')) throw new SessionError('protocol', '/responses/compact answered without a compaction item');
+      const output = isRecord(answer)
+        ? parseItems(answer.output, (m) => this.logger.warn(`/responses/compact: ${m}`))
+        : 'not a JSON object';
+      if (typeof output === 'string')
+        throw new SessionError('protocol', `/responses/compact answered with an unusable output: ${output}`);
+      if (!output.some((i) => i.type === 'compaction'))
+        throw new SessionError('protocol', '/responses/compact answered without a compaction item');
       this.learn({ compactEndpoint: true });
       return output;
     } catch (err) {
@@ -769,7 +987,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     // writing must not make the conversation larger than it was.
     const maxTokens = Math.max(256, Math.min(4_000, Math.floor(this.contextWindow() * 0.1)));
     const request: ResponseRequest = {
-      model: this.config.model, instructions: SUMMARY_INSTRUCTIONS, store: this.config.store ?? false, max_output_tokens: maxTokens,
+      model: this.config.model,
+      instructions: SUMMARY_INSTRUCTIONS,
+      store: this.config.store ?? false,
+      max_output_tokens: maxTokens,
       input: [userMessage(summaryRequestText(head, maxChars))],
     };
     let response: ResponseObject;
@@ -780,7 +1001,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       if (!(err instanceof SessionError && err.code === 'response_incomplete' && err.response)) throw err;
       response = err.response;
     }
-    const text = response.output.map((item) => messageText(item)).join('\n').trim();
+    const text = response.output
+      .map((item) => messageText(item))
+      .join('\n')
+      .trim();
     if (!text) throw new SessionError('compaction_failed', 'the model returned an empty summary');
     // Servers that do not honour max_output_tokens: the bound holds all the same.
     return text.length > maxTokens * 4 ? `${text.slice(0, maxTokens * 4)} […]` : text;
@@ -798,7 +1022,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   private learn(patch: Capabilities): void {
     const next = { ...this.caps, ...patch };
-    const same = (k: string) => JSON.stringify(this.caps[k as keyof Capabilities]) === JSON.stringify(next[k as keyof Capabilities]);
+    const same = (k: string) =>
+      JSON.stringify(this.caps[k as keyof Capabilities]) === JSON.stringify(next[k as keyof Capabilities]);
     if (Object.keys(patch).every(same)) return;
     this.caps = next;
     this.logger.info(`learned what ${this.config.baseUrl} can do: ${JSON.stringify(this.caps)}`);
@@ -807,7 +1032,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
 
   /** A delta refused: the server cannot chain (at all, or over HTTP on stored responses). */
   private learnFromChainFailure(err: SessionError, kind: 'websocket' | 'http'): void {
-    if (err.code === 'invalid_request' && /previous_response_id/i.test(err.message)) this.learn({ previousResponseId: false });
+    if (err.code === 'invalid_request' && /previous_response_id/i.test(err.message))
+      this.learn({ previousResponseId: false });
     else if (err.code === 'previous_response_not_found' && kind === 'http') this.learn({ store: false });
   }
 
@@ -816,7 +1042,11 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     if (!(err instanceof SessionError) || !this.upgradeFailure) return err; // set only while falling back to HTTP
     if (err.cause instanceof ProxyError || err.cause instanceof ProxyConfigError) return err; // the proxy's fault, said as such
     if (!['no_access', 'invalid_request', 'network', 'protocol', 'upgrade_refused'].includes(err.code)) return err;
-    return new SessionError('server_unsupported', `${this.config.baseUrl}: the WebSocket upgrade failed (${this.upgradeFailure}), and POST ${httpUrl(this.config.baseUrl)} failed too (${err.message})`, { status: err.status, cause: err });
+    return new SessionError(
+      'server_unsupported',
+      `${this.config.baseUrl}: the WebSocket upgrade failed (${this.upgradeFailure}), and POST ${httpUrl(this.config.baseUrl)} failed too (${err.message})`,
+      { status: err.status, cause: err },
+    );
   }
 
   private async headers(): Promise<Record<string, string>> {
@@ -843,7 +1073,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       throw err;
     }
     return {
-      baseUrl: this.config.baseUrl, headers, logger: this.logger, agent,
+      baseUrl: this.config.baseUrl,
+      headers,
+      logger: this.logger,
+      agent,
       connectTimeoutMs: this.config.connectTimeoutMs ?? 15_000,
       stallTimeoutMs: this.config.stallTimeoutMs ?? 120_000,
       pingIntervalMs: this.config.pingIntervalMs ?? 20_000,
@@ -859,7 +1092,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private scheduleProbe(): void {
     clearTimeout(this.probeTimer);
     if (this.disposed || this.config.transport !== 'auto' || this.caps.websocket !== false) return;
-    const wait = Math.max(0, (this.caps.websocketFailedAt ?? 0) + (this.config.webSocketRetryMs ?? 10 * 60_000) - Date.now());
+    const wait = Math.max(
+      0,
+      (this.caps.websocketFailedAt ?? 0) + (this.config.webSocketRetryMs ?? 10 * 60_000) - Date.now(),
+    );
     this.probeTimer = setTimeout(() => void this.probe(), wait);
     this.probeTimer.unref();
   }
@@ -876,7 +1112,9 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       await this.start([...this.lanes.keys()]);
     } catch (err) {
       if (this.disposed) return;
-      this.logger.info(`the WebSocket is still unavailable (${err instanceof Error ? err.message : String(err)}); trying again later`);
+      this.logger.info(
+        `the WebSocket is still unavailable (${err instanceof Error ? err.message : String(err)}); trying again later`,
+      );
       this.learn({ websocketFailedAt: Date.now() });
       this.scheduleProbe();
     }
@@ -886,7 +1124,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private async transportFor(lane: Lane, signal?: AbortSignal): Promise<ResponseTransport> {
     if (this.transportInUse === 'websocket') {
       const socket = lane.socket;
-      if (socket?.alive && socket.ageMs < this.maxAge()) { this.usedKind = 'websocket'; return socket }
+      if (socket?.alive && socket.ageMs < this.maxAge()) {
+        this.usedKind = 'websocket';
+        return socket;
+      }
     }
     // A turn does not wait for a warmup round trip: the request itself carries the context.
     return this.prepare(lane, false, signal);
@@ -899,7 +1140,10 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   private async prepare(lane: Lane, warm: boolean, signal?: AbortSignal): Promise<ResponseTransport> {
     const headers = await this.headers();
     const context = lane.chain ? stageable(lane.chain) : [];
-    if (lane.socket) { lane.socket.close(); lane.socket = undefined }
+    if (lane.socket) {
+      lane.socket.close();
+      lane.socket = undefined;
+    }
     if (lane.chain?.holder.startsWith('ws:')) lane.chain = undefined;
     // While it is not known whether the server has the WebSocket mode, lanes ask one at a time:
     // a server without it sees one upgrade, not one per lane.
@@ -911,7 +1155,14 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     try {
       const connecting = ResponsesSocket.connect(this.transportOptions(headers), signal);
       if (this.caps.websocket === undefined) {
-        const settled = connecting.then(() => {}, () => {}).finally(() => { if (this.upgrading === settled) this.upgrading = undefined });
+        const settled = connecting
+          .then(
+            () => {},
+            () => {},
+          )
+          .finally(() => {
+            if (this.upgrading === settled) this.upgrading = undefined;
+          });
         this.upgrading = settled;
       }
       socket = await connecting;
@@ -920,22 +1171,32 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       this.upgradeFailure = undefined;
       this.learn({ websocket: true });
     } catch (err) {
-      if (this.config.transport === 'auto' && err instanceof SessionError && (err.code === 'upgrade_refused' || err.code === 'network')) {
+      if (
+        this.config.transport === 'auto' &&
+        err instanceof SessionError &&
+        (err.code === 'upgrade_refused' || err.code === 'network')
+      ) {
         this.wsFailures++;
         this.upgradeFailure = err.message;
         // A server without the WebSocket mode says so at once (404, 426, ...): no need to ask again each turn.
-        if ((err.code === 'upgrade_refused' && err.status !== undefined && NO_WEBSOCKET.has(err.status)) || this.wsFailures >= 3) {
+        if (
+          (err.code === 'upgrade_refused' && err.status !== undefined && NO_WEBSOCKET.has(err.status)) ||
+          this.wsFailures >= 3
+        ) {
           this.learn({ websocket: false, websocketFailedAt: Date.now() });
           this.scheduleProbe();
         }
-        this.logger.warn(`WebSocket unavailable (${err.message}); using HTTP${this.caps.websocket === false ? ' for this endpoint' : ' for this turn'}`);
+        this.logger.warn(
+          `WebSocket unavailable (${err.message}); using HTTP${this.caps.websocket === false ? ' for this endpoint' : ' for this turn'}`,
+        );
         this.setState('http', err.message);
         return this.httpTransport(headers);
       }
       throw err;
     }
     lane.socket = socket;
-    if (warm && this.config.warmup !== false && this.caps.warmup !== false) await this.warm(lane, socket, context, signal);
+    if (warm && this.config.warmup !== false && this.caps.warmup !== false)
+      await this.warm(lane, socket, context, signal);
     return socket;
   }
 
@@ -949,17 +1210,34 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
    * `generate: false` stages instructions and tools (and, on a replacement socket, the lane's
    * conversation so far) without running the model; its id is the chain's new head.
    */
-  private async warm(lane: Lane, socket: ResponsesSocket, input: InputItem[], signal?: AbortSignal, quiet = false): Promise<void> {
+  private async warm(
+    lane: Lane,
+    socket: ResponsesSocket,
+    input: InputItem[],
+    signal?: AbortSignal,
+    quiet = false,
+  ): Promise<void> {
     const started = Date.now();
     if (!quiet) this.setState('warming');
     const counts = { learned: 0 };
     for (;;) {
       const request: ResponseRequest = { ...this.baseRequest(lane), input };
       try {
-        const response = await socket.run({ ...request, input: replayable(input, this.replayRules()), generate: false }, () => {}, signal, { bytesSent: 0, bytesReceived: 0 });
+        const response = await socket.run(
+          { ...request, input: replayable(input, this.replayRules()), generate: false },
+          () => {},
+          signal,
+          { bytesSent: 0, bytesReceived: 0 },
+        );
         const toolTypes = learnedToolTypes(request, response.output, response);
         this.learn({ warmup: true, ...(toolTypes ? { toolTypes: { ...this.caps.toolTypes, ...toolTypes } } : {}) });
-        lane.chain = { request, output: response.output, responseId: response.id, holder: `ws:${socket.id}`, contextBytes: itemsBytes(input) };
+        lane.chain = {
+          request,
+          output: response.output,
+          responseId: response.id,
+          holder: `ws:${socket.id}`,
+          contextBytes: itemsBytes(input),
+        };
         this.emit('warm', lane.name, Date.now() - started);
         this.logger.info(`[${lane.name}] socket #${socket.id} warm in ${Date.now() - started} ms`);
         return;
@@ -976,7 +1254,9 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
     }
   }
 
-  private maxAge(): number { return this.config.maxSocketAgeMs ?? 55 * 60_000 }
+  private maxAge(): number {
+    return this.config.maxSocketAgeMs ?? 55 * 60_000;
+  }
 
   /**
    * Between turns, replaces a lane's socket before its age limit (or at once when a cancel
@@ -992,7 +1272,9 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       const release = await lane.lock.acquire();
       try {
         if (lane.socket !== socket) return;
-        this.logger.info(`[${lane.name}] replacing socket #${socket.id} (${socket.alive ? `age ${Math.round(socket.ageMs / 1000)} s` : 'closed'})`);
+        this.logger.info(
+          `[${lane.name}] replacing socket #${socket.id} (${socket.alive ? `age ${Math.round(socket.ageMs / 1000)} s` : 'closed'})`,
+        );
         await this.prepare(lane, true);
         this.setState(this.transportInUse === 'http' ? 'http' : 'warm');
       } catch (err) {
@@ -1007,10 +1289,16 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
   }
 
   /** How long to wait before retrying after `err`, or undefined to give up. */
-  private retryDelay(err: SessionError, counts: { cache: number; network: number; rateLimit: number; serverError: number }, wasDelta: boolean): number | undefined {
-    const backoff = (n: number) => Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1)) * (0.75 + Math.random() * 0.25);
+  private retryDelay(
+    err: SessionError,
+    counts: { cache: number; network: number; rateLimit: number; serverError: number },
+    wasDelta: boolean,
+  ): number | undefined {
+    const backoff = (n: number) =>
+      Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (n - 1)) * (0.75 + Math.random() * 0.25);
     // The server refused `previous_response_id` itself: learned, so the retry goes in full.
-    if (err.code === 'invalid_request' && wasDelta && this.caps.previousResponseId === false) return ++counts.cache <= 2 ? 0 : undefined;
+    if (err.code === 'invalid_request' && wasDelta && this.caps.previousResponseId === false)
+      return ++counts.cache <= 2 ? 0 : undefined;
     if (CACHE_LOSS.has(err.code)) {
       // Once is enough: the retry carries the full context, so the same loss cannot recur,
       // except for a cut-off delta whose server also failed the full resend.
@@ -1022,7 +1310,8 @@ export class SessionManager extends EventEmitter<{ state: [SessionState, string?
       const wait = err.retryAfterMs ?? backoff(counts.rateLimit);
       return wait <= this.retry.maxRetryAfterMs ? wait : undefined;
     }
-    if (err.code === 'server_error') return ++counts.serverError <= this.retry.serverError ? backoff(counts.serverError) : undefined;
+    if (err.code === 'server_error')
+      return ++counts.serverError <= this.retry.serverError ? backoff(counts.serverError) : undefined;
     return undefined;
   }
 
@@ -1064,7 +1353,11 @@ function assembleOutput(final: OutputItem[] | undefined, done: OutputItem[]): Ou
  * of one, or the server's echo of the tools it took (an echo without one: refused). A response
  * without an echo shows nothing (undefined).
  */
-function learnedToolTypes(sent: ResponseRequest, output: OutputItem[], response: ResponseObject): Record<string, boolean> | undefined {
+function learnedToolTypes(
+  sent: ResponseRequest,
+  output: OutputItem[],
+  response: ResponseObject,
+): Record<string, boolean> | undefined {
   const learned: Record<string, boolean> = {};
   const echoed = Array.isArray(response.tools) && response.tools.length ? response.tools.filter(isRecord) : undefined;
   if (echoed) {

@@ -22,18 +22,94 @@ export interface ProviderPreset {
 }
 
 export const PROVIDERS = {
-  openai: { label: 'OpenAI', baseUrl: 'https://api.openai.com/v1', model: 'gpt-5.1', transport: 'auto', needsKey: true, keyEnv: ['OPENAI_API_KEY'], keyHeader: 'authorization', storeOverHttp: false },
-  xai: { label: 'xAI', baseUrl: 'https://api.x.ai/v1', model: 'grok-4', transport: 'auto', needsKey: true, keyEnv: ['XAI_API_KEY'], keyHeader: 'authorization', storeOverHttp: false },
-  azure: { label: 'Azure OpenAI', baseUrl: 'https://YOUR-RESOURCE.openai.azure.com/openai/v1', model: 'gpt-5.1', transport: 'auto', needsKey: true, keyEnv: ['AZURE_OPENAI_API_KEY'], keyHeader: 'api-key', storeOverHttp: false },
-  ollama: { label: 'Ollama', baseUrl: 'http://localhost:11434/v1', model: 'gpt-oss:20b', transport: 'auto', needsKey: false, keyEnv: [], keyHeader: 'authorization', storeOverHttp: true },
-  lmstudio: { label: 'LM Studio', baseUrl: 'http://localhost:1234/v1', model: 'openai/gpt-oss-20b', transport: 'auto', needsKey: false, keyEnv: [], keyHeader: 'authorization', storeOverHttp: true },
-  llamacpp: { label: 'llama.cpp server', baseUrl: 'http://localhost:8080/v1', model: 'default', transport: 'auto', needsKey: false, keyEnv: [], keyHeader: 'authorization', storeOverHttp: true },
-  vllm: { label: 'vLLM', baseUrl: 'http://localhost:8000/v1', model: 'openai/gpt-oss-20b', transport: 'auto', needsKey: false, keyEnv: [], keyHeader: 'authorization', storeOverHttp: true },
-  localai: { label: 'LocalAI', baseUrl: 'http://localhost:8080/v1', model: 'gpt-oss-20b', transport: 'auto', needsKey: false, keyEnv: [], keyHeader: 'authorization', storeOverHttp: true },
+  openai: {
+    label: 'OpenAI',
+    baseUrl: 'https://api.openai.com/v1',
+    model: 'gpt-5.1',
+    transport: 'auto',
+    needsKey: true,
+    keyEnv: ['OPENAI_API_KEY'],
+    keyHeader: 'authorization',
+    storeOverHttp: false,
+  },
+  xai: {
+    label: 'xAI',
+    baseUrl: 'https://api.x.ai/v1',
+    model: 'grok-4',
+    transport: 'auto',
+    needsKey: true,
+    keyEnv: ['XAI_API_KEY'],
+    keyHeader: 'authorization',
+    storeOverHttp: false,
+  },
+  azure: {
+    label: 'Azure OpenAI',
+    baseUrl: 'https://YOUR-RESOURCE.openai.azure.com/openai/v1',
+    model: 'gpt-5.1',
+    transport: 'auto',
+    needsKey: true,
+    keyEnv: ['AZURE_OPENAI_API_KEY'],
+    keyHeader: 'api-key',
+    storeOverHttp: false,
+  },
+  ollama: {
+    label: 'Ollama',
+    baseUrl: 'http://localhost:11434/v1',
+    model: 'gpt-oss:20b',
+    transport: 'auto',
+    needsKey: false,
+    keyEnv: [],
+    keyHeader: 'authorization',
+    storeOverHttp: true,
+  },
+  lmstudio: {
+    label: 'LM Studio',
+    baseUrl: 'http://localhost:1234/v1',
+    model: 'openai/gpt-oss-20b',
+    transport: 'auto',
+    needsKey: false,
+    keyEnv: [],
+    keyHeader: 'authorization',
+    storeOverHttp: true,
+  },
+  llamacpp: {
+    label: 'llama.cpp server',
+    baseUrl: 'http://localhost:8080/v1',
+    model: 'default',
+    transport: 'auto',
+    needsKey: false,
+    keyEnv: [],
+    keyHeader: 'authorization',
+    storeOverHttp: true,
+  },
+  vllm: {
+    label: 'vLLM',
+    baseUrl: 'http://localhost:8000/v1',
+    model: 'openai/gpt-oss-20b',
+    transport: 'auto',
+    needsKey: false,
+    keyEnv: [],
+    keyHeader: 'authorization',
+    storeOverHttp: true,
+  },
+  localai: {
+    label: 'LocalAI',
+    baseUrl: 'http://localhost:8080/v1',
+    model: 'gpt-oss-20b',
+    transport: 'auto',
+    needsKey: false,
+    keyEnv: [],
+    keyHeader: 'authorization',
+    storeOverHttp: true,
+  },
 } satisfies Record<string, ProviderPreset>;
 
 export type ProviderId = keyof typeof PROVIDERS;
 
-export function isProviderId(id: string): id is ProviderId { return Object.hasOwn(PROVIDERS, id) }
+export function isProviderId(id: string): id is ProviderId {
+  return Object.hasOwn(PROVIDERS, id);
+}
 
-export function preset(id: string): ProviderPreset { return isProviderId(id) ? PROVIDERS[id] : PROVIDERS.openai }
+export function preset(id: string): ProviderPreset {
+  return isProviderId(id) ? PROVIDERS[id] : PROVIDERS.openai;
+}

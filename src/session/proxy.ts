@@ -56,7 +56,10 @@ export class ProxyError extends Error {
 }
 
 /** What a proxy answered to CONNECT when it refused to open the tunnel. */
-export interface ProxyRefusal { status: number; statusText: string }
+export interface ProxyRefusal {
+  status: number;
+  statusText: string;
+}
 
 // https-proxy-agent replays a refused CONNECT's answer as if the target had sent it (so the
 // request gets a plain response object); this remembers which requests that happened to.
@@ -96,7 +99,8 @@ export function agentFor(targetUrl: string, settings: ProxySettings = {}): Agent
     asHttp.protocol = secure ? 'https:' : 'http:';
     raw = getProxyForUrl(asHttp.href);
     if (!raw) return undefined;
-    setting = envName(secure ? 'https_proxy' : 'http_proxy') ?? envName('all_proxy') ?? 'the proxy environment variables';
+    setting =
+      envName(secure ? 'https_proxy' : 'http_proxy') ?? envName('all_proxy') ?? 'the proxy environment variables';
     const given = process.env[setting] ?? '';
     if (given && !given.includes('://')) raw = `http://${given.trim()}`;
   }
@@ -107,10 +111,13 @@ export function agentFor(targetUrl: string, settings: ProxySettings = {}): Agent
   if (!agent) {
     const tlsOpts = strict ? {} : { rejectUnauthorized: false };
     agent = secure
-      ? (strict ? new HttpsProxyAgent(proxy, { keepAlive: true }) : new UnverifiedHttpsProxyAgent(proxy, { keepAlive: true, ...tlsOpts }))
+      ? strict
+        ? new HttpsProxyAgent(proxy, { keepAlive: true })
+        : new UnverifiedHttpsProxyAgent(proxy, { keepAlive: true, ...tlsOpts })
       : new HttpProxyAgent(proxy, { keepAlive: true, ...tlsOpts });
     agent.on('proxyConnect', (connect: { statusCode?: number; statusText?: string }, req: ClientRequest) => {
-      if (typeof connect.statusCode === 'number' && connect.statusCode !== 200) refusals.set(req, { status: connect.statusCode, statusText: connect.statusText ?? '' });
+      if (typeof connect.statusCode === 'number' && connect.statusCode !== 200)
+        refusals.set(req, { status: connect.statusCode, statusText: connect.statusText ?? '' });
     });
     proxyNames.set(agent, redact(proxy));
     agents.set(key, agent);
@@ -132,13 +139,28 @@ export function proxyRefusal(req: ClientRequest): ProxyRefusal | undefined {
  * A response that came from the proxy rather than from the server: a refused CONNECT, or 407
  * (Proxy Authentication Required). Undefined when the response is the server's.
  */
-export function proxyFailure(agent: Agent | undefined, req: ClientRequest, status: number, target: string): ProxyError | undefined {
+export function proxyFailure(
+  agent: Agent | undefined,
+  req: ClientRequest,
+  status: number,
+  target: string,
+): ProxyError | undefined {
   const name = proxyName(agent);
   if (!name) return undefined;
   const refusal = proxyRefusal(req);
   const host = new URL(target).host;
-  if (refusal) return new ProxyError(`proxy ${name} refused to open a tunnel to ${host}: ${`${refusal.status} ${refusal.statusText}`.trim()}${authHint(refusal.status)}`, refusal.status, name);
-  if (status === 407) return new ProxyError(`proxy ${name} answered 407 Proxy Authentication Required for ${host}${authHint(407)}`, 407, name);
+  if (refusal)
+    return new ProxyError(
+      `proxy ${name} refused to open a tunnel to ${host}: ${`${refusal.status} ${refusal.statusText}`.trim()}${authHint(refusal.status)}`,
+      refusal.status,
+      name,
+    );
+  if (status === 407)
+    return new ProxyError(
+      `proxy ${name} answered 407 Proxy Authentication Required for ${host}${authHint(407)}`,
+      407,
+      name,
+    );
   return undefined;
 }
 
@@ -154,7 +176,10 @@ function authHint(status: number): string {
 
 /** https-proxy-agent takes the target's TLS options from the request; this one adds `rejectUnauthorized: false`. */
 class UnverifiedHttpsProxyAgent extends HttpsProxyAgent<string> {
-  override connect(req: ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]): ReturnType<HttpsProxyAgent<string>['connect']> {
+  override connect(
+    req: ClientRequest,
+    opts: Parameters<HttpsProxyAgent<string>['connect']>[1],
+  ): ReturnType<HttpsProxyAgent<string>['connect']> {
     return super.connect(req, { ...opts, rejectUnauthorized: false } as typeof opts);
   }
 }
@@ -164,12 +189,19 @@ function parseProxyUrl(raw: string, setting: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new ProxyConfigError(setting, `Invalid proxy URL in ${setting}: "${redactText(raw)}" is not a URL (expected http://host:port or http://user:password@host:port).`);
+    throw new ProxyConfigError(
+      setting,
+      `Invalid proxy URL in ${setting}: "${redactText(raw)}" is not a URL (expected http://host:port or http://user:password@host:port).`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ProxyConfigError(setting, `Unsupported proxy URL in ${setting}: "${redact(url)}" (only http:// and https:// proxies are supported).`);
+    throw new ProxyConfigError(
+      setting,
+      `Unsupported proxy URL in ${setting}: "${redact(url)}" (only http:// and https:// proxies are supported).`,
+    );
   }
-  if (!url.hostname) throw new ProxyConfigError(setting, `Invalid proxy URL in ${setting}: "${redact(url)}" has no host.`);
+  if (!url.hostname)
+    throw new ProxyConfigError(setting, `Invalid proxy URL in ${setting}: "${redact(url)}" has no host.`);
   return url;
 }
 

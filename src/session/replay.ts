@@ -47,7 +47,10 @@ export function replayable(input: InputItem[], rules: ReplayRules): InputItem[] 
     let keep: InputItem | undefined = item;
     if (item.type === 'reasoning') {
       if (missing || rules.dropReasoning || (!rules.store && isBareReasoning(item))) keep = undefined;
-      else if (rules.dropOpaqueReasoning && !Array.isArray(item.content)) { keep = undefined; notes.push('a reasoning item without readable content left out') }
+      else if (rules.dropOpaqueReasoning && !Array.isArray(item.content)) {
+        keep = undefined;
+        notes.push('a reasoning item without readable content left out');
+      }
     } else if (item.type === 'compaction' && missing) keep = undefined;
     else if (rules.customCalls && (item.type === 'custom_tool_call' || item.type === 'custom_tool_call_output')) {
       keep = asFunctionItem(item, rules.customCalls);
@@ -61,13 +64,19 @@ export function replayable(input: InputItem[], rules: ReplayRules): InputItem[] 
     if (keep !== item && !out) out = input.slice(0, i);
     if (out && keep) out.push(keep);
   }
-  if (notes.length) rules.logger?.info(`replay for this server: ${[...new Set(notes)].join('; ')} (${notes.length} items)`);
+  if (notes.length)
+    rules.logger?.info(`replay for this server: ${[...new Set(notes)].join('; ')} (${notes.length} items)`);
   return out ?? input;
 }
 
 function isJson(text: unknown): boolean {
   if (typeof text !== 'string') return false;
-  try { JSON.parse(text); return true } catch { return false }
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The item without its `id` (a copy). */
@@ -78,12 +87,24 @@ function withoutId<T extends InputItem>(item: T): T {
 }
 
 /** A custom tool call (or its output) as the function call (or output) a server without custom tools takes. */
-function asFunctionItem(item: CustomToolCallItem | CustomToolCallOutputItem, fallbacks: Record<string, { name: string; argument: string }>): InputItem {
+function asFunctionItem(
+  item: CustomToolCallItem | CustomToolCallOutputItem,
+  fallbacks: Record<string, { name: string; argument: string }>,
+): InputItem {
   if (item.type === 'custom_tool_call_output') {
     const { id: _id, type: _type, ...rest } = item;
-    return { ...rest, type: 'function_call_output', output: typeof item.output === 'string' ? item.output : JSON.stringify(item.output) };
+    return {
+      ...rest,
+      type: 'function_call_output',
+      output: typeof item.output === 'string' ? item.output : JSON.stringify(item.output),
+    };
   }
   const { id: _id, type: _type, input, name, ...rest } = item;
   const fallback = fallbacks[name];
-  return { ...rest, type: 'function_call', name: fallback?.name ?? name, arguments: JSON.stringify({ [fallback?.argument ?? 'input']: input }) };
+  return {
+    ...rest,
+    type: 'function_call',
+    name: fallback?.name ?? name,
+    arguments: JSON.stringify({ [fallback?.argument ?? 'input']: input }),
+  };
 }

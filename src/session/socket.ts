@@ -52,7 +52,9 @@ export class ResponsesSocket implements ResponseTransport {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
     ws.on('error', (err) => this.options.logger.debug(`socket #${this.id} error: ${err.message}`));
-    ws.on('pong', () => { this.lastPong = Date.now() });
+    ws.on('pong', () => {
+      this.lastPong = Date.now();
+    });
     if (options.pingIntervalMs > 0) {
       this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs);
       this.pingTimer.unref();
@@ -73,31 +75,51 @@ export class ResponsesSocket implements ResponseTransport {
       // permessage-deflate: tool outputs and resent context are text that compresses 4-10x; the
       // default 1 KB threshold leaves small frames (a short delta, a ping) uncompressed.
       const deflate = options.compression === false ? false : { threshold: 1024 };
-      const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.connectTimeoutMs, perMessageDeflate: deflate, ...(agent ? { agent } : {}) });
+      const ws = new WebSocket(url, {
+        headers: options.headers,
+        handshakeTimeout: options.connectTimeoutMs,
+        perMessageDeflate: deflate,
+        ...(agent ? { agent } : {}),
+      });
       let tcp: { bytesWritten: number; bytesRead: number } | undefined;
-      ws.once('upgrade', (res: IncomingMessage) => { tcp = res.socket });
+      ws.once('upgrade', (res: IncomingMessage) => {
+        tcp = res.socket;
+      });
       const detach = () => {
         signal?.removeEventListener('abort', onAbort);
         ws.off('unexpected-response', onUnexpected).off('error', onError).off('open', onOpen);
       };
-      const fail = (err: SessionError) => { detach(); ws.on('error', () => {}); ws.terminate(); reject(err) };
+      const fail = (err: SessionError) => {
+        detach();
+        ws.on('error', () => {});
+        ws.terminate();
+        reject(err);
+      };
       const onAbort = () => fail(new SessionError('cancelled'));
       const onUnexpected = (req: ClientRequest, res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         res.resume();
         const byProxy = proxyFailure(agent, req, status, url);
         if (byProxy) fail(new SessionError('network', byProxy.message, { status, cause: byProxy }));
-        else if (status === 401) fail(new SessionError('bad_api_key', `WebSocket upgrade answered ${status}`, { status }));
-        else fail(new SessionError('upgrade_refused', `WebSocket upgrade to ${url}${via} answered ${status}`, { status }));
+        else if (status === 401)
+          fail(new SessionError('bad_api_key', `WebSocket upgrade answered ${status}`, { status }));
+        else
+          fail(new SessionError('upgrade_refused', `WebSocket upgrade to ${url}${via} answered ${status}`, { status }));
       };
       const onError = (err: NodeJS.ErrnoException) => {
         const refused = connectError(err, httpOrigin(options.baseUrl), via);
-        fail(refused.code === 'network' ? new SessionError('network', `${url}${via}: ${err.message}`, { cause: err }) : refused);
+        fail(
+          refused.code === 'network'
+            ? new SessionError('network', `${url}${via}: ${err.message}`, { cause: err })
+            : refused,
+        );
       };
       const onOpen = () => {
         detach();
         const socket = new ResponsesSocket(ws, options, tcp);
-        options.logger.debug(`socket #${socket.id} open to ${url}${via}${socket.compressed ? ', compressed (permessage-deflate)' : ''}`);
+        options.logger.debug(
+          `socket #${socket.id} open to ${url}${via}${socket.compressed ? ', compressed (permessage-deflate)' : ''}`,
+        );
         resolve(socket);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -106,18 +128,31 @@ export class ResponsesSocket implements ResponseTransport {
   }
 
   /** Whether the server accepted `permessage-deflate`. */
-  get compressed(): boolean { return this.ws.extensions.includes('permessage-deflate') }
+  get compressed(): boolean {
+    return this.ws.extensions.includes('permessage-deflate');
+  }
 
   /** Bytes written and read on the connection so far (TLS and frame headers included), when known. */
   wire(): { sent: number; received: number } | undefined {
     return this.tcp ? { sent: this.tcp.bytesWritten, received: this.tcp.bytesRead } : undefined;
   }
 
-  get alive(): boolean { return !this.endedBy && this.ws.readyState === WebSocket.OPEN }
-  get busy(): boolean { return this.inFlight !== undefined }
-  get ageMs(): number { return Date.now() - this.openedAt }
+  get alive(): boolean {
+    return !this.endedBy && this.ws.readyState === WebSocket.OPEN;
+  }
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+  get ageMs(): number {
+    return Date.now() - this.openedAt;
+  }
 
-  run(body: ResponseRequest, onEvent: (ev: ServerEvent) => void, signal: AbortSignal | undefined, stats: StreamStats): Promise<ResponseObject> {
+  run(
+    body: ResponseRequest,
+    onEvent: (ev: ServerEvent) => void,
+    signal: AbortSignal | undefined,
+    stats: StreamStats,
+  ): Promise<ResponseObject> {
     if (this.inFlight) return Promise.reject(new Error(`socket #${this.id} already has a response in flight`));
     if (!this.alive) return Promise.reject(this.endedBy ?? new SessionError('network', `socket #${this.id} is closed`));
     if (signal?.aborted) return Promise.reject(new SessionError('cancelled'));
@@ -131,20 +166,31 @@ export class ResponsesSocket implements ResponseTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
       this.inFlight = {
-        onEvent, stats, sentAt: Date.now(),
-        resolve: (r) => { done(); resolve(r) },
-        reject: (e) => { done(); reject(e) },
+        onEvent,
+        stats,
+        sentAt: Date.now(),
+        resolve: (r) => {
+          done();
+          resolve(r);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
       };
       const frame = JSON.stringify({ type: 'response.create', ...body });
       stats.bytesSent += Buffer.byteLength(frame);
       this.armStall();
       this.ws.send(frame, (err) => {
-        if (err) this.settle((f) => f.reject(new SessionError('network', `send failed: ${err.message}`, { cause: err })));
+        if (err)
+          this.settle((f) => f.reject(new SessionError('network', `send failed: ${err.message}`, { cause: err })));
       });
     });
   }
 
-  close(): void { this.end(new SessionError('network', 'closed by client'), 1000, 'done') }
+  close(): void {
+    this.end(new SessionError('network', 'closed by client'), 1000, 'done');
+  }
 
   private settle(fn: (f: InFlight) => void): void {
     const f = this.inFlight;
@@ -170,7 +216,9 @@ export class ResponsesSocket implements ResponseTransport {
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
     const f = this.inFlight;
     if (f) f.stats.bytesReceived += bytes;
-    const parsed = isBinary ? 'binary frame' : parseServerEvent(data.toString(), (m) => this.options.logger.warn(`socket #${this.id}: ${m}`));
+    const parsed = isBinary
+      ? 'binary frame'
+      : parseServerEvent(data.toString(), (m) => this.options.logger.warn(`socket #${this.id}: ${m}`));
     if (typeof parsed === 'string') {
       const err = new SessionError('protocol', parsed);
       this.options.logger.warn(`socket #${this.id}: ${parsed}`);
@@ -181,7 +229,11 @@ export class ResponsesSocket implements ResponseTransport {
     if (!f) return this.onIdleEvent(parsed);
     if (f.stats.firstEventMs === undefined) f.stats.firstEventMs = Date.now() - f.sentAt;
     this.armStall();
-    try { f.onEvent(parsed) } catch (err) { this.options.logger.error(`event handler threw: ${String(err)}`) }
+    try {
+      f.onEvent(parsed);
+    } catch (err) {
+      this.options.logger.error(`event handler threw: ${String(err)}`);
+    }
     if (parsed.type === 'error') {
       const err = errorFromEvent(parsed);
       this.settle((x) => x.reject(err));
@@ -191,8 +243,13 @@ export class ResponsesSocket implements ResponseTransport {
       if (parsed.type === 'response.completed') this.settle((x) => x.resolve(response));
       else if (parsed.type === 'response.failed') {
         const detail = response.error ? `${response.error.code ?? ''} ${response.error.message}`.trim() : undefined;
-        this.settle((x) => x.reject(new SessionError('response_failed', detail, { apiCode: response.error?.code ?? undefined })));
-      } else this.settle((x) => x.reject(new SessionError('response_incomplete', response.incomplete_details?.reason, { response })));
+        this.settle((x) =>
+          x.reject(new SessionError('response_failed', detail, { apiCode: response.error?.code ?? undefined })),
+        );
+      } else
+        this.settle((x) =>
+          x.reject(new SessionError('response_incomplete', response.incomplete_details?.reason, { response })),
+        );
     }
   }
 
@@ -204,7 +261,9 @@ export class ResponsesSocket implements ResponseTransport {
       this.end(err, 1000, 'idle error');
       return;
     }
-    this.options.logger.warn(`socket #${this.id}: event ${ev.type === 'unknown' ? ev.rawType : ev.type} arrived with no response in flight; ignored`);
+    this.options.logger.warn(
+      `socket #${this.id}: event ${ev.type === 'unknown' ? ev.rawType : ev.type} arrived with no response in flight; ignored`,
+    );
   }
 
   private onClose(code: number, reason: string): void {

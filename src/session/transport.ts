@@ -17,7 +17,12 @@ export interface ResponseTransport {
   readonly kind: 'websocket' | 'http';
   /** True while the server-side cache this transport talks to can still hold earlier responses. */
   readonly alive: boolean;
-  run(body: ResponseRequest, onEvent: (ev: ServerEvent) => void, signal: AbortSignal | undefined, stats: StreamStats): Promise<ResponseObject>;
+  run(
+    body: ResponseRequest,
+    onEvent: (ev: ServerEvent) => void,
+    signal: AbortSignal | undefined,
+    stats: StreamStats,
+  ): Promise<ResponseObject>;
   close(): void;
 }
 
@@ -42,7 +47,8 @@ export function webSocketUrl(baseUrl: string): string {
   const url = new URL(baseUrl.replace(/\/+$/, '') + '/responses');
   if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`Unsupported base URL scheme: ${url.protocol}`);
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw new Error(`Unsupported base URL scheme: ${url.protocol}`);
   return url.toString();
 }
 

@@ -96,7 +96,15 @@ export interface CompactionView {
 export type ChatEntryView =
   | { kind: 'user'; id: string; text: string; context: ContextChip[] }
   | ({ kind: 'compacted'; id: string } & CompactionView)
-  | { kind: 'assistant'; id: string; text: string; tools: ToolCardView[]; error?: ErrorView; figures?: TurnFigures; done: boolean };
+  | {
+      kind: 'assistant';
+      id: string;
+      text: string;
+      tools: ToolCardView[];
+      error?: ErrorView;
+      figures?: TurnFigures;
+      done: boolean;
+    };
 
 export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
 
@@ -106,12 +114,22 @@ export interface ErrorView {
   actions: ErrorAction[];
 }
 
-export interface ChatSummary { id: string; title: string; updatedAt: number }
+export interface ChatSummary {
+  id: string;
+  title: string;
+  updatedAt: number;
+}
 
 /** Host -> webview. */
 export interface HostMessages {
   /** Connection state for the header line. */
-  'state': { state: ConnectionState; detail?: string; model: string; transport: 'websocket' | 'http'; scripted?: boolean };
+  'state': {
+    state: ConnectionState;
+    detail?: string;
+    model: string;
+    transport: 'websocket' | 'http';
+    scripted?: boolean;
+  };
   /** A chat opened (or the view reloaded): the whole chat once. */
   'chat.load': { chatId: string; title: string; entries: ChatEntryView[]; busy: boolean };
   'user.message': { entry: Extract<ChatEntryView, { kind: 'user' }> };
@@ -128,7 +146,13 @@ export interface HostMessages {
    * Each one is the whole preview so far (the host sends at most about one a frame).
    */
   'tool.preview': { messageId: string; id: string; name: string; preview: PatchPreview };
-  'tool.update': { id: string; status: ToolStatus; result?: string; diff?: FileDiffView[]; approval?: ToolCardView['approval'] };
+  'tool.update': {
+    id: string;
+    status: ToolStatus;
+    result?: string;
+    diff?: FileDiffView[];
+    approval?: ToolCardView['approval'];
+  };
   'assistant.end': { id: string; figures?: TurnFigures; error?: ErrorView };
   'history': { chats: ChatSummary[]; activeId: string };
   'context': { chips: ContextChip[] };
@@ -169,5 +193,9 @@ export type Message<M> = { [K in keyof M]: { type: K; payload: M[K] } }[keyof M]
 export type HostMessage = Message<HostMessages>;
 export type WebviewMessage =
   | Message<WebviewMessages>
-  | { [K in keyof WebviewRequests]: { type: 'request'; name: K; requestId: number; payload: WebviewRequests[K][0] } }[keyof WebviewRequests];
-export type HostReply = { [K in keyof WebviewRequests]: { type: 'reply'; name: K; requestId: number; payload: WebviewRequests[K][1] } }[keyof WebviewRequests];
+  | {
+      [K in keyof WebviewRequests]: { type: 'request'; name: K; requestId: number; payload: WebviewRequests[K][0] };
+    }[keyof WebviewRequests];
+export type HostReply = {
+  [K in keyof WebviewRequests]: { type: 'reply'; name: K; requestId: number; payload: WebviewRequests[K][1] };
+}[keyof WebviewRequests];

@@ -28,7 +28,8 @@ export const APPLY_PATCH_INSTRUCTIONS = `Edit files with a patch. The patch is p
 Rules: paths are relative to the workspace root. In an Update File section, each @@ hunk shows about 3 unchanged lines before and after each change so it can be located; use several @@ hunks for changes far apart, in file order. Copy removed and context lines exactly from the file (without read_file's line-number prefixes). Add "*** End of File" after a hunk that must match the end of the file. Add File refuses an existing file; Update and Delete need an existing one. The whole patch applies, or nothing does.`;
 
 function toolError(e: unknown): never {
-  if (e instanceof PatchParseError) throw new ToolError('invalid_arguments', `The patch is malformed at ${e.message}. Nothing was changed.`);
+  if (e instanceof PatchParseError)
+    throw new ToolError('invalid_arguments', `The patch is malformed at ${e.message}. Nothing was changed.`);
   throw e;
 }
 
@@ -40,7 +41,9 @@ function parseRawPatch(raw: string): ParsedPatch {
       const value = JSON.parse(text) as Record<string, unknown>;
       const inner = value.patch ?? value.input;
       if (typeof inner === 'string') text = inner;
-    } catch { /* not JSON: parse as a patch and report what is wrong with it */ }
+    } catch {
+      /* not JSON: parse as a patch and report what is wrong with it */
+    }
   }
   try {
     return parsePatch(text);
@@ -56,7 +59,8 @@ async function runPatch(patch: ParsedPatch, ctx: ToolContext): Promise<ToolResul
   try {
     changes = await planPatch(patch, guard, ctx.host);
   } catch (e) {
-    if (e instanceof ToolError && !/Nothing was changed|no file was changed/i.test(e.message)) throw new ToolError(e.code, `${e.message.trimEnd()} Nothing was changed.`);
+    if (e instanceof ToolError && !/Nothing was changed|no file was changed/i.test(e.message))
+      throw new ToolError(e.code, `${e.message.trimEnd()} Nothing was changed.`);
     throw e;
   }
   return commitChanges(changes, guard, ctx);
@@ -78,7 +82,9 @@ export const applyPatchTool: Tool<ParsedPatch> = {
 };
 
 const jsonSchema = object('apply_patch_json', {
-  patch: string('The whole patch, from "*** Begin Patch" to "*** End Patch", with real newlines between lines.', { minLength: 1 }),
+  patch: string('The whole patch, from "*** Begin Patch" to "*** End Patch", with real newlines between lines.', {
+    minLength: 1,
+  }),
 });
 
 export const applyPatchJsonTool: Tool<ParsedPatch> = {

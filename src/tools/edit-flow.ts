@@ -8,7 +8,8 @@ import { LIMITS } from './settings.ts';
 import { ToolError } from './types.ts';
 import type { Diagnostic, FileChange, ToolContext, ToolResult } from './types.ts';
 
-export const REJECTED_EDIT_MESSAGE = 'The user rejected this edit, so no file was changed. Do not retry it unchanged; ask the user what they want instead.';
+export const REJECTED_EDIT_MESSAGE =
+  'The user rejected this edit, so no file was changed. Do not retry it unchanged; ask the user what they want instead.';
 
 /** "Edit src/a.ts", "Edit 3 files". */
 export function editTitle(changes: readonly FileChange[], guard: WorkspaceGuard): string {
@@ -20,9 +21,14 @@ export function editTitle(changes: readonly FileChange[], guard: WorkspaceGuard)
   return `Edit ${changes.length} files`;
 }
 
-export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard, ctx: ToolContext): Promise<ToolResult> {
+export async function commitChanges(
+  changes: FileChange[],
+  guard: WorkspaceGuard,
+  ctx: ToolContext,
+): Promise<ToolResult> {
   guard.requireTrusted('editing files');
-  if (changes.length === 0) return { output: 'Nothing to change: the files already have this content.', summary: 'no changes' };
+  if (changes.length === 0)
+    return { output: 'Nothing to change: the files already have this content.', summary: 'no changes' };
   if (ctx.settings.edits !== 'auto') {
     const approved = await ctx.approve({ kind: 'edit', title: editTitle(changes, guard), changes });
     if (!approved) return { output: REJECTED_EDIT_MESSAGE, isError: true, summary: 'rejected' };
@@ -32,25 +38,37 @@ export async function commitChanges(changes: FileChange[], guard: WorkspaceGuard
   // Made read-only while the user looked: still refused, never replaced.
   for (const c of changes) if (c.kind !== 'add') await refuseReadOnly(ctx.host, c.uri, guard.display(c.uri));
 
-  const finalPaths = changes.filter((c) => c.kind !== 'delete').map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.uri));
+  const finalPaths = changes
+    .filter((c) => c.kind !== 'delete')
+    .map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.uri));
   const before = errorsIn(ctx, finalPaths.concat(changes.map((c) => c.uri)));
   // Files with unsaved changes in the editor get the edit in the editor and stay unsaved.
-  const unsaved = changes.filter((c) => c.kind === 'update' && ctx.host.openDocumentText(c.uri) !== undefined).map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.uri));
+  const unsaved = changes
+    .filter((c) => c.kind === 'update' && ctx.host.openDocumentText(c.uri) !== undefined)
+    .map((c) => (c.kind === 'update' && c.moveTo ? c.moveTo : c.uri));
   const ok = await ctx.host.applyChanges(changes);
-  if (!ok) throw new ToolError('failed', 'The editor could not apply the edit, so no file was changed. Read the files again and retry, or ask the user.');
+  if (!ok)
+    throw new ToolError(
+      'failed',
+      'The editor could not apply the edit, so no file was changed. Read the files again and retry, or ask the user.',
+    );
 
-  if (ctx.host.waitForDiagnostics && finalPaths.length) await ctx.host.waitForDiagnostics(finalPaths, LIMITS.diagnosticsWaitMs);
+  if (ctx.host.waitForDiagnostics && finalPaths.length)
+    await ctx.host.waitForDiagnostics(finalPaths, LIMITS.diagnosticsWaitMs);
   const after = errorsIn(ctx, finalPaths);
   const fresh = newDiagnostics(before, after);
 
   const lines = ['Applied the edit:'];
   for (const c of changes) lines.push(`  ${describeChange(c, guard)}`);
   if (unsaved.length) {
-    lines.push(`Not saved: ${unsaved.map((p) => guard.display(p)).join(', ')} had unsaved changes in the editor, so the edit is in the editor only; the file on disk (and anything run from it) does not have it until the user saves.`);
+    lines.push(
+      `Not saved: ${unsaved.map((p) => guard.display(p)).join(', ')} had unsaved changes in the editor, so the edit is in the editor only; the file on disk (and anything run from it) does not have it until the user saves.`,
+    );
   }
   if (fresh.length) {
     lines.push(`New errors in the changed files (${fresh.length}):`);
-    for (const d of fresh.slice(0, 20)) lines.push(`  ${guard.display(d.path)}:${d.line}:${d.column} ${d.message}${d.source ? ` [${d.source}]` : ''}`);
+    for (const d of fresh.slice(0, 20))
+      lines.push(`  ${guard.display(d.path)}:${d.line}:${d.column} ${d.message}${d.source ? ` [${d.source}]` : ''}`);
     if (fresh.length > 20) lines.push(`  … ${fresh.length - 20} more (get_diagnostics lists them)`);
   } else if (finalPaths.length) {
     lines.push('No new errors reported in the changed files.');
@@ -72,7 +90,9 @@ function describeChange(c: FileChange, guard: WorkspaceGuard): string {
     else if (part.removed) removed += part.count ?? 0;
   }
   const counts = `(+${added} -${removed})`;
-  return c.moveTo ? `R ${guard.display(c.uri)} -> ${guard.display(c.moveTo)} ${counts}` : `M ${guard.display(c.uri)} ${counts}`;
+  return c.moveTo
+    ? `R ${guard.display(c.uri)} -> ${guard.display(c.moveTo)} ${counts}`
+    : `M ${guard.display(c.uri)} ${counts}`;
 }
 
 function lineCount(text: string): number {
@@ -86,10 +106,16 @@ async function refuseStale(changes: readonly FileChange[], guard: WorkspaceGuard
     const current = await currentText(ctx, c.uri);
     const stale = c.kind === 'add' ? current !== undefined : current !== c.oldText;
     if (stale) {
-      throw new ToolError('failed', `'${guard.display(c.uri)}' changed while the edit was waiting, so nothing was written. Read it again and redo the edit.`);
+      throw new ToolError(
+        'failed',
+        `'${guard.display(c.uri)}' changed while the edit was waiting, so nothing was written. Read it again and redo the edit.`,
+      );
     }
     if (c.kind === 'update' && c.moveTo && (await currentText(ctx, c.moveTo)) !== undefined) {
-      throw new ToolError('failed', `'${guard.display(c.moveTo)}' appeared while the edit was waiting, so nothing was written.`);
+      throw new ToolError(
+        'failed',
+        `'${guard.display(c.moveTo)}' appeared while the edit was waiting, so nothing was written.`,
+      );
     }
   }
 }

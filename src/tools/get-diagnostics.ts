@@ -10,7 +10,12 @@ import { isInsideUri, relativeUri, toUri } from './uri.ts';
 
 const shape = {
   path: optional(string('A file (or folder) relative to the workspace root. Null for the whole workspace.')),
-  severity: optional(string('"error" for errors only, "warning" (the default) for errors and warnings, "all" to include hints and info.', { enum: ['error', 'warning', 'all'] })),
+  severity: optional(
+    string(
+      '"error" for errors only, "warning" (the default) for errors and warnings, "all" to include hints and info.',
+      { enum: ['error', 'warning', 'all'] },
+    ),
+  ),
 };
 const schema = object('get_diagnostics', shape);
 export type GetDiagnosticsArgs = ArgsOf<typeof shape>;
@@ -23,7 +28,8 @@ export const getDiagnosticsTool: Tool<GetDiagnosticsArgs> = {
   definition: {
     type: 'function',
     name: 'get_diagnostics',
-    description: 'List the problems (compile errors, lint warnings) the editor reports for a file, a folder or the whole workspace, as path:line:column severity message [source]. Use it after edits to check your work.',
+    description:
+      'List the problems (compile errors, lint warnings) the editor reports for a file, a folder or the whole workspace, as path:line:column severity message [source]. Use it after edits to check your work.',
     strict: true,
     parameters: schema.jsonSchema,
   },
@@ -61,15 +67,39 @@ async function getDiagnostics(args: GetDiagnosticsArgs, ctx: ToolContext): Promi
     if (guard.hiddenBelow(root, '', rootRel, memo)) continue;
     visible.push(d);
   }
-  visible.sort((a, b) => RANK[a.severity] - RANK[b.severity] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.line - b.line || a.column - b.column);
+  visible.sort(
+    (a, b) =>
+      RANK[a.severity] - RANK[b.severity] ||
+      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+      a.line - b.line ||
+      a.column - b.column,
+  );
 
-  const counts = (['error', 'warning', 'info', 'hint'] as const).map((s) => [s, visible.filter((d) => d.severity === s).length] as const).filter(([, n]) => n > 0);
-  const summary = counts.length ? counts.map(([s, n]) => `${n} ${s}${n === 1 ? '' : s === 'info' ? '' : 's'}`).join(', ') : 'no problems';
-  if (visible.length === 0) return { output: `No problems reported in ${where}${max < 3 ? ` (at ${args.severity ?? 'warning'} level or above)` : ''}.`, summary };
+  const counts = (['error', 'warning', 'info', 'hint'] as const)
+    .map((s) => [s, visible.filter((d) => d.severity === s).length] as const)
+    .filter(([, n]) => n > 0);
+  const summary = counts.length
+    ? counts.map(([s, n]) => `${n} ${s}${n === 1 ? '' : s === 'info' ? '' : 's'}`).join(', ')
+    : 'no problems';
+  if (visible.length === 0)
+    return {
+      output: `No problems reported in ${where}${max < 3 ? ` (at ${args.severity ?? 'warning'} level or above)` : ''}.`,
+      summary,
+    };
   const lines = [`${summary} in ${where}:`];
   for (const d of visible.slice(0, LIMITS.maxDiagnostics)) {
-    lines.push(`${guard.display(d.path)}:${d.line}:${d.column} ${d.severity} ${d.message.replace(/\s*\n\s*/g, ' ')}${d.source ? ` [${d.source}]` : ''}`);
+    lines.push(
+      `${guard.display(d.path)}:${d.line}:${d.column} ${d.severity} ${d.message.replace(/\s*\n\s*/g, ' ')}${d.source ? ` [${d.source}]` : ''}`,
+    );
   }
-  if (visible.length > LIMITS.maxDiagnostics) lines.push(`[... ${visible.length - LIMITS.maxDiagnostics} more not shown (limit ${LIMITS.maxDiagnostics}); ask for one file or severity "error"]`);
-  return { output: boundOutput(lines.join('\n'), ctx.settings.maxOutputBytes, { hint: 'ask for one file or severity "error"' }), summary };
+  if (visible.length > LIMITS.maxDiagnostics)
+    lines.push(
+      `[... ${visible.length - LIMITS.maxDiagnostics} more not shown (limit ${LIMITS.maxDiagnostics}); ask for one file or severity "error"]`,
+    );
+  return {
+    output: boundOutput(lines.join('\n'), ctx.settings.maxOutputBytes, {
+      hint: 'ask for one file or severity "error"',
+    }),
+    summary,
+  };
 }

@@ -21,12 +21,18 @@ const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\
 /** Compiles the pattern as JavaScript sees it: with the `u` flag when valid, else without. Never runs it. */
 export function compileJsRegex(pattern: string, literal: boolean, ignoreCase: boolean, extraFlags = ''): RegExp {
   if (pattern.length > MAX_PATTERN_CHARS) {
-    throw new ToolError('invalid_regex', `The pattern is ${pattern.length.toLocaleString('en-US')} characters long; grep takes at most ${MAX_PATTERN_CHARS.toLocaleString('en-US')}. Search for a shorter, distinctive part of it.`);
+    throw new ToolError(
+      'invalid_regex',
+      `The pattern is ${pattern.length.toLocaleString('en-US')} characters long; grep takes at most ${MAX_PATTERN_CHARS.toLocaleString('en-US')}. Search for a shorter, distinctive part of it.`,
+    );
   }
   let source = literal ? escapeRegExp(pattern) : pattern;
   let flags = (ignoreCase ? 'i' : '') + extraFlags;
   // ripgrep's inline (?i) at the start; JavaScript spells it as a flag.
-  if (!literal && source.startsWith('(?i)')) { source = source.slice(4); if (!flags.includes('i')) flags += 'i' }
+  if (!literal && source.startsWith('(?i)')) {
+    source = source.slice(4);
+    if (!flags.includes('i')) flags += 'i';
+  }
   try {
     return new RegExp(source, flags + 'u');
   } catch {
@@ -39,7 +45,10 @@ export function compileJsRegex(pattern: string, literal: boolean, ignoreCase: bo
 }
 
 export function invalidRegex(pattern: string, detail: string): ToolError {
-  return new ToolError('invalid_regex', `Invalid regular expression ${JSON.stringify(pattern)}: ${detail.trim()}. Fix the pattern, or set literal to true to search for the text exactly as written.`);
+  return new ToolError(
+    'invalid_regex',
+    `Invalid regular expression ${JSON.stringify(pattern)}: ${detail.trim()}. Fix the pattern, or set literal to true to search for the text exactly as written.`,
+  );
 }
 
 export interface LineMatcher {
@@ -49,7 +58,11 @@ export interface LineMatcher {
   firstMatch(line: string): number;
 }
 
-export interface MatchQuery { pattern: string; literal: boolean; ignoreCase: boolean }
+export interface MatchQuery {
+  pattern: string;
+  literal: boolean;
+  ignoreCase: boolean;
+}
 
 export function lineMatcher(query: MatchQuery): LineMatcher {
   const re = compileJsRegex(query.pattern, query.literal, query.ignoreCase);
@@ -72,14 +85,22 @@ export function lineMatcher(query: MatchQuery): LineMatcher {
  */
 export function matchText(text: string, matcher: LineMatcher, context: number): GrepLine[] | undefined;
 export function matchText(text: string, matcher: LineMatcher, context: number, countOnly: true): number;
-export function matchText(text: string, matcher: LineMatcher, context: number, countOnly = false): GrepLine[] | number | undefined {
+export function matchText(
+  text: string,
+  matcher: LineMatcher,
+  context: number,
+  countOnly = false,
+): GrepLine[] | number | undefined {
   if (!matcher.mayMatch(text)) return countOnly ? 0 : undefined;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const matches: Array<{ index: number; column: number }> = [];
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
-    if (line.endsWith('\r')) { line = line.slice(0, -1); lines[i] = line }
+    if (line.endsWith('\r')) {
+      line = line.slice(0, -1);
+      lines[i] = line;
+    }
     const column = matcher.firstMatch(line);
     if (column >= 0) matches.push({ index: i, column });
   }
@@ -89,7 +110,11 @@ export function matchText(text: string, matcher: LineMatcher, context: number, c
 }
 
 /** Lines to report for the matching line indexes of a file, with context, in order. */
-export function withContext(all: readonly string[], matches: ReadonlyArray<{ index: number; column: number }>, context: number): GrepLine[] {
+export function withContext(
+  all: readonly string[],
+  matches: ReadonlyArray<{ index: number; column: number }>,
+  context: number,
+): GrepLine[] {
   const out: GrepLine[] = [];
   const matchAt = new Map(matches.map((m) => [m.index, m.column]));
   let next = 0; // first index not yet emitted

@@ -22,16 +22,38 @@ const MAX_BATCH = 256;
 /** Batches sent ahead while the worker matches: the walk keeps going without flooding it. */
 const MAX_IN_FLIGHT = 3;
 
-interface Candidate { root: WorkspaceRoot; rel: string; file: GrepFileRef }
-interface Batch { files: Candidate[]; reply: Promise<FileReply[]> }
+interface Candidate {
+  root: WorkspaceRoot;
+  rel: string;
+  file: GrepFileRef;
+}
+interface Batch {
+  files: Candidate[];
+  reply: Promise<FileReply[]>;
+}
 
 export const nodeGrepEngine: GrepEngine = {
   name: 'node',
-  async search(guard: WorkspaceGuard, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile): Promise<GrepOutcome> {
+  async search(
+    guard: WorkspaceGuard,
+    targets: GrepTarget[],
+    query: GrepQuery,
+    signal: AbortSignal,
+    onFile: OnFile,
+  ): Promise<GrepOutcome> {
     const filter = globFilter(query.include, query.exclude);
     const outcome = newOutcome();
     const worker = GrepWorker.acquire();
-    worker.begin({ pattern: query.pattern, literal: query.literal, ignoreCase: query.ignoreCase, context: query.context, maxFileBytes: query.maxFileBytes }, query.deadline);
+    worker.begin(
+      {
+        pattern: query.pattern,
+        literal: query.literal,
+        ignoreCase: query.ignoreCase,
+        context: query.context,
+        maxFileBytes: query.maxFileBytes,
+      },
+      query.deadline,
+    );
     const onAbort = () => worker.kill(new GrepCancelledError('cancelled'));
     signal.addEventListener('abort', onAbort, { once: true });
 
@@ -65,7 +87,13 @@ export const nodeGrepEngine: GrepEngine = {
     };
     const send = async (): Promise<void> => {
       if (pending.length === 0) return;
-      inFlight.push({ files: pending, reply: worker.search(pending.map((c) => c.file), state.mode === 'count') });
+      inFlight.push({
+        files: pending,
+        reply: worker.search(
+          pending.map((c) => c.file),
+          state.mode === 'count',
+        ),
+      });
       pending = [];
       batchSize = Math.min(batchSize * 2, MAX_BATCH);
       while (inFlight.length >= MAX_IN_FLIGHT && state.mode !== 'stop') await settle();
@@ -77,9 +105,20 @@ export const nodeGrepEngine: GrepEngine = {
       if (local !== undefined) file = local;
       else {
         const stat = await guard.host.fs.stat(uri).catch(() => undefined);
-        if (!stat) { outcome.unreadable.push({ root, rel }); return }
-        if (stat.size > query.maxFileBytes) { outcome.tooLarge.push({ root, rel, size: stat.size }); return }
-        try { file = { name: uri, bytes: await guard.host.fs.readFile(uri) } } catch { outcome.unreadable.push({ root, rel }); return }
+        if (!stat) {
+          outcome.unreadable.push({ root, rel });
+          return;
+        }
+        if (stat.size > query.maxFileBytes) {
+          outcome.tooLarge.push({ root, rel, size: stat.size });
+          return;
+        }
+        try {
+          file = { name: uri, bytes: await guard.host.fs.readFile(uri) };
+        } catch {
+          outcome.unreadable.push({ root, rel });
+          return;
+        }
       }
       pending.push({ root, rel, file });
       if (pending.length >= batchSize) await send();
@@ -87,9 +126,18 @@ export const nodeGrepEngine: GrepEngine = {
 
     try {
       for (const target of targets) {
-        if (target.isFile) { await add(target.root, target.rel); continue }
+        if (target.isFile) {
+          await add(target.root, target.rel);
+          continue;
+        }
         const stats = newWalkStats();
-        const entries = walk(guard, target.root, target.rel, { signal, deadline: query.deadline, exclude: (rel, isDir) => filter.excluded(rel, isDir) }, stats);
+        const entries = walk(
+          guard,
+          target.root,
+          target.rel,
+          { signal, deadline: query.deadline, exclude: (rel, isDir) => filter.excluded(rel, isDir) },
+          stats,
+        );
         for await (const entry of entries) {
           if (entry.isDir || !filter.included(entry.rel)) continue;
           await add(target.root, entry.rel);

@@ -90,7 +90,10 @@ export class RipgrepPlainParser {
     let from = 0;
     if (this.carry) {
       const nl = chunk.indexOf(LF);
-      if (nl === -1) { this.carry = Buffer.concat([this.carry, chunk]); return }
+      if (nl === -1) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
+      }
       const line = Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]);
       this.carry = undefined;
       this.line(line, 0, line.length - 1);
@@ -98,7 +101,10 @@ export class RipgrepPlainParser {
     }
     while (from < chunk.length && !this.failed) {
       const end = this.lineAt(chunk, from);
-      if (end === -1) { this.carry = Buffer.from(chunk.subarray(from)); return }
+      if (end === -1) {
+        this.carry = Buffer.from(chunk.subarray(from));
+        return;
+      }
       from = end + 1;
     }
   }
@@ -147,13 +153,19 @@ export class RipgrepPlainParser {
     const nul = buf.indexOf(NUL, s);
     if (nul !== -1 && nul < nl) {
       const pathBytes = buf.subarray(s, nul);
-      if (this.cur?.pathBytes.equals(pathBytes)) { this.record(buf, nul, nl, this.cur); return }
+      if (this.cur?.pathBytes.equals(pathBytes)) {
+        this.record(buf, nul, nl, this.cur);
+        return;
+      }
       this.finish();
       this.record(buf, nul, nl, this.start(pathBytes));
       return;
     }
     const m = BINARY_MESSAGE.exec(buf.toString('latin1', s, nl));
-    if (!m) return this.fail(`a line that is neither a match nor a binary-file message: ${JSON.stringify(buf.subarray(s, Math.min(nl, s + 200)).toString('utf8'))}`);
+    if (!m)
+      return this.fail(
+        `a line that is neither a match nor a binary-file message: ${JSON.stringify(buf.subarray(s, Math.min(nl, s + 200)).toString('utf8'))}`,
+      );
     const pathBytes = buf.subarray(s, s + m[1]!.length);
     let cur = this.cur;
     if (!cur?.pathBytes.equals(pathBytes)) {
@@ -167,7 +179,14 @@ export class RipgrepPlainParser {
   }
 
   private start(pathBytes: Buffer): Current {
-    this.cur = { pathBytes, path: pathBytes.toString('utf8'), lines: this.opts.wantLines() ? [] : undefined, matches: 0, binary: false, redo: this.afterBinary };
+    this.cur = {
+      pathBytes,
+      path: pathBytes.toString('utf8'),
+      lines: this.opts.wantLines() ? [] : undefined,
+      matches: 0,
+      binary: false,
+      redo: this.afterBinary,
+    };
     this.afterBinary = false;
     return this.cur;
   }
@@ -176,7 +195,14 @@ export class RipgrepPlainParser {
     const cur = this.cur;
     if (!cur) return;
     this.cur = undefined;
-    this.opts.onFile({ path: cur.path, pathBytes: cur.pathBytes, lines: cur.lines ?? [], matches: cur.matches, binary: cur.binary, redo: cur.redo });
+    this.opts.onFile({
+      path: cur.path,
+      pathBytes: cur.pathBytes,
+      lines: cur.lines ?? [],
+      matches: cur.matches,
+      binary: cur.binary,
+      redo: cur.redo,
+    });
   }
 
   /** The fields after the path's NUL at `nul`, up to the LF at `nl`. */

@@ -21,14 +21,26 @@ import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
 import { LIMITS } from './settings.ts';
 import { PLAIN_OUTPUT_FLAGS, RipgrepPlainParser } from './grep-ripgrep-plain.ts';
 import { globFilter, newOutcome } from './grep-search.ts';
-import type { FileMode, GlobFilter, GrepEngine, GrepLine, GrepOutcome, GrepQuery, GrepTarget, OnFile } from './grep-search.ts';
+import type {
+  FileMode,
+  GlobFilter,
+  GrepEngine,
+  GrepLine,
+  GrepOutcome,
+  GrepQuery,
+  GrepTarget,
+  OnFile,
+} from './grep-search.ts';
 
 /** ripgrep rejected the pattern (its regex syntax differs from JavaScript's in places). */
 export class RipgrepRegexError extends Error {}
 /** ripgrep could not be started at all. */
 export class RipgrepSpawnError extends Error {}
 
-interface RgText { text?: string; bytes?: string }
+interface RgText {
+  text?: string;
+  bytes?: string;
+}
 interface RgMessage {
   type: 'begin' | 'match' | 'context' | 'end' | 'summary';
   data: {
@@ -50,7 +62,9 @@ const SKIPPED_FOR_SIZE = /^ignoring (.+): (\d+) bytes$/;
  * error. (ripgrep 13 logs the size before it applies ignore rules and globs, 14+ after: callers
  * filter the paths themselves.)
  */
-export function parseRipgrepStderr(line: string): { skipped: 'size'; path: string; size: number } | { debug: true } | { error: string } {
+export function parseRipgrepStderr(
+  line: string,
+): { skipped: 'size'; path: string; size: number } | { debug: true } | { error: string } {
   const m = DEBUG_LINE.exec(line);
   if (!m) return { error: line };
   const [, module, message] = m as unknown as [string, string, string];
@@ -59,8 +73,8 @@ export function parseRipgrepStderr(line: string): { skipped: 'size'; path: strin
   return { debug: true };
 }
 
-
-const decode = (t: RgText | undefined): string => (t?.text !== undefined ? t.text : t?.bytes !== undefined ? Buffer.from(t.bytes, 'base64').toString('utf8') : '');
+const decode = (t: RgText | undefined): string =>
+  t?.text !== undefined ? t.text : t?.bytes !== undefined ? Buffer.from(t.bytes, 'base64').toString('utf8') : '';
 
 const REGEX_ERROR = /regex parse error|error parsing regex|regex.*(not allowed|not supported)/i;
 
@@ -69,11 +83,25 @@ const REGEX_ERROR = /regex parse error|error parsing regex|regex.*(not allowed|n
  * selection, the pattern, and the output format (`--json`, or the standard output that
  * `grep-ripgrep-plain.ts` reads). The guard must have prepared the root (`guard.prepare(root, '')`).
  */
-export function ripgrepArgs(guard: WorkspaceGuard, root: WorkspaceRoot, query: GrepQuery, paths: string[], output: 'json' | 'plain' = 'json'): string[] {
+export function ripgrepArgs(
+  guard: WorkspaceGuard,
+  root: WorkspaceRoot,
+  query: GrepQuery,
+  paths: string[],
+  output: 'json' | 'plain' = 'json',
+): string[] {
   const args = [
     ...(output === 'json' ? ['--json'] : PLAIN_OUTPUT_FLAGS),
-    '--no-config', '--hidden', '--no-require-git', '--no-ignore-global', '--no-ignore-exclude', '--no-ignore-dot',
-    '--crlf', '--max-filesize', String(query.maxFileBytes), query.ignoreCase ? '--ignore-case' : '--case-sensitive',
+    '--no-config',
+    '--hidden',
+    '--no-require-git',
+    '--no-ignore-global',
+    '--no-ignore-exclude',
+    '--no-ignore-dot',
+    '--crlf',
+    '--max-filesize',
+    String(query.maxFileBytes),
+    query.ignoreCase ? '--ignore-case' : '--case-sensitive',
     // Binary files are searched through (NUL read as a line end) so those that match can be named.
     '--binary',
   ];
@@ -140,12 +168,20 @@ export interface RipgrepEngineOptions {
 export function ripgrepEngine(rgPath: string, options: RipgrepEngineOptions = {}): GrepEngine {
   return {
     name: 'ripgrep',
-    async search(guard: WorkspaceGuard, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile): Promise<GrepOutcome> {
+    async search(
+      guard: WorkspaceGuard,
+      targets: GrepTarget[],
+      query: GrepQuery,
+      signal: AbortSignal,
+      onFile: OnFile,
+    ): Promise<GrepOutcome> {
       const outcome = newOutcome();
       const byRoot = new Map<WorkspaceRoot, GrepTarget[]>();
       for (const t of targets) byRoot.set(t.root, [...(byRoot.get(t.root) ?? []), t]);
       for (const [root, rootTargets] of byRoot) {
-        const stopped = await new RootSearch(rgPath, guard, root, rootTargets, query, signal, onFile, outcome).run(options);
+        const stopped = await new RootSearch(rgPath, guard, root, rootTargets, query, signal, onFile, outcome).run(
+          options,
+        );
         if (stopped) break;
       }
       return outcome;
@@ -154,7 +190,12 @@ export function ripgrepEngine(rgPath: string, options: RipgrepEngineOptions = {}
 }
 
 /** A file as a --json search reports it. */
-interface JsonFile { pathText: string; lines: GrepLine[]; matches: number; binary: boolean }
+interface JsonFile {
+  pathText: string;
+  lines: GrepLine[];
+  matches: number;
+  binary: boolean;
+}
 
 /** Calls `each` for every whole line of `text`; returns the unfinished rest. */
 function eachLine(text: string, each: (line: string) => void): string {
@@ -194,7 +235,16 @@ class RootSearch {
   private readonly onFile: OnFile;
   private readonly outcome: GrepOutcome;
 
-  constructor(rgPath: string, guard: WorkspaceGuard, root: WorkspaceRoot, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile, outcome: GrepOutcome) {
+  constructor(
+    rgPath: string,
+    guard: WorkspaceGuard,
+    root: WorkspaceRoot,
+    targets: GrepTarget[],
+    query: GrepQuery,
+    signal: AbortSignal,
+    onFile: OnFile,
+    outcome: GrepOutcome,
+  ) {
     this.rgPath = rgPath;
     this.guard = guard;
     this.root = root;
@@ -220,7 +270,11 @@ class RootSearch {
       // --json for context lines (the standard output leaves out binary files then), for one file
       // (its binary detection differs from a walk's, which the searches again below reproduce),
       // and for a start path with a line feed (it would make the standard output ambiguous).
-      if (options.output === 'json' || this.query.context > 0 || this.targets.some((t) => t.isFile || t.rel.includes('\n'))) {
+      if (
+        options.output === 'json' ||
+        this.query.context > 0 ||
+        this.targets.some((t) => t.isFile || t.rel.includes('\n'))
+      ) {
         this.onRun?.('json', paths);
         await this.json(paths, true, (f) => this.report(f));
       } else {
@@ -247,27 +301,44 @@ class RootSearch {
     const binaries = new Set<string>();
     let anomaly = false;
     const tooLargeBefore = this.outcome.tooLarge.length;
-    const abandon = () => { anomaly = true; this.abandoned = this.child; this.child?.kill() };
+    const abandon = () => {
+      anomaly = true;
+      this.abandoned = this.child;
+      this.child?.kill();
+    };
     const parser = new RipgrepPlainParser({
       columnAfter: LIMITS.maxGrepLineChars,
       wantLines: () => this.mode === 'full',
       onAnomaly: abandon,
       onFile: (f) => {
-        if (!f.redo) { this.report({ pathText: f.path, lines: f.lines, matches: f.matches, binary: false }); return }
+        if (!f.redo) {
+          this.report({ pathText: f.path, lines: f.lines, matches: f.matches, binary: false });
+          return;
+        }
         // Searched again with --json below, so its path goes on a command line as it is.
-        if (!Buffer.from(f.path, 'utf8').equals(f.pathBytes)) { abandon(); return }
+        if (!Buffer.from(f.path, 'utf8').equals(f.pathBytes)) {
+          abandon();
+          return;
+        }
         // A binary message could be imitated by a file name with a line feed: one that names a
         // file ripgrep would not have searched is not taken, and --json must confirm the rest.
         if (f.binary) {
           // (A real binary message and an imitation of it would name the file twice.)
-          if (binaries.has(f.path)) { abandon(); return }
+          if (binaries.has(f.path)) {
+            abandon();
+            return;
+          }
           binaries.add(f.path);
         }
         redo.push(f.path);
       },
     });
     const args = ['--debug', ...ripgrepArgs(this.guard, this.root, this.query, paths, 'plain')];
-    const exit = await this.spawnRg(args, (chunk) => parser.push(chunk), () => parser.end());
+    const exit = await this.spawnRg(
+      args,
+      (chunk) => parser.push(chunk),
+      () => parser.end(),
+    );
     if (this.stopped) return;
     if (!anomaly) this.checkExit(exit);
     if (!anomaly) for (const b of binaries) if (!(await this.searchable(b))) anomaly = true;
@@ -292,7 +363,12 @@ class RootSearch {
   }
 
   /** A --json search of these paths; each file goes to `sink` as it ends. */
-  private async json(paths: string[], debug: boolean, sink: (f: JsonFile) => void, flags: string[] = []): Promise<void> {
+  private async json(
+    paths: string[],
+    debug: boolean,
+    sink: (f: JsonFile) => void,
+    flags: string[] = [],
+  ): Promise<void> {
     // Per-file results arrive begin..end; ripgrep writes each file's messages together.
     const files = new Map<string, GrepLine[]>();
     const handle = (line: string) => {
@@ -300,7 +376,11 @@ class RootSearch {
       // Counting only: the lines of a match are not needed, so they are not even parsed.
       if (this.mode === 'count' && (line.startsWith('{"type":"match"') || line.startsWith('{"type":"context"'))) return;
       let msg: RgMessage;
-      try { msg = JSON.parse(line) as RgMessage } catch { return }
+      try {
+        msg = JSON.parse(line) as RgMessage;
+      } catch {
+        return;
+      }
       const p = decode(msg.data.path);
       if (msg.type === 'begin') {
         if (this.mode === 'full') files.set(p, []);
@@ -314,32 +394,54 @@ class RootSearch {
         // The match column only matters for lines long enough to be cut around it.
         let column = 0;
         const start = msg.data.submatches?.[0]?.start;
-        if (msg.type === 'match' && start !== undefined && text.length > LIMITS.maxGrepLineChars) column = Buffer.from(raw).subarray(0, start).toString('utf8').length;
+        if (msg.type === 'match' && start !== undefined && text.length > LIMITS.maxGrepLineChars)
+          column = Buffer.from(raw).subarray(0, start).toString('utf8').length;
         list.push({ line: msg.data.line_number ?? 0, text, match: msg.type === 'match', column });
       } else if (msg.type === 'end') {
         const lines = files.get(p);
         files.delete(p);
         if (this.stopped) return;
-        const matches = lines ? lines.filter((l) => l.match).length : msg.data.stats?.matched_lines ?? 0;
+        const matches = lines ? lines.filter((l) => l.match).length : (msg.data.stats?.matched_lines ?? 0);
         const binary = msg.data.binary_offset !== null && msg.data.binary_offset !== undefined;
         sink({ pathText: p, lines: lines ?? [], matches, binary });
       }
     };
     const decoder = new StringDecoder('utf8');
     let pending = '';
-    const args = [...(debug ? ['--debug'] : []), ...flags, ...ripgrepArgs(this.guard, this.root, this.query, paths, 'json')];
-    const exit = await this.spawnRg(args, (chunk) => { pending = eachLine(pending + decoder.write(chunk), handle) }, () => handle(pending + decoder.end()));
+    const args = [
+      ...(debug ? ['--debug'] : []),
+      ...flags,
+      ...ripgrepArgs(this.guard, this.root, this.query, paths, 'json'),
+    ];
+    const exit = await this.spawnRg(
+      args,
+      (chunk) => {
+        pending = eachLine(pending + decoder.write(chunk), handle);
+      },
+      () => handle(pending + decoder.end()),
+    );
     if (!this.stopped) this.checkExit(exit);
   }
 
   /** Runs ripgrep once in the root, feeding its output to `onOut` (and `onEnd` after the last chunk). */
-  private spawnRg(args: string[], onOut: (chunk: Buffer) => void, onEnd: () => void): Promise<{ code: number | null; errors: string }> {
+  private spawnRg(
+    args: string[],
+    onOut: (chunk: Buffer) => void,
+    onEnd: () => void,
+  ): Promise<{ code: number | null; errors: string }> {
     return new Promise((resolve, reject) => {
-      if (this.stopped) { resolve({ code: null, errors: '' }); return }
+      if (this.stopped) {
+        resolve({ code: null, errors: '' });
+        return;
+      }
       const spool = this.spool ? openSpool() : undefined;
       let child: ChildProcess;
       try {
-        child = spawn(this.rgPath, args, { cwd: localRoot(this.root), stdio: ['ignore', spool ?? 'pipe', 'pipe'], windowsHide: true });
+        child = spawn(this.rgPath, args, {
+          cwd: localRoot(this.root),
+          stdio: ['ignore', spool ?? 'pipe', 'pipe'],
+          windowsHide: true,
+        });
       } catch (e) {
         if (spool !== undefined) fs.closeSync(spool);
         throw e;
@@ -371,7 +473,9 @@ class RootSearch {
         resolve({ code: exit.code, errors });
       };
       if (spool === undefined) {
-        child.stdout!.on('data', (chunk: Buffer) => { if (reading()) onOut(chunk) });
+        child.stdout!.on('data', (chunk: Buffer) => {
+          if (reading()) onOut(chunk);
+        });
       } else {
         // Read the file as ripgrep writes it: a read that finds nothing new after ripgrep has
         // exited (seen before the read began, so its last write came first) means all is read.
@@ -387,7 +491,10 @@ class RootSearch {
         };
         const pump = () => {
           sleeping = undefined;
-          if (settled || !reading()) { stop(); return }
+          if (settled || !reading()) {
+            stop();
+            return;
+          }
           const exitedBefore = exit !== undefined;
           const chunk = Buffer.allocUnsafe(SPOOL_READ_BYTES);
           fs.read(spool, chunk, 0, chunk.length, at, (err, n) => {
@@ -407,11 +514,18 @@ class RootSearch {
             }
           });
         };
-        wake = () => { if (sleeping) { clearTimeout(sleeping); pump() } };
+        wake = () => {
+          if (sleeping) {
+            clearTimeout(sleeping);
+            pump();
+          }
+        };
         pump();
       }
       child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (chunk: string) => { pendingErr = eachLine(pendingErr + chunk, handleErr) });
+      child.stderr!.on('data', (chunk: string) => {
+        pendingErr = eachLine(pendingErr + chunk, handleErr);
+      });
       child.on('error', (err) => {
         if (this.child === child) this.child = undefined;
         if (settled) return;
@@ -434,7 +548,10 @@ class RootSearch {
     if (code !== 0 && code !== 1) {
       const said = errors.trim().split('\n').slice(0, 3).join('; ');
       // Nothing came out: ripgrep did not work here at all, so let the caller search without it.
-      if (!this.emitted) throw new RipgrepSpawnError(`ripgrep at ${this.rgPath} failed (exit ${code ?? 'by signal'}${said ? `: ${said}` : ''})`);
+      if (!this.emitted)
+        throw new RipgrepSpawnError(
+          `ripgrep at ${this.rgPath} failed (exit ${code ?? 'by signal'}${said ? `: ${said}` : ''})`,
+        );
       if (said) this.outcome.warnings.push(`ripgrep reported: ${said}`);
     }
   }
@@ -446,7 +563,10 @@ class RootSearch {
     if (rel === undefined || this.skip?.has(rel)) return;
     this.reported.push(rel);
     this.emitted = true;
-    if (f.binary) { this.outcome.binary.push({ root: this.root, rel, matches: f.matches }); return }
+    if (f.binary) {
+      this.outcome.binary.push({ root: this.root, rel, matches: f.matches });
+      return;
+    }
     this.mode = this.onFile({ root: this.root, rel, lines: f.lines, matches: f.matches });
     if (this.mode === 'stop') this.stop('limit');
   }
@@ -454,7 +574,8 @@ class RootSearch {
   private tooLarge(pathText: string, size: number): void {
     if (this.stopped) return;
     const rel = this.visible(pathText);
-    if (rel !== undefined && this.globs.included(rel) && !this.globs.excluded(rel, false)) this.outcome.tooLarge.push({ root: this.root, rel, size });
+    if (rel !== undefined && this.globs.included(rel) && !this.globs.excluded(rel, false))
+      this.outcome.tooLarge.push({ root: this.root, rel, size });
   }
 
   /** Whether ripgrep's walk would search this path: shown by the guard, selected by the globs, a regular file within the size limit. */
@@ -462,7 +583,8 @@ class RootSearch {
     const rel = this.visible(pathText);
     if (rel === undefined || !this.globs.included(rel) || this.globs.excluded(rel, false)) return false;
     const segments = rel.split('/');
-    for (let i = 1; i < segments.length; i++) if (this.globs.excluded(segments.slice(0, i).join('/'), true)) return false;
+    for (let i = 1; i < segments.length; i++)
+      if (this.globs.excluded(segments.slice(0, i).join('/'), true)) return false;
     const stat = await this.guard.host.fs.stat(this.guard.uriOf(this.root, rel)).catch(() => undefined);
     return stat !== undefined && stat.type === 'file' && !stat.symlink && stat.size <= this.query.maxFileBytes;
   }
@@ -473,7 +595,11 @@ class RootSearch {
     if (path.sep !== '/') rel = rel.split(path.sep).join('/');
     let target: GrepTarget | undefined;
     for (const t of this.targets) {
-      if ((t.rel === '' || rel === t.rel || (rel.startsWith(t.rel) && rel[t.rel.length] === '/')) && (!target || t.rel.length > target.rel.length)) target = t;
+      if (
+        (t.rel === '' || rel === t.rel || (rel.startsWith(t.rel) && rel[t.rel.length] === '/')) &&
+        (!target || t.rel.length > target.rel.length)
+      )
+        target = t;
     }
     if (!target) return undefined;
     if (target.isFile) return rel;
@@ -494,7 +620,9 @@ class RootSearch {
     hidden = false;
     if (depthOf(dir) > startDepth) {
       const slash = dir.lastIndexOf('/');
-      hidden = this.hiddenDir(target, startDepth, slash === -1 ? '' : dir.slice(0, slash)) || this.guard.hiddenEntry(this.root, dir, true) !== undefined;
+      hidden =
+        this.hiddenDir(target, startDepth, slash === -1 ? '' : dir.slice(0, slash)) ||
+        this.guard.hiddenEntry(this.root, dir, true) !== undefined;
     }
     known.set(dir, hidden);
     return hidden;

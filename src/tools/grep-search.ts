@@ -80,7 +80,13 @@ export type FileMode = 'full' | 'count' | 'stop';
 
 export interface GrepEngine {
   readonly name: 'ripgrep' | 'node';
-  search(guard: WorkspaceGuard, targets: GrepTarget[], query: GrepQuery, signal: AbortSignal, onFile: OnFile): Promise<GrepOutcome>;
+  search(
+    guard: WorkspaceGuard,
+    targets: GrepTarget[],
+    query: GrepQuery,
+    signal: AbortSignal,
+    onFile: OnFile,
+  ): Promise<GrepOutcome>;
 }
 
 // ---------- include / exclude ----------
@@ -92,13 +98,17 @@ export interface GlobFilter {
   included(rel: string): boolean;
 }
 
-export function normaliseGlobs(include: readonly string[], exclude: readonly string[]): { include: string[]; exclude: string[] } {
+export function normaliseGlobs(
+  include: readonly string[],
+  exclude: readonly string[],
+): { include: string[]; exclude: string[] } {
   const inc: string[] = [];
   const exc: string[] = [];
   for (const g of include) {
     const t = g.trim();
     if (!t) continue;
-    if (t.startsWith('!')) exc.push(t.slice(1)); else inc.push(t);
+    if (t.startsWith('!')) exc.push(t.slice(1));
+    else inc.push(t);
   }
   for (const g of exclude) {
     const t = g.trim().replace(/^!/, '');
@@ -110,8 +120,14 @@ export function normaliseGlobs(include: readonly string[], exclude: readonly str
 export function globFilter(include: readonly string[], exclude: readonly string[]): GlobFilter {
   // One ordered list like ripgrep's overrides: includes first, then excludes; the last match wins.
   const rules: Array<{ rule: IgnoreRule; exclude: boolean }> = [];
-  for (const g of include) { const rule = compileIgnoreLine(g, 'include', { braces: true }); if (rule) rules.push({ rule, exclude: false }) }
-  for (const g of exclude) { const rule = compileIgnoreLine(g, 'exclude', { braces: true }); if (rule) rules.push({ rule, exclude: true }) }
+  for (const g of include) {
+    const rule = compileIgnoreLine(g, 'include', { braces: true });
+    if (rule) rules.push({ rule, exclude: false });
+  }
+  for (const g of exclude) {
+    const rule = compileIgnoreLine(g, 'exclude', { braces: true });
+    if (rule) rules.push({ rule, exclude: true });
+  }
   const hasIncludes = rules.some((r) => !r.exclude);
   const last = (rel: string, isDir: boolean) => {
     let found: { rule: IgnoreRule; exclude: boolean } | undefined;
@@ -140,11 +156,17 @@ export function smartCaseInsensitive(pattern: string, literal: boolean): boolean
     let out = '';
     for (let i = 0; i < pattern.length; i++) {
       const c = pattern[i]!;
-      if (c !== '\\') { out += c; continue }
+      if (c !== '\\') {
+        out += c;
+        continue;
+      }
       const next = pattern[i + 1];
       if ((next === 'p' || next === 'P') && pattern[i + 2] === '{') {
         const close = pattern.indexOf('}', i + 3);
-        if (close !== -1) { i = close; continue }
+        if (close !== -1) {
+          i = close;
+          continue;
+        }
       }
       i++; // an escape: the escaped character does not count
     }
@@ -172,22 +194,38 @@ export class MatchBudget {
     this.context = context;
   }
 
-  get matches(): number { return this.shownCount }
+  get matches(): number {
+    return this.shownCount;
+  }
   /** No room left: later files are only counted. */
-  get full(): boolean { return this.shownCount >= this.max }
+  get full(): boolean {
+    return this.shownCount >= this.max;
+  }
   /** Something was found and not shown. */
-  get cut(): boolean { return this.moreMatches > 0 }
+  get cut(): boolean {
+    return this.moreMatches > 0;
+  }
 
   /** The part of `file` that fits (undefined when none does); what does not fit is counted. */
   take(file: GrepFileResult): GrepFileResult | undefined {
     const total = file.matches;
     if (total === 0) return undefined;
     const left = this.max - this.shownCount;
-    if (left <= 0 || file.lines.length === 0) { this.count(total); return undefined }
-    if (total <= left) { this.shownCount += total; return file }
+    if (left <= 0 || file.lines.length === 0) {
+      this.count(total);
+      return undefined;
+    }
+    if (total <= left) {
+      this.shownCount += total;
+      return file;
+    }
     let seen = 0;
     let lastLine = 0;
-    for (const l of file.lines) if (l.match && ++seen === left) { lastLine = l.line; break }
+    for (const l of file.lines)
+      if (l.match && ++seen === left) {
+        lastLine = l.line;
+        break;
+      }
     const lines = file.lines.filter((l) => l.line <= lastLine || (!l.match && l.line <= lastLine + this.context));
     this.shownCount += left;
     this.moreMatches += total - left;

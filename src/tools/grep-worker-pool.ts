@@ -50,7 +50,12 @@ export function grepWorkerScript(dir: string = import.meta.dirname): string {
   throw new GrepWorkerError(`the grep worker script is missing from ${dir}`);
 }
 
-interface Queued { files: GrepFileRef[]; results: FileReply[]; resolve(r: FileReply[]): void; reject(e: GrepStopError): void }
+interface Queued {
+  files: GrepFileRef[];
+  results: FileReply[];
+  resolve(r: FileReply[]): void;
+  reject(e: GrepStopError): void;
+}
 
 export class GrepWorker {
   private readonly worker: Worker;
@@ -70,7 +75,9 @@ export class GrepWorker {
   }
 
   /** Idle workers kept warm (tests, benchmarks). */
-  static idleCount(): number { return idle.length }
+  static idleCount(): number {
+    return idle.length;
+  }
 
   /** Ends the idle workers (tests and benchmarks that measure a cold start). */
   static async shutdownIdle(): Promise<void> {
@@ -81,7 +88,10 @@ export class GrepWorker {
     const control = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * 3);
     this.control = new Int32Array(control);
     // A worker that runs out of memory dies alone: the limit keeps a huge file from taking the host with it.
-    this.worker = new Worker(grepWorkerScript(), { workerData: { control }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    this.worker = new Worker(grepWorkerScript(), {
+      workerData: { control },
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
+    });
     this.worker.unref(); // an idle worker never keeps the process alive
     this.worker.on('message', (m: WorkerReply) => this.onReply(m));
     this.worker.on('error', (e: Error) => this.fail(new GrepWorkerError(`the search worker failed: ${e.message}`)));
@@ -121,7 +131,10 @@ export class GrepWorker {
   release(): void {
     if (this.failure) return;
     Atomics.store(this.control, CONTROL.cancelledUpTo, this.queryId);
-    if (this.queue.length) { this.draining = true; return }
+    if (this.queue.length) {
+      this.draining = true;
+      return;
+    }
     clearTimeout(this.timer);
     this.draining = false;
     if (idle.length < MAX_IDLE) idle.push(this);
@@ -138,7 +151,10 @@ export class GrepWorker {
       this.fail(new GrepWorkerError(m.message));
       return;
     }
-    if (m.type === 'files') { this.queue[0]?.results.push(...m.results); return }
+    if (m.type === 'files') {
+      this.queue[0]?.results.push(...m.results);
+      return;
+    }
     const head = this.queue.shift();
     head?.resolve(head.results);
     if (this.queue.length === 0) {
@@ -166,7 +182,10 @@ export class GrepWorker {
     if (i >= 0) idle.splice(i, 1);
     void this.worker.terminate();
     const [head, ...rest] = this.queue.splice(0);
-    if (head) { reason.partial = head.results; head.reject(reason) }
+    if (head) {
+      reason.partial = head.results;
+      head.reject(reason);
+    }
     for (const q of rest) q.reject(Object.assign(Object.create(reason) as GrepStopError, { partial: [] }));
   }
 }

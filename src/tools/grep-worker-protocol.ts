@@ -60,4 +60,3 @@ export type WorkerReply =
   | { type: 'files'; id: number; seq: number; results: FileReply[] }
   | { type: 'done'; id: number; seq: number }
   | { type: 'error'; id: number; message: string };
-

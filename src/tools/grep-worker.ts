@@ -11,7 +11,12 @@ import type { GrepLine, LineMatcher } from './grep-match.ts';
 import { CONTROL } from './grep-worker-protocol.ts';
 import type { FileReply, GrepFileRef, WorkerReply, WorkerRequest } from './grep-worker-protocol.ts';
 
-type FileOutcome = { kind: 'match'; lines: GrepLine[]; matches: number } | { kind: 'count'; matches: number } | { kind: 'big'; size: number } | { kind: 'binary'; matches: number } | { kind: 'unreadable' };
+type FileOutcome =
+  | { kind: 'match'; lines: GrepLine[]; matches: number }
+  | { kind: 'count'; matches: number }
+  | { kind: 'big'; size: number }
+  | { kind: 'binary'; matches: number }
+  | { kind: 'unreadable' };
 
 const buffer = Buffer.allocUnsafe(64 * 1024);
 
@@ -37,12 +42,25 @@ function readFile(abs: string, maxBytes: number): Buffer | { size: number } {
   }
 }
 
-function searchFile(file: GrepFileRef, matcher: LineMatcher, context: number, maxBytes: number, countOnly: boolean): FileOutcome | undefined {
+function searchFile(
+  file: GrepFileRef,
+  matcher: LineMatcher,
+  context: number,
+  maxBytes: number,
+  countOnly: boolean,
+): FileOutcome | undefined {
   let bytes: Buffer | { size: number };
   if (typeof file === 'string') {
-    try { bytes = readFile(file, maxBytes) } catch { return { kind: 'unreadable' } }
+    try {
+      bytes = readFile(file, maxBytes);
+    } catch {
+      return { kind: 'unreadable' };
+    }
   } else {
-    bytes = file.bytes.length > maxBytes ? { size: file.bytes.length } : Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
+    bytes =
+      file.bytes.length > maxBytes
+        ? { size: file.bytes.length }
+        : Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength);
   }
   if (!Buffer.isBuffer(bytes)) return { kind: 'big', size: bytes.size };
   const decoded = decodeText(bytes);
@@ -73,7 +91,13 @@ function serve(): void {
   port.on('message', (m: WorkerRequest) => {
     if (m.type === 'query') {
       try {
-        query = { id: m.id, matcher: lineMatcher(m), context: m.context, maxFileBytes: m.maxFileBytes, startedAt: m.startedAt };
+        query = {
+          id: m.id,
+          matcher: lineMatcher(m),
+          context: m.context,
+          maxFileBytes: m.maxFileBytes,
+          startedAt: m.startedAt,
+        };
       } catch (e) {
         query = undefined;
         port.postMessage({ type: 'error', id: m.id, message: (e as Error).message } satisfies WorkerReply);
@@ -93,7 +117,8 @@ function serve(): void {
       }
       Atomics.store(control, CONTROL.fileIndex, -1); // between batches: on no file
     }
-    if (counted.length) port.postMessage({ type: 'files', id: m.id, seq: m.seq, results: counted } satisfies WorkerReply);
+    if (counted.length)
+      port.postMessage({ type: 'files', id: m.id, seq: m.seq, results: counted } satisfies WorkerReply);
     port.postMessage({ type: 'done', id: m.id, seq: m.seq } satisfies WorkerReply);
   });
 }

@@ -19,14 +19,40 @@ import { ToolError } from './types.ts';
 import type { Tool, ToolContext, ToolResult } from './types.ts';
 
 const shape = {
-  pattern: string('What to find: a regular expression (ripgrep/JavaScript syntax such as \\bname\\b, foo|bar, \\d+; no look-around), or the exact text when literal is true. Matches within one line.', { minLength: 1 }),
+  pattern: string(
+    'What to find: a regular expression (ripgrep/JavaScript syntax such as \\bname\\b, foo|bar, \\d+; no look-around), or the exact text when literal is true. Matches within one line.',
+    { minLength: 1 },
+  ),
   literal: optional(boolean('true: search for the pattern as plain text (no regex). Default false.')),
-  path: optional(string('Folder or file to search, relative to the workspace root (e.g. "src"). A glob such as "src/**/*.ts" also works. Null searches the whole workspace.')),
-  include: optional(array(string('A glob'), 'Only search files matching one of these globs, e.g. ["*.ts", "*.tsx"] or ["src/**/*.test.ts"]. A glob without "/" matches file names at any depth.', { maxItems: 20 })),
-  exclude: optional(array(string('A glob'), 'Skip files and folders matching these globs, e.g. ["*.min.js", "dist"].', { maxItems: 20 })),
-  case: optional(string('"smart" (default): case-insensitive unless the pattern has an uppercase letter; "sensitive"; or "insensitive".', { enum: ['smart', 'sensitive', 'insensitive'] })),
-  context_lines: optional(integer('Lines of context to show before and after each match (0-10). Default 0.', { minimum: 0, maximum: 10 })),
-  max_matches: optional(integer('Stop after this many matching lines (at most the configured limit, usually 200).', { minimum: 1 })),
+  path: optional(
+    string(
+      'Folder or file to search, relative to the workspace root (e.g. "src"). A glob such as "src/**/*.ts" also works. Null searches the whole workspace.',
+    ),
+  ),
+  include: optional(
+    array(
+      string('A glob'),
+      'Only search files matching one of these globs, e.g. ["*.ts", "*.tsx"] or ["src/**/*.test.ts"]. A glob without "/" matches file names at any depth.',
+      { maxItems: 20 },
+    ),
+  ),
+  exclude: optional(
+    array(string('A glob'), 'Skip files and folders matching these globs, e.g. ["*.min.js", "dist"].', {
+      maxItems: 20,
+    }),
+  ),
+  case: optional(
+    string(
+      '"smart" (default): case-insensitive unless the pattern has an uppercase letter; "sensitive"; or "insensitive".',
+      { enum: ['smart', 'sensitive', 'insensitive'] },
+    ),
+  ),
+  context_lines: optional(
+    integer('Lines of context to show before and after each match (0-10). Default 0.', { minimum: 0, maximum: 10 }),
+  ),
+  max_matches: optional(
+    integer('Stop after this many matching lines (at most the configured limit, usually 200).', { minimum: 1 }),
+  ),
 };
 const schema = object('grep', shape);
 export type GrepArgs = ArgsOf<typeof shape>;
@@ -74,19 +100,25 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<GrepArgs> {
   };
 }
 
-function chooseEngine(ctx: ToolContext, options: GrepToolOptions, targets: readonly GrepTarget[]): { engine: GrepEngine; rgPath?: string } {
+function chooseEngine(
+  ctx: ToolContext,
+  options: GrepToolOptions,
+  targets: readonly GrepTarget[],
+): { engine: GrepEngine; rgPath?: string } {
   const choice = options.engine ?? 'auto';
   if (choice === 'node') return { engine: nodeGrepEngine };
   // ripgrep reads local folders only: a virtual one is searched through the host's file system.
   if (targets.some((t) => t.root.localPath === undefined)) {
-    if (choice === 'ripgrep') throw new ToolError('failed', 'ripgrep was requested but the folder to search is not a local folder.');
+    if (choice === 'ripgrep')
+      throw new ToolError('failed', 'ripgrep was requested but the folder to search is not a local folder.');
     return { engine: nodeGrepEngine };
   }
   const candidates = [options.rgPath, ctx.host.ripgrepPath()].filter((p): p is string => !!p);
   let rg = candidates.find((p) => isExecutableFile(p));
   rg ??= findOnPath('rg', options.envPath ?? process.env.PATH);
   if (rg) return { engine: ripgrepEngine(rg, options.ripgrep), rgPath: rg };
-  if (choice === 'ripgrep') throw new ToolError('failed', 'ripgrep was requested but none was found (not in the editor, not on PATH).');
+  if (choice === 'ripgrep')
+    throw new ToolError('failed', 'ripgrep was requested but none was found (not in the editor, not on PATH).');
   return { engine: nodeGrepEngine };
 }
 
@@ -94,10 +126,15 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   const guard = WorkspaceGuard.for(ctx);
   const literal = args.literal ?? false;
   const caseMode = args.case ?? 'smart';
-  const ignoreCase = caseMode === 'insensitive' || (caseMode === 'smart' && smartCaseInsensitive(args.pattern, literal));
+  const ignoreCase =
+    caseMode === 'insensitive' || (caseMode === 'smart' && smartCaseInsensitive(args.pattern, literal));
   // Compiled here only to check it: the pattern runs in ripgrep or in the grep worker, never on this thread.
   let jsError: ToolError | undefined;
-  try { compileJsRegex(args.pattern, literal, ignoreCase) } catch (e) { jsError = e as ToolError }
+  try {
+    compileJsRegex(args.pattern, literal, ignoreCase);
+  } catch (e) {
+    jsError = e as ToolError;
+  }
   if (jsError && args.pattern.length > MAX_PATTERN_CHARS) throw jsError;
 
   const globs = normaliseGlobs(args.include ?? [], args.exclude ?? []);
@@ -116,12 +153,14 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
       globs.include.push(resolvedBase.rel ? `/${resolvedBase.rel}/${glob}` : `/${glob}`);
     }
     const target = await guard.resolve(p, 'search');
-    if (!target.stat) throw new ToolError('not_found', `'${target.display}' does not exist. Use list_files to find the right folder.`);
+    if (!target.stat)
+      throw new ToolError('not_found', `'${target.display}' does not exist. Use list_files to find the right folder.`);
     targets.push({ root: target.root, rel: target.rel, isFile: target.stat.type !== 'directory' });
     where = target.display;
   } else {
     for (const root of guard.roots()) targets.push({ root, rel: '', isFile: false });
-    if (targets.length === 0) throw new ToolError('outside_workspace', 'No workspace folder is open, so there is nothing to search.');
+    if (targets.length === 0)
+      throw new ToolError('outside_workspace', 'No workspace folder is open, so there is nothing to search.');
   }
 
   const limit = Math.min(args.max_matches ?? ctx.settings.maxGrepMatches, ctx.settings.maxGrepMatches);
@@ -129,8 +168,14 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   const timeLimitMs = options.timeLimitMs ?? LIMITS.grepTimeMs;
   const started = Date.now();
   const query: GrepQuery = {
-    pattern: args.pattern, literal, ignoreCase, context, include: globs.include, exclude: globs.exclude,
-    maxFileBytes: ctx.settings.maxReadBytes, deadline: started + timeLimitMs,
+    pattern: args.pattern,
+    literal,
+    ignoreCase,
+    context,
+    include: globs.include,
+    exclude: globs.exclude,
+    maxFileBytes: ctx.settings.maxReadBytes,
+    deadline: started + timeLimitMs,
   };
 
   let { engine, rgPath } = chooseEngine(ctx, options, targets);
@@ -155,7 +200,10 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     }
     if (!budget.full) return 'full';
     countingSince ??= Date.now();
-    if (Date.now() - countingSince > LIMITS.grepCountMs || budget.moreMatches >= LIMITS.grepMaxCounted) { countingCut = true; return 'stop' }
+    if (Date.now() - countingSince > LIMITS.grepCountMs || budget.moreMatches >= LIMITS.grepMaxCounted) {
+      countingCut = true;
+      return 'stop';
+    }
     return 'count';
   };
   const search = (e: GrepEngine) => {
@@ -184,7 +232,8 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     rgPath = undefined;
     outcome = await search(engine);
   }
-  if (outcome.stoppedBy === 'cancelled' || ctx.signal.aborted) throw new ToolError('cancelled', 'The search was cancelled.');
+  if (outcome.stoppedBy === 'cancelled' || ctx.signal.aborted)
+    throw new ToolError('cancelled', 'The search was cancelled.');
   warnings.push(...outcome.warnings);
 
   found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -197,7 +246,10 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   const slowAdvice = `the pattern may backtrack catastrophically (nested repetition such as (a+)+ or (a|a)*); simplify it, set literal to true, or search fewer files with path or include`;
 
   if (timedOut && slow && found.length === 0) {
-    throw new ToolError('timeout', `The search stopped at its ${seconds} time limit while matching the pattern in '${slow}', with no matches found before it: ${slowAdvice}.`);
+    throw new ToolError(
+      'timeout',
+      `The search stopped at its ${seconds} time limit while matching the pattern in '${slow}', with no matches found before it: ${slowAdvice}.`,
+    );
   }
 
   // Every cut is said, with what to do about it.
@@ -207,22 +259,32 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
     const more = budget.cut
       ? `${lowerBound ? 'at least ' : ''}${n(budget.moreMatches)} more matching line${budget.moreMatches === 1 ? '' : 's'} in ${n(budget.moreFiles)} file${budget.moreFiles === 1 ? '' : 's'} ${budget.moreMatches === 1 ? 'is' : 'are'} not shown`
       : 'there may be more matching lines (the count was cut short)';
-    notes.push(`[Stopped at ${limit} matching lines; there are more: ${more}. Narrow the search with path, include or a more specific pattern.]`);
+    notes.push(
+      `[Stopped at ${limit} matching lines; there are more: ${more}. Narrow the search with path, include or a more specific pattern.]`,
+    );
   }
   if (timedOut) {
-    notes.push(slow
-      ? `[The search stopped at its ${seconds} time limit while matching the pattern in '${slow}': ${slowAdvice}. Files after it were not searched.]`
-      : `[The search stopped at its ${seconds} time limit; ${budget.full ? 'the count of further matches is incomplete' : 'results are incomplete'}. Search a smaller folder with path or include.]`);
+    notes.push(
+      slow
+        ? `[The search stopped at its ${seconds} time limit while matching the pattern in '${slow}': ${slowAdvice}. Files after it were not searched.]`
+        : `[The search stopped at its ${seconds} time limit; ${budget.full ? 'the count of further matches is incomplete' : 'results are incomplete'}. Search a smaller folder with path or include.]`,
+    );
   }
   if (outcome.tooLarge.length) {
-    const list = outcome.tooLarge.map((f) => ({ name: displayOf(guard, f), size: f.size ?? 0 })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const list = outcome.tooLarge
+      .map((f) => ({ name: displayOf(guard, f), size: f.size ?? 0 }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
     const k = list.length;
-    notes.push(`[${n(k)} file${k === 1 ? '' : 's'} over the ${formatBytes(query.maxFileBytes)} search limit ${k === 1 ? 'was' : 'were'} not searched: ${names(list.map((f) => `${f.name} (${formatBytes(f.size)})`))}. Read a part of one with read_file start_line/end_line.]`);
+    notes.push(
+      `[${n(k)} file${k === 1 ? '' : 's'} over the ${formatBytes(query.maxFileBytes)} search limit ${k === 1 ? 'was' : 'were'} not searched: ${names(list.map((f) => `${f.name} (${formatBytes(f.size)})`))}. Read a part of one with read_file start_line/end_line.]`,
+    );
   }
   if (outcome.binary.length) {
     const list = outcome.binary.map((f) => `${displayOf(guard, f)} (${n(f.matches ?? 0)})`).sort();
     const k = list.length;
-    notes.push(`[${n(k)} binary file${k === 1 ? '' : 's'} also match${k === 1 ? 'es' : ''}; binary lines are not shown: ${names(list)}.]`);
+    notes.push(
+      `[${n(k)} binary file${k === 1 ? '' : 's'} also match${k === 1 ? 'es' : ''}; binary lines are not shown: ${names(list)}.]`,
+    );
   }
   if (outcome.unreadable.length) {
     const list = outcome.unreadable.map((f) => displayOf(guard, f)).sort();
@@ -231,7 +293,9 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   for (const w of warnings) notes.push(`[${w}]`);
 
   if (found.length === 0) {
-    const output = [`No matches for ${what} in ${scope}${ignoreCase ? ' (case-insensitive)' : ''}.`, ...notes].join('\n');
+    const output = [`No matches for ${what} in ${scope}${ignoreCase ? ' (case-insensitive)' : ''}.`, ...notes].join(
+      '\n',
+    );
     return { output, summary: timedOut ? 'no matches (time limit)' : 'no matches' };
   }
   const header = `${matchCount} matching line${matchCount === 1 ? '' : 's'} in ${found.length} file${found.length === 1 ? '' : 's'} for ${what} in ${scope}:`;
@@ -244,10 +308,15 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
   }
   // The notes come last, and the cut of an over-long body keeps the tail, so they always show.
   parts.push(...notes);
-  const output = boundJoined(parts, ctx.settings.maxOutputBytes, { hint: 'narrow the search with path, include or a more specific pattern' });
+  const output = boundJoined(parts, ctx.settings.maxOutputBytes, {
+    hint: 'narrow the search with path, include or a more specific pattern',
+  });
   const plural = (k: number, word: string) => `${word}${k === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
   const more = budget.cut || (budget.full && (countingCut || timedOut)) || timedOut;
-  return { output, summary: `${matchCount}${more ? '+' : ''} ${plural(matchCount, 'match')} in ${found.length} ${plural(found.length, 'file')}` };
+  return {
+    output,
+    summary: `${matchCount}${more ? '+' : ''} ${plural(matchCount, 'match')} in ${found.length} ${plural(found.length, 'file')}`,
+  };
 }
 
 const n = (k: number): string => k.toLocaleString('en-US');

@@ -32,9 +32,22 @@ export { boundOutput, DEFAULT_CUT_HINT } from './output.ts';
  * at any depth; `!` lines are exceptions. settings.secretPatterns add to this list.
  */
 export const DEFAULT_SECRET_PATTERNS: readonly string[] = [
-  '.env', '.env.*', '!.env.example', '!.env.sample',
-  '*.pem', '*.key', 'id_rsa*', 'id_ed25519*', '*.p12', '*.pfx',
-  '.npmrc', '.netrc', '.pypirc', 'credentials*.json', '.aws/credentials', 'secrets.*',
+  '.env',
+  '.env.*',
+  '!.env.example',
+  '!.env.sample',
+  '*.pem',
+  '*.key',
+  'id_rsa*',
+  'id_ed25519*',
+  '*.p12',
+  '*.pfx',
+  '.npmrc',
+  '.netrc',
+  '.pypirc',
+  'credentials*.json',
+  '.aws/credentials',
+  'secrets.*',
 ];
 
 /** Folder names a listing or search does not descend into (a path inside them may be named). */
@@ -81,13 +94,20 @@ export class WorkspaceGuard {
   private readonly secretRules: IgnoreRule[];
   /** Per root path, per folder: the rules of that folder's .gitignore. */
   private readonly gitignores = new Map<string, Map<string, IgnoreRule[]>>();
-  private readonly ignoreChains = new Map<string, Map<string | undefined, ReadonlyArray<{ from: number; rules: IgnoreRule[] }>>>();
+  private readonly ignoreChains = new Map<
+    string,
+    Map<string | undefined, ReadonlyArray<{ from: number; rules: IgnoreRule[] }>>
+  >();
   private readonly warmlineignores = new Map<string, IgnoreRule[]>();
 
   constructor(host: WorkspaceHost, settings: ToolSettings) {
     this.host = host;
     this.settings = settings;
-    this.secretRules = parseIgnoreFile([...DEFAULT_SECRET_PATTERNS, ...(settings.secretPatterns ?? [])].join('\n'), 'the secret patterns', { anyDepth: true });
+    this.secretRules = parseIgnoreFile(
+      [...DEFAULT_SECRET_PATTERNS, ...(settings.secretPatterns ?? [])].join('\n'),
+      'the secret patterns',
+      { anyDepth: true },
+    );
   }
 
   /** A guard for one tool call: ignore files are read fresh per call and cached within it. */
@@ -110,11 +130,17 @@ export class WorkspaceGuard {
   /** Resolves the roots' real locations (symbolic links) once per guard. */
   loadRoots(): Promise<WorkspaceRoot[]> {
     this.rootsReady ??= (async () => {
-      const resolved = await Promise.all(this.roots().map(async (r) => {
-        let real = r.uri;
-        try { real = (await this.host.fs.realpath?.(r.uri)) ?? r.uri } catch { /* a missing root stays as given */ }
-        return { ...r, real };
-      }));
+      const resolved = await Promise.all(
+        this.roots().map(async (r) => {
+          let real = r.uri;
+          try {
+            real = (await this.host.fs.realpath?.(r.uri)) ?? r.uri;
+          } catch {
+            /* a missing root stays as given */
+          }
+          return { ...r, real };
+        }),
+      );
       this.rootList = resolved;
       return resolved;
     })();
@@ -152,7 +178,10 @@ export class WorkspaceGuard {
   /** Refuses when the workspace is not trusted (edits, tasks). */
   requireTrusted(action: string): void {
     if (!this.host.isTrusted()) {
-      throw new ToolError('untrusted', `This workspace is not trusted, so ${action} is disabled. Reading and searching still work; the user can trust the workspace to allow it.`);
+      throw new ToolError(
+        'untrusted',
+        `This workspace is not trusted, so ${action} is disabled. Reading and searching still work; the user can trust the workspace to allow it.`,
+      );
     }
   }
 
@@ -163,16 +192,28 @@ export class WorkspaceGuard {
    */
   async resolve(input: string, access: Access): Promise<ResolvedPath> {
     const roots = await this.loadRoots();
-    if (roots.length === 0) throw new ToolError('outside_workspace', 'No workspace folder is open, so there are no files to work with. Ask the user to open a folder.');
+    if (roots.length === 0)
+      throw new ToolError(
+        'outside_workspace',
+        'No workspace folder is open, so there are no files to work with. Ask the user to open a folder.',
+      );
     const given = input.trim();
-    if (given === '') throw new ToolError('invalid_arguments', 'The path is empty. Give a path relative to the workspace root, such as src/index.ts (or "." for the root).');
+    if (given === '')
+      throw new ToolError(
+        'invalid_arguments',
+        'The path is empty. Give a path relative to the workspace root, such as src/index.ts (or "." for the root).',
+      );
     if (given.includes('\0')) throw new ToolError('invalid_arguments', 'The path contains a NUL character.');
     const cleaned = process.platform === 'win32' ? given.replace(/\\/g, '/') : given;
 
     let root: WorkspaceRoot | undefined;
     let uri: string;
     if (isUri(cleaned) || path.isAbsolute(cleaned)) {
-      try { uri = toUri(cleaned) } catch { throw this.outside(given) }
+      try {
+        uri = toUri(cleaned);
+      } catch {
+        throw this.outside(given);
+      }
       root = this.rootOf(uri);
       if (!root) throw this.outside(given);
     } else {
@@ -199,10 +240,18 @@ export class WorkspaceGuard {
     // Symlinks: the real location must be inside a workspace folder too.
     const real = this.host.fs.realpath ? await this.host.fs.realpath(uri) : uri;
     const realRoot = roots.find((r) => isInside(r.real, real)) ?? roots.find((r) => isInside(r.uri, real));
-    if (!realRoot) throw new ToolError('outside_workspace', `'${given}' is a symbolic link (or inside one) that leads outside the workspace (to ${showUri(real)}); links out of the workspace are not followed.`);
+    if (!realRoot)
+      throw new ToolError(
+        'outside_workspace',
+        `'${given}' is a symbolic link (or inside one) that leads outside the workspace (to ${showUri(real)}); links out of the workspace are not followed.`,
+      );
 
     let stat: FileStat | undefined;
-    try { stat = await this.host.fs.stat(uri) } catch { stat = undefined }
+    try {
+      stat = await this.host.fs.stat(uri);
+    } catch {
+      stat = undefined;
+    }
     const isDir = stat?.type === 'directory';
     const resolved: ResolvedPath = { input: given, uri, root, rel, display: this.display(uri), stat };
 
@@ -281,7 +330,11 @@ export class WorkspaceGuard {
   private refuseHidden(resolved: ResolvedPath, rel: string, isDir: boolean): void {
     if (rel === '') return;
     const segments = rel.split('/');
-    if (segments.includes('.git')) throw new ToolError('ignored', `'${resolved.display}' is inside .git, which the tools never read, list, search or change.`);
+    if (segments.includes('.git'))
+      throw new ToolError(
+        'ignored',
+        `'${resolved.display}' is inside .git, which the tools never read, list, search or change.`,
+      );
     const secret = this.secretRule(rel, isDir);
     if (secret) throw secretError(resolved.display, secret);
   }
@@ -374,13 +427,17 @@ export class WorkspaceGuard {
    * where the path below it starts. Cached per folder: a search checks thousands of files in a
    * few hundred folders.
    */
-  private ignoreChain(root: WorkspaceRoot, dirRel: string | undefined): ReadonlyArray<{ from: number; rules: IgnoreRule[] }> {
+  private ignoreChain(
+    root: WorkspaceRoot,
+    dirRel: string | undefined,
+  ): ReadonlyArray<{ from: number; rules: IgnoreRule[] }> {
     let byDir = this.ignoreChains.get(root.uri);
     if (!byDir) this.ignoreChains.set(root.uri, (byDir = new Map()));
     let chain = byDir.get(dirRel);
     if (!chain) {
       const slash = dirRel === undefined ? -1 : dirRel.lastIndexOf('/');
-      const above = dirRel === undefined ? [] : this.ignoreChain(root, slash === -1 ? undefined : dirRel.slice(0, slash));
+      const above =
+        dirRel === undefined ? [] : this.ignoreChain(root, slash === -1 ? undefined : dirRel.slice(0, slash));
       const rules = this.gitignoreRules(root, dirRel ?? '');
       chain = rules.length > 0 ? [...above, { from: dirRel === undefined ? 0 : dirRel.length + 1, rules }] : above;
       byDir.set(dirRel, chain);
@@ -399,7 +456,8 @@ export class WorkspaceGuard {
       rules = bytes ? parseIgnoreFile(new TextDecoder().decode(bytes), this.display(file)) : [];
       cache.set(dirRel, rules);
     }
-    if (!rules) throw new Error(`the ignore rules of '${dirRel || '.'}' in ${root.name} were not loaded before a check`);
+    if (!rules)
+      throw new Error(`the ignore rules of '${dirRel || '.'}' in ${root.name} were not loaded before a check`);
     return rules;
   }
 
@@ -423,17 +481,28 @@ export class WorkspaceGuard {
   }
 
   private outside(given: string): ToolError {
-    const names = this.roots().map((r) => r.name).join(', ');
-    return new ToolError('outside_workspace', `'${given}' is outside the workspace. Paths must stay inside the workspace folder${this.roots().length > 1 ? 's' : ''} (${names}); use a path relative to the workspace root.`);
+    const names = this.roots()
+      .map((r) => r.name)
+      .join(', ');
+    return new ToolError(
+      'outside_workspace',
+      `'${given}' is outside the workspace. Paths must stay inside the workspace folder${this.roots().length > 1 ? 's' : ''} (${names}); use a path relative to the workspace root.`,
+    );
   }
 }
 
 export function secretError(display: string, rule: IgnoreRule): ToolError {
-  return new ToolError('secret', `'${display}' looks like a secret (it matches '${rule.text}' in ${rule.source}). Warmline never reads, lists, searches, sends or edits such files; ask the user if you need something from it.`);
+  return new ToolError(
+    'secret',
+    `'${display}' looks like a secret (it matches '${rule.text}' in ${rule.source}). Warmline never reads, lists, searches, sends or edits such files; ask the user if you need something from it.`,
+  );
 }
 
 export function ignoredError(display: string, rule: IgnoreRule): ToolError {
-  return new ToolError('ignored', `'${display}' is excluded by ${rule.source} (rule '${rule.text}'), and ignored files are not read, listed, searched or edited. Ask the user if you really need it.`);
+  return new ToolError(
+    'ignored',
+    `'${display}' is excluded by ${rule.source} (rule '${rule.text}'), and ignored files are not read, listed, searched or edited. Ask the user if you really need it.`,
+  );
 }
 
 /** Whether a path argument is a glob rather than a plain path. */

@@ -14,7 +14,14 @@ export interface IgnoreRule {
   readonly source: string;
 }
 
-const MM_OPTIONS = { dot: true, nobrace: true, noext: true, nocomment: true, nonegate: true, optimizationLevel: 2 } as const;
+const MM_OPTIONS = {
+  dot: true,
+  nobrace: true,
+  noext: true,
+  nocomment: true,
+  nonegate: true,
+  optimizationLevel: 2,
+} as const;
 
 export interface CompileOptions {
   /** Treat every pattern as unanchored (secret patterns: any depth). */
@@ -48,7 +55,13 @@ export function compileIgnoreLine(raw: string, source: string, opts: CompileOpti
   line = line.replace(/^\/+/, '');
   if (line === '') return undefined;
   const glob = anchored || line.startsWith('**/') ? line : `**/${line}`;
-  return { text: raw.trim(), negate, dirOnly, matcher: new Minimatch(glob, { ...MM_OPTIONS, nobrace: !opts.braces }), source };
+  return {
+    text: raw.trim(),
+    negate,
+    dirOnly,
+    matcher: new Minimatch(glob, { ...MM_OPTIONS, nobrace: !opts.braces }),
+    source,
+  };
 }
 
 export function parseIgnoreFile(text: string, source: string, opts: CompileOptions = {}): IgnoreRule[] {

@@ -24,7 +24,12 @@ export class MemoryFs implements WorkspaceFs {
   put(uri: string, content: string | Uint8Array, options: { readonly?: boolean } = {}): void {
     const key = normalizeUri(uri);
     this.mkdirs(dirnameUri(key));
-    this.nodes.set(key, { kind: 'file', data: typeof content === 'string' ? encoder.encode(content) : content, mtime: Date.now(), readonly: options.readonly ?? false });
+    this.nodes.set(key, {
+      kind: 'file',
+      data: typeof content === 'string' ? encoder.encode(content) : content,
+      mtime: Date.now(),
+      readonly: options.readonly ?? false,
+    });
   }
 
   /** Test inspection: a file's text, or undefined. */
@@ -83,7 +88,8 @@ export class MemoryFs implements WorkspaceFs {
     const out: DirEntry[] = [];
     for (const [key, node] of this.nodes) {
       const rel = relativeUri(dir, key);
-      if (rel && !rel.includes('/')) out.push({ name: rel, type: node.kind === 'file' ? 'file' : 'directory', symlink: false });
+      if (rel && !rel.includes('/'))
+        out.push({ name: rel, type: node.kind === 'file' ? 'file' : 'directory', symlink: false });
     }
     return out;
   }
@@ -149,20 +155,33 @@ export class MemoryHost implements WorkspaceHost {
     return joinUri(this.rootUris[0]!, rel);
   }
 
-  roots(): string[] { return [...this.rootUris] }
-  isTrusted(): boolean { return this.trusted }
-  setTrusted(trusted: boolean): void { this.trusted = trusted }
-  ripgrepPath(): string | undefined { return undefined }
+  roots(): string[] {
+    return [...this.rootUris];
+  }
+  isTrusted(): boolean {
+    return this.trusted;
+  }
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+  }
+  ripgrepPath(): string | undefined {
+    return undefined;
+  }
 
   setOpenDocument(uri: string, text: string | undefined): void {
     if (text === undefined) this.openDocs.delete(normalizeUri(uri));
     else this.openDocs.set(normalizeUri(uri), text);
   }
-  openDocumentText(uri: string): string | undefined { return this.openDocs.get(normalizeUri(uri)) }
+  openDocumentText(uri: string): string | undefined {
+    return this.openDocs.get(normalizeUri(uri));
+  }
 
   setDiagnostics(uri: string, list: Array<Omit<Diagnostic, 'path'>>): void {
     const key = normalizeUri(uri);
-    this.diags.set(key, list.map((d) => ({ ...d, path: key })));
+    this.diags.set(
+      key,
+      list.map((d) => ({ ...d, path: key })),
+    );
   }
   diagnostics(uri?: string): Diagnostic[] {
     if (uri !== undefined) return [...(this.diags.get(normalizeUri(uri)) ?? [])];
@@ -192,8 +211,14 @@ export class MemoryHost implements WorkspaceHost {
     }
     try {
       for (const c of changes) {
-        if (c.kind === 'delete') { await this.fs.delete(c.uri); continue }
-        if (c.kind === 'update' && this.openDocs.has(c.uri) && !c.moveTo) { this.openDocs.set(c.uri, c.newText); continue }
+        if (c.kind === 'delete') {
+          await this.fs.delete(c.uri);
+          continue;
+        }
+        if (c.kind === 'update' && this.openDocs.has(c.uri) && !c.moveTo) {
+          this.openDocs.set(c.uri, c.newText);
+          continue;
+        }
         const target = c.kind === 'update' && c.moveTo ? c.moveTo : c.uri;
         await this.fs.createDirectory(dirnameUri(target));
         await this.fs.writeFile(target, encoder.encode((c.kind === 'update' && c.bom ? '\uFEFF' : '') + c.newText));

@@ -18,13 +18,15 @@ function toFsError(e: unknown, where: string): FsError {
   return new FsError('other', message);
 }
 
-const typeOf = (s: { isFile(): boolean; isDirectory(): boolean }): FileType => (s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other');
+const typeOf = (s: { isFile(): boolean; isDirectory(): boolean }): FileType =>
+  s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
 
 export class NodeFs implements WorkspaceFs {
   /** The local path of a `file:` URI; throws for any other scheme (a URI this host cannot serve). */
   private p(uri: string): string {
     const local = localPathOf(uri);
-    if (local === undefined) throw new FsError('unavailable', `${uri} is not a local file (this host serves file: URIs only)`);
+    if (local === undefined)
+      throw new FsError('unavailable', `${uri} is not a local file (this host serves file: URIs only)`);
     return local;
   }
 
@@ -35,12 +37,24 @@ export class NodeFs implements WorkspaceFs {
   async stat(uri: string): Promise<FileStat | undefined> {
     const p = this.p(uri);
     let st: fs.Stats;
-    try { st = await fs.promises.stat(p) } catch { return undefined }
+    try {
+      st = await fs.promises.stat(p);
+    } catch {
+      return undefined;
+    }
     let symlink = false;
-    try { symlink = (await fs.promises.lstat(p)).isSymbolicLink() } catch { /* raced away: keep false */ }
+    try {
+      symlink = (await fs.promises.lstat(p)).isSymbolicLink();
+    } catch {
+      /* raced away: keep false */
+    }
     let readonly = (st.mode & 0o222) === 0;
     if (!readonly && st.isFile()) {
-      try { await fs.promises.access(p, fs.constants.W_OK) } catch { readonly = true }
+      try {
+        await fs.promises.access(p, fs.constants.W_OK);
+      } catch {
+        readonly = true;
+      }
     }
     return { type: typeOf(st), symlink, size: st.size, mtime: st.mtimeMs, readonly, mode: st.mode & 0o777 };
   }
@@ -65,7 +79,11 @@ export class NodeFs implements WorkspaceFs {
   async *readChunks(uri: string): AsyncIterable<Uint8Array> {
     const p = this.p(uri);
     let fh: fs.promises.FileHandle;
-    try { fh = await fs.promises.open(p, 'r') } catch (e) { throw toFsError(e, p) }
+    try {
+      fh = await fs.promises.open(p, 'r');
+    } catch (e) {
+      throw toFsError(e, p);
+    }
     try {
       const buf = Buffer.allocUnsafe(256 * 1024);
       for (;;) {
@@ -82,7 +100,11 @@ export class NodeFs implements WorkspaceFs {
     const p = this.p(uri);
     try {
       const dirents = await fs.promises.readdir(p, { withFileTypes: true });
-      return dirents.map((d) => ({ name: d.name, type: d.isSymbolicLink() ? 'other' : typeOf(d), symlink: d.isSymbolicLink() }));
+      return dirents.map((d) => ({
+        name: d.name,
+        type: d.isSymbolicLink() ? 'other' : typeOf(d),
+        symlink: d.isSymbolicLink(),
+      }));
     } catch (e) {
       throw toFsError(e, p);
     }
@@ -90,22 +112,38 @@ export class NodeFs implements WorkspaceFs {
 
   async writeFile(uri: string, data: Uint8Array): Promise<void> {
     const p = this.p(uri);
-    try { await fs.promises.writeFile(p, data) } catch (e) { throw toFsError(e, p) }
+    try {
+      await fs.promises.writeFile(p, data);
+    } catch (e) {
+      throw toFsError(e, p);
+    }
   }
 
   async createDirectory(uri: string): Promise<void> {
     const p = this.p(uri);
-    try { await fs.promises.mkdir(p, { recursive: true }) } catch (e) { throw toFsError(e, p) }
+    try {
+      await fs.promises.mkdir(p, { recursive: true });
+    } catch (e) {
+      throw toFsError(e, p);
+    }
   }
 
   async delete(uri: string): Promise<void> {
     const p = this.p(uri);
-    try { await fs.promises.rm(p, { recursive: true }) } catch (e) { throw toFsError(e, p) }
+    try {
+      await fs.promises.rm(p, { recursive: true });
+    } catch (e) {
+      throw toFsError(e, p);
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {
     const a = this.p(from);
-    try { await fs.promises.rename(a, this.p(to)) } catch (e) { throw toFsError(e, a) }
+    try {
+      await fs.promises.rename(a, this.p(to));
+    } catch (e) {
+      throw toFsError(e, a);
+    }
   }
 
   readIgnoreFileSync(uri: string): Uint8Array | undefined {
@@ -140,7 +178,9 @@ async function realpathDeep(abs: string): Promise<string> {
         try {
           const target = await fs.promises.readlink(p);
           return realpathDeep(path.resolve(path.dirname(p), target, ...rest.reverse()));
-        } catch { /* not a link */ }
+        } catch {
+          /* not a link */
+        }
       }
       // A symlink loop or an unreadable folder: nothing more to resolve; later reads will fail plainly.
       if (code !== 'ENOENT' && code !== 'ENOTDIR') return abs;

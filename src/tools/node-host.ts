@@ -45,26 +45,40 @@ export class NodeHost implements WorkspaceHost {
     this.rootPaths = options.roots.map((r) => path.resolve(r));
     this.trusted = options.trusted ?? true;
     this.rg = options.ripgrepPath;
-    this.shell = typeof options.shell === 'string' ? { executable: options.shell } : options.shell ?? platformDefaultShell();
+    this.shell =
+      typeof options.shell === 'string' ? { executable: options.shell } : (options.shell ?? platformDefaultShell());
     this.beforeCommitStep = options.beforeCommitStep;
   }
 
-  roots(): string[] { return this.rootPaths.map(fileUri) }
-  isTrusted(): boolean { return this.trusted }
-  setTrusted(trusted: boolean): void { this.trusted = trusted }
-  ripgrepPath(): string | undefined { return this.rg }
+  roots(): string[] {
+    return this.rootPaths.map(fileUri);
+  }
+  isTrusted(): boolean {
+    return this.trusted;
+  }
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+  }
+  ripgrepPath(): string | undefined {
+    return this.rg;
+  }
 
   /** Simulates an editor buffer with unsaved changes (undefined closes it). A path or a URI. */
   setOpenDocument(file: string, text: string | undefined): void {
     if (text === undefined) this.openDocs.delete(toUri(file));
     else this.openDocs.set(toUri(file), text);
   }
-  openDocumentText(uri: string): string | undefined { return this.openDocs.get(toUri(uri)) }
+  openDocumentText(uri: string): string | undefined {
+    return this.openDocs.get(toUri(uri));
+  }
 
   /** Sets a file's diagnostics (a path or a URI); they are reported with the file's URI. */
   setDiagnostics(file: string, list: Array<Omit<Diagnostic, 'path'>>): void {
     const uri = toUri(file);
-    this.diags.set(uri, list.map((d) => ({ ...d, path: uri })));
+    this.diags.set(
+      uri,
+      list.map((d) => ({ ...d, path: uri })),
+    );
   }
   diagnostics(uri?: string): Diagnostic[] {
     if (uri !== undefined) return [...(this.diags.get(toUri(uri)) ?? [])];
@@ -75,13 +89,25 @@ export class NodeHost implements WorkspaceHost {
     return { tasks: readWorkspaceTasks(this.rootPaths).map(taskInfo) };
   }
 
-  async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
+  async runProcess(
+    spec: { task?: string; command?: string; cwd: string },
+    onOutput: (chunk: string) => void,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<ProcessResult> {
     let run: CommandSpec;
     if (spec.task !== undefined) {
       const task = readWorkspaceTasks(this.rootPaths).find((t) => t.name === spec.task);
       if (!task) throw new Error(`no task named ${spec.task}`);
       if (!task.command) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
-      run = { command: task.command, process: task.process, shell: task.shell, cwd: task.cwd, env: task.env, defaultShell: this.shell };
+      run = {
+        command: task.command,
+        process: task.process,
+        shell: task.shell,
+        cwd: task.cwd,
+        env: task.env,
+        defaultShell: this.shell,
+      };
     } else {
       if (spec.command === undefined) throw new Error('runProcess needs a task or a command');
       run = { command: spec.command, cwd: spec.cwd, defaultShell: this.shell };
@@ -94,12 +120,20 @@ export class NodeHost implements WorkspaceHost {
   async applyChanges(uriChanges: FileChange[]): Promise<boolean> {
     // This host's own file system: local paths from here on.
     const local = (uri: string) => localPathOf(uri) ?? uri;
-    const changes = uriChanges.map((c) => ({ ...c, path: local(c.uri), ...(c.kind === 'update' && c.moveTo ? { moveTo: local(c.moveTo) } : {}) }));
+    const changes = uriChanges.map((c) => ({
+      ...c,
+      path: local(c.uri),
+      ...(c.kind === 'update' && c.moveTo ? { moveTo: local(c.moveTo) } : {}),
+    }));
     // What each touched path held before (undefined: did not exist), to restore on failure.
     const backups = new Map<string, Buffer | undefined>();
     const remember = async (p: string) => {
       if (backups.has(p)) return;
-      try { backups.set(p, await fs.promises.readFile(p)) } catch { backups.set(p, undefined) }
+      try {
+        backups.set(p, await fs.promises.readFile(p));
+      } catch {
+        backups.set(p, undefined);
+      }
     };
     for (const c of changes) {
       await remember(c.path);
@@ -117,7 +151,11 @@ export class NodeHost implements WorkspaceHost {
         inBuffer.push({ path: c.uri, newText: c.newText });
         continue;
       }
-      if (c.kind !== 'add' && (open !== undefined || before === undefined || stripBom(before.toString('utf8')).text !== c.oldText)) return false;
+      if (
+        c.kind !== 'add' &&
+        (open !== undefined || before === undefined || stripBom(before.toString('utf8')).text !== c.oldText)
+      )
+        return false;
       if (c.kind !== 'add' && ((await fs.promises.stat(c.path)).mode & 0o222) === 0) return false; // read-only: never replaced
       if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path && backups.get(c.moveTo) !== undefined) return false;
     }
@@ -135,14 +173,22 @@ export class NodeHost implements WorkspaceHost {
         }
         const target = c.kind === 'update' && c.moveTo ? c.moveTo : c.path;
         await mkdirTracked(path.dirname(target), createdDirs);
-        const temp = path.join(path.dirname(target), `.${path.basename(target)}.warmline-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+        const temp = path.join(
+          path.dirname(target),
+          `.${path.basename(target)}.warmline-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`,
+        );
         await fs.promises.writeFile(temp, withBom(c.newText, c.kind === 'update' && c.bom), 'utf8');
         if (c.kind === 'update') {
-          try { await fs.promises.chmod(temp, (await fs.promises.stat(c.path)).mode) } catch { /* keep default mode */ }
+          try {
+            await fs.promises.chmod(temp, (await fs.promises.stat(c.path)).mode);
+          } catch {
+            /* keep default mode */
+          }
         }
         temps.push(temp);
         steps.push({ target, run: () => fs.promises.rename(temp, target) });
-        if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path) steps.push({ target: c.path, run: () => fs.promises.unlink(c.path) });
+        if (c.kind === 'update' && c.moveTo && c.moveTo !== c.path)
+          steps.push({ target: c.path, run: () => fs.promises.unlink(c.path) });
       }
       // Phase 2: renames and deletions.
       for (const [i, step] of steps.entries()) {
@@ -157,7 +203,11 @@ export class NodeHost implements WorkspaceHost {
     }
   }
 
-  private async restore(backups: Map<string, Buffer | undefined>, temps: string[], createdDirs: string[]): Promise<void> {
+  private async restore(
+    backups: Map<string, Buffer | undefined>,
+    temps: string[],
+    createdDirs: string[],
+  ): Promise<void> {
     for (const t of temps) await fs.promises.rm(t, { force: true });
     for (const [p, content] of backups) {
       try {
@@ -166,7 +216,9 @@ export class NodeHost implements WorkspaceHost {
           await fs.promises.mkdir(path.dirname(p), { recursive: true });
           await fs.promises.writeFile(p, content);
         }
-      } catch { /* best effort: report failure through the return value */ }
+      } catch {
+        /* best effort: report failure through the return value */
+      }
     }
     for (const d of createdDirs.reverse()) await fs.promises.rmdir(d).catch(() => {});
   }

@@ -82,7 +82,14 @@ function stringSource(s: string): Source {
  * [split, length)), with `hiddenBytes`/`hiddenLines` already dropped between the two, and a
  * marker saying what was cut.
  */
-function joinHeadTail(src: Source, split: number, hiddenBytes: number, hiddenLines: number, maxBytes: number, opts: BoundOptions): string {
+function joinHeadTail(
+  src: Source,
+  split: number,
+  hiddenBytes: number,
+  hiddenLines: number,
+  maxBytes: number,
+  opts: BoundOptions,
+): string {
   const hint = opts.hint ?? DEFAULT_CUT_HINT;
   const share = Math.min(1, Math.max(0, opts.headShare ?? 0.5));
   // Reserve room for the marker with generous digit counts so the total never exceeds maxBytes.
@@ -132,7 +139,8 @@ export function boundJoined(parts: readonly string[], maxBytes: number, opts: Bo
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= at) lo = mid; else hi = mid - 1;
+      if (starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
     }
     return lo;
   };
@@ -154,7 +162,10 @@ export function boundJoined(parts: readonly string[], maxBytes: number, opts: Bo
       for (let i = partAt(from); i < parts.length && starts[i]! - 1 < to; i++) {
         const start = starts[i]!;
         const p = parts[i]!;
-        if (i > 0 && start - 1 >= from) { bytes++; lines++ } // the newline before it
+        if (i > 0 && start - 1 >= from) {
+          bytes++;
+          lines++;
+        } // the newline before it
         if (start < to && start + p.length > from) {
           const piece = start >= from && start + p.length <= to ? p : p.slice(Math.max(0, from - start), to - start);
           bytes += byteLength(piece);
@@ -193,7 +204,9 @@ export class OutputCollector {
     this.maxBytes = maxBytes;
   }
 
-  get totalBytes(): number { return this.total }
+  get totalBytes(): number {
+    return this.total;
+  }
 
   push(chunk: string): void {
     if (!chunk) return;
@@ -229,6 +242,13 @@ export class OutputCollector {
   text(opts: BoundOptions = {}): string {
     const tail = this.tail.join('');
     if (this.droppedBytes === 0) return boundOutput(this.head + tail, this.maxBytes, opts);
-    return joinHeadTail(stringSource(this.head + tail), this.head.length, this.droppedBytes, this.droppedLines, this.maxBytes, opts);
+    return joinHeadTail(
+      stringSource(this.head + tail),
+      this.head.length,
+      this.droppedBytes,
+      this.droppedLines,
+      this.maxBytes,
+      opts,
+    );
   }
 }

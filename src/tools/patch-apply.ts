@@ -11,11 +11,34 @@ import { ToolError } from './types.ts';
 import type { FileChange, WorkspaceHost } from './types.ts';
 
 const PUNCTUATION: Record<string, string> = {
-  '\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-', '\u2015': '-', '\u2212': '-',
-  '\u2018': "'", '\u2019': "'", '\u201A': "'", '\u201B': "'",
-  '\u201C': '"', '\u201D': '"', '\u201E': '"', '\u201F': '"',
-  '\u00A0': ' ', '\u2002': ' ', '\u2003': ' ', '\u2004': ' ', '\u2005': ' ', '\u2006': ' ', '\u2007': ' ',
-  '\u2008': ' ', '\u2009': ' ', '\u200A': ' ', '\u202F': ' ', '\u205F': ' ', '\u3000': ' ',
+  '\u2010': '-',
+  '\u2011': '-',
+  '\u2012': '-',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2015': '-',
+  '\u2212': '-',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201A': "'",
+  '\u201B': "'",
+  '\u201C': '"',
+  '\u201D': '"',
+  '\u201E': '"',
+  '\u201F': '"',
+  '\u00A0': ' ',
+  '\u2002': ' ',
+  '\u2003': ' ',
+  '\u2004': ' ',
+  '\u2005': ' ',
+  '\u2006': ' ',
+  '\u2007': ' ',
+  '\u2008': ' ',
+  '\u2009': ' ',
+  '\u200A': ' ',
+  '\u202F': ' ',
+  '\u205F': ' ',
+  '\u3000': ' ',
 };
 const PUNCTUATION_RE = new RegExp(`[${Object.keys(PUNCTUATION).join('')}]`, 'g');
 
@@ -30,7 +53,12 @@ const PASSES: Array<(s: string) => string> = [(s) => s, trimEnd, (s) => s.trim()
  * Index of the first place at or after `start` where `pattern` occurs in `lines`, trying the
  * passes in order of strictness; with `eof`, the end of the file is tried first.
  */
-export function seekSequence(lines: readonly string[], pattern: readonly string[], start: number, eof: boolean): number | undefined {
+export function seekSequence(
+  lines: readonly string[],
+  pattern: readonly string[],
+  start: number,
+  eof: boolean,
+): number | undefined {
   if (pattern.length === 0) return start;
   if (pattern.length > lines.length) return undefined;
   const last = lines.length - pattern.length;
@@ -40,7 +68,10 @@ export function seekSequence(lines: readonly string[], pattern: readonly string[
     for (let i = from; i <= last; i++) {
       let ok = true;
       for (let k = 0; k < pat.length; k++) {
-        if (norm(lines[i + k]!) !== pat[k]) { ok = false; break }
+        if (norm(lines[i + k]!) !== pat[k]) {
+          ok = false;
+          break;
+        }
       }
       if (ok) return i;
     }
@@ -62,7 +93,10 @@ export function applyChunks(text: string, chunks: readonly PatchChunk[], display
   const lines = text.split('\n');
   const ends = lines.map((l, i) => (i === lines.length - 1 ? '' : l.endsWith('\r') ? '\r\n' : '\n'));
   for (let i = 0; i < lines.length; i++) if (ends[i] === '\r\n') lines[i] = lines[i]!.slice(0, -1);
-  if (lines[lines.length - 1] === '') { lines.pop(); ends.pop() }
+  if (lines[lines.length - 1] === '') {
+    lines.pop();
+    ends.pop();
+  }
   const replacements: Array<{ start: number; remove: number; insert: string[] }> = [];
   let index = 0;
   chunks.forEach((chunk, n) => {
@@ -87,7 +121,15 @@ export function applyChunks(text: string, chunks: readonly PatchChunk[], display
       if (insert[insert.length - 1] === '') insert = insert.slice(0, -1);
       found = seekSequence(lines, pattern, index, chunk.endOfFile);
     }
-    if (found === undefined) throw notFound(display, label, chunk.oldLines, lines, index, chunk.endOfFile ? 'these lines at the end of the file' : 'these lines');
+    if (found === undefined)
+      throw notFound(
+        display,
+        label,
+        chunk.oldLines,
+        lines,
+        index,
+        chunk.endOfFile ? 'these lines at the end of the file' : 'these lines',
+      );
     replacements.push({ start: found, remove: pattern.length, insert });
     index = found + pattern.length;
   });
@@ -102,8 +144,19 @@ export function applyChunks(text: string, chunks: readonly PatchChunk[], display
   return lines.map((l, i) => l + (ends[i] || eol)).join('');
 }
 
-function notFound(display: string, label: string, expected: readonly string[], lines: readonly string[], from: number, what: string): HunkFailure {
-  const shown = expected.slice(0, 12).map((l) => `  ${truncate(l, 200)}`).join('\n') + (expected.length > 12 ? `\n  … (${expected.length - 12} more lines)` : '');
+function notFound(
+  display: string,
+  label: string,
+  expected: readonly string[],
+  lines: readonly string[],
+  from: number,
+  what: string,
+): HunkFailure {
+  const shown =
+    expected
+      .slice(0, 12)
+      .map((l) => `  ${truncate(l, 200)}`)
+      .join('\n') + (expected.length > 12 ? `\n  … (${expected.length - 12} more lines)` : '');
   let message = `In '${display}', ${label}: could not find ${what}${from > 0 ? ` after line ${from}` : ''}:\n${shown}\n`;
   const region = nearestRegion(lines, expected, from);
   if (region && region.score >= 0.3) {
@@ -120,13 +173,25 @@ function notFound(display: string, label: string, expected: readonly string[], l
  * ToolError naming the file and hunk that failed; on error nothing has been touched.
  */
 export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host: WorkspaceHost): Promise<FileChange[]> {
-  if (patch.hunks.length === 0) throw new ToolError('patch_failed', 'The patch contains no file operations (no Add, Delete or Update File section).');
-  if (patch.hunks.length > LIMITS.maxPatchFiles) throw new ToolError('too_large', `The patch touches ${patch.hunks.length} files; one apply_patch may change at most ${LIMITS.maxPatchFiles}. Split it.`);
+  if (patch.hunks.length === 0)
+    throw new ToolError(
+      'patch_failed',
+      'The patch contains no file operations (no Add, Delete or Update File section).',
+    );
+  if (patch.hunks.length > LIMITS.maxPatchFiles)
+    throw new ToolError(
+      'too_large',
+      `The patch touches ${patch.hunks.length} files; one apply_patch may change at most ${LIMITS.maxPatchFiles}. Split it.`,
+    );
   const maxBytes = guard.settings.maxReadBytes;
   const touched = new Map<string, string>(); // URI -> the hunk that touched it
   const claim = (abs: string, display: string, hunk: string) => {
     const before = touched.get(abs);
-    if (before) throw new ToolError('patch_failed', `'${display}' appears in two sections of the patch (${before} and ${hunk}); put all changes to one file in a single section.`);
+    if (before)
+      throw new ToolError(
+        'patch_failed',
+        `'${display}' appears in two sections of the patch (${before} and ${hunk}); put all changes to one file in a single section.`,
+      );
     touched.set(abs, hunk);
   };
   const changes: FileChange[] = [];
@@ -136,30 +201,49 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
       const target = await guard.resolve(hunk.path, 'write');
       claim(target.uri, target.display, `Add File at ${where}`);
       if (target.stat || host.openDocumentText(target.uri) !== undefined) {
-        throw new ToolError('patch_failed', `Add File '${target.display}' (patch ${where}) failed: the file already exists. Use '*** Update File: ${hunk.path}' to change it.`);
+        throw new ToolError(
+          'patch_failed',
+          `Add File '${target.display}' (patch ${where}) failed: the file already exists. Use '*** Update File: ${hunk.path}' to change it.`,
+        );
       }
       await refuseFileInPath(target, guard);
       changes.push({ kind: 'add', uri: target.uri, newText: hunk.contents });
     } else if (hunk.kind === 'delete') {
       const target = await guard.resolve(hunk.path, 'write');
       claim(target.uri, target.display, `Delete File at ${where}`);
-      if (!target.stat && host.openDocumentText(target.uri) === undefined) throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: the file does not exist.`);
-      if (target.stat?.type === 'directory') throw new ToolError('patch_failed', `Delete File '${target.display}' (patch ${where}) failed: it is a folder; Delete File removes one file.`);
+      if (!target.stat && host.openDocumentText(target.uri) === undefined)
+        throw new ToolError(
+          'patch_failed',
+          `Delete File '${target.display}' (patch ${where}) failed: the file does not exist.`,
+        );
+      if (target.stat?.type === 'directory')
+        throw new ToolError(
+          'patch_failed',
+          `Delete File '${target.display}' (patch ${where}) failed: it is a folder; Delete File removes one file.`,
+        );
       const loaded = await loadText(host, target.uri, target.display, maxBytes, 'edit');
       changes.push({ kind: 'delete', uri: target.uri, oldText: loaded.text, ...(loaded.bom ? { bom: true } : {}) });
     } else {
       const target = await guard.resolve(hunk.path, 'write');
       claim(target.uri, target.display, `Update File at ${where}`);
       if (!target.stat && host.openDocumentText(target.uri) === undefined) {
-        throw new ToolError('patch_failed', `Update File '${target.display}' (patch ${where}) failed: the file does not exist. Use '*** Add File: ${hunk.path}' to create it.`);
+        throw new ToolError(
+          'patch_failed',
+          `Update File '${target.display}' (patch ${where}) failed: the file does not exist. Use '*** Add File: ${hunk.path}' to create it.`,
+        );
       }
-      if (target.stat?.type === 'directory') throw new ToolError('patch_failed', `Update File '${target.display}' (patch ${where}) failed: it is a folder.`);
+      if (target.stat?.type === 'directory')
+        throw new ToolError('patch_failed', `Update File '${target.display}' (patch ${where}) failed: it is a folder.`);
       const loaded = await loadText(host, target.uri, target.display, maxBytes, 'edit');
       let newText: string;
       try {
         newText = applyChunks(loaded.text, hunk.chunks, target.display);
       } catch (e) {
-        if (e instanceof HunkFailure) throw new ToolError('patch_failed', `${e.message}Re-read the file with read_file and write the hunk against its current text.`);
+        if (e instanceof HunkFailure)
+          throw new ToolError(
+            'patch_failed',
+            `${e.message}Re-read the file with read_file and write the hunk against its current text.`,
+          );
         throw e;
       }
       let moveTo: string | undefined;
@@ -167,13 +251,24 @@ export async function planPatch(patch: ParsedPatch, guard: WorkspaceGuard, host:
         const dest = await guard.resolve(hunk.moveTo, 'write');
         if (dest.uri !== target.uri) {
           claim(dest.uri, dest.display, `Move to at ${where}`);
-          if (dest.stat || host.openDocumentText(dest.uri) !== undefined) throw new ToolError('patch_failed', `Move to '${dest.display}' (patch ${where}) failed: that file already exists; moving onto an existing file is refused.`);
+          if (dest.stat || host.openDocumentText(dest.uri) !== undefined)
+            throw new ToolError(
+              'patch_failed',
+              `Move to '${dest.display}' (patch ${where}) failed: that file already exists; moving onto an existing file is refused.`,
+            );
           await refuseFileInPath(dest, guard);
           moveTo = dest.uri;
         }
       }
       if (newText === loaded.text && !moveTo) continue; // nothing to do for this file
-      changes.push({ kind: 'update', uri: target.uri, oldText: loaded.text, newText, ...(moveTo ? { moveTo } : {}), ...(loaded.bom ? { bom: true } : {}) });
+      changes.push({
+        kind: 'update',
+        uri: target.uri,
+        oldText: loaded.text,
+        newText,
+        ...(moveTo ? { moveTo } : {}),
+        ...(loaded.bom ? { bom: true } : {}),
+      });
     }
   }
   return changes;
@@ -187,6 +282,9 @@ async function refuseFileInPath(target: ResolvedPath, guard: WorkspaceGuard): Pr
     const stat = await guard.host.fs.stat(dir).catch(() => undefined);
     if (!stat) continue;
     if (stat.type === 'directory') return;
-    throw new ToolError('patch_failed', `Cannot create '${target.display}': '${guard.display(dir)}' is a file, not a folder.`);
+    throw new ToolError(
+      'patch_failed',
+      `Cannot create '${target.display}': '${guard.display(dir)}' is a file, not a folder.`,
+    );
   }
 }

@@ -75,12 +75,21 @@ export function parsePatch(text: string): ParsedPatch {
   let lines = text.trim().split(/\r?\n/);
   let offset = 0; // lines dropped before the patch (heredoc opener)
   const first = lines[0]?.trim();
-  if (lines.length >= 4 && (first === '<<EOF' || first === "<<'EOF'" || first === '<<"EOF"') && lines[lines.length - 1]!.trim().endsWith('EOF')) {
+  if (
+    lines.length >= 4 &&
+    (first === '<<EOF' || first === "<<'EOF'" || first === '<<"EOF"') &&
+    lines[lines.length - 1]!.trim().endsWith('EOF')
+  ) {
     lines = lines.slice(1, -1);
     offset = 1;
   }
-  if (lines[0]?.trim() !== BEGIN_PATCH) throw new PatchParseError(1 + offset, `the first line of the patch must be '${BEGIN_PATCH}', got '${truncateLine(lines[0] ?? '')}'`);
-  if (lines.length < 2 || lines[lines.length - 1]!.trim() !== END_PATCH) throw new PatchParseError(lines.length + offset, `the last line of the patch must be '${END_PATCH}'`);
+  if (lines[0]?.trim() !== BEGIN_PATCH)
+    throw new PatchParseError(
+      1 + offset,
+      `the first line of the patch must be '${BEGIN_PATCH}', got '${truncateLine(lines[0] ?? '')}'`,
+    );
+  if (lines.length < 2 || lines[lines.length - 1]!.trim() !== END_PATCH)
+    throw new PatchParseError(lines.length + offset, `the last line of the patch must be '${END_PATCH}'`);
   return { hunks: parseHunks(lines.slice(1, -1), 2 + offset, 'complete') };
 }
 
@@ -120,14 +129,19 @@ export class PatchStreamParser {
     return this.last;
   }
 
-  get hunks(): PatchHunk[] { return this.last }
+  get hunks(): PatchHunk[] {
+    return this.last;
+  }
 }
 
 function parseHunks(lines: string[], firstLineNumber: number, mode: Mode): PatchHunk[] {
   const hunks: PatchHunk[] = [];
   let i = 0;
   while (i < lines.length) {
-    if (lines[i]!.trim() === '') { i++; continue } // blank lines between hunks
+    if (lines[i]!.trim() === '') {
+      i++;
+      continue;
+    } // blank lines between hunks
     try {
       const { hunk, used } = parseOneHunk(lines, i, firstLineNumber, mode);
       hunks.push(hunk);
@@ -149,7 +163,11 @@ function parseOneHunk(lines: string[], at: number, base: number, mode: Mode): { 
     let contents = '';
     let j = at + 1;
     while (j < lines.length && lines[j]!.startsWith('+')) contents += lines[j++]!.slice(1) + '\n';
-    if (j === at + 1 && mode === 'complete') throw new PatchParseError(lineNo + 1, `Add File '${path}' has no content lines; every line of a new file starts with '+'`);
+    if (j === at + 1 && mode === 'complete')
+      throw new PatchParseError(
+        lineNo + 1,
+        `Add File '${path}' has no content lines; every line of a new file starts with '+'`,
+      );
     return { hunk: { kind: 'add', path, contents, line: lineNo }, used: j - at };
   }
   if (header.startsWith(DELETE_FILE)) {
@@ -170,7 +188,10 @@ function parseOneHunk(lines: string[], at: number, base: number, mode: Mode): { 
     const hunk: PatchHunk = { kind: 'update', path, moveTo, chunks: [], line: lineNo };
     while (j < lines.length) {
       const line = lines[j]!;
-      if (line.trim() === '') { j++; continue } // blank lines between chunks
+      if (line.trim() === '') {
+        j++;
+        continue;
+      } // blank lines between chunks
       if (line.startsWith('*')) break;
       try {
         const { chunk, used } = parseChunk(lines, j, base, hunk.chunks.length === 0, mode);
@@ -181,20 +202,36 @@ function parseOneHunk(lines: string[], at: number, base: number, mode: Mode): { 
         throw e;
       }
     }
-    if (hunk.chunks.length === 0 && mode === 'complete') throw new PatchParseError(lineNo, `Update File '${path}' has no changes; add an @@ hunk with ' ', '-' and '+' lines`);
+    if (hunk.chunks.length === 0 && mode === 'complete')
+      throw new PatchParseError(
+        lineNo,
+        `Update File '${path}' has no changes; add an @@ hunk with ' ', '-' and '+' lines`,
+      );
     return { hunk, used: j - at };
   }
-  throw new PatchParseError(lineNo, `'${truncateLine(lines[at]!)}' is not a valid hunk header; expected ${VALID_HEADERS}`);
+  throw new PatchParseError(
+    lineNo,
+    `'${truncateLine(lines[at]!)}' is not a valid hunk header; expected ${VALID_HEADERS}`,
+  );
 }
 
-function parseChunk(lines: string[], at: number, base: number, first: boolean, mode: Mode): { chunk: PatchChunk; used: number } {
+function parseChunk(
+  lines: string[],
+  at: number,
+  base: number,
+  first: boolean,
+  mode: Mode,
+): { chunk: PatchChunk; used: number } {
   const lineNo = base + at;
   const head = lines[at]!;
   let context: string | undefined;
   let start = at;
   if (head.trim() === '@@') start = at + 1;
-  else if (head.startsWith('@@ ')) { context = head.slice(3); start = at + 1 }
-  else if (!first) throw new PatchParseError(lineNo, `expected an '@@' line to start the next hunk, got '${truncateLine(head)}'`);
+  else if (head.startsWith('@@ ')) {
+    context = head.slice(3);
+    start = at + 1;
+  } else if (!first)
+    throw new PatchParseError(lineNo, `expected an '@@' line to start the next hunk, got '${truncateLine(head)}'`);
   if (start >= lines.length) throw new PatchParseError(lineNo + 1, 'the hunk has no lines after its @@ marker');
   const chunk: PatchChunk = { context, oldLines: [], newLines: [], endOfFile: false, line: lineNo };
   let n = 0;
@@ -208,12 +245,20 @@ function parseChunk(lines: string[], at: number, base: number, first: boolean, m
       break;
     }
     const c = line[0];
-    if (c === undefined) { chunk.oldLines.push(''); chunk.newLines.push('') }
-    else if (c === ' ') { chunk.oldLines.push(line.slice(1)); chunk.newLines.push(line.slice(1)) }
-    else if (c === '+') chunk.newLines.push(line.slice(1));
+    if (c === undefined) {
+      chunk.oldLines.push('');
+      chunk.newLines.push('');
+    } else if (c === ' ') {
+      chunk.oldLines.push(line.slice(1));
+      chunk.newLines.push(line.slice(1));
+    } else if (c === '+') chunk.newLines.push(line.slice(1));
     else if (c === '-') chunk.oldLines.push(line.slice(1));
     else {
-      if (n === 0) throw new PatchParseError(base + j, `unexpected line '${truncateLine(line)}' in an update hunk; every line starts with ' ' (context), '-' (remove) or '+' (add)`);
+      if (n === 0)
+        throw new PatchParseError(
+          base + j,
+          `unexpected line '${truncateLine(line)}' in an update hunk; every line starts with ' ' (context), '-' (remove) or '+' (add)`,
+        );
       break; // the next chunk or hunk
     }
     n++;
@@ -234,6 +279,9 @@ export function describeHunks(hunks: readonly PatchHunk[]): string {
     const h = hunks[0]!;
     return `${verb[h.kind]} ${h.path}${h.kind === 'update' && h.moveTo ? ` -> ${h.moveTo}` : ''}`;
   }
-  const names = hunks.slice(0, 3).map((h) => h.path).join(', ');
+  const names = hunks
+    .slice(0, 3)
+    .map((h) => h.path)
+    .join(', ');
   return `${hunks.length} files: ${names}${hunks.length > 3 ? ', …' : ''}`;
 }

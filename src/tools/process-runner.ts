@@ -27,7 +27,10 @@ export interface CommandSpec {
   process?: { file: string; args: string[] };
 }
 
-export function platformDefaultShell(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): ShellSpec {
+export function platformDefaultShell(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): ShellSpec {
   if (platform === 'win32') return { executable: env.ComSpec || 'cmd.exe' };
   return { executable: env.SHELL || '/bin/sh' };
 }
@@ -38,19 +41,28 @@ export function platformDefaultShell(platform: NodeJS.Platform = process.platfor
  * executable itself (then only the arguments it gave), then the command line. On Windows, cmd
  * gets the whole line verbatim.
  */
-export function shellInvocation(command: string, shell: ShellSpec | undefined, defaultShell: ShellSpec = platformDefaultShell(), platform: NodeJS.Platform = process.platform): { file: string; args: string[]; verbatim: boolean } {
+export function shellInvocation(
+  command: string,
+  shell: ShellSpec | undefined,
+  defaultShell: ShellSpec = platformDefaultShell(),
+  platform: NodeJS.Platform = process.platform,
+): { file: string; args: string[]; verbatim: boolean } {
   const named = !!shell?.executable;
   const file = shell?.executable || defaultShell.executable || (platform === 'win32' ? 'cmd.exe' : '/bin/sh');
   // A different executable does not inherit the default shell's arguments.
-  const own = shell?.args ?? (named && shell?.executable !== defaultShell.executable ? [] : defaultShell.args ?? []);
+  const own = shell?.args ?? (named && shell?.executable !== defaultShell.executable ? [] : (defaultShell.args ?? []));
   const base = (platform === 'win32' ? path.win32 : path.posix).basename(file).toLowerCase();
   let run: string[];
   let verbatim = false;
   if (platform === 'win32') {
-    if (base === 'powershell.exe' || base === 'pwsh.exe' || base === 'powershell' || base === 'pwsh') run = ['-Command'];
+    if (base === 'powershell.exe' || base === 'pwsh.exe' || base === 'powershell' || base === 'pwsh')
+      run = ['-Command'];
     else if (base === 'bash.exe' || base === 'zsh.exe' || base === 'nu.exe') run = ['-c'];
     else if (base === 'wsl.exe') run = ['-e'];
-    else { run = ['/d', '/c']; verbatim = base === 'cmd.exe' || base === 'cmd' }
+    else {
+      run = ['/d', '/c'];
+      verbatim = base === 'cmd.exe' || base === 'cmd';
+    }
   } else {
     run = ['-c'];
   }
@@ -68,14 +80,27 @@ const KILL_GRACE_MS = 2000;
 /** After the main process exits, how long to wait for its output pipes to close. */
 const CLOSE_GRACE_MS = 1000;
 
-export function runCommandTree(spec: CommandSpec, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<RunningResult> {
+export function runCommandTree(
+  spec: CommandSpec,
+  onOutput: (chunk: string) => void,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<RunningResult> {
   return new Promise<RunningResult>((resolve) => {
     const isWindows = process.platform === 'win32';
     const env = { ...process.env, ...spec.env };
-    const run: { file: string; args: string[]; verbatim?: boolean } = spec.process ?? shellInvocation(spec.command, spec.shell, spec.defaultShell ?? platformDefaultShell());
+    const run: { file: string; args: string[]; verbatim?: boolean } =
+      spec.process ?? shellInvocation(spec.command, spec.shell, spec.defaultShell ?? platformDefaultShell());
     const verbatim = run.verbatim === true;
     // Own process group on POSIX, so the whole tree can be killed; cmd takes its line verbatim.
-    const child = spawn(run.file, run.args, { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: !isWindows, windowsVerbatimArguments: verbatim });
+    const child = spawn(run.file, run.args, {
+      cwd: spec.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      detached: !isWindows,
+      windowsVerbatimArguments: verbatim,
+    });
     const pid = child.pid;
     let timedOut = false;
     let cancelled = false;
@@ -87,20 +112,45 @@ export function runCommandTree(spec: CommandSpec, onOutput: (chunk: string) => v
     const killTree = () => {
       if (pid === undefined) return;
       if (isWindows) {
-        spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore' }).on('error', () => {});
+        spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore' }).on(
+          'error',
+          () => {},
+        );
         return;
       }
-      try { process.kill(-pid, 'SIGTERM') } catch { /* already gone */ }
-      killTimer ??= setTimeout(() => { try { process.kill(-pid, 'SIGKILL') } catch { /* gone */ } }, KILL_GRACE_MS);
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      killTimer ??= setTimeout(() => {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, KILL_GRACE_MS);
       killTimer.unref?.();
     };
 
     const decoders = { out: new TextDecoder('utf-8'), err: new TextDecoder('utf-8') };
-    child.stdout?.on('data', (b: Buffer) => { const s = decoders.out.decode(b, { stream: true }); if (s) onOutput(s) });
-    child.stderr?.on('data', (b: Buffer) => { const s = decoders.err.decode(b, { stream: true }); if (s) onOutput(s) });
+    child.stdout?.on('data', (b: Buffer) => {
+      const s = decoders.out.decode(b, { stream: true });
+      if (s) onOutput(s);
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      const s = decoders.err.decode(b, { stream: true });
+      if (s) onOutput(s);
+    });
 
-    const timer = setTimeout(() => { timedOut = true; killTree() }, timeoutMs);
-    const onAbort = () => { cancelled = true; killTree() };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree();
+    }, timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      killTree();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
 
@@ -113,7 +163,13 @@ export function runCommandTree(spec: CommandSpec, onOutput: (chunk: string) => v
       const tail = decoders.out.decode() + decoders.err.decode();
       if (tail) onOutput(tail);
       // Leave nothing behind: background children of the command die with it.
-      if (!isWindows && pid !== undefined) { try { process.kill(-pid, 'SIGKILL') } catch { /* gone */ } }
+      if (!isWindows && pid !== undefined) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       if (killTimer) clearTimeout(killTimer);
       resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, timedOut, cancelled, pid });
     };
@@ -126,7 +182,11 @@ export function runCommandTree(spec: CommandSpec, onOutput: (chunk: string) => v
     child.on('exit', (code, sig) => {
       exit = { code, signal: sig };
       // Output pipes may be held open by a background child; do not wait for them forever.
-      graceTimer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); finish() }, CLOSE_GRACE_MS);
+      graceTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish();
+      }, CLOSE_GRACE_MS);
     });
     child.on('close', (code, sig) => {
       exit ??= { code, signal: sig };

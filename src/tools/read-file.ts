@@ -15,9 +15,14 @@ import type { Tool, ToolContext, ToolResult } from './types.ts';
 import { basenameUri, dirnameUri, joinUri } from './uri.ts';
 
 const shape = {
-  path: string('File path relative to the workspace root, e.g. "src/app.ts" (in a multi-root workspace it may start with the folder name).', { minLength: 1 }),
+  path: string(
+    'File path relative to the workspace root, e.g. "src/app.ts" (in a multi-root workspace it may start with the folder name).',
+    { minLength: 1 },
+  ),
   start_line: optional(integer('First line to read, 1-based. Null to start at line 1.', { minimum: 1 })),
-  end_line: optional(integer('Last line to read, inclusive. Null to read to the end (or as much as fits).', { minimum: 1 })),
+  end_line: optional(
+    integer('Last line to read, inclusive. Null to read to the end (or as much as fits).', { minimum: 1 }),
+  ),
 };
 const schema = object('read_file', shape);
 export type ReadFileArgs = ArgsOf<typeof shape>;
@@ -37,7 +42,8 @@ export const readFileTool: Tool<ReadFileArgs> = {
     parameters: schema.jsonSchema,
   },
   parse: (raw) => schema.parse(raw),
-  describe: (args) => (args.start_line || args.end_line ? `${args.path}:${args.start_line ?? 1}-${args.end_line ?? 'end'}` : args.path),
+  describe: (args) =>
+    args.start_line || args.end_line ? `${args.path}:${args.start_line ?? 1}-${args.end_line ?? 'end'}` : args.path,
   run: readFile,
 };
 
@@ -49,7 +55,11 @@ async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResul
   const target = await guard.resolve(args.path, 'read');
   const open = ctx.host.openDocumentText(target.uri);
   if (open === undefined && !target.stat) throw await notFound(guard, target);
-  if (open === undefined && target.stat?.type === 'directory') throw new ToolError('invalid_arguments', `'${target.display}' is a folder, not a file; use list_files to see what it contains.`);
+  if (open === undefined && target.stat?.type === 'directory')
+    throw new ToolError(
+      'invalid_arguments',
+      `'${target.display}' is a folder, not a file; use list_files to see what it contains.`,
+    );
 
   const maxBytes = ctx.settings.maxReadBytes;
   const ranged = args.start_line !== undefined || args.end_line !== undefined;
@@ -63,12 +73,17 @@ async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResul
 
   const start = args.start_line ?? 1;
   if (start > lines.length) {
-    throw new ToolError('invalid_arguments', `start_line ${start} is past the end of '${target.display}', which has ${lines.length} line${lines.length === 1 ? '' : 's'}.`);
+    throw new ToolError(
+      'invalid_arguments',
+      `start_line ${start} is past the end of '${target.display}', which has ${lines.length} line${lines.length === 1 ? '' : 's'}.`,
+    );
   }
   const end = Math.min(args.end_line ?? lines.length, lines.length);
   const header = `${target.display}: lines ${start}-${end} of ${lines.length}${note}`;
   const body = numbered(lines.slice(start - 1, end), start);
-  const output = boundOutput(`${header}\n${body}`, ctx.settings.maxOutputBytes, { hint: 'read the missing lines with start_line/end_line, or use grep' });
+  const output = boundOutput(`${header}\n${body}`, ctx.settings.maxOutputBytes, {
+    hint: 'read the missing lines with start_line/end_line, or use grep',
+  });
   return { output, summary: `lines ${start}-${end} of ${lines.length}` };
 }
 
@@ -77,7 +92,12 @@ async function readFile(args: ReadFileArgs, ctx: ToolContext): Promise<ToolResul
  * Lines are cut at LIMITS.maxLineChars while they stream, so one enormous line (a minified
  * bundle, a 3 MB JSON) is never held whole.
  */
-async function readRangeStreaming(target: ResolvedPath, start: number, endLine: number | undefined, ctx: ToolContext): Promise<ToolResult> {
+async function readRangeStreaming(
+  target: ResolvedPath,
+  start: number,
+  endLine: number | undefined,
+  ctx: ToolContext,
+): Promise<ToolResult> {
   if (await looksBinary(ctx.host, target.uri)) throw binaryError(target.display, target.stat!.size);
   const maxBytes = ctx.settings.maxReadBytes;
   const maxChars = LIMITS.maxLineChars;
@@ -90,7 +110,8 @@ async function readRangeStreaming(target: ResolvedPath, start: number, endLine: 
   let lineChars = 0; // the whole line's length, kept or not
   let lastChar = '';
   const finish = () => {
-    if (lastChar === '\r') { // CRLF: the CR is not part of the line
+    if (lastChar === '\r') {
+      // CRLF: the CR is not part of the line
       lineChars--;
       if (line.length > lineChars) line = line.slice(0, lineChars);
     }
@@ -98,7 +119,12 @@ async function readRangeStreaming(target: ResolvedPath, start: number, endLine: 
     if (n >= start) {
       const shown = lineChars > line.length ? `${line}… [+${lineChars - line.length} chars]` : line;
       bytes += Buffer.byteLength(shown) + 1;
-      if (bytes > maxBytes && picked.length > 0) { stoppedBySize = true; n--; done = true; return }
+      if (bytes > maxBytes && picked.length > 0) {
+        stoppedBySize = true;
+        n--;
+        done = true;
+        return;
+      }
       picked.push(shown);
       if (endLine !== undefined && n >= endLine) done = true;
     }
@@ -114,7 +140,9 @@ async function readRangeStreaming(target: ResolvedPath, start: number, endLine: 
       if (ctx.signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
       const next = await chunks.next();
       const bytesRead = next.done ? 0 : next.value.length;
-      let text = next.done ? decoder.end() : decoder.write(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+      let text = next.done
+        ? decoder.end()
+        : decoder.write(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
       if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
       let from = 0;
@@ -139,13 +167,21 @@ async function readRangeStreaming(target: ResolvedPath, start: number, endLine: 
   } finally {
     await chunks.return?.();
   }
-  if (picked.length === 0) throw new ToolError('invalid_arguments', `start_line ${start} is past the end of '${target.display}', which has ${n} lines.`);
+  if (picked.length === 0)
+    throw new ToolError(
+      'invalid_arguments',
+      `start_line ${start} is past the end of '${target.display}', which has ${n} lines.`,
+    );
   const last = start + picked.length - 1;
   const size = formatBytes(target.stat!.size);
-  const header = `${target.display}: lines ${start}-${last} (a ${size} file, read by range)` + (stoppedBySize ? `; stopped after ${formatBytes(maxBytes)}, continue with start_line=${last + 1}` : '');
+  const header =
+    `${target.display}: lines ${start}-${last} (a ${size} file, read by range)` +
+    (stoppedBySize ? `; stopped after ${formatBytes(maxBytes)}, continue with start_line=${last + 1}` : '');
   const width = String(last).length;
   const body = picked.map((l, i) => `${String(start + i).padStart(width)}\t${l}`).join('\n');
-  const output = boundOutput(`${header}\n${body}`, ctx.settings.maxOutputBytes, { hint: 'read the missing lines with start_line/end_line, or use grep' });
+  const output = boundOutput(`${header}\n${body}`, ctx.settings.maxOutputBytes, {
+    hint: 'read the missing lines with start_line/end_line, or use grep',
+  });
   return { output, summary: `lines ${start}-${last}` };
 }
 
@@ -179,5 +215,8 @@ async function notFound(guard: WorkspaceGuard, target: ResolvedPath): Promise<To
   } catch {
     hint = ` Its folder '${guard.display(dir)}' does not exist either.`;
   }
-  return new ToolError('not_found', `'${target.display}' does not exist.${hint} Use list_files or grep to find the right path.`);
+  return new ToolError(
+    'not_found',
+    `'${target.display}' does not exist.${hint} Use list_files or grep to find the right path.`,
+  );
 }

@@ -51,8 +51,12 @@ export class ToolRegistry {
     return out;
   }
 
-  names(): string[] { return [...this.tools.keys()] }
-  get(name: string): Tool | undefined { return this.tools.get(name) }
+  names(): string[] {
+    return [...this.tools.keys()];
+  }
+  get(name: string): Tool | undefined {
+    return this.tools.get(name);
+  }
 
   /** Read-only tools may run in parallel with each other. Unknown tools are not read-only. */
   isReadOnly(name: string): boolean {
@@ -74,8 +78,14 @@ export class ToolRegistry {
     const max = ctx.settings.maxOutputBytes;
     const tool = this.tools.get(call.name);
     if (!tool) {
-      const names = this.definitions().map((d) => d.name).join(', ');
-      return { output: `Error: there is no tool named '${call.name}'. Available tools: ${names}.`, isError: true, summary: 'unknown tool' };
+      const names = this.definitions()
+        .map((d) => d.name)
+        .join(', ');
+      return {
+        output: `Error: there is no tool named '${call.name}'. Available tools: ${names}.`,
+        isError: true,
+        summary: 'unknown tool',
+      };
     }
     const raw = call.raw ?? call.input ?? call.arguments ?? '';
     try {
@@ -88,7 +98,11 @@ export class ToolRegistry {
         return { output: boundOutput(`Error: ${e.message}`, max), isError: true, summary: e.code.replace(/_/g, ' ') };
       }
       const message = e instanceof Error ? e.message : String(e);
-      return { output: boundOutput(`Error: ${call.name} failed unexpectedly: ${message}`, max), isError: true, summary: 'failed' };
+      return {
+        output: boundOutput(`Error: ${call.name} failed unexpectedly: ${message}`, max),
+        isError: true,
+        summary: 'failed',
+      };
     }
   }
 }
@@ -100,8 +114,14 @@ export interface WorkspaceToolsOptions {
 /** Every workspace tool, in the order the model sees them. */
 export function workspaceTools(options: WorkspaceToolsOptions = {}): Tool[] {
   return [
-    readFileTool, listFilesTool, createGrepTool(options.grep), applyPatchTool, applyPatchJsonTool,
-    replaceInFileTool, runTaskTool, getDiagnosticsTool,
+    readFileTool,
+    listFilesTool,
+    createGrepTool(options.grep),
+    applyPatchTool,
+    applyPatchJsonTool,
+    replaceInFileTool,
+    runTaskTool,
+    getDiagnosticsTool,
   ] as Tool[];
 }
 

@@ -12,7 +12,10 @@ import type { Tool, ToolContext, ToolResult } from './types.ts';
 
 const shape = {
   path: string('File to change, relative to the workspace root.', { minLength: 1 }),
-  old_text: string('The exact text to replace, copied from the file (several whole lines, without read_file\'s line-number prefixes). It must occur exactly once.', { minLength: 1 }),
+  old_text: string(
+    "The exact text to replace, copied from the file (several whole lines, without read_file's line-number prefixes). It must occur exactly once.",
+    { minLength: 1 },
+  ),
   new_text: string('The text to put in its place (may be empty to delete old_text).'),
 };
 const schema = object('replace_in_file', shape);
@@ -24,7 +27,8 @@ export const replaceInFileTool: Tool<ReplaceInFileArgs> = {
   definition: {
     type: 'function',
     name: 'replace_in_file',
-    description: 'Replace one exact piece of text in a file with new text. old_text must match the file exactly (whitespace included) and occur once; include enough surrounding lines to make it unique. For several changes or new files, use apply_patch.',
+    description:
+      'Replace one exact piece of text in a file with new text. old_text must match the file exactly (whitespace included) and occur once; include enough surrounding lines to make it unique. For several changes or new files, use apply_patch.',
     strict: true,
     parameters: schema.jsonSchema,
   },
@@ -45,10 +49,14 @@ const lineOf = (text: string, offset: number): number => text.slice(0, offset).s
 async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise<ToolResult> {
   const guard = WorkspaceGuard.for(ctx);
   guard.requireTrusted('editing files');
-  if (args.old_text === args.new_text) throw new ToolError('invalid_arguments', 'old_text and new_text are identical, so there is nothing to change.');
+  if (args.old_text === args.new_text)
+    throw new ToolError('invalid_arguments', 'old_text and new_text are identical, so there is nothing to change.');
   const target = await guard.resolve(args.path, 'write');
   if (!target.stat && ctx.host.openDocumentText(target.uri) === undefined) {
-    throw new ToolError('not_found', `'${target.display}' does not exist. To create a file, use apply_patch with '*** Add File: ${args.path}'.`);
+    throw new ToolError(
+      'not_found',
+      `'${target.display}' does not exist. To create a file, use apply_patch with '*** Add File: ${args.path}'.`,
+    );
   }
   const loaded = await loadText(ctx.host, target.uri, target.display, ctx.settings.maxReadBytes, 'edit');
   const original = loaded.text;
@@ -56,7 +64,8 @@ async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise
   // Line ends: the model's text is matched and written with the file's own (CRLF stays CRLF),
   // and the rest of the file keeps whatever it has.
   const eol = detectEol(original);
-  const inEol = (t: string) => (eol === '\r\n' ? t.replace(/\r\n/g, '\n').replace(/\n/g, '\r\n') : t.replace(/\r\n/g, '\n'));
+  const inEol = (t: string) =>
+    eol === '\r\n' ? t.replace(/\r\n/g, '\n').replace(/\n/g, '\r\n') : t.replace(/\r\n/g, '\n');
   let text = original;
   let oldText = inEol(args.old_text);
   let newText = inEol(args.new_text);
@@ -70,16 +79,24 @@ async function replaceInFile(args: ReplaceInFileArgs, ctx: ToolContext): Promise
     found = occurrences(text, oldText);
     normalised = true;
   }
-  if (found.length === 0) throw noMatch(text.replace(/\r\n/g, '\n'), args.old_text.replace(/\r\n/g, '\n'), target.display);
+  if (found.length === 0)
+    throw noMatch(text.replace(/\r\n/g, '\n'), args.old_text.replace(/\r\n/g, '\n'), target.display);
   if (found.length > 1) {
     const lines = found.map((o) => lineOf(text, o));
     const shown = lines.slice(0, 10).join(', ') + (lines.length > 10 ? ', …' : '');
-    throw new ToolError('ambiguous_match', `old_text occurs ${found.length} times in '${target.display}' (starting at lines ${shown}); nothing was changed. Include more surrounding lines so it matches exactly one place.`);
+    throw new ToolError(
+      'ambiguous_match',
+      `old_text occurs ${found.length} times in '${target.display}' (starting at lines ${shown}); nothing was changed. Include more surrounding lines so it matches exactly one place.`,
+    );
   }
   const at = found[0]!;
   let result = text.slice(0, at) + newText + text.slice(at + oldText.length);
   if (normalised && eol === '\r\n') result = result.replace(/\n/g, '\r\n');
-  return commitChanges([{ kind: 'update', uri: target.uri, oldText: original, newText: result, ...(loaded.bom ? { bom: true } : {}) }], guard, ctx);
+  return commitChanges(
+    [{ kind: 'update', uri: target.uri, oldText: original, newText: result, ...(loaded.bom ? { bom: true } : {}) }],
+    guard,
+    ctx,
+  );
 }
 
 function noMatch(text: string, oldText: string, display: string): ToolError {

@@ -4,7 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Candidate ripgrep binaries inside a VS Code installation, newest layout first. */
-export function editorRipgrepCandidates(appRoot: string, platform: string = process.platform, arch: string = process.arch): string[] {
+export function editorRipgrepCandidates(
+  appRoot: string,
+  platform: string = process.platform,
+  arch: string = process.arch,
+): string[] {
   const exe = platform === 'win32' ? 'rg.exe' : 'rg';
   const out: string[] = [];
   for (const modules of ['node_modules', 'node_modules.asar.unpacked']) {
@@ -28,15 +32,26 @@ export function isExecutableFile(p: string): boolean {
 }
 
 /** The ripgrep VS Code ships, if any. */
-export function findEditorRipgrep(appRoot: string | undefined, platform: string = process.platform, arch: string = process.arch, exists: (p: string) => boolean = isExecutableFile): string | undefined {
+export function findEditorRipgrep(
+  appRoot: string | undefined,
+  platform: string = process.platform,
+  arch: string = process.arch,
+  exists: (p: string) => boolean = isExecutableFile,
+): string | undefined {
   if (!appRoot) return undefined;
   return editorRipgrepCandidates(appRoot, platform, arch).find((p) => exists(p));
 }
 
 /** An executable named `name` on PATH (with PATHEXT on Windows). */
-export function findOnPath(name: string, envPath: string | undefined = process.env.PATH, platform: string = process.platform, exists: (p: string) => boolean = isExecutableFile): string | undefined {
+export function findOnPath(
+  name: string,
+  envPath: string | undefined = process.env.PATH,
+  platform: string = process.platform,
+  exists: (p: string) => boolean = isExecutableFile,
+): string | undefined {
   if (!envPath) return undefined;
-  const exts = platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((e) => e.toLowerCase()) : [''];
+  const exts =
+    platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((e) => e.toLowerCase()) : [''];
   for (const dir of envPath.split(platform === 'win32' ? ';' : ':')) {
     if (!dir) continue;
     for (const ext of exts) {

@@ -56,15 +56,29 @@ export interface NearestRegion {
  * Bounded work: very large files are scanned with a stride of one line but the pattern is
  * compared on at most 40 of its lines.
  */
-export function nearestRegion(lines: readonly string[], pattern: readonly string[], from = 0): NearestRegion | undefined {
+export function nearestRegion(
+  lines: readonly string[],
+  pattern: readonly string[],
+  from = 0,
+): NearestRegion | undefined {
   if (pattern.length === 0 || lines.length === 0) return undefined;
   const m = Math.min(pattern.length, lines.length);
-  const sampled = pattern.length > 40 ? Array.from({ length: 40 }, (_, i) => Math.floor((i * pattern.length) / 40)) : pattern.map((_, i) => i);
-  const pat = pattern.map((p) => { const g = bigrams(p); return { g, n: sizeOf(g) } });
+  const sampled =
+    pattern.length > 40
+      ? Array.from({ length: 40 }, (_, i) => Math.floor((i * pattern.length) / 40))
+      : pattern.map((_, i) => i);
+  const pat = pattern.map((p) => {
+    const g = bigrams(p);
+    return { g, n: sizeOf(g) };
+  });
   const cache = new Map<number, { g: Map<string, number>; n: number }>();
   const lineGrams = (i: number) => {
     let v = cache.get(i);
-    if (!v) { const g = bigrams(lines[i]!); v = { g, n: sizeOf(g) }; cache.set(i, v) }
+    if (!v) {
+      const g = bigrams(lines[i]!);
+      v = { g, n: sizeOf(g) };
+      cache.set(i, v);
+    }
     return v;
   };
   let best: NearestRegion | undefined;
@@ -94,7 +108,8 @@ export function showRegion(lines: readonly string[], region: NearestRegion, maxL
   const end = Math.min(region.start + region.length, region.start + maxLines);
   const width = String(end).length;
   const out: string[] = [];
-  for (let i = region.start; i < end; i++) out.push(`${String(i + 1).padStart(width)}\t${truncate(lines[i] ?? '', 200)}`);
+  for (let i = region.start; i < end; i++)
+    out.push(`${String(i + 1).padStart(width)}\t${truncate(lines[i] ?? '', 200)}`);
   if (region.start + region.length > end) out.push(`… (${region.start + region.length - end} more lines)`);
   return out.join('\n');
 }
@@ -110,7 +125,10 @@ export function closestName(name: string, candidates: readonly string[]): string
   const lower = name.toLowerCase();
   for (const c of candidates) {
     const score = c.toLowerCase() === lower ? 1 : stringSimilarity(lower, c.toLowerCase());
-    if (score > bestScore) { best = c; bestScore = score }
+    if (score > bestScore) {
+      best = c;
+      bestScore = score;
+    }
   }
   return bestScore >= 0.5 ? best : undefined;
 }

@@ -15,14 +15,20 @@ export interface Discovered<T> {
 }
 
 /** Waits for `p` at most `ms`: its value, or undefined at the time limit. Rejects 'cancelled' when `signal` aborts first. */
-export async function waitAtMost<T>(p: PromiseLike<T>, ms: number, signal: AbortSignal): Promise<{ value: T } | undefined> {
+export async function waitAtMost<T>(
+  p: PromiseLike<T>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<{ value: T } | undefined> {
   if (signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
     return await Promise.race([
       Promise.resolve(p).then((value) => ({ value })),
-      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms) }),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
       new Promise<never>((_, reject) => {
         onAbort = () => reject(new ToolError('cancelled', 'Cancelled.'));
         signal.addEventListener('abort', onAbort, { once: true });
@@ -55,10 +61,17 @@ export class TaskDiscovery<T> {
     const done = Promise.resolve()
       .then(() => this.fetch())
       .then(
-        (tasks) => { this.cache = { tasks, at: Date.now() }; this.error = undefined },
-        (e: unknown) => { this.error = e instanceof Error ? e.message : String(e) },
+        (tasks) => {
+          this.cache = { tasks, at: Date.now() };
+          this.error = undefined;
+        },
+        (e: unknown) => {
+          this.error = e instanceof Error ? e.message : String(e);
+        },
       )
-      .finally(() => { this.inflight = undefined });
+      .finally(() => {
+        this.inflight = undefined;
+      });
     this.inflight = { done, started };
   }
 
@@ -84,7 +97,9 @@ export class TaskDiscovery<T> {
     let p = this.typed.get(type);
     if (!p) {
       p = Promise.resolve().then(() => this.fetch(type));
-      const forget = () => { this.typed.delete(type) };
+      const forget = () => {
+        this.typed.delete(type);
+      };
       p.then(forget, forget);
       this.typed.set(type, p);
     }

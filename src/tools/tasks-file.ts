@@ -46,8 +46,18 @@ export function stripJsonComments(text: string): string {
 }
 
 type TaskArg = string | { value: string | string[]; quoting?: string };
-interface TaskOptions { cwd?: string; env?: Record<string, string>; shell?: { executable?: string; args?: string[] } }
-interface TasksFile { tasks?: TaskJson[]; options?: TaskOptions; linux?: { options?: TaskOptions }; osx?: { options?: TaskOptions }; windows?: { options?: TaskOptions } }
+interface TaskOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  shell?: { executable?: string; args?: string[] };
+}
+interface TasksFile {
+  tasks?: TaskJson[];
+  options?: TaskOptions;
+  linux?: { options?: TaskOptions };
+  osx?: { options?: TaskOptions };
+  windows?: { options?: TaskOptions };
+}
 interface TaskJson {
   label?: string;
   taskName?: string;
@@ -75,9 +85,11 @@ export function substitute(value: string, folder: string): string {
     .replace(/\$\{pathSeparator\}/g, path.sep);
 }
 
-const argText = (a: TaskArg): string => (typeof a === 'string' ? a : Array.isArray(a.value) ? a.value.join(' ') : a.value);
+const argText = (a: TaskArg): string =>
+  typeof a === 'string' ? a : Array.isArray(a.value) ? a.value.join(' ') : a.value;
 
-const platformKey = (): 'windows' | 'osx' | 'linux' => (process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux');
+const platformKey = (): 'windows' | 'osx' | 'linux' =>
+  process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux';
 
 /** Options merged as VS Code does: the file's, its platform's, the task's, the task's platform's. */
 function mergeOptions(...all: Array<TaskOptions | undefined>): TaskOptions {
@@ -105,7 +117,8 @@ function dependencyNames(value: unknown): string[] {
     else if (d && typeof d === 'object') {
       const o = d as Record<string, unknown>;
       const id = o.label ?? o.task ?? o.script;
-      if (typeof id === 'string') out.push(typeof o.type === 'string' && o.label === undefined ? `${o.type}: ${id}` : id);
+      if (typeof id === 'string')
+        out.push(typeof o.type === 'string' && o.label === undefined ? `${o.type}: ${id}` : id);
     }
   }
   return out;
@@ -115,7 +128,9 @@ function dependencyNames(value: unknown): string[] {
 export function readTasksJson(folder: string): ResolvedTask[] {
   let parsed: TasksFile;
   try {
-    parsed = JSON.parse(stripJsonComments(fs.readFileSync(path.join(folder, '.vscode', 'tasks.json'), 'utf8'))) as TasksFile;
+    parsed = JSON.parse(
+      stripJsonComments(fs.readFileSync(path.join(folder, '.vscode', 'tasks.json'), 'utf8')),
+    ) as TasksFile;
   } catch {
     return [];
   }
@@ -125,29 +140,63 @@ export function readTasksJson(folder: string): ResolvedTask[] {
     const t = platformOverride(raw);
     const options = mergeOptions(fileOptions, t.options);
     const cwd = options.cwd ? path.resolve(folder, substitute(options.cwd, folder)) : folder;
-    const env = options.env ? Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, substitute(String(v), folder)])) : undefined;
-    const shell = options.shell?.executable || options.shell?.args
-      ? { ...(options.shell.executable ? { executable: substitute(options.shell.executable, folder) } : {}), ...(options.shell.args ? { args: options.shell.args.map((a) => substitute(String(a), folder)) } : {}) }
+    const env = options.env
+      ? Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, substitute(String(v), folder)]))
       : undefined;
+    const shell =
+      options.shell?.executable || options.shell?.args
+        ? {
+            ...(options.shell.executable ? { executable: substitute(options.shell.executable, folder) } : {}),
+            ...(options.shell.args ? { args: options.shell.args.map((a) => substitute(String(a), folder)) } : {}),
+          }
+        : undefined;
     const dependsOn = dependencyNames(t.dependsOn);
-    const deps = dependsOn.length ? { dependsOn, dependsOrder: t.dependsOrder === 'sequence' ? 'sequence' as const : 'parallel' as const } : {};
+    const deps = dependsOn.length
+      ? { dependsOn, dependsOrder: t.dependsOrder === 'sequence' ? ('sequence' as const) : ('parallel' as const) }
+      : {};
     if (t.type === 'npm' && t.script) {
       const name = t.label ?? `npm: ${t.script}`;
-      out.push({ name, source: 'tasks.json', detail: t.detail ?? `npm run ${t.script}`, command: `npm run ${shellQuote(t.script)}`, shell, cwd: t.path ? path.resolve(folder, t.path) : cwd, env, ...deps });
+      out.push({
+        name,
+        source: 'tasks.json',
+        detail: t.detail ?? `npm run ${t.script}`,
+        command: `npm run ${shellQuote(t.script)}`,
+        shell,
+        cwd: t.path ? path.resolve(folder, t.path) : cwd,
+        env,
+        ...deps,
+      });
       continue;
     }
     const command = typeof t.command === 'string' ? t.command : t.command?.value;
     const name = t.label ?? t.taskName ?? (command ? `${t.type ?? 'shell'}: ${command}` : undefined);
     if (!name) continue;
     if (!command) {
-      out.push({ name, source: 'tasks.json', detail: t.detail ?? (dependsOn.length ? `runs ${dependsOn.join(', ')}` : 'no command'), cwd, env, hasCommand: false, ...deps });
+      out.push({
+        name,
+        source: 'tasks.json',
+        detail: t.detail ?? (dependsOn.length ? `runs ${dependsOn.join(', ')}` : 'no command'),
+        cwd,
+        env,
+        hasCommand: false,
+        ...deps,
+      });
       continue;
     }
     const args = (t.args ?? []).map((a) => substitute(argText(a), folder));
     if (t.type === 'process') {
       const file = substitute(command, folder);
       const line = [file, ...args].map((a) => shellQuote(a)).join(' ');
-      out.push({ name, source: 'tasks.json', detail: t.detail ?? line, command: line, process: { file, args }, cwd, env, ...deps });
+      out.push({
+        name,
+        source: 'tasks.json',
+        detail: t.detail ?? line,
+        command: line,
+        process: { file, args },
+        cwd,
+        env,
+        ...deps,
+      });
       continue;
     }
     const line = [substitute(command, folder), ...args.map((a) => shellQuote(a))].join(' ');
@@ -160,13 +209,21 @@ export function readTasksJson(folder: string): ResolvedTask[] {
 export function readPackageScripts(folder: string): ResolvedTask[] {
   let scripts: Record<string, unknown> | undefined;
   try {
-    scripts = (JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> }).scripts;
+    scripts = (
+      JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> }
+    ).scripts;
   } catch {
     return [];
   }
   return Object.entries(scripts ?? {})
     .filter(([, v]) => typeof v === 'string')
-    .map(([name, v]) => ({ name: `npm: ${name}`, source: 'npm', detail: String(v), command: `npm run ${shellQuote(name)}`, cwd: folder }));
+    .map(([name, v]) => ({
+      name: `npm: ${name}`,
+      source: 'npm',
+      detail: String(v),
+      command: `npm run ${shellQuote(name)}`,
+      cwd: folder,
+    }));
 }
 
 /** All tasks of the workspace folders, first name wins. */
@@ -186,7 +243,9 @@ export function readWorkspaceTasks(roots: readonly string[]): ResolvedTask[] {
 /** What the listing shows of a task (no command line internals). */
 export function taskInfo(t: ResolvedTask): TaskInfo {
   return {
-    name: t.name, source: t.source, ...(t.detail ? { detail: t.detail } : {}),
+    name: t.name,
+    source: t.source,
+    ...(t.detail ? { detail: t.detail } : {}),
     ...(t.dependsOn?.length ? { dependsOn: t.dependsOn, dependsOrder: t.dependsOrder ?? 'parallel' } : {}),
     ...(t.command === undefined ? { hasCommand: false } : {}),
   };

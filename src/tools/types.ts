@@ -17,9 +17,25 @@ export class ToolError extends Error {
 }
 
 export type ToolErrorCode =
-  | 'invalid_arguments' | 'outside_workspace' | 'not_found' | 'ignored' | 'secret' | 'binary' | 'too_large'
-  | 'invalid_regex' | 'patch_failed' | 'no_match' | 'ambiguous_match' | 'rejected' | 'not_allowed' | 'untrusted'
-  | 'unknown_task' | 'timeout' | 'cancelled' | 'failed' | 'read_only';
+  | 'invalid_arguments'
+  | 'outside_workspace'
+  | 'not_found'
+  | 'ignored'
+  | 'secret'
+  | 'binary'
+  | 'too_large'
+  | 'invalid_regex'
+  | 'patch_failed'
+  | 'no_match'
+  | 'ambiguous_match'
+  | 'rejected'
+  | 'not_allowed'
+  | 'untrusted'
+  | 'unknown_task'
+  | 'timeout'
+  | 'cancelled'
+  | 'failed'
+  | 'read_only';
 
 export type ApprovalSetting = 'ask' | 'auto';
 export type TaskApprovalSetting = 'ask' | 'auto' | 'off';
@@ -31,11 +47,11 @@ export interface ToolSettings {
   shell: { enabled: boolean; allow: string[] };
   /** Extra glob patterns (gitignore syntax) for files never read or sent. */
   secretPatterns: string[];
-  maxOutputBytes: number;      // a tool result sent to the model, after head/tail cutting (default 24 KiB)
-  maxReadBytes: number;        // a file read_file will open (default 1 MiB)
-  maxListEntries: number;      // list_files (default 500)
-  maxGrepMatches: number;      // grep (default 200)
-  taskTimeoutMs: number;       // run_task (default 10 minutes)
+  maxOutputBytes: number; // a tool result sent to the model, after head/tail cutting (default 24 KiB)
+  maxReadBytes: number; // a file read_file will open (default 1 MiB)
+  maxListEntries: number; // list_files (default 500)
+  maxGrepMatches: number; // grep (default 200)
+  taskTimeoutMs: number; // run_task (default 10 minutes)
 }
 
 /**
@@ -75,9 +91,21 @@ export interface TaskList {
 }
 
 /** `path` is the file's URI. */
-export interface Diagnostic { path: string; line: number; column: number; severity: 'error' | 'warning' | 'info' | 'hint'; message: string; source?: string }
+export interface Diagnostic {
+  path: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning' | 'info' | 'hint';
+  message: string;
+  source?: string;
+}
 
-export interface ProcessResult { exitCode: number | null; signal?: string | null; timedOut: boolean; cancelled: boolean }
+export interface ProcessResult {
+  exitCode: number | null;
+  signal?: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+}
 
 /** What the tools need from the editor. Locations are URIs (uri.ts), inside a workspace folder. */
 export interface WorkspaceHost {
@@ -108,7 +136,12 @@ export interface WorkspaceHost {
    * Runs a task's own command (not its dependsOn: the tool runs those) or a shell command,
    * streaming its output; the process tree dies on timeout or abort. `cwd` is a local path.
    */
-  runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult>;
+  runProcess(
+    spec: { task?: string; command?: string; cwd: string },
+    onOutput: (chunk: string) => void,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<ProcessResult>;
   /** The diagnostics of one file (URI), or of every file. */
   diagnostics(uri?: string): Diagnostic[];
   /** A ripgrep binary to use, if the editor ships one (VS Code's own copy under appRoot). */

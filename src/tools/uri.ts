@@ -25,12 +25,19 @@ function split(uri: string): { prefix: string; path: string } {
 }
 
 const decodeSegment = (s: string): string => {
-  try { return decodeURIComponent(s) } catch { return s }
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 };
 
 /** The decoded path segments of a URI ('' segments dropped). */
 export function segmentsOf(uri: string): string[] {
-  return split(uri).path.split('/').filter((s) => s !== '').map(decodeSegment);
+  return split(uri)
+    .path.split('/')
+    .filter((s) => s !== '')
+    .map(decodeSegment);
 }
 
 function build(prefix: string, segments: readonly string[]): string {

@@ -48,7 +48,11 @@ export function toolUri(uri: vscode.Uri): string {
 }
 
 function findDocument(uri: string): vscode.TextDocument | undefined {
-  return vscode.workspace.textDocuments.find((d) => toolUri(d.uri) === uri || (process.platform !== 'linux' && d.uri.scheme === 'file' && toolUri(d.uri).toLowerCase() === uri.toLowerCase()));
+  return vscode.workspace.textDocuments.find(
+    (d) =>
+      toolUri(d.uri) === uri ||
+      (process.platform !== 'linux' && d.uri.scheme === 'file' && toolUri(d.uri).toLowerCase() === uri.toLowerCase()),
+  );
 }
 
 function fsError(e: unknown, uri: string): FsError {
@@ -63,7 +67,8 @@ function fsError(e: unknown, uri: string): FsError {
   return new FsError('other', message);
 }
 
-const typeOf = (t: vscode.FileType): FileType => ((t & vscode.FileType.Directory) !== 0 ? 'directory' : (t & vscode.FileType.File) !== 0 ? 'file' : 'other');
+const typeOf = (t: vscode.FileType): FileType =>
+  (t & vscode.FileType.Directory) !== 0 ? 'directory' : (t & vscode.FileType.File) !== 0 ? 'file' : 'other';
 
 /** The port over vscode.workspace.fs for any scheme, with node:fs for `file:`. */
 export class VscodeFs implements WorkspaceFs {
@@ -76,27 +81,50 @@ export class VscodeFs implements WorkspaceFs {
   async stat(uri: string): Promise<FileStat | undefined> {
     if (schemeOf(uri) === 'file') return this.local.stat(uri);
     let st: vscode.FileStat;
-    try { st = await vscode.workspace.fs.stat(editorUri(uri)) } catch { return undefined }
-    const readonly = (st.permissions ?? 0) & vscode.FilePermission.Readonly || vscode.workspace.fs.isWritableFileSystem(schemeOf(uri)) === false;
-    return { type: typeOf(st.type), symlink: (st.type & vscode.FileType.SymbolicLink) !== 0, size: st.size, mtime: st.mtime, readonly: Boolean(readonly) };
+    try {
+      st = await vscode.workspace.fs.stat(editorUri(uri));
+    } catch {
+      return undefined;
+    }
+    const readonly =
+      (st.permissions ?? 0) & vscode.FilePermission.Readonly ||
+      vscode.workspace.fs.isWritableFileSystem(schemeOf(uri)) === false;
+    return {
+      type: typeOf(st.type),
+      symlink: (st.type & vscode.FileType.SymbolicLink) !== 0,
+      size: st.size,
+      mtime: st.mtime,
+      readonly: Boolean(readonly),
+    };
   }
 
   async readFile(uri: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
     if (schemeOf(uri) === 'file') return this.local.readFile(uri, options);
     let data: Uint8Array;
-    try { data = await vscode.workspace.fs.readFile(editorUri(uri)) } catch (e) { throw fsError(e, uri) }
+    try {
+      data = await vscode.workspace.fs.readFile(editorUri(uri));
+    } catch (e) {
+      throw fsError(e, uri);
+    }
     return options.maxBytes !== undefined && data.length > options.maxBytes ? data.subarray(0, options.maxBytes) : data;
   }
 
   async *readChunks(uri: string): AsyncIterable<Uint8Array> {
-    if (schemeOf(uri) === 'file') { yield* this.local.readChunks(uri); return }
+    if (schemeOf(uri) === 'file') {
+      yield* this.local.readChunks(uri);
+      return;
+    }
     yield await this.readFile(uri); // a provider reads whole files only
   }
 
   async readDirectory(uri: string): Promise<DirEntry[]> {
     if (schemeOf(uri) === 'file') return this.local.readDirectory(uri);
     let entries: Array<[string, vscode.FileType]>;
-    try { entries = await vscode.workspace.fs.readDirectory(editorUri(uri)) } catch (e) { throw fsError(e, uri) }
+    try {
+      entries = await vscode.workspace.fs.readDirectory(editorUri(uri));
+    } catch (e) {
+      throw fsError(e, uri);
+    }
     return entries.map(([name, type]) => {
       const symlink = (type & vscode.FileType.SymbolicLink) !== 0;
       return { name, type: symlink ? 'other' : typeOf(type), symlink };
@@ -105,22 +133,38 @@ export class VscodeFs implements WorkspaceFs {
 
   async writeFile(uri: string, data: Uint8Array): Promise<void> {
     if (schemeOf(uri) === 'file') return this.local.writeFile(uri, data);
-    try { await vscode.workspace.fs.writeFile(editorUri(uri), data) } catch (e) { throw fsError(e, uri) }
+    try {
+      await vscode.workspace.fs.writeFile(editorUri(uri), data);
+    } catch (e) {
+      throw fsError(e, uri);
+    }
   }
 
   async createDirectory(uri: string): Promise<void> {
     if (schemeOf(uri) === 'file') return this.local.createDirectory(uri);
-    try { await vscode.workspace.fs.createDirectory(editorUri(uri)) } catch (e) { throw fsError(e, uri) }
+    try {
+      await vscode.workspace.fs.createDirectory(editorUri(uri));
+    } catch (e) {
+      throw fsError(e, uri);
+    }
   }
 
   async delete(uri: string): Promise<void> {
     if (schemeOf(uri) === 'file') return this.local.delete(uri);
-    try { await vscode.workspace.fs.delete(editorUri(uri), { recursive: true, useTrash: false }) } catch (e) { throw fsError(e, uri) }
+    try {
+      await vscode.workspace.fs.delete(editorUri(uri), { recursive: true, useTrash: false });
+    } catch (e) {
+      throw fsError(e, uri);
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {
     if (schemeOf(from) === 'file' && schemeOf(to) === 'file') return this.local.rename(from, to);
-    try { await vscode.workspace.fs.rename(editorUri(from), editorUri(to), { overwrite: false }) } catch (e) { throw fsError(e, from) }
+    try {
+      await vscode.workspace.fs.rename(editorUri(from), editorUri(to), { overwrite: false });
+    } catch (e) {
+      throw fsError(e, from);
+    }
   }
 
   /** Symbolic links are resolved for `file:` only; other schemes' providers resolve their own. */
@@ -140,7 +184,9 @@ export function taskLabel(task: vscode.Task): string {
 
 function taskFolder(task: vscode.Task): string | undefined {
   const scope = task.scope;
-  return typeof scope === 'object' && scope && 'uri' in scope ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return typeof scope === 'object' && scope && 'uri' in scope
+    ? scope.uri.fsPath
+    : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
 interface Execution {
@@ -152,21 +198,33 @@ interface Execution {
 }
 
 /** How to run a provider's task ourselves: its command line and shell, or its program; undefined for a CustomExecution. */
-function executionOf(task: vscode.Task): Omit<CommandSpec, 'cwd'> & { cwd?: string } | undefined {
+function executionOf(task: vscode.Task): (Omit<CommandSpec, 'cwd'> & { cwd?: string }) | undefined {
   const ex = task.execution as Execution | undefined;
   if (!ex) return undefined;
   const folder = taskFolder(task) ?? '';
   const text = (a: string | { value: string }) => substitute(typeof a === 'string' ? a : a.value, folder);
   const o = ex.options;
-  const common = { ...(o?.cwd ? { cwd: path.resolve(folder, substitute(o.cwd, folder)) } : {}), ...(o?.env ? { env: o.env } : {}) };
+  const common = {
+    ...(o?.cwd ? { cwd: path.resolve(folder, substitute(o.cwd, folder)) } : {}),
+    ...(o?.env ? { env: o.env } : {}),
+  };
   if (typeof ex.process === 'string') {
     const file = text(ex.process);
     const args = (ex.args ?? []).map(text);
     return { command: [file, ...args].map((a) => shellQuote(a)).join(' '), process: { file, args }, ...common };
   }
-  const shell: ShellSpec | undefined = o?.executable || o?.shellArgs ? { ...(o.executable ? { executable: o.executable } : {}), ...(o.shellArgs ? { args: o.shellArgs } : {}) } : undefined;
-  if (typeof ex.commandLine === 'string' && ex.commandLine) return { command: substitute(ex.commandLine, folder), shell, ...common };
-  if (ex.command !== undefined) return { command: [text(ex.command), ...(ex.args ?? []).map((a) => shellQuote(text(a)))].join(' '), shell, ...common };
+  const shell: ShellSpec | undefined =
+    o?.executable || o?.shellArgs
+      ? { ...(o.executable ? { executable: o.executable } : {}), ...(o.shellArgs ? { args: o.shellArgs } : {}) }
+      : undefined;
+  if (typeof ex.commandLine === 'string' && ex.commandLine)
+    return { command: substitute(ex.commandLine, folder), shell, ...common };
+  if (ex.command !== undefined)
+    return {
+      command: [text(ex.command), ...(ex.args ?? []).map((a) => shellQuote(text(a)))].join(' '),
+      shell,
+      ...common,
+    };
   return undefined;
 }
 
@@ -184,8 +242,14 @@ function terminalShell(): ShellSpec {
   const term = vscode.workspace.getConfiguration('terminal.integrated');
   const automation = term.get<ProfileSetting>(`automationProfile.${os}`);
   const name = term.get<string | null>(`defaultProfile.${os}`);
-  const profile = automation?.path ? automation : name ? term.get<Record<string, ProfileSetting>>(`profiles.${os}`)?.[name] : undefined;
-  const where = Array.isArray(profile?.path) ? profile.path.find((p) => fs.existsSync(p)) ?? profile.path[0] : profile?.path;
+  const profile = automation?.path
+    ? automation
+    : name
+      ? term.get<Record<string, ProfileSetting>>(`profiles.${os}`)?.[name]
+      : undefined;
+  const where = Array.isArray(profile?.path)
+    ? (profile.path.find((p) => fs.existsSync(p)) ?? profile.path[0])
+    : profile?.path;
   return where ? { executable: where, ...(profile?.args ? { args: profile.args } : {}) } : platformDefaultShell();
 }
 
@@ -193,7 +257,9 @@ export class VscodeHost implements WorkspaceHost {
   readonly fs = new VscodeFs();
   private rg: { path: string | undefined } | undefined;
   /** Extensions' tasks, fetched in the background and cached. */
-  private readonly discovery = new TaskDiscovery<vscode.Task>((type) => vscode.tasks.fetchTasks(type ? { type } : undefined));
+  private readonly discovery = new TaskDiscovery<vscode.Task>((type) =>
+    vscode.tasks.fetchTasks(type ? { type } : undefined),
+  );
 
   roots(): string[] {
     return (vscode.workspace.workspaceFolders ?? []).map((f) => toolUri(f.uri));
@@ -240,7 +306,9 @@ export class VscodeHost implements WorkspaceHost {
     }
     if (!(await vscode.workspace.applyEdit(edit))) return false;
     for (const uri of toSave) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+      const doc =
+        vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ??
+        (await vscode.workspace.openTextDocument(uri));
       if (doc.isDirty) await doc.save();
     }
     return true;
@@ -248,7 +316,11 @@ export class VscodeHost implements WorkspaceHost {
 
   /** A file's text through the port (undefined when it cannot be read). */
   private async readText(uri: string): Promise<string | undefined> {
-    try { return new TextDecoder().decode(await this.fs.readFile(uri)) } catch { return undefined }
+    try {
+      return new TextDecoder().decode(await this.fs.readFile(uri));
+    } catch {
+      return undefined;
+    }
   }
 
   async listTasks(signal: AbortSignal, options: { waitMs?: number } = {}): Promise<TaskList> {
@@ -266,7 +338,10 @@ export class VscodeHost implements WorkspaceHost {
     }
     const notes: string[] = [];
     const seconds = Math.round((found.runningMs ?? 0) / 1000);
-    if (found.state === 'detecting') notes.push(`(Tasks contributed by extensions are still being detected, ${seconds} s so far; they are listed once ready.)`);
+    if (found.state === 'detecting')
+      notes.push(
+        `(Tasks contributed by extensions are still being detected, ${seconds} s so far; they are listed once ready.)`,
+      );
     else if (found.state === 'failed') notes.push(`(Detecting tasks of extensions failed: ${found.error}.)`);
     return { tasks, ...(notes.length ? { notes } : {}), ...(found.state !== 'ready' ? { incomplete: true } : {}) };
   }
@@ -288,7 +363,12 @@ export class VscodeHost implements WorkspaceHost {
     return type ? match(await this.discovery.ofType(type, LIMITS.taskFetchMs, signal)) : undefined;
   }
 
-  async runProcess(spec: { task?: string; command?: string; cwd: string }, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
+  async runProcess(
+    spec: { task?: string; command?: string; cwd: string },
+    onOutput: (chunk: string) => void,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<ProcessResult> {
     const defaultShell = terminalShell();
     let run: CommandSpec;
     let title = `Warmline: ${spec.command ?? ''}`;
@@ -298,11 +378,21 @@ export class VscodeHost implements WorkspaceHost {
       const own = readWorkspaceTasks(this.localRoots()).find((t) => t.name === spec.task);
       if (own) {
         if (own.command === undefined) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
-        run = { command: own.command, process: own.process, shell: own.shell, cwd: own.cwd, env: own.env, defaultShell };
+        run = {
+          command: own.command,
+          process: own.process,
+          shell: own.shell,
+          cwd: own.cwd,
+          env: own.env,
+          defaultShell,
+        };
         folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(own.cwd));
       } else {
         const task = await this.providerTask(spec.task, signal);
-        if (!task) throw new Error(`no task named ${spec.task} (its provider did not answer within ${LIMITS.taskFetchMs / 1000} s)`);
+        if (!task)
+          throw new Error(
+            `no task named ${spec.task} (its provider did not answer within ${LIMITS.taskFetchMs / 1000} s)`,
+          );
         const ex = executionOf(task);
         if (!ex) return runNativeTask(task, onOutput, signal, timeoutMs);
         run = { ...ex, cwd: ex.cwd ?? taskFolder(task) ?? spec.cwd, defaultShell };
@@ -320,9 +410,29 @@ export class VscodeHost implements WorkspaceHost {
     const mirror = new TerminalMirror(title, folder, () => stop.abort());
     mirror.write(`$ ${run.command}\n`);
     try {
-      const result = await runCommandTree(run, (chunk) => { onOutput(chunk); mirror.write(chunk) }, stop.signal, timeoutMs);
-      mirror.finish(result.timedOut ? 'timed out; the process tree was stopped' : result.cancelled ? 'cancelled; the process tree was stopped' : `exit code ${result.exitCode ?? result.signal}`, result.exitCode ?? 1);
-      return { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, cancelled: result.cancelled };
+      const result = await runCommandTree(
+        run,
+        (chunk) => {
+          onOutput(chunk);
+          mirror.write(chunk);
+        },
+        stop.signal,
+        timeoutMs,
+      );
+      mirror.finish(
+        result.timedOut
+          ? 'timed out; the process tree was stopped'
+          : result.cancelled
+            ? 'cancelled; the process tree was stopped'
+            : `exit code ${result.exitCode ?? result.signal}`,
+        result.exitCode ?? 1,
+      );
+      return {
+        exitCode: result.exitCode,
+        signal: result.signal,
+        timedOut: result.timedOut,
+        cancelled: result.cancelled,
+      };
     } finally {
       signal.removeEventListener('abort', forward);
     }
@@ -338,7 +448,12 @@ export class VscodeHost implements WorkspaceHost {
     const wanted = new Set(uris.map((u) => editorUri(u).toString()));
     return new Promise<void>((resolve) => {
       let settle: NodeJS.Timeout | undefined;
-      const done = () => { clearTimeout(cap); clearTimeout(settle); sub.dispose(); resolve() };
+      const done = () => {
+        clearTimeout(cap);
+        clearTimeout(settle);
+        sub.dispose();
+        resolve();
+      };
       const sub = vscode.languages.onDidChangeDiagnostics((e) => {
         if (!e.uris.some((u) => wanted.has(u.toString()))) return;
         clearTimeout(settle);
@@ -355,7 +470,13 @@ export class VscodeHost implements WorkspaceHost {
 }
 
 /** Adds the line-level replacements that turn `oldText` into `newText` (keeps cursors and folds elsewhere). */
-function replaceMinimal(edit: vscode.WorkspaceEdit, uri: vscode.Uri, doc: vscode.TextDocument, oldText: string, newText: string): void {
+function replaceMinimal(
+  edit: vscode.WorkspaceEdit,
+  uri: vscode.Uri,
+  doc: vscode.TextDocument,
+  oldText: string,
+  newText: string,
+): void {
   let offset = 0;
   let start = -1;
   let removed = 0;
@@ -384,27 +505,64 @@ function replaceMinimal(edit: vscode.WorkspaceEdit, uri: vscode.Uri, doc: vscode
 }
 
 function toDiagnostic(file: string, d: vscode.Diagnostic): Diagnostic {
-  const severity = d.severity === vscode.DiagnosticSeverity.Error ? 'error' : d.severity === vscode.DiagnosticSeverity.Warning ? 'warning' : d.severity === vscode.DiagnosticSeverity.Information ? 'info' : 'hint';
+  const severity =
+    d.severity === vscode.DiagnosticSeverity.Error
+      ? 'error'
+      : d.severity === vscode.DiagnosticSeverity.Warning
+        ? 'warning'
+        : d.severity === vscode.DiagnosticSeverity.Information
+          ? 'info'
+          : 'hint';
   const code = typeof d.code === 'object' && d.code ? String(d.code.value) : d.code !== undefined ? String(d.code) : '';
   const source = [d.source, code].filter(Boolean).join(' ');
-  return { path: file, line: d.range.start.line + 1, column: d.range.start.character + 1, severity, message: d.message, ...(source ? { source } : {}) };
+  return {
+    path: file,
+    line: d.range.start.line + 1,
+    column: d.range.start.character + 1,
+    severity,
+    message: d.message,
+    ...(source ? { source } : {}),
+  };
 }
 
 /** A task of another extension with no command line: started natively, waited for, not captured. */
-async function runNativeTask(task: vscode.Task, onOutput: (chunk: string) => void, signal: AbortSignal, timeoutMs: number): Promise<ProcessResult> {
-  onOutput(`Task '${taskLabel(task)}' runs inside VS Code; its output is in the terminal panel and is not captured here.\n`);
+async function runNativeTask(
+  task: vscode.Task,
+  onOutput: (chunk: string) => void,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<ProcessResult> {
+  onOutput(
+    `Task '${taskLabel(task)}' runs inside VS Code; its output is in the terminal panel and is not captured here.\n`,
+  );
   const started = await waitAtMost(vscode.tasks.executeTask(task), timeoutMs, signal);
   if (!started) return { exitCode: null, signal: null, timedOut: true, cancelled: false };
   const execution = started.value;
   return new Promise<ProcessResult>((resolve) => {
     let timedOut = false;
     let cancelled = false;
-    const finish = (exitCode: number | null) => { clearTimeout(timer); sub.dispose(); subEnd.dispose(); signal.removeEventListener('abort', onAbort); resolve({ exitCode, signal: null, timedOut, cancelled }) };
-    const sub = vscode.tasks.onDidEndTaskProcess((e) => { if (e.execution === execution) finish(e.exitCode ?? null) });
-    const subEnd = vscode.tasks.onDidEndTask((e) => { if (e.execution === execution) finish(null) });
-    const onAbort = () => { cancelled = true; execution.terminate() };
+    const finish = (exitCode: number | null) => {
+      clearTimeout(timer);
+      sub.dispose();
+      subEnd.dispose();
+      signal.removeEventListener('abort', onAbort);
+      resolve({ exitCode, signal: null, timedOut, cancelled });
+    };
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution === execution) finish(e.exitCode ?? null);
+    });
+    const subEnd = vscode.tasks.onDidEndTask((e) => {
+      if (e.execution === execution) finish(null);
+    });
+    const onAbort = () => {
+      cancelled = true;
+      execution.terminate();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => { timedOut = true; execution.terminate() }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      execution.terminate();
+    }, timeoutMs);
   });
 }
 
@@ -432,10 +590,23 @@ class TerminalMirror {
         this.pending = [];
         if (this.closeCode !== undefined) this.close(this.closeCode);
       },
-      close: () => { if (!this.finished) onUserClose() },
+      close: () => {
+        if (!this.finished) onUserClose();
+      },
     };
-    const task = new vscode.Task({ type: 'warmline' }, folder ?? vscode.TaskScope.Workspace, title, 'Warmline', new vscode.CustomExecution(async () => pty));
-    task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, panel: vscode.TaskPanelKind.Dedicated, clear: true, echo: false };
+    const task = new vscode.Task(
+      { type: 'warmline' },
+      folder ?? vscode.TaskScope.Workspace,
+      title,
+      'Warmline',
+      new vscode.CustomExecution(async () => pty),
+    );
+    task.presentationOptions = {
+      reveal: vscode.TaskRevealKind.Silent,
+      panel: vscode.TaskPanelKind.Dedicated,
+      clear: true,
+      echo: false,
+    };
     vscode.tasks.executeTask(task).then(undefined, () => {
       // No task support (or the type is refused): a plain extension terminal shows the same bytes.
       vscode.window.createTerminal({ name: title, pty });
@@ -444,7 +615,10 @@ class TerminalMirror {
 
   write(chunk: string): void {
     const text = chunk.replace(/\r?\n/g, '\r\n');
-    if (this.opened) { this.writer.fire(text); return }
+    if (this.opened) {
+      this.writer.fire(text);
+      return;
+    }
     if (this.pendingBytes > 1_000_000) return; // the tool still gets everything; the terminal shows the start
     this.pending.push(text);
     this.pendingBytes += text.length;
@@ -460,6 +634,9 @@ class TerminalMirror {
 
   private close(exitCode: number): void {
     this.closer.fire(exitCode);
-    setTimeout(() => { this.writer.dispose(); this.closer.dispose() }, 1000);
+    setTimeout(() => {
+      this.writer.dispose();
+      this.closer.dispose();
+    }, 1000);
   }
 }

@@ -40,7 +40,13 @@ export interface WalkStats {
 
 type Listing = Promise<DirEntry[] | undefined>;
 
-export async function* walk(guard: WorkspaceGuard, root: WorkspaceRoot, startRel: string, opts: WalkOptions, stats: WalkStats): AsyncGenerator<WalkEntry> {
+export async function* walk(
+  guard: WorkspaceGuard,
+  root: WorkspaceRoot,
+  startRel: string,
+  opts: WalkOptions,
+  stats: WalkStats,
+): AsyncGenerator<WalkEntry> {
   const fs = guard.host.fs;
   const list = (rel: string): Listing => fs.readDirectory(guard.uriOf(root, rel)).catch(() => undefined);
   await guard.prepare(root, startRel.split('/').slice(0, -1).join('/'));
@@ -54,13 +60,26 @@ export async function* walk(guard: WorkspaceGuard, root: WorkspaceRoot, startRel
       stats.unreadable++;
       continue;
     }
-    await guard.noteFolder(root, dirRel, dirents.some((d) => d.name === '.gitignore' && d.type === 'file'));
+    await guard.noteFolder(
+      root,
+      dirRel,
+      dirents.some((d) => d.name === '.gitignore' && d.type === 'file'),
+    );
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const d of dirents) {
-      if (opts.signal?.aborted) { stats.stoppedBy = 'cancelled'; return }
-      if (opts.deadline !== undefined && (stats.scanned & 255) === 0 && Date.now() > opts.deadline) { stats.stoppedBy = 'time'; return }
-      if (opts.maxScanned !== undefined && stats.scanned >= opts.maxScanned) { stats.stoppedBy = 'count'; return }
+      if (opts.signal?.aborted) {
+        stats.stoppedBy = 'cancelled';
+        return;
+      }
+      if (opts.deadline !== undefined && (stats.scanned & 255) === 0 && Date.now() > opts.deadline) {
+        stats.stoppedBy = 'time';
+        return;
+      }
+      if (opts.maxScanned !== undefined && stats.scanned >= opts.maxScanned) {
+        stats.stoppedBy = 'count';
+        return;
+      }
       stats.scanned++;
       const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
       const isSymlink = d.symlink;

@@ -16,11 +16,15 @@ export class ApiKeyStore implements vscode.Disposable {
 
   constructor(secrets: vscode.SecretStorage) {
     this.secrets = secrets;
-    this.subscription = secrets.onDidChange((e) => { if (e.key.startsWith(LEGACY)) this.changed.fire() });
+    this.subscription = secrets.onDidChange((e) => {
+      if (e.key.startsWith(LEGACY)) this.changed.fire();
+    });
   }
 
   async get(provider = 'openai', envNames: string[] = ['OPENAI_API_KEY']): Promise<string | undefined> {
-    const stored = (await this.secrets.get(secretName(provider))) || (provider === 'openai' ? await this.secrets.get(LEGACY) : undefined);
+    const stored =
+      (await this.secrets.get(secretName(provider))) ||
+      (provider === 'openai' ? await this.secrets.get(LEGACY) : undefined);
     return stored || process.env.WARMLINE_API_KEY || envNames.map((n) => process.env[n]).find((v) => !!v) || undefined;
   }
 
@@ -31,19 +35,29 @@ export class ApiKeyStore implements vscode.Disposable {
       prompt: `Your ${label} API key (stored in VS Code's secret storage, never in settings)`,
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an API key.' : /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
+      validateInput: (v) =>
+        v.trim().length < 8
+          ? 'That does not look like an API key.'
+          : /\s/.test(v.trim())
+            ? 'An API key has no spaces.'
+            : undefined,
     });
     if (!key) return false;
     await this.set(key, provider);
     return true;
   }
 
-  async set(key: string, provider = 'openai'): Promise<void> { await this.secrets.store(secretName(provider), key.trim()) }
+  async set(key: string, provider = 'openai'): Promise<void> {
+    await this.secrets.store(secretName(provider), key.trim());
+  }
 
   async clear(provider = 'openai'): Promise<void> {
     await this.secrets.delete(secretName(provider));
     if (provider === 'openai') await this.secrets.delete(LEGACY);
   }
 
-  dispose(): void { this.subscription.dispose(); this.changed.dispose() }
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
 }

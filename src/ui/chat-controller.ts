@@ -5,7 +5,14 @@ import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import type { Compaction } from '../session/compaction.ts';
 import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
-import type { ChatEntryView, ContextChip, ErrorView, HostMessage, ToolCardView, TurnFigures } from '../shared/messages.ts';
+import type {
+  ChatEntryView,
+  ContextChip,
+  ErrorView,
+  HostMessage,
+  ToolCardView,
+  TurnFigures,
+} from '../shared/messages.ts';
 import type { ApprovalRequest, FileChange } from '../tools/types.ts';
 import { ChatState } from './chat-state.ts';
 import type { ChatOutcome, ChatPhase } from './chat-state.ts';
@@ -41,7 +48,12 @@ interface LiveTurn {
 }
 
 /** What an effect of the state machine needs to be carried out. */
-interface EffectContext { live?: LiveTurn; error?: ErrorView; compaction?: Compaction; request?: ApprovalRequest }
+interface EffectContext {
+  live?: LiveTurn;
+  error?: ErrorView;
+  compaction?: Compaction;
+  request?: ApprovalRequest;
+}
 
 /**
  * The chat, apart from the webview plumbing: the current conversation, the running request,
@@ -73,12 +85,21 @@ export class ChatController implements vscode.Disposable {
   constructor(deps: ChatControllerDeps) {
     this.deps = deps;
     this.machine = new ChatState((message) => deps.log?.(message));
-    deps.session.on('state', (state, detail) => { this.state = { state, detail }; this.postState() });
+    deps.session.on('state', (state, detail) => {
+      this.state = { state, detail };
+      this.postState();
+    });
   }
 
-  get busy(): boolean { return this.machine.busy }
-  get phase(): ChatPhase { return this.machine.phase }
-  get conversation(): Conversation | undefined { return this.chat }
+  get busy(): boolean {
+    return this.machine.busy;
+  }
+  get phase(): ChatPhase {
+    return this.machine.phase;
+  }
+  get conversation(): Conversation | undefined {
+    return this.chat;
+  }
 
   /** The open chat as the view shows it, with the turn in progress merged in if it belongs to this chat. */
   entries(): ChatEntryView[] {
@@ -113,14 +134,18 @@ export class ChatController implements vscode.Disposable {
   async compact(): Promise<void> {
     const chat = this.chat;
     const started = this.machine.dispatch({ type: 'compact', hasTranscript: !!chat?.transcript.length });
-    if (!started.ok) { void vscode.window.showInformationMessage(started.reason); return }
+    if (!started.ok) {
+      void vscode.window.showInformationMessage(started.reason);
+      return;
+    }
     let done: Compaction | undefined;
     try {
       const compaction = await this.deps.session.compact(chat!.transcript, { conversationId: chat!.id });
       chat!.recordCompaction(compaction, true);
       done = compaction;
     } catch (err) {
-      if (!(err instanceof SessionError && err.code === 'cancelled')) void vscode.window.showErrorMessage(`Warmline could not compact the conversation: ${errorView(err).message}`);
+      if (!(err instanceof SessionError && err.code === 'cancelled'))
+        void vscode.window.showErrorMessage(`Warmline could not compact the conversation: ${errorView(err).message}`);
     } finally {
       // Shown only if the view still shows the chat it ran on (not after New Chat meanwhile).
       const ended = this.machine.dispatch({ type: 'compact.end' });
@@ -152,7 +177,10 @@ export class ChatController implements vscode.Disposable {
       this.machine.dispatch({ type: 'send.failed' });
       throw err;
     }
-    this.post({ type: 'user.message', payload: { entry: { kind: 'user', id: `u-live-${++this.turnCounter}`, text: trimmed, context } } });
+    this.post({
+      type: 'user.message',
+      payload: { entry: { kind: 'user', id: `u-live-${++this.turnCounter}`, text: trimmed, context } },
+    });
     this.chips = [];
     this.post({ type: 'context', payload: { chips: [] } });
     await this.run(chat, this.machine.dispatch({ type: 'turn.start' }));
@@ -165,7 +193,9 @@ export class ChatController implements vscode.Disposable {
     if (chat) await this.run(chat, started);
   }
 
-  stop(): void { this.perform(this.machine.dispatch({ type: 'stop' })) }
+  stop(): void {
+    this.perform(this.machine.dispatch({ type: 'stop' }));
+  }
 
   newChat(): void {
     // Stops a running turn; it ends on its own chat, and nothing of it reaches the new one.
@@ -180,7 +210,10 @@ export class ChatController implements vscode.Disposable {
     const opened = this.machine.dispatch({ type: 'chat.open' });
     if (!opened.ok) return;
     const chat = Conversation.open(this.deps.store, chatId);
-    if (!chat) { void vscode.window.showWarningMessage('That chat could not be found.'); return }
+    if (!chat) {
+      void vscode.window.showWarningMessage('That chat could not be found.');
+      return;
+    }
     this.chat = chat;
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(opened);
@@ -196,9 +229,13 @@ export class ChatController implements vscode.Disposable {
   }
 
   /** The first approval waiting, for the Accept/Reject commands. */
-  pendingApproval(): string | undefined { return this.machine.pendingApproval }
+  pendingApproval(): string | undefined {
+    return this.machine.pendingApproval;
+  }
 
-  proposedChanges(toolId: string): FileChange[] | undefined { return this.proposed.get(toolId) }
+  proposedChanges(toolId: string): FileChange[] | undefined {
+    return this.proposed.get(toolId);
+  }
 
   /** Asks the user through the chat view, for the agent loop. */
   approve(callId: string, request: ApprovalRequest): Promise<boolean> {
@@ -210,20 +247,35 @@ export class ChatController implements vscode.Disposable {
     const card = live?.cards.get(callId);
     const approval = { kind: request.kind, title: request.title, command: request.command };
     const diff = request.changes ? diffViews(request.changes, this.deps.relative) : undefined;
-    if (card) { card.status = 'awaiting_approval'; card.approval = approval; card.diff = diff }
+    if (card) {
+      card.status = 'awaiting_approval';
+      card.approval = approval;
+      card.diff = diff;
+    }
     this.post({ type: 'tool.update', payload: { id: callId, status: 'awaiting_approval', approval, diff } });
     this.perform(asked, { request });
     return new Promise((resolve) => {
       // Stopping the turn answers "no" for the user; an answer given first unhooks that.
       const signal = live?.controller.signal;
       const onAbort = () => this.resolveApproval(callId, false);
-      this.approvals.set(callId, { resolve: (ok) => { signal?.removeEventListener('abort', onAbort); resolve(ok) }, changes: request.changes });
+      this.approvals.set(callId, {
+        resolve: (ok) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(ok);
+        },
+        changes: request.changes,
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   addChip(chip: ContextChip): void {
-    if (!this.chips.some((c) => c.path === chip.path && c.range?.start === chip.range?.start && c.range?.end === chip.range?.end)) this.chips.push(chip);
+    if (
+      !this.chips.some(
+        (c) => c.path === chip.path && c.range?.start === chip.range?.start && c.range?.end === chip.range?.end,
+      )
+    )
+      this.chips.push(chip);
     this.post({ type: 'context', payload: { chips: this.chips } });
   }
 
@@ -233,7 +285,9 @@ export class ChatController implements vscode.Disposable {
   }
 
   /** Shows text in the message box (commands that prefill a question). */
-  compose(text: string, send: boolean): void { this.post({ type: 'compose', payload: { text, send } }) }
+  compose(text: string, send: boolean): void {
+    this.post({ type: 'compose', payload: { text, send } });
+  }
 
   dispose(): void {
     if (this.machine.turn) this.stop();
@@ -248,13 +302,25 @@ export class ChatController implements vscode.Disposable {
     const turn = this.machine.turn;
     if (!outcome.ok || !turn) return;
     const { maxToolCalls } = this.deps.settings();
-    const live: LiveTurn = { turn: turn.id, id: `a-live-${++this.turnCounter}`, text: '', committed: 0, cards: new Map(), controller: new AbortController(), figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' } };
+    const live: LiveTurn = {
+      turn: turn.id,
+      id: `a-live-${++this.turnCounter}`,
+      text: '',
+      committed: 0,
+      cards: new Map(),
+      controller: new AbortController(),
+      figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' },
+    };
     this.live = live;
     const started = Date.now();
     this.perform(outcome, { live });
     let error: ErrorView | undefined;
     try {
-      await this.deps.agent.run(chat.transcript, (e) => this.onAgentEvent(chat, live, e, started), { signal: live.controller.signal, maxToolCalls, conversationId: chat.id });
+      await this.deps.agent.run(chat.transcript, (e) => this.onAgentEvent(chat, live, e, started), {
+        signal: live.controller.signal,
+        maxToolCalls,
+        conversationId: chat.id,
+      });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
     } finally {
@@ -288,14 +354,26 @@ export class ChatController implements vscode.Disposable {
       case 'items':
         chat.recordItems(e.items);
         // Text of completed messages is already shown; separate messages of one request with a blank line.
-        if (e.items.some((i) => i.type === 'message')) { live.text += '\n\n'; this.postTurn(live, { type: 'text.delta', payload: { id: live.id, delta: '\n\n' } }) }
+        if (e.items.some((i) => i.type === 'message')) {
+          live.text += '\n\n';
+          this.postTurn(live, { type: 'text.delta', payload: { id: live.id, delta: '\n\n' } });
+        }
         live.committed = live.text.length;
         break;
       case 'tool.preview':
-        this.postTurn(live, { type: 'tool.preview', payload: { messageId: live.id, id: e.callId, name: e.name, preview: e.preview } });
+        this.postTurn(live, {
+          type: 'tool.preview',
+          payload: { messageId: live.id, id: e.callId, name: e.name, preview: e.preview },
+        });
         break;
       case 'tool.start': {
-        const card: ToolCardView = { id: e.call.callId, name: e.call.name, summary: e.summary, status: 'running', output: '' };
+        const card: ToolCardView = {
+          id: e.call.callId,
+          name: e.call.name,
+          summary: e.summary,
+          status: 'running',
+          output: '',
+        };
         live.cards.set(card.id, card);
         this.postTurn(live, { type: 'tool.start', payload: { messageId: live.id, tool: card } });
         break;
@@ -311,9 +389,22 @@ export class ChatController implements vscode.Disposable {
         break; // shown through approve()
       case 'tool.end': {
         const card = live.cards.get(e.callId);
-        if (card) { card.status = e.status; card.result = e.result.summary; card.approval = undefined }
-        chat.record({ t: 'tool', callId: e.callId, status: e.status, summary: e.result.summary, progress: card?.output.slice(-4000) });
-        this.postTurn(live, { type: 'tool.update', payload: { id: e.callId, status: e.status, result: e.result.summary ?? firstLine(e.result.output) } });
+        if (card) {
+          card.status = e.status;
+          card.result = e.result.summary;
+          card.approval = undefined;
+        }
+        chat.record({
+          t: 'tool',
+          callId: e.callId,
+          status: e.status,
+          summary: e.result.summary,
+          progress: card?.output.slice(-4000),
+        });
+        this.postTurn(live, {
+          type: 'tool.update',
+          payload: { id: e.callId, status: e.status, result: e.result.summary ?? firstLine(e.result.output) },
+        });
         break;
       }
       case 'turn.metrics':
@@ -332,16 +423,33 @@ export class ChatController implements vscode.Disposable {
     if (!outcome.ok) return;
     for (const effect of outcome.effects) {
       switch (effect.type) {
-        case 'abort': this.live?.controller.abort(); break;
-        case 'view.turn.start': if (ctx.live) this.post({ type: 'assistant.start', payload: { id: ctx.live.id } }); break;
-        case 'view.turn.end': if (ctx.live) this.post({ type: 'assistant.end', payload: { id: ctx.live.id, figures: ctx.live.figures, error: ctx.error } }); break;
-        case 'view.load': this.postChat(effect.busy); break;
+        case 'abort':
+          this.live?.controller.abort();
+          break;
+        case 'view.turn.start':
+          if (ctx.live) this.post({ type: 'assistant.start', payload: { id: ctx.live.id } });
+          break;
+        case 'view.turn.end':
+          if (ctx.live)
+            this.post({
+              type: 'assistant.end',
+              payload: { id: ctx.live.id, figures: ctx.live.figures, error: ctx.error },
+            });
+          break;
+        case 'view.load':
+          this.postChat(effect.busy);
+          break;
         case 'view.compacted':
-          if (ctx.compaction) { this.postCompaction(ctx.compaction); this.setUsage(ctx.compaction.tokensAfter, this.deps.session.contextWindow()) }
+          if (ctx.compaction) {
+            this.postCompaction(ctx.compaction);
+            this.setUsage(ctx.compaction.tokensAfter, this.deps.session.contextWindow());
+          }
           break;
         case 'notify.approval': {
           const title = ctx.request?.title ?? 'a tool waits for your approval';
-          void vscode.window.showInformationMessage(`Warmline: ${title}`, 'Review').then((a) => { if (a) void vscode.commands.executeCommand('warmline.focusChat') });
+          void vscode.window.showInformationMessage(`Warmline: ${title}`, 'Review').then((a) => {
+            if (a) void vscode.commands.executeCommand('warmline.focusChat');
+          });
           break;
         }
       }
@@ -349,19 +457,40 @@ export class ChatController implements vscode.Disposable {
   }
 
   private postChat(busy: boolean): void {
-    this.post({ type: 'chat.load', payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy } });
+    this.post({
+      type: 'chat.load',
+      payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy },
+    });
   }
 
   /** A message of turn `live`: dropped once the view shows another chat. */
-  private postTurn(live: LiveTurn, m: HostMessage): void { if (this.machine.shows(live.turn)) this.post(m) }
+  private postTurn(live: LiveTurn, m: HostMessage): void {
+    if (this.machine.shows(live.turn)) this.post(m);
+  }
 
   private postState(): void {
     const s = this.deps.settings();
-    this.post({ type: 'state', payload: { state: this.state.state, detail: this.state.detail, model: s.model, transport: this.deps.session.transportInUse, scripted: s.scripted } });
+    this.post({
+      type: 'state',
+      payload: {
+        state: this.state.state,
+        detail: this.state.detail,
+        model: s.model,
+        transport: this.deps.session.transportInUse,
+        scripted: s.scripted,
+      },
+    });
   }
 
   private postCompaction(c: Compaction): void {
-    const entry = { kind: 'compacted' as const, id: `c-live-${++this.turnCounter}`, how: c.how, reason: c.reason, tokensBefore: c.tokensBefore, tokensAfter: c.tokensAfter };
+    const entry = {
+      kind: 'compacted' as const,
+      id: `c-live-${++this.turnCounter}`,
+      how: c.how,
+      reason: c.reason,
+      tokensBefore: c.tokensBefore,
+      tokensAfter: c.tokensAfter,
+    };
     this.post({ type: 'compacted', payload: { entry } });
   }
 
@@ -370,10 +499,14 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'usage', payload: this.usage });
   }
 
-  private post(m: HostMessage): void { this.outbox.post(m) }
+  private post(m: HostMessage): void {
+    this.outbox.post(m);
+  }
 }
 
-function firstLine(text: string): string { return text.split('\n', 1)[0]!.slice(0, 200) }
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]!.slice(0, 200);
+}
 
 function addFigures(f: TurnFigures, m: TurnMetrics): void {
   f.transport = m.transport;

@@ -17,17 +17,20 @@ function attr(value: string): string {
 }
 
 export function chatCsp(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `img-src ${cspSource}`, // model output never loads images (they could leak data): only our own
-    `style-src ${cspSource} 'nonce-${nonce}'`,
-    `font-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ') + ';';
+  return (
+    [
+      "default-src 'none'",
+      `img-src ${cspSource}`, // model output never loads images (they could leak data): only our own
+      `style-src ${cspSource} 'nonce-${nonce}'`,
+      `font-src ${cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ') + ';'
+  );
 }
 
 export function chatHtml(o: ChatHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error('chatHtml: the nonce must be at least 16 base64 characters');
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce))
+    throw new Error('chatHtml: the nonce must be at least 16 base64 characters');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

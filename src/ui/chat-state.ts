@@ -88,18 +88,32 @@ export class ChatState {
     this.log = log;
   }
 
-  get phase(): ChatPhase { return this.current }
+  get phase(): ChatPhase {
+    return this.current;
+  }
   /** Anything under way: a new request, retry, compaction or another chat has to wait. */
-  get busy(): boolean { return this.current !== 'idle' }
+  get busy(): boolean {
+    return this.current !== 'idle';
+  }
   /** What the view must show: Stop (true) or Send (false). Only a turn shows Stop. */
-  get viewBusy(): boolean { return TURN_PHASES.includes(this.current) }
-  get attached(): boolean { return this.viewAttached }
-  get turn(): Readonly<TurnState> | undefined { return this.activeTurn }
+  get viewBusy(): boolean {
+    return TURN_PHASES.includes(this.current);
+  }
+  get attached(): boolean {
+    return this.viewAttached;
+  }
+  get turn(): Readonly<TurnState> | undefined {
+    return this.activeTurn;
+  }
   /** The first approval waiting, for Accept/Reject commands. */
-  get pendingApproval(): string | undefined { return this.activeTurn?.approvals[0] }
+  get pendingApproval(): string | undefined {
+    return this.activeTurn?.approvals[0];
+  }
 
   /** Whether what turn `id` streams goes to the view. */
-  shows(id: number): boolean { return this.activeTurn?.id === id && this.activeTurn.shown }
+  shows(id: number): boolean {
+    return this.activeTurn?.id === id && this.activeTurn.shown;
+  }
 
   /** Applies an input: its effects in order, or a refusal (logged) that changed nothing. */
   dispatch(input: ChatInput): ChatOutcome {
@@ -117,7 +131,8 @@ export class ChatState {
     const phase = this.current;
     switch (input.type) {
       case 'send':
-        if (phase === 'compacting') return 'Warmline is compacting the conversation. Send your message when it has finished.';
+        if (phase === 'compacting')
+          return 'Warmline is compacting the conversation. Send your message when it has finished.';
         if (phase !== 'idle') return BUSY_REASON;
         this.current = 'starting';
         return [];
@@ -140,7 +155,11 @@ export class ChatState {
         const turn = this.activeTurn;
         if (phase === 'stopping') return []; // already stopping: pressing Stop again changes nothing
         if (!turn || (phase !== 'running' && phase !== 'awaiting_approval')) {
-          return phase === 'starting' ? 'the request has not started yet' : phase === 'compacting' ? 'compaction cannot be stopped' : 'there is no request to stop';
+          return phase === 'starting'
+            ? 'the request has not started yet'
+            : phase === 'compacting'
+              ? 'compaction cannot be stopped'
+              : 'there is no request to stop';
         }
         this.current = 'stopping';
         return [{ type: 'abort' }];
@@ -198,7 +217,10 @@ export class ChatState {
         const turn = this.activeTurn;
         if (turn) {
           turn.shown = false;
-          if (phase === 'running' || phase === 'awaiting_approval') { this.current = 'stopping'; effects.push({ type: 'abort' }) }
+          if (phase === 'running' || phase === 'awaiting_approval') {
+            this.current = 'stopping';
+            effects.push({ type: 'abort' });
+          }
         }
         if (this.compaction) this.compaction.shown = false;
         effects.push({ type: 'view.load', busy: this.viewBusy });

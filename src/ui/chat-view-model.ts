@@ -25,7 +25,10 @@ export function chatEntries(records: readonly ChatRecord[], describe: DescribeTo
   let assistant: AssistantEntry | undefined;
   let n = 0;
   const current = () => {
-    if (!assistant) { assistant = { kind: 'assistant', id: `a${++n}`, text: '', tools: [], done: false }; entries.push(assistant) }
+    if (!assistant) {
+      assistant = { kind: 'assistant', id: `a${++n}`, text: '', tools: [], done: false };
+      entries.push(assistant);
+    }
     return assistant;
   };
   for (const r of records) {
@@ -37,10 +40,21 @@ export function chatEntries(records: readonly ChatRecord[], describe: DescribeTo
       for (const item of r.items) applyItem(item, current, cards, describe);
     } else if (r.t === 'tool') {
       const card = cards.get(r.callId);
-      if (card) { card.status = r.status; if (r.summary) card.result = r.summary; if (r.progress) card.output = r.progress }
+      if (card) {
+        card.status = r.status;
+        if (r.summary) card.result = r.summary;
+        if (r.progress) card.output = r.progress;
+      }
     } else if (r.t === 'compact') {
       // A marker after the message it happened in; that message goes on above it.
-      entries.push({ kind: 'compacted', id: `c${++n}`, how: r.how, reason: r.reason, tokensBefore: r.tokensBefore, tokensAfter: r.tokensAfter });
+      entries.push({
+        kind: 'compacted',
+        id: `c${++n}`,
+        how: r.how,
+        reason: r.reason,
+        tokensBefore: r.tokensBefore,
+        tokensAfter: r.tokensAfter,
+      });
     } else if (r.t === 'end') {
       const a = current();
       a.done = true;
@@ -52,13 +66,24 @@ export function chatEntries(records: readonly ChatRecord[], describe: DescribeTo
   return entries;
 }
 
-function applyItem(item: InputItem, current: () => AssistantEntry, cards: Map<string, ToolCardView>, describe: DescribeTool): void {
+function applyItem(
+  item: InputItem,
+  current: () => AssistantEntry,
+  cards: Map<string, ToolCardView>,
+  describe: DescribeTool,
+): void {
   if (item.type === 'message' && item.role === 'assistant') {
     const a = current();
     a.text += (a.text ? '\n\n' : '') + messageText(item);
   } else if (item.type === 'function_call' || item.type === 'custom_tool_call') {
     const raw = item.type === 'function_call' ? item.arguments : item.input;
-    const card: ToolCardView = { id: item.call_id, name: item.name, summary: describe(item.name, raw), status: 'running', output: '' };
+    const card: ToolCardView = {
+      id: item.call_id,
+      name: item.name,
+      summary: describe(item.name, raw),
+      status: 'running',
+      output: '',
+    };
     cards.set(item.call_id, card);
     current().tools.push(card);
   } else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
@@ -74,7 +99,10 @@ function applyItem(item: InputItem, current: () => AssistantEntry, cards: Map<st
  */
 export function withLiveTurn(entries: ChatEntryView[], live: LiveTurnView): ChatEntryView[] {
   let last = entries.findLast((e) => e.kind !== 'compacted');
-  if (!last || last.kind !== 'assistant') { last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false }; entries.push(last) }
+  if (last?.kind !== 'assistant') {
+    last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false };
+    entries.push(last);
+  }
   if (last.kind === 'assistant') {
     last.id = live.id;
     last.text = live.text;

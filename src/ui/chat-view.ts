@@ -21,19 +21,29 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readonly log: vscode.LogOutputChannel;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(extensionUri: vscode.Uri, controller: ChatController, actions: ChatViewActions, log: vscode.LogOutputChannel) {
+  constructor(
+    extensionUri: vscode.Uri,
+    controller: ChatController,
+    actions: ChatViewActions,
+    log: vscode.LogOutputChannel,
+  ) {
     this.extensionUri = extensionUri;
     this.controller = controller;
     this.actions = actions;
     this.log = log;
   }
 
-  get visible(): boolean { return this.view?.visible ?? false }
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    view.webview.options = { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(this.extensionUri, 'media')] };
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [dist, vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
     view.webview.html = chatHtml({
       scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview-style.css')).toString(),
@@ -42,29 +52,62 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       nonce: newNonce(),
     });
     this.disposables.push(
-      view.webview.onDidReceiveMessage((m: WebviewMessage) => this.receive(m).catch((err) => this.log.error(`webview message ${m.type} failed: ${String(err)}`))),
-      view.onDidDispose(() => { this.controller.detach(); this.view = undefined }),
+      view.webview.onDidReceiveMessage((m: WebviewMessage) =>
+        this.receive(m).catch((err) => this.log.error(`webview message ${m.type} failed: ${String(err)}`)),
+      ),
+      view.onDidDispose(() => {
+        this.controller.detach();
+        this.view = undefined;
+      }),
     );
   }
 
-  private post(m: HostMessage | HostReply): void { void this.view?.webview.postMessage(m) }
+  private post(m: HostMessage | HostReply): void {
+    void this.view?.webview.postMessage(m);
+  }
 
   private async receive(m: WebviewMessage): Promise<void> {
     switch (m.type) {
-      case 'ready': this.controller.attach((msg) => this.post(msg)); break;
-      case 'send':
-        try { await this.controller.send(m.payload.text, m.payload.context) } catch (err) { void vscode.window.showWarningMessage(String((err as Error).message)) }
+      case 'ready':
+        this.controller.attach((msg) => this.post(msg));
         break;
-      case 'stop': this.controller.stop(); break;
-      case 'chat.new': this.controller.newChat(); break;
-      case 'chat.compact': await this.controller.compact(); break;
-      case 'chat.open': this.controller.open(m.payload.chatId); break;
-      case 'approval': this.controller.resolveApproval(m.payload.toolId, m.payload.approved); break;
-      case 'diff.open': await this.actions.openDiff(m.payload.toolId); break;
-      case 'code.copy': await vscode.env.clipboard.writeText(m.payload.text); break;
-      case 'code.insert': await this.actions.insertAtCursor(m.payload.text); break;
-      case 'context.attach': await this.actions.attach(m.payload.what); break;
-      case 'context.remove': this.controller.removeChip(m.payload.index); break;
+      case 'send':
+        try {
+          await this.controller.send(m.payload.text, m.payload.context);
+        } catch (err) {
+          void vscode.window.showWarningMessage(String((err as Error).message));
+        }
+        break;
+      case 'stop':
+        this.controller.stop();
+        break;
+      case 'chat.new':
+        this.controller.newChat();
+        break;
+      case 'chat.compact':
+        await this.controller.compact();
+        break;
+      case 'chat.open':
+        this.controller.open(m.payload.chatId);
+        break;
+      case 'approval':
+        this.controller.resolveApproval(m.payload.toolId, m.payload.approved);
+        break;
+      case 'diff.open':
+        await this.actions.openDiff(m.payload.toolId);
+        break;
+      case 'code.copy':
+        await vscode.env.clipboard.writeText(m.payload.text);
+        break;
+      case 'code.insert':
+        await this.actions.insertAtCursor(m.payload.text);
+        break;
+      case 'context.attach':
+        await this.actions.attach(m.payload.what);
+        break;
+      case 'context.remove':
+        this.controller.removeChip(m.payload.index);
+        break;
       case 'error.action': {
         const action = m.payload.action;
         if (action === 'newChat') this.controller.newChat();
@@ -72,24 +115,42 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         else await this.actions.errorAction(action);
         break;
       }
-      case 'link.open': await openLink(m.payload.href); break;
+      case 'link.open':
+        await openLink(m.payload.href);
+        break;
       case 'request':
-        if (m.name === 'files.query') this.post({ type: 'reply', name: 'files.query', requestId: m.requestId, payload: { files: await this.actions.queryFiles(m.payload.query) } });
+        if (m.name === 'files.query')
+          this.post({
+            type: 'reply',
+            name: 'files.query',
+            requestId: m.requestId,
+            payload: { files: await this.actions.queryFiles(m.payload.query) },
+          });
         break;
     }
   }
 
-  dispose(): void { for (const d of this.disposables) d.dispose() }
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
 }
 
 /** Links in model output are untrusted: http(s) only, and only after the user confirms. */
 export async function openLink(href: string): Promise<void> {
   let uri: vscode.Uri;
-  try { uri = vscode.Uri.parse(href, true) } catch { return }
+  try {
+    uri = vscode.Uri.parse(href, true);
+  } catch {
+    return;
+  }
   if (uri.scheme !== 'http' && uri.scheme !== 'https') {
     void vscode.window.showWarningMessage(`Warmline does not open ${uri.scheme}: links from model output.`);
     return;
   }
-  const choice = await vscode.window.showWarningMessage(`Open this link from the model's answer?\n${uri.toString(true)}`, { modal: true }, 'Open');
+  const choice = await vscode.window.showWarningMessage(
+    `Open this link from the model's answer?\n${uri.toString(true)}`,
+    { modal: true },
+    'Open',
+  );
   if (choice === 'Open') await vscode.env.openExternal(uri);
 }

@@ -14,10 +14,15 @@ export interface CommandDeps {
   restart(): Promise<void>;
 }
 
-export async function focusChat(): Promise<void> { await vscode.commands.executeCommand('warmline.chat.focus') }
+export async function focusChat(): Promise<void> {
+  await vscode.commands.executeCommand('warmline.chat.focus');
+}
 
 /** The selection (or the current line) of the active editor as a context chip. */
-export function selectionChip(editor: vscode.TextEditor | undefined, relative: (uri: vscode.Uri) => string | undefined): ContextChip | undefined {
+export function selectionChip(
+  editor: vscode.TextEditor | undefined,
+  relative: (uri: vscode.Uri) => string | undefined,
+): ContextChip | undefined {
   if (!editor) return undefined;
   const path = relative(editor.document.uri);
   if (!path) return undefined;
@@ -27,7 +32,10 @@ export function selectionChip(editor: vscode.TextEditor | undefined, relative: (
   return { kind: 'selection', path, range: { start, end }, label: `${path}:${start}-${end}` };
 }
 
-export function fileChip(editor: vscode.TextEditor | undefined, relative: (uri: vscode.Uri) => string | undefined): ContextChip | undefined {
+export function fileChip(
+  editor: vscode.TextEditor | undefined,
+  relative: (uri: vscode.Uri) => string | undefined,
+): ContextChip | undefined {
   const path = editor && relative(editor.document.uri);
   return path ? { kind: 'file', path, label: path } : undefined;
 }
@@ -42,16 +50,22 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
   const ask = async (prompt: string, chips: ContextChip[]) => {
     await focusChat();
-    if (chat.busy) { void vscode.window.showInformationMessage('Warmline is still working on the last request. Stop it or wait.'); return }
+    if (chat.busy) {
+      void vscode.window.showInformationMessage('Warmline is still working on the last request. Stop it or wait.');
+      return;
+    }
     for (const c of chips) chat.addChip(c);
     await chat.send(prompt);
   };
-  const register = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-    try { await fn(...args) } catch (err) {
-      log.error(`${id} failed: ${String((err as Error)?.stack ?? err)}`);
-      void vscode.window.showErrorMessage(`Warmline: ${(err as Error)?.message ?? String(err)}`);
-    }
-  });
+  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await fn(...args);
+      } catch (err) {
+        log.error(`${id} failed: ${String((err as Error)?.stack ?? err)}`);
+        void vscode.window.showErrorMessage(`Warmline: ${(err as Error)?.message ?? String(err)}`);
+      }
+    });
   return [
     register('warmline.setApiKey', async () => {
       const s = readSettings();
@@ -61,28 +75,71 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const s = readSettings();
       await keys.clear(s.provider);
       await deps.restart();
-      void vscode.window.showInformationMessage(`Warmline: the ${s.preset.label} API key was removed from secret storage.`);
+      void vscode.window.showInformationMessage(
+        `Warmline: the ${s.preset.label} API key was removed from secret storage.`,
+      );
     }),
     register('warmline.showLog', () => log.show()),
     register('warmline.reconnect', () => deps.session.reconnect(['chat', 'inline'], true)),
-    register('warmline.newChat', async () => { chat.newChat(); await focusChat() }),
-    register('warmline.compactConversation', async () => { await focusChat(); await chat.compact() }),
+    register('warmline.newChat', async () => {
+      chat.newChat();
+      await focusChat();
+    }),
+    register('warmline.compactConversation', async () => {
+      await focusChat();
+      await chat.compact();
+    }),
     register('warmline.focusChat', focusChat),
     register('warmline.stop', () => chat.stop()),
-    register('warmline.attachSelection', async () => { const c = needEditor(); if (c) { chat.addChip(c); await focusChat() } }),
-    register('warmline.attachFile', async () => { const c = fileChip(vscode.window.activeTextEditor, deps.relative); if (c) { chat.addChip(c); await focusChat() } }),
-    register('warmline.explainSelection', async () => { const c = needEditor(); if (c) await ask('Explain the selected code: what it does, and anything surprising in it.', [c]) }),
-    register('warmline.writeTests', async () => { const c = needEditor(); if (c) await ask('Write tests for the selected code, following the project\'s existing test style and framework.', [c]) }),
+    register('warmline.attachSelection', async () => {
+      const c = needEditor();
+      if (c) {
+        chat.addChip(c);
+        await focusChat();
+      }
+    }),
+    register('warmline.attachFile', async () => {
+      const c = fileChip(vscode.window.activeTextEditor, deps.relative);
+      if (c) {
+        chat.addChip(c);
+        await focusChat();
+      }
+    }),
+    register('warmline.explainSelection', async () => {
+      const c = needEditor();
+      if (c) await ask('Explain the selected code: what it does, and anything surprising in it.', [c]);
+    }),
+    register('warmline.writeTests', async () => {
+      const c = needEditor();
+      if (c)
+        await ask("Write tests for the selected code, following the project's existing test style and framework.", [c]);
+    }),
     register('warmline.fixProblems', async (uri?: unknown) => {
       const editor = vscode.window.activeTextEditor;
       const target = uri instanceof vscode.Uri ? uri : editor?.document.uri;
       const path = target && deps.relative(target);
-      if (!target || !path) { void vscode.window.showInformationMessage('Open a file from the workspace first.'); return }
-      const problems = vscode.languages.getDiagnostics(target).filter((d) => d.severity <= vscode.DiagnosticSeverity.Warning);
-      if (!problems.length) { void vscode.window.showInformationMessage(`No problems reported in ${path}.`); return }
-      await ask(`Fix the problems reported in ${path} (use get_diagnostics for details).`, [{ kind: 'file', path, label: path }]);
+      if (!target || !path) {
+        void vscode.window.showInformationMessage('Open a file from the workspace first.');
+        return;
+      }
+      const problems = vscode.languages
+        .getDiagnostics(target)
+        .filter((d) => d.severity <= vscode.DiagnosticSeverity.Warning);
+      if (!problems.length) {
+        void vscode.window.showInformationMessage(`No problems reported in ${path}.`);
+        return;
+      }
+      await ask(`Fix the problems reported in ${path} (use get_diagnostics for details).`, [
+        { kind: 'file', path, label: path },
+      ]);
     }),
-    register('warmline.acceptPending', () => { const id = chat.pendingApproval(); if (id) chat.resolveApproval(id, true) }),
-    register('warmline.rejectPending', () => { const id = chat.pendingApproval(); if (id) chat.resolveApproval(id, false) }),
+    register('warmline.acceptPending', () => {
+      const id = chat.pendingApproval();
+      if (id) chat.resolveApproval(id, true);
+    }),
+    register('warmline.rejectPending', () => {
+      const id = chat.pendingApproval();
+      if (id) chat.resolveApproval(id, false);
+    }),
   ];
 }

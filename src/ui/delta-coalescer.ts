@@ -39,8 +39,10 @@ function isStreamed(m: HostMessage): m is Streamed {
 }
 
 function joined(a: Streamed, b: Streamed): Streamed {
-  if (a.type === 'text.delta' && b.type === 'text.delta') return { type: 'text.delta', payload: { id: a.payload.id, delta: a.payload.delta + b.payload.delta } };
-  if (a.type === 'tool.progress' && b.type === 'tool.progress') return { type: 'tool.progress', payload: { id: a.payload.id, chunk: a.payload.chunk + b.payload.chunk } };
+  if (a.type === 'text.delta' && b.type === 'text.delta')
+    return { type: 'text.delta', payload: { id: a.payload.id, delta: a.payload.delta + b.payload.delta } };
+  if (a.type === 'tool.progress' && b.type === 'tool.progress')
+    return { type: 'tool.progress', payload: { id: a.payload.id, chunk: a.payload.chunk + b.payload.chunk } };
   if (a.type === 'tool.preview' && b.type === 'tool.preview') return b;
   throw new Error(`cannot join ${a.type} and ${b.type}`);
 }
@@ -83,10 +85,13 @@ export class DeltaCoalescer {
     this.pending.set(key, before ? joined(before, m) : m);
     if (!this.timerSet) {
       this.timerSet = true;
-      this.timer = this.clock.setTimer(() => {
-        this.timerSet = false;
-        this.flush();
-      }, Math.max(0, this.lastSent + this.interval - now));
+      this.timer = this.clock.setTimer(
+        () => {
+          this.timerSet = false;
+          this.flush();
+        },
+        Math.max(0, this.lastSent + this.interval - now),
+      );
     }
   }
 

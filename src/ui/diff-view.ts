@@ -11,9 +11,19 @@ export function diffViews(changes: FileChange[], relative: (uri: string) => stri
     let added = 0;
     let removed = 0;
     const hunks = patch.hunks.map((h) => {
-      for (const l of h.lines) { if (l.startsWith('+')) added++; else if (l.startsWith('-')) removed++ }
+      for (const l of h.lines) {
+        if (l.startsWith('+')) added++;
+        else if (l.startsWith('-')) removed++;
+      }
       return { oldStart: h.oldStart, newStart: h.newStart, lines: h.lines.filter((l) => !l.startsWith('\\')) };
     });
-    return { path: relative(c.uri), kind: c.kind, moveTo: c.kind === 'update' && c.moveTo ? relative(c.moveTo) : undefined, hunks, added, removed };
+    return {
+      path: relative(c.uri),
+      kind: c.kind,
+      moveTo: c.kind === 'update' && c.moveTo ? relative(c.moveTo) : undefined,
+      hunks,
+      added,
+      removed,
+    };
   });
 }

@@ -16,6 +16,11 @@ const ACTIONS: Partial<Record<SessionErrorCode, ErrorAction[]>> = {
 
 /** An error as the chat shows it: the session's own message (one per code) and its actions. */
 export function errorView(err: unknown): ErrorView {
-  if (err instanceof SessionError) return { code: err.code, message: err.message, actions: ACTIONS[err.code] ?? ['retry', 'showLog'] };
-  return { code: 'internal', message: `Something went wrong inside Warmline: ${String((err as Error)?.message ?? err)}`, actions: ['retry', 'showLog'] };
+  if (err instanceof SessionError)
+    return { code: err.code, message: err.message, actions: ACTIONS[err.code] ?? ['retry', 'showLog'] };
+  return {
+    code: 'internal',
+    message: `Something went wrong inside Warmline: ${String((err as Error)?.message ?? err)}`,
+    actions: ['retry', 'showLog'],
+  };
 }

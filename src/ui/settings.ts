@@ -45,7 +45,10 @@ export function readSettings(): WarmlineSettings {
     transport: explicit<TransportSetting>('transport') ?? p.transport,
     organization: c.get<string>('organization') || undefined,
     project: c.get<string>('project') || undefined,
-    extraHeaders: Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
+    extraHeaders: Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >,
     store: explicit<boolean>('store') ?? p.storeOverHttp,
     maxToolCalls: c.get<number>('maxToolCalls') ?? 50,
     instructions: c.get<string>('instructions') ?? '',

@@ -7,7 +7,7 @@ const LOOK: Record<SessionState, { icon: string; text: string; tip: string }> = 
   warming: { icon: 'loading~spin', text: 'Warmline', tip: 'Warming up the connection…' },
   warm: { icon: 'zap', text: 'Warmline', tip: 'Connected and warm: the next turn starts fast' },
   busy: { icon: 'sync~spin', text: 'Warmline', tip: 'Working…' },
-  compacting: { icon: 'fold', text: 'Warmline', tip: 'Compacting the conversation to fit the model\'s context window…' },
+  compacting: { icon: 'fold', text: 'Warmline', tip: "Compacting the conversation to fit the model's context window…" },
   reconnecting: { icon: 'debug-disconnect', text: 'Warmline', tip: 'Reconnecting…' },
   http: { icon: 'globe', text: 'Warmline (HTTP)', tip: 'Using HTTP: each turn resends the conversation' },
   no_key: { icon: 'key', text: 'Warmline: set API key', tip: 'No API key is set. Click to set one.' },
@@ -30,7 +30,9 @@ export class StatusBar implements vscode.Disposable {
   }
 
   /** The text as shown, for tests and screen readers. */
-  get text(): string { return this.item.text }
+  get text(): string {
+    return this.item.text;
+  }
 
   setState(state: SessionState, detail?: string): void {
     this.state = state;
@@ -59,15 +61,25 @@ export class StatusBar implements vscode.Disposable {
     if (this.detail) lines.push(this.detail);
     if (this.last) {
       const m = this.last;
-      lines.push(`Last turn: ${m.timeToFirstTextMs ?? m.timeToFirstEventMs ?? '-'} ms to first token, ${m.totalMs} ms total, ${m.transport} ${m.mode}`);
+      lines.push(
+        `Last turn: ${m.timeToFirstTextMs ?? m.timeToFirstEventMs ?? '-'} ms to first token, ${m.totalMs} ms total, ${m.transport} ${m.mode}`,
+      );
     }
     const tip = new vscode.MarkdownString(lines.join('\n\n'));
     tip.isTrusted = false;
     this.item.tooltip = tip;
     this.item.accessibilityInformation = { label: `Warmline: ${look.tip}` };
-    this.item.command = this.state === 'no_key' ? 'warmline.setApiKey' : this.state === 'error' ? 'warmline.showLog' : 'warmline.focusChat';
-    this.item.backgroundColor = this.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.command =
+      this.state === 'no_key'
+        ? 'warmline.setApiKey'
+        : this.state === 'error'
+          ? 'warmline.showLog'
+          : 'warmline.focusChat';
+    this.item.backgroundColor =
+      this.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
 
-  dispose(): void { this.item.dispose() }
+  dispose(): void {
+    this.item.dispose();
+  }
 }

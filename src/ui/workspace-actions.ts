@@ -29,7 +29,12 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
   private readonly commands: { setKey(): Thenable<unknown>; showLog(): void };
   private readonly provider: vscode.Disposable;
 
-  constructor(chat: () => ChatController, tools: ToolDispatcher, toolContext: () => ToolContext, commands: { setKey(): Thenable<unknown>; showLog(): void }) {
+  constructor(
+    chat: () => ChatController,
+    tools: ToolDispatcher,
+    toolContext: () => ToolContext,
+    commands: { setKey(): Thenable<unknown>; showLog(): void },
+  ) {
     this.chat = chat;
     this.tools = tools;
     this.toolContext = toolContext;
@@ -53,8 +58,13 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
 
   async insertAtCursor(text: string): Promise<void> {
     const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
-    if (!editor) { void vscode.window.showInformationMessage('Open an editor to insert the code into.'); return }
-    await editor.edit((b) => { for (const sel of editor.selections) b.replace(sel, text) });
+    if (!editor) {
+      void vscode.window.showInformationMessage('Open an editor to insert the code into.');
+      return;
+    }
+    await editor.edit((b) => {
+      for (const sel of editor.selections) b.replace(sel, text);
+    });
   }
 
   async openDiff(toolId: string): Promise<void> {
@@ -62,23 +72,37 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
     if (!changes?.length) return;
     for (const [i, change] of changes.entries()) {
       const file = editorUri(change.uri);
-      const left = change.kind === 'add' ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: file.path, query: `${toolId}&empty`, fragment: '-1' }) : file;
+      const left =
+        change.kind === 'add'
+          ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: file.path, query: `${toolId}&empty`, fragment: '-1' })
+          : file;
       const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: file.path, query: toolId, fragment: String(i) });
-      await vscode.commands.executeCommand('vscode.diff', left, right, `${vscode.workspace.asRelativePath(file)} (proposed by Warmline)`, { preview: true });
+      await vscode.commands.executeCommand(
+        'vscode.diff',
+        left,
+        right,
+        `${vscode.workspace.asRelativePath(file)} (proposed by Warmline)`,
+        { preview: true },
+      );
     }
   }
 
   async errorAction(action: 'setKey' | 'retry' | 'openSettings' | 'showLog'): Promise<void> {
     if (action === 'setKey') await this.commands.setKey();
     else if (action === 'retry') await this.chat().retry();
-    else if (action === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', 'warmline');
+    else if (action === 'openSettings')
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'warmline');
     else this.commands.showLog();
   }
 
   async queryFiles(query: string): Promise<string[]> {
     const q = query.replace(/[\\[\]{}*?]/g, '');
     const found = await vscode.workspace.findFiles(q ? `**/*${q}*` : '**/*', '**/{node_modules,.git}/**', 50);
-    return found.map((u) => relativePath(u)).filter((p): p is string => !!p).sort((a, b) => a.length - b.length).slice(0, 20);
+    return found
+      .map((u) => relativePath(u))
+      .filter((p): p is string => !!p)
+      .sort((a, b) => a.length - b.length)
+      .slice(0, 20);
   }
 
   /** The attached context as text for the model. Refusals (a secret, an ignored file) are said plainly. */
@@ -86,12 +110,20 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
     const parts: string[] = [];
     for (const chip of chips) {
       const args: Record<string, unknown> = { path: chip.path };
-      if (chip.range) { args.start_line = chip.range.start; args.end_line = chip.range.end }
-      const result = await this.tools.dispatch({ type: 'function', name: 'read_file', callId: 'context', raw: JSON.stringify(args) }, this.toolContext());
+      if (chip.range) {
+        args.start_line = chip.range.start;
+        args.end_line = chip.range.end;
+      }
+      const result = await this.tools.dispatch(
+        { type: 'function', name: 'read_file', callId: 'context', raw: JSON.stringify(args) },
+        this.toolContext(),
+      );
       parts.push(`<attached ${chip.kind}="${chip.label}">\n${result.output}\n</attached>`);
     }
     return parts.join('\n\n');
   }
 
-  dispose(): void { this.provider.dispose() }
+  dispose(): void {
+    this.provider.dispose();
+  }
 }

@@ -33,9 +33,19 @@ export function startApp(options: AppOptions): App {
   let history: HistoryPanel | undefined;
   const header = new Header(post, { toggleHistory: () => history?.toggleOpen(), newChat: () => post('chat.new', {}) });
   history = new HistoryPanel(post, header.historyButton);
-  const log = new ChatLog({ post, queue, createBody: options.createBody ?? ((host) => new IncrementalMarkdown(host)), lazy: options.lazy ?? true });
+  const log = new ChatLog({
+    post,
+    queue,
+    createBody: options.createBody ?? ((host) => new IncrementalMarkdown(host)),
+    lazy: options.lazy ?? true,
+  });
   const draft = typeof channel.state.draft === 'string' ? channel.state.draft : '';
-  const composer = new Composer(post, (query) => channel.request('files.query', { query }).then((r) => r.files), draft, (text) => channel.saveState({ draft: text }));
+  const composer = new Composer(
+    post,
+    (query) => channel.request('files.query', { query }).then((r) => r.files),
+    draft,
+    (text) => channel.saveState({ draft: text }),
+  );
   options.root.replaceChildren(header.element, history.element, log.element, composer.element);
   options.root.removeAttribute('aria-busy');
   wireLogClicks(log.element, post);
@@ -132,6 +142,7 @@ function acknowledge(b: HTMLButtonElement, word: string): void {
 
 function closeOnOutsideClick(history: HistoryPanel, toggle: HTMLElement): void {
   document.addEventListener('mousedown', (e) => {
-    if (history.open && e.target instanceof Node && !history.element.contains(e.target) && !toggle.contains(e.target)) history.close();
+    if (history.open && e.target instanceof Node && !history.element.contains(e.target) && !toggle.contains(e.target))
+      history.close();
   });
 }

@@ -4,7 +4,11 @@
 type Attrs = Record<string, string | number | boolean | undefined>;
 type Child = Node | string | null | undefined | false;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -22,7 +26,10 @@ export function icon(name: string, extra = ''): HTMLElement {
 }
 
 /** A real <button> (Enter and Space work natively) with an icon and/or a visible label. */
-export function button(opts: { label: string; icon?: string; text?: boolean; class?: string; title?: string }, onClick: (ev: MouseEvent) => void): HTMLButtonElement {
+export function button(
+  opts: { label: string; icon?: string; text?: boolean; class?: string; title?: string },
+  onClick: (ev: MouseEvent) => void,
+): HTMLButtonElement {
   const b = h('button', {
     type: 'button',
     class: opts.class ?? (opts.text ? 'btn' : 'icon-btn'),

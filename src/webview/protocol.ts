@@ -15,7 +15,11 @@ declare global {
 
 export type HostHandlers = { [K in keyof HostMessages]: (payload: HostMessages[K]) => void };
 
-interface Pending { resolve(value: unknown): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> }
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export class HostChannel {
   private readonly api: VsCodeApi;
@@ -31,7 +35,11 @@ export class HostChannel {
   }
 
   /** Rejects after `timeoutMs` so a host that never answers does not leave the UI waiting. */
-  request<K extends keyof WebviewRequests>(name: K, payload: WebviewRequests[K][0], timeoutMs = 5000): Promise<WebviewRequests[K][1]> {
+  request<K extends keyof WebviewRequests>(
+    name: K,
+    payload: WebviewRequests[K][0],
+    timeoutMs = 5000,
+  ): Promise<WebviewRequests[K][1]> {
     const requestId = this.nextRequestId++;
     return new Promise<WebviewRequests[K][1]>((resolve, reject) => {
       const timer = setTimeout(() => {

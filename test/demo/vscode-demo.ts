@@ -15,9 +15,16 @@ ensureTools();
 const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const emulator = await startEmulator({ scenario: 'demo', mode: 'strict', chunkDelayMs: 15, onRequest: (r) => {
-  console.log(`[emulator] ${r.transport} ${r.generate === false ? 'warmup' : 'turn'}: ${r.inputItems} input item(s), ${r.bytes} bytes, ${r.previousResponseId ? 'delta on previous_response_id' : 'full context'} -> ${r.outcome}`);
-} });
+const emulator = await startEmulator({
+  scenario: 'demo',
+  mode: 'strict',
+  chunkDelayMs: 15,
+  onRequest: (r) => {
+    console.log(
+      `[emulator] ${r.transport} ${r.generate === false ? 'warmup' : 'turn'}: ${r.inputItems} input item(s), ${r.bytes} bytes, ${r.previousResponseId ? 'delta on previous_response_id' : 'full context'} -> ${r.outcome}`,
+    );
+  },
+});
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-demo-'));
 const workspace = path.join(scratch, 'sample-project');
 fs.cpSync(path.join(import.meta.dirname, 'sample-project'), workspace, { recursive: true });

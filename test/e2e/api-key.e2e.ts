@@ -29,7 +29,11 @@ describe('API key', () => {
     await item.waitFor({ state: 'visible' });
     await wb().screenshot('api-key-set');
     // Not in any settings file of the user or the workspace.
-    const settingsFiles = [path.join(wb().server.userDataDir, 'User/settings.json'), path.join(wb().workspace, '.vscode/settings.json')];
-    for (const f of settingsFiles) if (fs.existsSync(f)) assert.doesNotMatch(fs.readFileSync(f, 'utf8'), new RegExp(KEY));
+    const settingsFiles = [
+      path.join(wb().server.userDataDir, 'User/settings.json'),
+      path.join(wb().workspace, '.vscode/settings.json'),
+    ];
+    for (const f of settingsFiles)
+      if (fs.existsSync(f)) assert.doesNotMatch(fs.readFileSync(f, 'utf8'), new RegExp(KEY));
   });
 });

@@ -24,12 +24,16 @@ const scenario = {
   turns: [
     { text: 'Let me find `average` first.', calls: [{ name: 'grep', arguments: { pattern: 'function average' } }] },
     { calls: [{ name: 'apply_patch', type: 'custom' as const, input: PATCH }] },
-    { text: '## Fixed\n\n`average` now divides by the count:\n\n```js\nreturn values.length ? sum(values) / values.length : 0;\n```\n\nAn empty list gives **0**.' },
+    {
+      text: '## Fixed\n\n`average` now divides by the count:\n\n```js\nreturn values.length ? sum(values) / values.length : 0;\n```\n\nAn empty list gives **0**.',
+    },
   ],
 };
 
 describe('chat in the Warmline view', () => {
-  const { wb, emulator } = useScriptedWorkbench(scenario, { settings: { 'warmline.model': 'warmline-demo (scripted, not AI)' } });
+  const { wb, emulator } = useScriptedWorkbench(scenario, {
+    settings: { 'warmline.model': 'warmline-demo (scripted, not AI)' },
+  });
 
   const view = () => wb().webviewFrame();
 
@@ -38,7 +42,10 @@ describe('chat in the Warmline view', () => {
     await view().locator('textarea[aria-label="Message Warmline"]').waitFor({ state: 'visible' });
     await view().locator('.conn', { hasText: /warm/i }).first().waitFor({ state: 'visible' });
     await view().locator('.badge-scripted').waitFor({ state: 'visible' });
-    assert.ok(emulator().requests.some((r) => r.generate === false), 'the socket was warmed before any message');
+    assert.ok(
+      emulator().requests.some((r) => r.generate === false),
+      'the socket was warmed before any message',
+    );
     await wb().screenshot('chat-open');
   });
 

@@ -11,17 +11,23 @@ import { useScriptedWorkbench } from './harness.ts';
 // most lines of the sample project: about 400 tokens of tool output a turn.
 const PATTERNS = ['[a-z]', '[a-z]+', '\\w', '\\w+', '.', '.+', '\\S', '\\S+', '[^ ]', 'e|a', 'o|i', '[eo]'];
 const turns: TurnScript[] = [
-  ...PATTERNS.map((pattern, i): TurnScript => ({
-    text: i === 0 ? 'Searching the project line by line.' : undefined,
-    calls: [{ name: 'grep', arguments: { pattern } }],
-  })),
+  ...PATTERNS.map(
+    (pattern, i): TurnScript => ({
+      text: i === 0 ? 'Searching the project line by line.' : undefined,
+      calls: [{ name: 'grep', arguments: { pattern } }],
+    }),
+  ),
   { text: '## Checked\n\nEvery line of the project was searched; `average` in `src/math.js` is the one to fix.' },
 ];
 
 describe('a long chat that outgrows the window', () => {
   const { wb, emulator } = useScriptedWorkbench(
     { name: 'e2e-long-chat', model: 'warmline-demo (scripted, not AI)', turns },
-    { chunkDelayMs: 2, settings: { 'warmline.model': 'warmline-demo (scripted, not AI)' }, emulator: { reasoning: true, serverCompaction: true } },
+    {
+      chunkDelayMs: 2,
+      settings: { 'warmline.model': 'warmline-demo (scripted, not AI)' },
+      emulator: { reasoning: true, serverCompaction: true },
+    },
   );
   const view = () => wb().webviewFrame();
 
@@ -44,11 +50,22 @@ describe('a long chat that outgrows the window', () => {
     const meter = view().locator('.context-meter');
     await meter.waitFor({ state: 'visible' });
     assert.match(await meter.innerText(), /^Context \d+% · /);
-    assert.equal(await view().locator('.tool-card', { hasText: 'grep' }).count(), PATTERNS.length, 'every search ran once');
-    assert.ok(await view().locator('.compacted-line').count() <= 3, 'compacted when needed, not every turn');
+    assert.equal(
+      await view().locator('.tool-card', { hasText: 'grep' }).count(),
+      PATTERNS.length,
+      'every search ran once',
+    );
+    assert.ok((await view().locator('.compacted-line').count()) <= 3, 'compacted when needed, not every turn');
     const reqs = emulator().requests;
-    assert.ok(reqs.some((r) => r.errorCode === 'context_length_exceeded'), 'the window was found by overflowing it');
-    assert.ok(reqs.filter((r) => r.generate !== false).every((r) => (r.body.include as string[] | undefined)?.includes('reasoning.encrypted_content')));
+    assert.ok(
+      reqs.some((r) => r.errorCode === 'context_length_exceeded'),
+      'the window was found by overflowing it',
+    );
+    assert.ok(
+      reqs
+        .filter((r) => r.generate !== false)
+        .every((r) => (r.body.include as string[] | undefined)?.includes('reasoning.encrypted_content')),
+    );
     await wb().screenshot('chat-context-compacted');
   });
 

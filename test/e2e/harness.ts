@@ -21,7 +21,14 @@ import { startEmulator } from '../emulator/server.ts';
 import type { Emulator, EmulatorOptions, Scenario } from '../emulator/server.ts';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import {
-  artifactsDir, ensureTools, launchBrowser, relayConsole, removeTempWorkspace, repoRoot, stageExtension, startCodeServer,
+  artifactsDir,
+  ensureTools,
+  launchBrowser,
+  relayConsole,
+  removeTempWorkspace,
+  repoRoot,
+  stageExtension,
+  startCodeServer,
   tempFixtureWorkspace,
 } from '../runner/code-server.ts';
 import type { Browser, CodeServer } from '../runner/code-server.ts';
@@ -118,7 +125,13 @@ async function findInPalette(page: Page, text: string, timeoutMs = 30_000): Prom
     const rows = await openPalette(page, text);
     const row = rows.and(page.locator('.focused')).filter({ hasText: text }).first();
     const left = deadline - Date.now();
-    if (await row.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(3000, left)) }).then(() => true, () => false)) return row;
+    if (
+      await row.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(3000, left)) }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return row;
     if (left <= 3000) throw new Error(`the command palette did not offer "${text}" within ${timeoutMs} ms`);
   }
 }
@@ -126,7 +139,12 @@ async function findInPalette(page: Page, text: string, timeoutMs = 30_000): Prom
 export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbench> {
   prepare();
   opts = { ...opts, extensionRoot: opts.extensionRoot ?? process.env.WARMLINE_E2E_EXTENSION_ROOT ?? repoRoot };
-  const name = opts.name ?? path.basename(process.argv[1] ?? 'e2e').replace(/\.e2e\.ts$/, '').replace(/\.\w+$/, '');
+  const name =
+    opts.name ??
+    path
+      .basename(process.argv[1] ?? 'e2e')
+      .replace(/\.e2e\.ts$/, '')
+      .replace(/\.\w+$/, '');
   const scratch = path.join(artifactsDir, 'e2e', name);
   const workspace = tempFixtureWorkspace();
   let server: CodeServer | undefined;
@@ -137,9 +155,13 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     removeTempWorkspace(workspace);
   };
   try {
-    const staged = opts.installExtension === false ? [] : [stageExtension(fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-ext-')), opts.extensionRoot)];
+    const staged =
+      opts.installExtension === false
+        ? []
+        : [stageExtension(fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-ext-')), opts.extensionRoot)];
     server = await startCodeServer({
-      scratch, extensions: staged,
+      scratch,
+      extensions: staged,
       ...(opts.settings ? { settings: opts.settings } : {}),
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.workspaceTrust !== undefined ? { workspaceTrust: opts.workspaceTrust } : {}),
@@ -156,11 +178,18 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     await waitForWorkbench(page);
     // The extension's contributions are registered once its activity-bar item shows.
     const [container] = opts.installExtension === false ? [] : repoManifest(opts.extensionRoot).activityBarTitles;
-    if (container) await page.locator(`.part.activitybar [aria-label^="${container}"]`).first().waitFor({ state: 'visible', timeout: 60_000 });
+    if (container)
+      await page
+        .locator(`.part.activitybar [aria-label^="${container}"]`)
+        .first()
+        .waitFor({ state: 'visible', timeout: 60_000 });
     console.log(`[e2e] workbench ready after ${Date.now() - started} ms`);
     const srv = server;
     return {
-      page, server: srv, workspace, close,
+      page,
+      server: srv,
+      workspace,
+      close,
       async paletteRows(text: string): Promise<Locator> {
         return openPalette(page, text);
       },
@@ -171,16 +200,33 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
         await page.keyboard.press('Enter');
         // The palette has gone: hidden, or (a command that asks for input at once) reused by the
         // command's own input box, whose text is no longer the palette's `>command`.
-        await page.waitForFunction(() => {
-          const widget = document.querySelector<HTMLElement>('.quick-input-widget');
-          const box = widget?.getBoundingClientRect();
-          if (!widget || !box || box.width === 0 || box.height === 0 || getComputedStyle(widget).display === 'none' || getComputedStyle(widget).visibility === 'hidden') return true;
-          const input = widget.querySelector('input');
-          return !widget.classList.contains('quick-input-widget-closing') && !!input && !input.value.startsWith('>');
-        }, undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          () => {
+            const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+            const box = widget?.getBoundingClientRect();
+            if (
+              !widget ||
+              !box ||
+              box.width === 0 ||
+              box.height === 0 ||
+              getComputedStyle(widget).display === 'none' ||
+              getComputedStyle(widget).visibility === 'hidden'
+            )
+              return true;
+            const input = widget.querySelector('input');
+            return !widget.classList.contains('quick-input-widget-closing') && !!input && !input.value.startsWith('>');
+          },
+          undefined,
+          { timeout: 30_000 },
+        );
         // A command that throws (or is not registered) shows a modal error: fail with its text.
         const error = page.locator('.monaco-dialog-box', { hasText: 'resulted in an error' });
-        if (await error.waitFor({ state: 'visible', timeout: 750 }).then(() => true, () => false)) {
+        if (
+          await error.waitFor({ state: 'visible', timeout: 750 }).then(
+            () => true,
+            () => false,
+          )
+        ) {
           const parts = await error.locator('.dialog-message-text, .dialog-message-detail').allInnerTexts();
           const message = parts.join(': ').replace(/\s+/g, ' ').trim();
           await page.keyboard.press('Escape');
@@ -214,14 +260,18 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
  */
 export function useWorkbench(opts: WorkbenchOptions = {}): () => Workbench {
   let wb: Workbench | undefined;
-  before(async () => { wb = await openWorkbench(opts); });
+  before(async () => {
+    wb = await openWorkbench(opts);
+  });
   afterEach(async (t) => {
     // TestContext.passed exists at run time (Node 24); @types/node declares it on SuiteContext only.
     if ((t as { passed?: boolean }).passed !== false || !wb) return;
     const file = await wb.screenshot(`FAILED-${t.name.replace(/[^\w.-]+/g, '-')}`).catch(() => undefined);
     if (file) t.diagnostic(`screenshot: ${path.relative(repoRoot, file)}`);
   });
-  after(async () => { await wb?.close(); });
+  after(async () => {
+    await wb?.close();
+  });
   return () => {
     if (!wb) throw new Error('the workbench did not open (see the before hook)');
     return wb;
@@ -243,7 +293,12 @@ interface Manifest {
  * labels (`Category: Title`) of the contributed commands the palette always offers (those with
  * no `when` under menus.commandPalette and no `enablement`).
  */
-export function repoManifest(extensionRoot: string = repoRoot): { displayName: string; paletteCommands: string[]; commandIds: string[]; activityBarTitles: string[] } {
+export function repoManifest(extensionRoot: string = repoRoot): {
+  displayName: string;
+  paletteCommands: string[];
+  commandIds: string[];
+  activityBarTitles: string[];
+} {
   const m = JSON.parse(fs.readFileSync(path.join(extensionRoot, 'package.json'), 'utf8')) as Manifest;
   const conditional = new Set((m.contributes?.menus?.commandPalette ?? []).filter((e) => e.when).map((e) => e.command));
   const paletteCommands = (m.contributes?.commands ?? [])
@@ -262,7 +317,15 @@ export function repoManifest(extensionRoot: string = repoRoot): { displayName: s
  * with `scenario`, then a workbench whose Warmline settings point at it; at the end checks the
  * emulator saw no protocol violation. Returns getters for both.
  */
-export function useScriptedWorkbench(scenario: Scenario, opts: { chunkDelayMs?: number; settings?: Record<string, unknown>; workspaceTrust?: boolean; emulator?: Partial<EmulatorOptions> } = {}): { wb: () => Workbench; emulator: () => Emulator } {
+export function useScriptedWorkbench(
+  scenario: Scenario,
+  opts: {
+    chunkDelayMs?: number;
+    settings?: Record<string, unknown>;
+    workspaceTrust?: boolean;
+    emulator?: Partial<EmulatorOptions>;
+  } = {},
+): { wb: () => Workbench; emulator: () => Emulator } {
   let emu: Emulator | undefined;
   // The workbench starts after the emulator: its settings are completed once the port is known.
   const settings: Record<string, unknown> = { ...opts.settings };
@@ -270,7 +333,10 @@ export function useScriptedWorkbench(scenario: Scenario, opts: { chunkDelayMs?: 
     emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: opts.chunkDelayMs ?? 25, ...opts.emulator });
     settings['warmline.baseUrl'] = emu.url;
   });
-  const wb = useWorkbench({ settings, ...(opts.workspaceTrust !== undefined ? { workspaceTrust: opts.workspaceTrust } : {}) });
+  const wb = useWorkbench({
+    settings,
+    ...(opts.workspaceTrust !== undefined ? { workspaceTrust: opts.workspaceTrust } : {}),
+  });
   after(async () => {
     const violations = emu?.violations ?? [];
     await emu?.close();

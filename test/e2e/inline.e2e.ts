@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useScriptedWorkbench } from './harness.ts';
 
-const REWRITE = ['function average(nums) {', '  if (nums.length === 0) return 0;', '  return sum(nums) / nums.length;', '}'];
+const REWRITE = [
+  'function average(nums) {',
+  '  if (nums.length === 0) return 0;',
+  '  return sum(nums) / nums.length;',
+  '}',
+];
 const scenario = { name: 'e2e-inline', turns: [{ text: `\`\`\`js\n${REWRITE.join('\n')}\n\`\`\`\n` }] };
 
 describe('inline edit suggestion', () => {
@@ -21,7 +26,10 @@ describe('inline edit suggestion', () => {
     // Open src/math.js and select the `average` function (lines 11-14).
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('math.js');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'math.js' }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'math.js' })
+      .first()
+      .waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
     await lines().filter({ hasText: 'function average' }).waitFor({ state: 'visible' });
     await page.keyboard.press('Control+G');
@@ -37,7 +45,9 @@ describe('inline edit suggestion', () => {
     await page.keyboard.press('Enter');
 
     // The suggestion shows in place: the old and the new lines, with lenses to decide.
-    await lines().filter({ hasText: 'if (nums.length === 0) return 0;' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await lines()
+      .filter({ hasText: 'if (nums.length === 0) return 0;' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.codelens-decoration', { hasText: 'Accept' }).first().waitFor({ state: 'visible' });
     assert.match(await editorText(), /values\.length - 1/, 'the original lines still show, marked as removed');
     await wb().screenshot('inline-suggestion');

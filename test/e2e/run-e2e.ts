@@ -13,8 +13,17 @@ import { prepare } from './harness.ts';
 
 const here = import.meta.dirname;
 const started = Date.now();
-const named = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((f) => path.resolve(f));
-const files = named.length ? named : fs.readdirSync(here).filter((f) => f.endsWith('.e2e.ts')).sort().map((f) => path.join(here, f));
+const named = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('-'))
+  .map((f) => path.resolve(f));
+const files = named.length
+  ? named
+  : fs
+      .readdirSync(here)
+      .filter((f) => f.endsWith('.e2e.ts'))
+      .sort()
+      .map((f) => path.join(here, f));
 if (!files.length) {
   console.error('no test/e2e/*.e2e.ts files');
   process.exit(1);
@@ -27,7 +36,10 @@ let failed = 0;
 let skipped = 0;
 // On Ctrl+C or SIGTERM, stop the case processes (SIGTERM: each stops its code-server and browser).
 const abort = new AbortController();
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.once(signal, () => {
     console.error(`[e2e] ${signal}: stopping`);
     abort.abort();
@@ -36,11 +48,15 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   });
 }
 const stream = run({
-  files, concurrency: 1, signal: abort.signal, timeout: Number(process.env.WARMLINE_E2E_TIMEOUT_MS ?? 300_000),
+  files,
+  concurrency: 1,
+  signal: abort.signal,
+  timeout: Number(process.env.WARMLINE_E2E_TIMEOUT_MS ?? 300_000),
 });
 stream.on('test:pass', (e) => {
   if (e.details.type === 'suite') return;
-  if (e.skip || e.todo) skipped++; else passed++;
+  if (e.skip || e.todo) skipped++;
+  else passed++;
 });
 stream.on('test:fail', (e) => {
   if (e.details.type !== 'suite') failed++;

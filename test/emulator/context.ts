@@ -88,7 +88,10 @@ export function checkToolOutputs(context: readonly unknown[]): ApiError | null {
     const callId = String(item.call_id);
     const call = calls.get(callId);
     if (!call) {
-      return invalid(`No tool call found for ${t.replace(/_output$/, '').replace(/_/g, ' ')} output with call_id ${callId}.`, 'input');
+      return invalid(
+        `No tool call found for ${t.replace(/_output$/, '').replace(/_/g, ' ')} output with call_id ${callId}.`,
+        'input',
+      );
     }
     if (call.kind !== wantKind) {
       return invalid(`Item ${t} for call_id ${callId} answers a ${call.kind}; expected ${call.kind}_output.`, 'input');

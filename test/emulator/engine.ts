@@ -3,14 +3,43 @@
 // resolves previous_response_id against the caches, picks the scripted turn from the
 // conversation, and streams the events through a transport Sink.
 
-import type { ApiError, EmulatorOptions, Fault, Json, OutputItem, Outcome, RecordedRequest, ResponseObject, ServerEvent } from './types.ts';
+import type {
+  ApiError,
+  EmulatorOptions,
+  Fault,
+  Json,
+  OutputItem,
+  Outcome,
+  RecordedRequest,
+  ResponseObject,
+  ServerEvent,
+} from './types.ts';
 import type { Scenario } from './scenario.ts';
 import { DEFAULT_MODEL, resolveScenario, scriptFor } from './scenario.ts';
-import { checkToolOutputs, isObject, itemType, jsonBytes, messageText, normalizeInput, requestTools, tokensFor, turnIndex } from './context.ts';
+import {
+  checkToolOutputs,
+  isObject,
+  itemType,
+  jsonBytes,
+  messageText,
+  normalizeInput,
+  requestTools,
+  tokensFor,
+  turnIndex,
+} from './context.ts';
 import { buildEvents, newId, planOutput, truncateForIncomplete } from './model.ts';
 import type { Ending } from './model.ts';
 import { FaultBox } from './faults.ts';
-import { PromptCache, checkBlob, compactionItem, coveredTurns, invalid as apiInvalid, isSummaryRequest, llamaRefusal, summarise } from './fidelity.ts';
+import {
+  PromptCache,
+  checkBlob,
+  compactionItem,
+  coveredTurns,
+  invalid as apiInvalid,
+  isSummaryRequest,
+  llamaRefusal,
+  summarise,
+} from './fidelity.ts';
 
 /** Where events go: a WebSocket or an SSE response. */
 export interface Sink {
@@ -149,14 +178,23 @@ export class Engine {
     const warmup = body.generate === false;
     const prevId = record.previousResponseId;
 
-    const pre = this.faults.take({ phase: 'request', transport: sink.transport, warmup, hasPrevious: prevId !== undefined });
+    const pre = this.faults.take({
+      phase: 'request',
+      transport: sink.transport,
+      warmup,
+      hasPrevious: prevId !== undefined,
+    });
     if (pre && pre.kind !== 'evict_previous') return this.requestFault(job, pre);
 
     // Resolve the chain: the connection's memory first, then the server-wide store.
     let prev: StoredResponse | undefined;
     let fromConnection = false;
     if (prevId !== undefined) {
-      const notFound = invalid(`Previous response with id '${prevId}' not found.`, 'previous_response_id', 'previous_response_not_found');
+      const notFound = invalid(
+        `Previous response with id '${prevId}' not found.`,
+        'previous_response_id',
+        'previous_response_not_found',
+      );
       // The fault stands for the server losing its memory, which is nobody's violation.
       if (pre?.kind === 'evict_previous') return this.fail(job, notFound);
       const local = conn?.cache.get(prevId);
@@ -179,14 +217,31 @@ export class Engine {
     if (toolErr) return this.fail(job, toolErr, toolErr.message);
     const customAt = (Array.isArray(body.tools) ? body.tools : []).findIndex((t) => isObject(t) && t.type === 'custom');
     if (this.opts.customTools === 'reject' && customAt >= 0) {
-      return this.fail(job, apiInvalid("Invalid value: 'custom'. Supported values are: 'function'.", `tools[${customAt}].type`, 'invalid_value'));
+      return this.fail(
+        job,
+        apiInvalid(
+          "Invalid value: 'custom'. Supported values are: 'function'.",
+          `tools[${customAt}].type`,
+          'invalid_value',
+        ),
+      );
     }
     const foreign = this.opts.llamacpp ? llamaRefusal(input) : undefined;
-    if (foreign) return this.fail(job, foreign, `llama.cpp refuses this input: ${foreign.message} (the client should send this server only items it takes)`);
+    if (foreign)
+      return this.fail(
+        job,
+        foreign,
+        `llama.cpp refuses this input: ${foreign.message} (the client should send this server only items it takes)`,
+      );
     const replayErr = this.checkReplay(job, input);
     // A client that asked for store:true cannot know that nothing was kept (zero data retention):
     // finding out is no violation. With store:false it should have sent the encrypted content.
-    if (replayErr) return this.fail(job, replayErr, replayErr.status === 404 && body.store !== false ? undefined : replayErr.message);
+    if (replayErr)
+      return this.fail(
+        job,
+        replayErr,
+        replayErr.status === 404 && body.store !== false ? undefined : replayErr.message,
+      );
 
     const store = body.store !== false;
     const totalBytes = jsonBytes(context) + jsonBytes(body.instructions) + jsonBytes(body.tools);
@@ -196,23 +251,41 @@ export class Engine {
     const threshold = this.opts.serverCompaction === true ? compactThreshold(body.context_management) : undefined;
     const compacting = !warmup && threshold !== undefined && tokens > threshold;
     if (!compacting && this.opts.contextWindow !== undefined && tokens > this.opts.contextWindow) {
-      return this.fail(job, invalid('Your input exceeds the context window of this model. Please adjust your input and try again.', 'input', 'context_length_exceeded'));
+      return this.fail(
+        job,
+        invalid(
+          'Your input exceeds the context window of this model. Please adjust your input and try again.',
+          'input',
+          'context_length_exceeded',
+        ),
+      );
     }
     let items = warmup ? [] : this.playTurn(job, context);
     if (compacting) items = [compactionItem(turnIndex(context, coveredTurns)), ...items];
-    const cachedTokens = this.promptCache.take(body.prompt_cache_key, [JSON.stringify(body.instructions), JSON.stringify(body.tools), ...context.map((i) => JSON.stringify(i))]);
+    const cachedTokens = this.promptCache.take(body.prompt_cache_key, [
+      JSON.stringify(body.instructions),
+      JSON.stringify(body.tools),
+      ...context.map((i) => JSON.stringify(i)),
+    ]);
 
     let uncached = totalBytes;
     if (prev && fromConnection) {
       uncached = jsonBytes(input);
-      if (JSON.stringify(body.instructions) !== JSON.stringify(prev.instructions)) uncached += jsonBytes(body.instructions);
+      if (JSON.stringify(body.instructions) !== JSON.stringify(prev.instructions))
+        uncached += jsonBytes(body.instructions);
       if (JSON.stringify(body.tools) !== JSON.stringify(prev.tools)) uncached += jsonBytes(body.tools);
     }
-    const delay = this.opts.serverDelayMs?.({ uncachedInputBytes: uncached, inputItems: input.length, generate: !warmup }) ?? 0;
+    const delay =
+      this.opts.serverDelayMs?.({ uncachedInputBytes: uncached, inputItems: input.length, generate: !warmup }) ?? 0;
     if (delay > 0) await sleep(delay);
     if (!sink.isOpen()) return this.settle(record, 'dropped');
 
-    const fault = this.faults.take({ phase: 'stream', transport: sink.transport, warmup, hasPrevious: prevId !== undefined });
+    const fault = this.faults.take({
+      phase: 'stream',
+      transport: sink.transport,
+      warmup,
+      hasPrevious: prevId !== undefined,
+    });
     const id = newId('resp');
     record.responseId = id;
     const base: ResponseObject = {
@@ -229,7 +302,13 @@ export class Engine {
       previous_response_id: prevId ?? null,
       store,
       tool_choice: body.tool_choice ?? 'auto',
-      ...(this.opts.llamacpp ? {} : { tools: (Array.isArray(body.tools) ? body.tools : []).filter((t) => !isObject(t) || this.takesTool(String(t.type))) }),
+      ...(this.opts.llamacpp
+        ? {}
+        : {
+            tools: (Array.isArray(body.tools) ? body.tools : []).filter(
+              (t) => !isObject(t) || this.takesTool(String(t.type)),
+            ),
+          }),
       usage: null,
       metadata: body.metadata ?? {},
     };
@@ -241,7 +320,11 @@ export class Engine {
       ending = { kind: 'incomplete' };
       output = truncateForIncomplete(items);
     }
-    const { events, final } = buildEvents(base, output, ending, { inputBytes: totalBytes, cachedBytes: totalBytes - uncached, cachedTokens });
+    const { events, final } = buildEvents(base, output, ending, {
+      inputBytes: totalBytes,
+      cachedBytes: totalBytes - uncached,
+      cachedTokens,
+    });
     // A server whose terminal event leaves the output out: only output_item.done has the items.
     if (this.opts.completedWithoutOutput) {
       const last = events[events.length - 1] as { response?: ResponseObject } | undefined;
@@ -256,7 +339,8 @@ export class Engine {
       if (store && this.opts.keepsState !== false) this.stored.set(id, saved);
       // A server that keeps nothing (or an organisation with zero data retention) has no item to
       // rebuild later, whatever the request asked for.
-      for (const item of final.output) this.issued.set(item.id, { item, store: store && this.opts.keepsState !== false });
+      for (const item of final.output)
+        this.issued.set(item.id, { item, store: store && this.opts.keepsState !== false });
     } else if (outcome === 'failed' && conn && prevId) {
       conn.cache.delete(prevId);
     }
@@ -267,7 +351,10 @@ export class Engine {
     const body = job.record.body;
     const ws = job.sink.transport === 'websocket';
     if (typeof body.model !== 'string' || body.model === '') {
-      return { err: invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'), violation: 'request without model' };
+      return {
+        err: invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'),
+        violation: 'request without model',
+      };
     }
     if (body.background === true) {
       return { err: unsupported('background'), violation: 'client sent background:true (not supported)' };
@@ -280,10 +367,14 @@ export class Engine {
       };
     }
     if ('generate' in body) {
-      if (!ws) return { err: unsupported('generate'), violation: 'client sent generate over HTTP (WebSocket-only field)' };
+      if (!ws)
+        return { err: unsupported('generate'), violation: 'client sent generate over HTTP (WebSocket-only field)' };
       if (this.opts.supportsGenerate === false) return { err: unsupported('generate') };
       if (typeof body.generate !== 'boolean') {
-        return { err: invalid("Invalid type for 'generate': expected a boolean.", 'generate'), violation: 'generate is not a boolean' };
+        return {
+          err: invalid("Invalid type for 'generate': expected a boolean.", 'generate'),
+          violation: 'generate is not a boolean',
+        };
       }
     }
     const refused = this.opts.rejectsFields?.find((f) => f in body);
@@ -295,16 +386,30 @@ export class Engine {
     if ('context_management' in body) {
       if (this.opts.serverCompaction === false) return { err: unsupported('context_management') };
       if (this.opts.serverCompaction === true && compactThreshold(body.context_management) === undefined) {
-        return { err: invalid("Invalid value for 'context_management': expected [{type: 'compaction', compact_threshold: <positive integer>}].", 'context_management'), violation: 'malformed context_management' };
+        return {
+          err: invalid(
+            "Invalid value for 'context_management': expected [{type: 'compaction', compact_threshold: <positive integer>}].",
+            'context_management',
+          ),
+          violation: 'malformed context_management',
+        };
       }
     }
     // Lanes (stream_id) are not emulated; rejecting by name is how a client detects that.
     if ('stream_id' in body) return { err: unsupported('stream_id') };
-    if (body.previous_response_id !== undefined && body.previous_response_id !== null && typeof body.previous_response_id !== 'string') {
-      return { err: invalid("Invalid type for 'previous_response_id'.", 'previous_response_id'), violation: 'previous_response_id is not a string' };
+    if (
+      body.previous_response_id !== undefined &&
+      body.previous_response_id !== null &&
+      typeof body.previous_response_id !== 'string'
+    ) {
+      return {
+        err: invalid("Invalid type for 'previous_response_id'.", 'previous_response_id'),
+        violation: 'previous_response_id is not a string',
+      };
     }
     // A server without chaining: how a client learns it (no violation: it cannot know beforehand).
-    if (this.opts.supportsPreviousResponseId === false && typeof body.previous_response_id === 'string') return { err: unsupported('previous_response_id') };
+    if (this.opts.supportsPreviousResponseId === false && typeof body.previous_response_id === 'string')
+      return { err: unsupported('previous_response_id') };
     return undefined;
   }
 
@@ -324,7 +429,13 @@ export class Engine {
       }
       case 'server_error': {
         const status = f.status ?? 500;
-        return this.fail(job, { status, type: 'server_error', code: 'server_error', message: `The server had an error (emulator fault, status ${status}).`, param: null });
+        return this.fail(job, {
+          status,
+          type: 'server_error',
+          code: 'server_error',
+          message: `The server had an error (emulator fault, status ${status}).`,
+          param: null,
+        });
       }
       case 'close_socket': {
         const code = f.code ?? 1011;
@@ -352,7 +463,8 @@ export class Engine {
       if (forged) return forged;
       if (typeof item.id !== 'string') continue;
       const known = this.issued.get(item.id);
-      const bare = itemType(item) === 'reasoning' && (item.encrypted_content === undefined || item.encrypted_content === null);
+      const bare =
+        itemType(item) === 'reasoning' && (item.encrypted_content === undefined || item.encrypted_content === null);
       if (bare && !known?.store) {
         return invalid(
           `Item with id '${item.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
@@ -365,8 +477,10 @@ export class Engine {
       const k = known.item;
       const t = itemType(item);
       let same = t === k.type;
-      if (same && k.type === 'function_call') same = item.call_id === k.call_id && item.name === k.name && item.arguments === k.arguments;
-      if (same && k.type === 'custom_tool_call') same = item.call_id === k.call_id && item.name === k.name && item.input === k.input;
+      if (same && k.type === 'function_call')
+        same = item.call_id === k.call_id && item.name === k.name && item.arguments === k.arguments;
+      if (same && k.type === 'custom_tool_call')
+        same = item.call_id === k.call_id && item.name === k.name && item.input === k.input;
       if (same && k.type === 'message') same = messageText(item) === (k.content[0]?.text ?? '');
       if (same && k.type === 'compaction') same = item.encrypted_content === k.encrypted_content;
       if (same && k.type === 'reasoning' && !bare && item.encrypted_content !== k.encrypted_content) same = false;
@@ -378,7 +492,12 @@ export class Engine {
   /** `POST /v1/responses/compact`: the input's user messages kept, everything else folded into one opaque item. */
   compact(job: CreateJob): void {
     const body = job.record.body;
-    if (typeof body.model !== 'string' || body.model === '') return this.fail(job, invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'), 'compact request without model');
+    if (typeof body.model !== 'string' || body.model === '')
+      return this.fail(
+        job,
+        invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter'),
+        'compact request without model',
+      );
     const input = normalizeInput(body.input);
     if (!Array.isArray(input)) return this.fail(job, input, `invalid input: ${input.message}`);
     const toolErr = checkToolOutputs(input);
@@ -391,15 +510,24 @@ export class Engine {
     const inputTokens = tokensFor(jsonBytes(input) + jsonBytes(body.instructions));
     const outputTokens = tokensFor(jsonBytes(item));
     job.sink.json(200, {
-      id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...kept, item],
-      usage: { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + outputTokens },
+      id: newId('resp'),
+      object: 'response.compaction',
+      created_at: Math.floor(Date.now() / 1000),
+      output: [...kept, item],
+      usage: {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: outputTokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: inputTokens + outputTokens,
+      },
     });
     this.settle(job.record, 'completed');
   }
 
   /** This server takes tools of this type (llama.cpp skips custom ones without a word). */
   private takesTool(type: string): boolean {
-    return type !== 'custom' || (this.opts.customTools ?? 'take') === 'take' && !this.opts.llamacpp;
+    return type !== 'custom' || ((this.opts.customTools ?? 'take') === 'take' && !this.opts.llamacpp);
   }
 
   /** The scripted turn for this context, after checking the scripted tools were sent. */
@@ -407,7 +535,9 @@ export class Engine {
     const body = job.record.body;
     const n = turnIndex(context, coveredTurns);
     const name = this.scenario.name;
-    let script = isSummaryRequest(body, context) ? { text: summarise(messageText(context.at(-1) as Json)) } : scriptFor(this.scenario, n, context);
+    let script = isSummaryRequest(body, context)
+      ? { text: summarise(messageText(context.at(-1) as Json)) }
+      : scriptFor(this.scenario, n, context);
     if (!script) {
       this.violate(job.label, `scenario ${name} has no turn ${n} (client sent more turns than scripted)`);
       script = { text: `(emulator: scenario ${name} has no turn ${n})` };
@@ -431,7 +561,9 @@ export class Engine {
     const { sink } = job;
     const delay = this.opts.chunkDelayMs ?? 0;
     const cutAt =
-      fault && 'afterEvents' in fault ? Math.min(Math.max(0, fault.afterEvents ?? DEFAULT_AFTER_EVENTS), events.length - 1) : -1;
+      fault && 'afterEvents' in fault
+        ? Math.min(Math.max(0, fault.afterEvents ?? DEFAULT_AFTER_EVENTS), events.length - 1)
+        : -1;
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as ServerEvent;
       if (!sink.isOpen()) return 'dropped';
@@ -447,7 +579,13 @@ export class Engine {
         }
         if (fault.kind === 'malformed_frame') sink.sendMalformed(e.type);
         if (fault.kind === 'stream_error') {
-          sink.send({ type: 'error', code: 'server_error', message: 'The server had an error while streaming (emulator fault).', param: null, sequence_number: i });
+          sink.send({
+            type: 'error',
+            code: 'server_error',
+            message: 'The server had an error while streaming (emulator fault).',
+            param: null,
+            sequence_number: i,
+          });
           sink.finish();
           return 'failed';
         }
@@ -458,6 +596,10 @@ export class Engine {
     }
     sink.finish();
     const terminal = events[events.length - 1]?.type;
-    return terminal === 'response.completed' ? 'completed' : terminal === 'response.incomplete' ? 'incomplete' : 'failed';
+    return terminal === 'response.completed'
+      ? 'completed'
+      : terminal === 'response.incomplete'
+        ? 'incomplete'
+        : 'failed';
   }
 }

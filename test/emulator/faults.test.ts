@@ -2,7 +2,17 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { Client, useEmulators, TOOLS, expectLifecycle, outputFor, sleep, upgradeStatus, user, waitFor } from './testkit.ts';
+import {
+  Client,
+  useEmulators,
+  TOOLS,
+  expectLifecycle,
+  outputFor,
+  sleep,
+  upgradeStatus,
+  user,
+  waitFor,
+} from './testkit.ts';
 
 const emulator = useEmulators();
 
@@ -67,9 +77,17 @@ describe('stream faults', () => {
     emu.injectFault({ kind: 'stream_error', afterEvents: 4 });
     const events = await c.turn({ ...base, previous_response_id: r.id, input: [outputFor(r.output[0])] });
     expect(events).toHaveLength(5);
-    expect(events[4]).toEqual({ type: 'error', code: 'server_error', message: expect.any(String), param: null, sequence_number: 4 });
+    expect(events[4]).toEqual({
+      type: 'error',
+      code: 'server_error',
+      message: expect.any(String),
+      param: null,
+      sequence_number: 4,
+    });
     expect(emu.requests[1]!.outcome).toBe('failed');
-    expect((await c.first({ ...base, previous_response_id: r.id, input: [outputFor(r.output[0])] })).error.code).toBe('previous_response_not_found');
+    expect((await c.first({ ...base, previous_response_id: r.id, input: [outputFor(r.output[0])] })).error.code).toBe(
+      'previous_response_not_found',
+    );
   });
 
   it('response_failed: created, in_progress, response.failed with a server_error', async () => {
@@ -84,7 +102,9 @@ describe('stream faults', () => {
   });
 
   it('incomplete ends with response.incomplete (max_output_tokens) after some text, and can be continued', async () => {
-    const emu = await emulator({ scenario: { name: 'two', turns: [{ text: 'a fairly long first answer here' }, { text: 'second' }] } });
+    const emu = await emulator({
+      scenario: { name: 'two', turns: [{ text: 'a fairly long first answer here' }, { text: 'second' }] },
+    });
     emu.injectFault({ kind: 'incomplete' });
     const c = await Client.open(emu.wsUrl);
     const events = await c.turn({ ...base, input: 'x' });
@@ -107,7 +127,13 @@ describe('request faults', () => {
     expect(await c.first({ ...base, input: 'x' })).toEqual({
       type: 'error',
       status: 429,
-      error: { type: 'requests', code: 'rate_limit_exceeded', message: expect.any(String), param: null, headers: { 'retry-after': '7' } },
+      error: {
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+        message: expect.any(String),
+        param: null,
+        headers: { 'retry-after': '7' },
+      },
       headers: { 'retry-after': '7' },
     });
     expect(emu.requests[0]).toMatchObject({ outcome: 'error', errorCode: 'rate_limit_exceeded' });
@@ -118,7 +144,11 @@ describe('request faults', () => {
     const emu = await emulator();
     emu.injectFault({ kind: 'server_error', status: 503 });
     const c = await Client.open(emu.wsUrl);
-    expect(await c.first({ ...base, input: 'x' })).toMatchObject({ type: 'error', status: 503, error: { type: 'server_error' } });
+    expect(await c.first({ ...base, input: 'x' })).toMatchObject({
+      type: 'error',
+      status: 503,
+      error: { type: 'server_error' },
+    });
   });
 
   it('close_socket closes with the given code right after the create', async () => {
@@ -139,7 +169,11 @@ describe('request faults', () => {
     const emu = await emulator();
     emu.injectFault({ kind: 'connection_limit' });
     const c = await Client.open(emu.wsUrl);
-    expect(await c.first({ ...base, input: 'x' })).toMatchObject({ type: 'error', status: 400, error: { code: 'websocket_connection_limit_reached' } });
+    expect(await c.first({ ...base, input: 'x' })).toMatchObject({
+      type: 'error',
+      status: 400,
+      error: { code: 'websocket_connection_limit_reached' },
+    });
     expect([1000, 1001]).toContain((await c.closed).code);
     expect(emu.violations).toEqual([]);
   });

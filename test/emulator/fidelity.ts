@@ -45,10 +45,18 @@ export function invalid(message: string, param: string | null, code: string | nu
  */
 export function checkBlob(item: Record<string, unknown>): ApiError | undefined {
   const t = itemType(item);
-  if (t !== 'compaction' && !(t === 'reasoning' && item.encrypted_content !== undefined && item.encrypted_content !== null)) return undefined;
+  if (
+    t !== 'compaction' &&
+    !(t === 'reasoning' && item.encrypted_content !== undefined && item.encrypted_content !== null)
+  )
+    return undefined;
   const opened = openBlob(item.encrypted_content);
   if (!opened || opened.kind !== t || (typeof item.id === 'string' && opened.id !== item.id)) {
-    return invalid(`The encrypted content for item ${String(item.id ?? '(no id)')} could not be verified.`, 'input', 'invalid_encrypted_content');
+    return invalid(
+      `The encrypted content for item ${String(item.id ?? '(no id)')} could not be verified.`,
+      'input',
+      'invalid_encrypted_content',
+    );
   }
   return undefined;
 }
@@ -65,7 +73,12 @@ export function coveredTurns(item: unknown): number {
   if (t === 'compaction') return Number(openBlob(item.encrypted_content)?.covered ?? 0);
   if (t === 'message' && item.role === 'user') {
     const c = item.content;
-    const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('') : '';
+    const text =
+      typeof c === 'string'
+        ? c
+        : Array.isArray(c)
+          ? c.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('')
+          : '';
     const m = SUMMARY_MARK.exec(text);
     return m ? Number(m[1]) : 0;
   }
@@ -96,7 +109,12 @@ export function isSummaryRequest(body: Record<string, unknown>, context: unknown
   const last = context.at(-1);
   if (!isObject(last) || itemType(last) !== 'message' || last.role !== 'user') return false;
   const c = last.content;
-  const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('') : '';
+  const text =
+    typeof c === 'string'
+      ? c
+      : Array.isArray(c)
+        ? c.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('')
+        : '';
   return /summari[sz]e/i.test(text);
 }
 
@@ -123,7 +141,8 @@ export class PromptCache {
     this.last.set(key, parts);
     if (!before) return 0;
     let bytes = 0;
-    for (let i = 0; i < Math.min(before.length, parts.length) && before[i] === parts[i]; i++) bytes += Buffer.byteLength(parts[i]!);
+    for (let i = 0; i < Math.min(before.length, parts.length) && before[i] === parts[i]; i++)
+      bytes += Buffer.byteLength(parts[i]!);
     const tokens = tokensFor(bytes);
     return tokens < this.minTokens ? 0 : Math.floor(tokens / this.granularity) * this.granularity;
   }
@@ -134,11 +153,20 @@ export function llamaRefusal(input: unknown[]): ApiError | undefined {
   for (const item of input) {
     if (!isObject(item)) continue;
     const type = itemType(item);
-    if (type === 'custom_tool_call' || type === 'custom_tool_call_output') return invalid("Cannot determine type of 'item'", null);
+    if (type === 'custom_tool_call' || type === 'custom_tool_call_output')
+      return invalid("Cannot determine type of 'item'", null);
     if (type === 'reasoning' && !Array.isArray(item.content)) return invalid("item['content'] is not an array", null);
     if (type === 'function_call') {
-      try { JSON.parse(String(item.arguments)) } catch (e) {
-        return { status: 500, type: 'server_error', code: null, message: `Failed to parse tool call arguments as JSON: ${(e as Error).message}`, param: null };
+      try {
+        JSON.parse(String(item.arguments));
+      } catch (e) {
+        return {
+          status: 500,
+          type: 'server_error',
+          code: null,
+          message: `Failed to parse tool call arguments as JSON: ${(e as Error).message}`,
+          param: null,
+        };
       }
     }
   }

@@ -23,7 +23,13 @@ describe('HTTP/SSE transport', () => {
     const { stream: _s, ...wsBody } = base;
     const viaWs = await c.turn({ ...wsBody, input: 'fix it' });
     expect(viaWs.map((e) => e.type)).toEqual(res.events.map((e) => e.type));
-    expect(emu.requests[0]).toMatchObject({ transport: 'http', connectionId: 1, stream: true, outcome: 'completed', responseId: r.id });
+    expect(emu.requests[0]).toMatchObject({
+      transport: 'http',
+      connectionId: 1,
+      stream: true,
+      outcome: 'completed',
+      responseId: r.id,
+    });
     expect(emu.requests[0]!.headers.accept).toBe('text/event-stream');
     expect(emu.violations).toEqual([]);
   });
@@ -32,7 +38,9 @@ describe('HTTP/SSE transport', () => {
     const emu = await emulator();
     const res = await sse(emu.url, { model: 'm', input: 'x' });
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: { type: 'invalid_request_error', code: 'unsupported_value', message: expect.any(String), param: 'stream' } });
+    expect(res.json).toEqual({
+      error: { type: 'invalid_request_error', code: 'unsupported_value', message: expect.any(String), param: 'stream' },
+    });
     expect(emu.violations).toHaveLength(1);
   });
 
@@ -50,13 +58,25 @@ describe('HTTP/SSE transport', () => {
   it('chains with previous_response_id only through stored (store:true) responses', async () => {
     const emu = await emulator({ scenario: 'chain-2' });
     const first = expectLifecycle((await sse(emu.url, { ...base, store: true, input: [user('go')] })).events);
-    const second = expectLifecycle((await sse(emu.url, { ...base, previous_response_id: first.id, input: [outputFor(first.output[0])] })).events);
+    const second = expectLifecycle(
+      (await sse(emu.url, { ...base, previous_response_id: first.id, input: [outputFor(first.output[0])] })).events,
+    );
     expect(second.output[0].name).toBe('read_file');
     const unstored = expectLifecycle((await sse(emu.url, { ...base, store: false, input: [user('go')] })).events);
-    const miss = await sse(emu.url, { ...base, store: false, previous_response_id: unstored.id, input: [outputFor(unstored.output[0])] });
+    const miss = await sse(emu.url, {
+      ...base,
+      store: false,
+      previous_response_id: unstored.id,
+      input: [outputFor(unstored.output[0])],
+    });
     expect(miss.status).toBe(400);
     expect(miss.json).toEqual({
-      error: { type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id', message: `Previous response with id '${unstored.id}' not found.` },
+      error: {
+        type: 'invalid_request_error',
+        code: 'previous_response_not_found',
+        param: 'previous_response_id',
+        message: `Previous response with id '${unstored.id}' not found.`,
+      },
     });
     // A WebSocket store:false response lives only in its socket's memory.
     const c = await Client.open(emu.wsUrl);
@@ -70,12 +90,22 @@ describe('HTTP/SSE transport', () => {
   it('imitates servers that cannot chain: previous_response_id refused, or nothing kept', async () => {
     const refusing = await emulator({ scenario: 'chain-25', supportsPreviousResponseId: false });
     const a = expectLifecycle((await sse(refusing.url, { ...base, store: true, input: [user('go')] })).events);
-    const refused = await sse(refusing.url, { ...base, store: true, previous_response_id: a.id, input: [outputFor(a.output[0])] });
+    const refused = await sse(refusing.url, {
+      ...base,
+      store: true,
+      previous_response_id: a.id,
+      input: [outputFor(a.output[0])],
+    });
     expect(refused.status).toBe(400);
     expect(refused.json.error.param).toBe('previous_response_id');
     const forgetful = await emulator({ scenario: 'chain-25', keepsState: false });
     const b = expectLifecycle((await sse(forgetful.url, { ...base, store: true, input: [user('go')] })).events);
-    const miss = await sse(forgetful.url, { ...base, store: true, previous_response_id: b.id, input: [outputFor(b.output[0])] });
+    const miss = await sse(forgetful.url, {
+      ...base,
+      store: true,
+      previous_response_id: b.id,
+      input: [outputFor(b.output[0])],
+    });
     expect(miss.json.error.code).toBe('previous_response_not_found');
     // How a client finds out about such a server is not its fault: no violation either way.
     expect([...refusing.violations, ...forgetful.violations]).toEqual([]);
@@ -86,7 +116,11 @@ describe('HTTP/SSE transport', () => {
     expect((await sse(emu.url, { ...base, input: 'x' })).status).toBe(401);
     const ok = await sse(emu.url, { ...base, input: 'x' }, { authorization: 'Bearer sk-http' });
     expectLifecycle(ok.events);
-    const other = await fetch(`${emu.url}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-http' }, body: '{}' });
+    const other = await fetch(`${emu.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-http' },
+      body: '{}',
+    });
     expect(other.status).toBe(404);
     expect(emu.requests).toHaveLength(1);
   });
@@ -123,7 +157,11 @@ describe('HTTP/SSE transport', () => {
     expect((await sse(emu.url, { ...base, input: 'x' })).events.at(-1)!.type).toBe('response.incomplete');
     emu.injectFault({ kind: 'stall', afterEvents: 3 });
     const ac = new AbortController();
-    const res = await fetch(`${emu.url}/responses`, { method: 'POST', body: JSON.stringify({ ...base, input: 'x' }), signal: ac.signal });
+    const res = await fetch(`${emu.url}/responses`, {
+      method: 'POST',
+      body: JSON.stringify({ ...base, input: 'x' }),
+      signal: ac.signal,
+    });
     const reader = res.body!.getReader();
     let text = '';
     const deadline = Date.now() + 250;

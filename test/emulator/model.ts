@@ -55,10 +55,23 @@ export function planOutput(script: TurnScript, opts: PlanOptions): OutputItem[] 
   }
   for (const call of script.calls ?? []) {
     if (call.type === 'custom') {
-      items.push({ type: 'custom_tool_call', id: newId('ctc'), call_id: newId('call'), name: call.name, input: call.input ?? '' });
+      items.push({
+        type: 'custom_tool_call',
+        id: newId('ctc'),
+        call_id: newId('call'),
+        name: call.name,
+        input: call.input ?? '',
+      });
     } else {
       const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
-      items.push({ type: 'function_call', id: newId('fc'), call_id: newId('call'), name: call.name, arguments: args, status: 'completed' });
+      items.push({
+        type: 'function_call',
+        id: newId('fc'),
+        call_id: newId('call'),
+        name: call.name,
+        arguments: args,
+        status: 'completed',
+      });
     }
   }
   return items;
@@ -67,7 +80,8 @@ export function planOutput(script: TurnScript, opts: PlanOptions): OutputItem[] 
 /** The turn cut short by max_output_tokens: the first half of its text, nothing else. */
 export function truncateForIncomplete(items: OutputItem[]): OutputItem[] {
   const msg = items.find((i) => i.type === 'message');
-  const full = msg?.type === 'message' ? (msg.content[0]?.text ?? '') : 'The scripted answer was cut short by the emulator.';
+  const full =
+    msg?.type === 'message' ? (msg.content[0]?.text ?? '') : 'The scripted answer was cut short by the emulator.';
   const text = full.slice(0, Math.max(1, Math.floor(full.length / 2)));
   return [
     {
@@ -80,10 +94,7 @@ export function truncateForIncomplete(items: OutputItem[]): OutputItem[] {
   ];
 }
 
-export type Ending =
-  | { kind: 'completed' }
-  | { kind: 'incomplete' }
-  | { kind: 'failed'; message: string };
+export type Ending = { kind: 'completed' } | { kind: 'incomplete' } | { kind: 'failed'; message: string };
 
 export interface UsageInput {
   inputBytes: number;
@@ -132,7 +143,9 @@ export function buildEvents(
     return { events, final };
   }
 
-  items.forEach((item, outputIndex) => { streamItem(push, item, outputIndex) });
+  items.forEach((item, outputIndex) => {
+    streamItem(push, item, outputIndex);
+  });
   const final: ResponseObject = {
     ...base,
     status: ending.kind,
@@ -160,11 +173,21 @@ function streamItem(push: (e: ServerEvent) => void, item: OutputItem, output_ind
       break;
     }
     case 'function_call':
-      push({ type: 'response.output_item.added', output_index, item: { ...item, arguments: '', status: 'in_progress' } });
+      push({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, arguments: '', status: 'in_progress' },
+      });
       for (const delta of chunk(item.arguments)) {
         push({ type: 'response.function_call_arguments.delta', item_id, output_index, delta });
       }
-      push({ type: 'response.function_call_arguments.done', item_id, output_index, name: item.name, arguments: item.arguments });
+      push({
+        type: 'response.function_call_arguments.done',
+        item_id,
+        output_index,
+        name: item.name,
+        arguments: item.arguments,
+      });
       break;
     case 'custom_tool_call':
       push({ type: 'response.output_item.added', output_index, item: { ...item, input: '' } });
@@ -187,7 +210,13 @@ function streamItem(push: (e: ServerEvent) => void, item: OutputItem, output_ind
         push({ type: 'response.reasoning_summary_text.delta', item_id, output_index, summary_index: 0, delta });
       }
       push({ type: 'response.reasoning_summary_text.done', item_id, output_index, summary_index: 0, text });
-      push({ type: 'response.reasoning_summary_part.done', item_id, output_index, summary_index: 0, part: { ...part, text } });
+      push({
+        type: 'response.reasoning_summary_part.done',
+        item_id,
+        output_index,
+        summary_index: 0,
+        part: { ...part, text },
+      });
       break;
     }
   }

@@ -3,7 +3,17 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from './server.ts';
-import { Client, useEmulators, TLS, TOOLS, expectLifecycle, outputFor, upgradeStatus, waitFor, user } from './testkit.ts';
+import {
+  Client,
+  useEmulators,
+  TLS,
+  TOOLS,
+  expectLifecycle,
+  outputFor,
+  upgradeStatus,
+  waitFor,
+  user,
+} from './testkit.ts';
 import type { Ev } from './testkit.ts';
 
 const emulator = useEmulators();
@@ -17,7 +27,12 @@ describe('response lifecycle', () => {
     const events = await c.turn({ ...base, input: 'hello' });
     const resp = expectLifecycle(events);
     const types = events.map((e) => e.type);
-    expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+    expect(types.slice(0, 4)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+    ]);
     expect(types.slice(-5)).toEqual([
       'response.output_text.delta',
       'response.output_text.done',
@@ -46,7 +61,13 @@ describe('response lifecycle', () => {
     expect(resp.usage.total_tokens).toBe(resp.usage.input_tokens + resp.usage.output_tokens);
     expect(resp.usage.input_tokens_details.cached_tokens).toBe(0);
     const rec = emu.requests[0]!;
-    expect(rec).toMatchObject({ transport: 'websocket', connectionId: 1, inputItems: 1, outcome: 'completed', responseId: resp.id });
+    expect(rec).toMatchObject({
+      transport: 'websocket',
+      connectionId: 1,
+      inputItems: 1,
+      outcome: 'completed',
+      responseId: resp.id,
+    });
     expect(rec.bytes).toBe(Buffer.byteLength(JSON.stringify({ type: 'response.create', ...base, input: 'hello' })));
     expect(rec.headers['x-client-request-id']).toBe('abc');
     expect(emu.violations).toEqual([]);
@@ -84,7 +105,11 @@ describe('response lifecycle', () => {
     const emu = await emulator({ supportsGenerate: false });
     const c = await Client.open(emu.wsUrl);
     const err = await c.first({ ...base, input: 'x', generate: false });
-    expect(err).toMatchObject({ type: 'error', status: 400, error: { type: 'invalid_request_error', param: 'generate', message: "Unsupported parameter: 'generate'." } });
+    expect(err).toMatchObject({
+      type: 'error',
+      status: 400,
+      error: { type: 'invalid_request_error', param: 'generate', message: "Unsupported parameter: 'generate'." },
+    });
     expect(emu.requests[0]!.responseId).toBeUndefined();
     expect(emu.violations).toEqual([]);
     expect(c.pending()).toBe(0);
@@ -94,7 +119,11 @@ describe('response lifecycle', () => {
     const emu = await emulator();
     const c = await Client.open(emu.wsUrl);
     const err = await c.first({ ...base, input: 'x', background: true });
-    expect(err).toMatchObject({ type: 'error', status: 400, error: { type: 'invalid_request_error', param: 'background' } });
+    expect(err).toMatchObject({
+      type: 'error',
+      status: 400,
+      error: { type: 'invalid_request_error', param: 'background' },
+    });
     expect(emu.violations.some((v) => v.includes('background'))).toBe(true);
     const events = await c.turn({ ...base, input: 'x', stream: true });
     expectLifecycle(events);
@@ -119,7 +148,13 @@ describe('response lifecycle', () => {
 describe('chaining and caches', () => {
   it('plays a tool chain with delta input and previous_response_id', async () => {
     const delays: number[] = [];
-    const emu = await emulator({ scenario: 'chain-3', serverDelayMs: (i) => { delays.push(i.uncachedInputBytes); return 0 } });
+    const emu = await emulator({
+      scenario: 'chain-3',
+      serverDelayMs: (i) => {
+        delays.push(i.uncachedInputBytes);
+        return 0;
+      },
+    });
     const c = await Client.open(emu.wsUrl);
     let resp = expectLifecycle(await c.turn({ ...base, input: [user('find it')] }));
     const names: string[] = [];
@@ -129,7 +164,9 @@ describe('chaining and caches', () => {
       expect(call.id).toMatch(/^fc_/);
       expect(call.call_id).toMatch(/^call_/);
       expect(() => JSON.parse(call.arguments)).not.toThrow();
-      resp = expectLifecycle(await c.turn({ ...base, previous_response_id: resp.id, input: [outputFor(call, 'result text')] }));
+      resp = expectLifecycle(
+        await c.turn({ ...base, previous_response_id: resp.id, input: [outputFor(call, 'result text')] }),
+      );
       expect(resp.usage.input_tokens_details.cached_tokens).toBeGreaterThan(0);
     }
     expect(names).toEqual(['grep', 'read_file', 'grep']);
@@ -143,7 +180,12 @@ describe('chaining and caches', () => {
 
   it('waits serverDelayMs before response.created and tells it what the server must process', async () => {
     const infos: { uncachedInputBytes: number; inputItems: number; generate: boolean }[] = [];
-    const emu = await emulator({ serverDelayMs: (i) => { infos.push(i); return i.generate ? 120 : 0 } });
+    const emu = await emulator({
+      serverDelayMs: (i) => {
+        infos.push(i);
+        return i.generate ? 120 : 0;
+      },
+    });
     const c = await Client.open(emu.wsUrl);
     const warm = expectLifecycle(await c.turn({ ...base, input: [user('a'), user('b')], generate: false }));
     const t = Date.now();
@@ -165,10 +207,16 @@ describe('chaining and caches', () => {
     expectLifecycle(events);
     const added = events.find((e) => e.type === 'response.output_item.added')!;
     expect(added.item).toMatchObject({ type: 'function_call', arguments: '', status: 'in_progress', name: 'grep' });
-    const args = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+    const args = events
+      .filter((e) => e.type === 'response.function_call_arguments.delta')
+      .map((e) => e.delta)
+      .join('');
     const done = events.find((e) => e.type === 'response.function_call_arguments.done')!;
     expect(done).toMatchObject({ name: 'grep', arguments: args });
-    expect(events.find((e) => e.type === 'response.output_item.done')!.item).toMatchObject({ arguments: args, status: 'completed' });
+    expect(events.find((e) => e.type === 'response.output_item.done')!.item).toMatchObject({
+      arguments: args,
+      status: 'completed',
+    });
   });
 
   it('answers an unknown previous_response_id with previous_response_not_found', async () => {
@@ -178,7 +226,12 @@ describe('chaining and caches', () => {
     expect(err).toEqual({
       type: 'error',
       status: 400,
-      error: { type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id', message: "Previous response with id 'resp_nope' not found." },
+      error: {
+        type: 'invalid_request_error',
+        code: 'previous_response_not_found',
+        param: 'previous_response_id',
+        message: "Previous response with id 'resp_nope' not found.",
+      },
     });
     expect(emu.requests[0]!.outcome).toBe('error');
     expect(emu.requests[0]!.errorCode).toBe('previous_response_not_found');
@@ -222,7 +275,9 @@ describe('chaining and caches', () => {
     const c = await Client.open(emu.wsUrl);
     const first = expectLifecycle(await c.turn({ ...base, input: [user('go')] }));
     emu.injectFault({ kind: 'response_failed' });
-    const failed = expectLifecycle(await c.turn({ ...base, previous_response_id: first.id, input: [outputFor(first.output[0])] }));
+    const failed = expectLifecycle(
+      await c.turn({ ...base, previous_response_id: first.id, input: [outputFor(first.output[0])] }),
+    );
     expect(failed.status).toBe('failed');
     const gone = await c.first({ ...base, previous_response_id: first.id, input: [outputFor(first.output[0])] });
     expect(gone.error.code).toBe('previous_response_not_found');
@@ -234,11 +289,15 @@ describe('chaining and caches', () => {
     const emu = await emulator({ scenario: 'chain-4' });
     const a = await Client.open(emu.wsUrl);
     const t0 = expectLifecycle(await a.turn({ ...base, input: [user('go')] }));
-    const t1 = expectLifecycle(await a.turn({ ...base, previous_response_id: t0.id, input: [outputFor(t0.output[0])] }));
+    const t1 = expectLifecycle(
+      await a.turn({ ...base, previous_response_id: t0.id, input: [outputFor(t0.output[0])] }),
+    );
     a.close();
     // New socket, store:false: the cache is gone, so the client resends everything.
     const b = await Client.open(emu.wsUrl);
-    const again = expectLifecycle(await b.turn({ ...base, input: [user('go'), ...t0.output, outputFor(t0.output[0])] }));
+    const again = expectLifecycle(
+      await b.turn({ ...base, input: [user('go'), ...t0.output, outputFor(t0.output[0])] }),
+    );
     expect(again.output[0].name).toBe(t1.output[0].name);
     expect(again.output[0].arguments).toBe(t1.output[0].arguments);
     expect(again.output[0].call_id).not.toBe(t1.output[0].call_id);
@@ -251,10 +310,19 @@ describe('chaining and caches', () => {
     const events = await c.turn({ ...base, input: 'go' });
     const r = expectLifecycle(events);
     expect(r.output.map((i: Ev) => i.name)).toEqual(['grep', 'grep', 'read_file']);
-    const missing = await c.first({ ...base, previous_response_id: r.id, input: r.output.slice(0, 2).map((i: Ev) => outputFor(i)) });
-    expect(missing).toMatchObject({ status: 400, error: { message: `No tool output found for function call ${r.output[2].call_id}.` } });
+    const missing = await c.first({
+      ...base,
+      previous_response_id: r.id,
+      input: r.output.slice(0, 2).map((i: Ev) => outputFor(i)),
+    });
+    expect(missing).toMatchObject({
+      status: 400,
+      error: { message: `No tool output found for function call ${r.output[2].call_id}.` },
+    });
     // The failed continuation evicted r; resend in full with all three outputs.
-    const done = expectLifecycle(await c.turn({ ...base, input: [user('go'), ...r.output, ...r.output.map((i: Ev) => outputFor(i))] }));
+    const done = expectLifecycle(
+      await c.turn({ ...base, input: [user('go'), ...r.output, ...r.output.map((i: Ev) => outputFor(i))] }),
+    );
     expect(done.output[0].type).toBe('message');
   });
 
@@ -267,10 +335,15 @@ describe('chaining and caches', () => {
     expect(call).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch' });
     expect(call.id).toMatch(/^ctc_/);
     expect(call.input).toMatch(/^\*\*\* Begin Patch\n[\s\S]*\*\*\* End Patch$/);
-    const deltas = events.filter((e) => e.type === 'response.custom_tool_call_input.delta').map((e) => e.delta).join('');
+    const deltas = events
+      .filter((e) => e.type === 'response.custom_tool_call_input.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(deltas).toBe(call.input);
     expect(events.find((e) => e.type === 'response.custom_tool_call_input.done')!.input).toBe(call.input);
-    const next = expectLifecycle(await c.turn({ ...base, previous_response_id: r.id, input: [outputFor(call, 'Done!')] }));
+    const next = expectLifecycle(
+      await c.turn({ ...base, previous_response_id: r.id, input: [outputFor(call, 'Done!')] }),
+    );
     expect(next.output[0].type).toBe('message');
     expect(emu.violations).toEqual([]);
   });
@@ -283,7 +356,10 @@ describe('chaining and caches', () => {
     expect(r.output[0]).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text' }] });
     expect(r.output[0].id).toMatch(/^rs_/);
     expect(typeof r.output[0].encrypted_content).toBe('string');
-    const summary = events.filter((e) => e.type === 'response.reasoning_summary_text.delta').map((e) => e.delta).join('');
+    const summary = events
+      .filter((e) => e.type === 'response.reasoning_summary_text.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(summary).toBe(r.output[0].summary[0].text);
   });
 
@@ -296,7 +372,9 @@ describe('chaining and caches', () => {
     while (r.output.some((i: Ev) => i.call_id)) {
       const calls = r.output.filter((i: Ev) => i.call_id);
       seen.push(...calls.map((i: Ev) => i.name));
-      r = expectLifecycle(await c.turn({ ...base, previous_response_id: r.id, input: calls.map((i: Ev) => outputFor(i)) }));
+      r = expectLifecycle(
+        await c.turn({ ...base, previous_response_id: r.id, input: calls.map((i: Ev) => outputFor(i)) }),
+      );
     }
     expect(seen).toEqual(['grep', 'read_file', 'apply_patch']);
     expect(r.output[0].content[0].text).toContain('```ts');
@@ -311,11 +389,23 @@ describe('client rule enforcement', () => {
     const r = expectLifecycle(await c.turn({ ...base, input: [user('go')] }));
     const call = r.output[0];
     const ctx = [user('go'), ...r.output];
-    const unknown = await c.first({ ...base, input: [...ctx, outputFor(call), { type: 'function_call_output', call_id: 'call_bogus', output: 'x' }] });
-    expect(unknown).toMatchObject({ status: 400, error: { type: 'invalid_request_error', message: 'No tool call found for function call output with call_id call_bogus.' } });
+    const unknown = await c.first({
+      ...base,
+      input: [...ctx, outputFor(call), { type: 'function_call_output', call_id: 'call_bogus', output: 'x' }],
+    });
+    expect(unknown).toMatchObject({
+      status: 400,
+      error: {
+        type: 'invalid_request_error',
+        message: 'No tool call found for function call output with call_id call_bogus.',
+      },
+    });
     const dup = await c.first({ ...base, input: [...ctx, outputFor(call), outputFor(call)] });
     expect(dup.error.message).toBe(`Duplicate tool output for call_id ${call.call_id}.`);
-    const kind = await c.first({ ...base, input: [...ctx, { type: 'custom_tool_call_output', call_id: call.call_id, output: 'x' }] });
+    const kind = await c.first({
+      ...base,
+      input: [...ctx, { type: 'custom_tool_call_output', call_id: call.call_id, output: 'x' }],
+    });
     expect(kind.error.message).toContain('custom_tool_call_output');
     const missing = await c.first({ ...base, input: [...ctx, user('and now?')] });
     expect(missing.error.message).toBe(`No tool output found for function call ${call.call_id}.`);
@@ -327,7 +417,9 @@ describe('client rule enforcement', () => {
     const c = await Client.open(emu.wsUrl);
     const r = expectLifecycle(await c.turn({ ...base, input: [user('go')] }));
     const { tools: _t, ...noTools } = base;
-    const next = expectLifecycle(await c.turn({ ...noTools, previous_response_id: r.id, input: [outputFor(r.output[0])] }));
+    const next = expectLifecycle(
+      await c.turn({ ...noTools, previous_response_id: r.id, input: [outputFor(r.output[0])] }),
+    );
     expect(next.output[0].type).toBe('message');
     expect(next.output[0].content[0].text).toContain("'read_file'");
     expect(emu.violations.join('\n')).toContain('tools are not inherited through previous_response_id');
@@ -343,7 +435,12 @@ describe('client rule enforcement', () => {
   });
 
   it('flags replayed output items that were altered, and store:false reasoning without encrypted_content', async () => {
-    const emu = await emulator({ scenario: { name: 'rs', turns: [{ reasoning: true, calls: [{ name: 'grep', arguments: { pattern: 'a' } }] }, { text: 'ok' }] } });
+    const emu = await emulator({
+      scenario: {
+        name: 'rs',
+        turns: [{ reasoning: true, calls: [{ name: 'grep', arguments: { pattern: 'a' } }] }, { text: 'ok' }],
+      },
+    });
     const c = await Client.open(emu.wsUrl);
     const r = expectLifecycle(await c.turn({ ...base, input: [user('go')], include: ['reasoning.encrypted_content'] }));
     const [rs, fc] = r.output as Ev[];
@@ -354,7 +451,9 @@ describe('client rule enforcement', () => {
     const err = await c.first({ ...base, input: [user('go'), bareReasoning, fc, outputFor(fc!)] });
     // The real API answers 404 (not 400) for an item it cannot rebuild.
     expect(err).toMatchObject({ status: 404, error: { param: 'input' } });
-    expect(err.error.message).toContain(`Item with id '${rs!.id}' not found. Items are not persisted when \`store\` is set to false`);
+    expect(err.error.message).toContain(
+      `Item with id '${rs!.id}' not found. Items are not persisted when \`store\` is set to false`,
+    );
   });
 
   it('strict mode: an overlapping create gets response_already_in_flight, the first response continues', async () => {
@@ -367,7 +466,12 @@ describe('client rule enforcement', () => {
     expect(err).toEqual({
       type: 'error',
       status: 409,
-      error: { type: 'invalid_request_error', code: 'response_already_in_flight', message: expect.any(String), param: null },
+      error: {
+        type: 'invalid_request_error',
+        code: 'response_already_in_flight',
+        message: expect.any(String),
+        param: null,
+      },
     });
     const rest = await c.until();
     expectLifecycle(events.filter((e) => e.type !== 'error').concat(rest));
@@ -377,7 +481,10 @@ describe('client rule enforcement', () => {
   });
 
   it('compatible mode: overlapping creates are queued FIFO', async () => {
-    const emu = await emulator({ mode: 'compatible', scenario: { name: 'q', turns: (_i, ctx) => ({ text: `echo ${JSON.stringify(ctx[0])}` }) } });
+    const emu = await emulator({
+      mode: 'compatible',
+      scenario: { name: 'q', turns: (_i, ctx) => ({ text: `echo ${JSON.stringify(ctx[0])}` }) },
+    });
     const c = await Client.open(emu.wsUrl);
     c.create({ ...base, input: 'one' });
     c.create({ ...base, input: 'two' });
@@ -416,7 +523,11 @@ describe('client rule enforcement', () => {
 });
 
 describe('connection age limit', () => {
-  const LIMIT = { type: 'error', status: 400, error: { type: 'invalid_request_error', code: 'websocket_connection_limit_reached', param: null } };
+  const LIMIT = {
+    type: 'error',
+    status: 400,
+    error: { type: 'invalid_request_error', code: 'websocket_connection_limit_reached', param: null },
+  };
 
   it('is sent proactively on an idle socket, which is then closed', async () => {
     const emu = await emulator({ maxConnectionAgeMs: 300 });

@@ -51,7 +51,11 @@ class WsSink implements Sink {
   }
   reject(err: ApiError): void {
     // Envelope shape: NODE reads headers inside `error`, Codex reads a top-level map; send both.
-    const envelope: Json = { type: 'error', status: err.status, error: { ...errorBody(err).error, ...(err.headers ? { headers: err.headers } : {}) } };
+    const envelope: Json = {
+      type: 'error',
+      status: err.status,
+      error: { ...errorBody(err).error, ...(err.headers ? { headers: err.headers } : {}) },
+    };
     if (err.headers) envelope.headers = err.headers;
     this.ws.send(JSON.stringify(envelope));
   }
@@ -92,7 +96,11 @@ class HttpSink implements Sink {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': requestId() });
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-request-id': requestId(),
+    });
   }
   send(e: ServerEvent): void {
     this.start();
@@ -135,7 +143,12 @@ function requestId(): string {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': requestId(), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': requestId(),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -191,9 +204,15 @@ class ResponsesEmulator implements Emulator {
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.onHttp(req, res).catch((err: unknown) => this.internalError(err, res));
     };
-    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : http.createServer(onRequest);
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.wss.on('headers', (headers) => headers.push(`x-request-id: ${requestId()}`, 'x-emulator: responses-emulator (test double, not AI)'));
+    this.server = opts.tls
+      ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest)
+      : http.createServer(onRequest);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
+    this.wss.on('headers', (headers) =>
+      headers.push(`x-request-id: ${requestId()}`, 'x-emulator: responses-emulator (test double, not AI)'),
+    );
   }
 
   async listen(): Promise<void> {
@@ -245,7 +264,13 @@ class ResponsesEmulator implements Emulator {
   }
 
   private unauthorized(): ApiError {
-    return { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided (emulator).', param: null };
+    return {
+      status: 401,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      message: 'Incorrect API key provided (emulator).',
+      param: null,
+    };
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -253,13 +278,30 @@ class ResponsesEmulator implements Emulator {
     socket.on('error', () => {});
     const path = pathOf(req);
     if (this.opts.websocket === false || path !== '/v1/responses') {
-      return refuseUpgrade(socket, 404, { status: 404, type: 'invalid_request_error', code: null, message: `Invalid URL (${req.method ?? 'GET'} ${path})`, param: null });
+      return refuseUpgrade(socket, 404, {
+        status: 404,
+        type: 'invalid_request_error',
+        code: null,
+        message: `Invalid URL (${req.method ?? 'GET'} ${path})`,
+        param: null,
+      });
     }
     if (!this.authorized(req)) return refuseUpgrade(socket, 401, this.unauthorized());
-    const fault = this.engine.faults.take({ phase: 'upgrade', transport: 'websocket', warmup: false, hasPrevious: false });
+    const fault = this.engine.faults.take({
+      phase: 'upgrade',
+      transport: 'websocket',
+      warmup: false,
+      hasPrevious: false,
+    });
     if (fault?.kind === 'refuse_upgrade') {
       const status = fault.status ?? 426;
-      return refuseUpgrade(socket, status, { status, type: 'invalid_request_error', code: null, message: `Upgrade refused (emulator fault, status ${status}).`, param: null });
+      return refuseUpgrade(socket, status, {
+        status,
+        type: 'invalid_request_error',
+        code: null,
+        message: `Upgrade refused (emulator fault, status ${status}).`,
+        param: null,
+      });
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.accept(ws, req);
@@ -309,17 +351,34 @@ class ResponsesEmulator implements Emulator {
       this.engine.violate(label, violation);
       conn.sink.reject({ status: 400, type: 'invalid_request_error', code, message, param });
     };
-    if (isBinary) return reject('Binary frames are not supported; send one JSON object per text frame.', 'invalid_frame', null, 'client sent a binary frame');
+    if (isBinary)
+      return reject(
+        'Binary frames are not supported; send one JSON object per text frame.',
+        'invalid_frame',
+        null,
+        'client sent a binary frame',
+      );
     let msg: unknown;
     try {
       msg = JSON.parse(buf.toString('utf8'));
     } catch {
       return reject('The frame is not valid JSON.', 'invalid_json', null, 'client sent a frame that is not JSON');
     }
-    if (!isObject(msg)) return reject('Expected one JSON object per frame.', 'invalid_json', null, 'client sent JSON that is not an object');
+    if (!isObject(msg))
+      return reject(
+        'Expected one JSON object per frame.',
+        'invalid_json',
+        null,
+        'client sent JSON that is not an object',
+      );
     if (msg.type !== 'response.create') {
       const t = JSON.stringify(msg.type);
-      return reject(`Invalid value: ${t}. Supported values are: 'response.create'.`, 'invalid_value', 'type', `unknown client event type ${t}`);
+      return reject(
+        `Invalid value: ${t}. Supported values are: 'response.create'.`,
+        'invalid_value',
+        'type',
+        `unknown client event type ${t}`,
+      );
     }
     const record = this.record('websocket', conn.id, msg, buf.length, conn.headers);
     const job: CreateJob = { sink: conn.sink, conn, record, label: `${label} req#${this.requests.length}` };
@@ -334,7 +393,8 @@ class ResponsesEmulator implements Emulator {
         status: 409,
         type: 'invalid_request_error',
         code: 'response_already_in_flight',
-        message: 'A response is already in flight on this connection; wait for its terminal event before sending another response.create.',
+        message:
+          'A response is already in flight on this connection; wait for its terminal event before sending another response.create.',
         param: null,
       },
       'response.create sent while another response was in flight on the same socket',
@@ -354,7 +414,13 @@ class ResponsesEmulator implements Emulator {
       });
   }
 
-  private record(transport: 'websocket' | 'http', connectionId: number, body: Json, bytes: number, headers: Headers): RecordedRequest {
+  private record(
+    transport: 'websocket' | 'http',
+    connectionId: number,
+    body: Json,
+    bytes: number,
+    headers: Headers,
+  ): RecordedRequest {
     const input = body.input;
     const rec: RecordedRequest = {
       transport,
@@ -377,7 +443,17 @@ class ResponsesEmulator implements Emulator {
     if (!this.authorized(req)) return sendJson(res, 401, errorBody(this.unauthorized()));
     const compact = path === '/v1/responses/compact' && this.opts.compactEndpoint === true;
     if (req.method !== 'POST' || (path !== '/v1/responses' && !compact)) {
-      return sendJson(res, 404, errorBody({ status: 404, type: 'invalid_request_error', code: null, message: `Invalid URL (${req.method ?? 'GET'} ${path})`, param: null }));
+      return sendJson(
+        res,
+        404,
+        errorBody({
+          status: 404,
+          type: 'invalid_request_error',
+          code: null,
+          message: `Invalid URL (${req.method ?? 'GET'} ${path})`,
+          param: null,
+        }),
+      );
     }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -391,7 +467,17 @@ class ResponsesEmulator implements Emulator {
     }
     if (!isObject(body)) {
       this.engine.violate(`http#${id}`, 'HTTP body is not a JSON object');
-      return sendJson(res, 400, errorBody({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'The body is not a JSON object.', param: null }));
+      return sendJson(
+        res,
+        400,
+        errorBody({
+          status: 400,
+          type: 'invalid_request_error',
+          code: 'invalid_json',
+          message: 'The body is not a JSON object.',
+          param: null,
+        }),
+      );
     }
     const record = this.record('http', id, body, raw.length, { ...req.headers });
     const job = { sink: new HttpSink(res), record, label: `http#${id} req#${this.requests.length}` };
@@ -406,7 +492,13 @@ class ResponsesEmulator implements Emulator {
   private internalError(err: unknown, res?: ServerResponse, job?: CreateJob): void {
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     this.violations.push(`emulator internal error (not the client's fault): ${text}`);
-    const apiErr: ApiError = { status: 500, type: 'server_error', code: 'server_error', message: 'Emulator internal error.', param: null };
+    const apiErr: ApiError = {
+      status: 500,
+      type: 'server_error',
+      code: 'server_error',
+      message: 'Emulator internal error.',
+      param: null,
+    };
     if (job) {
       if (job.sink.isOpen()) job.sink.reject(apiErr);
       this.engine.settle(job.record, 'error', 'server_error');

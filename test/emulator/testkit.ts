@@ -12,8 +12,20 @@ import type { Emulator, EmulatorOptions } from './server.ts';
 export type Ev = { type: string; sequence_number?: number } & Record<string, any>;
 
 export const TOOLS = [
-  { type: 'function', name: 'grep', description: 'search', parameters: { type: 'object', properties: { pattern: { type: 'string' } } }, strict: false },
-  { type: 'function', name: 'read_file', description: 'read', parameters: { type: 'object', properties: { path: { type: 'string' } } }, strict: false },
+  {
+    type: 'function',
+    name: 'grep',
+    description: 'search',
+    parameters: { type: 'object', properties: { pattern: { type: 'string' } } },
+    strict: false,
+  },
+  {
+    type: 'function',
+    name: 'read_file',
+    description: 'read',
+    parameters: { type: 'object', properties: { path: { type: 'string' } } },
+    strict: false,
+  },
   { type: 'custom', name: 'apply_patch', description: 'patch' },
 ];
 
@@ -64,10 +76,12 @@ export class Client {
       this.frames.push(String(data));
       this.wake?.();
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      this.wake?.();
-      resolve({ code, reason: String(reason) });
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.wake?.();
+        resolve({ code, reason: String(reason) });
+      }),
+    );
   }
 
   static async open(url: string, opts: WebSocket.ClientOptions = {}): Promise<Client> {
@@ -174,7 +188,11 @@ export interface SseResult {
   broken?: boolean;
 }
 
-export async function sse(baseUrl: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<SseResult> {
+export async function sse(
+  baseUrl: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<SseResult> {
   const res = await fetch(`${baseUrl}/responses`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
@@ -214,7 +232,9 @@ export async function sse(baseUrl: string, body: Record<string, unknown>, header
  * created -> in_progress -> items (added ... done, content events naming their item) -> one terminal.
  */
 export function expectLifecycle(events: Ev[]): Ev {
-  events.forEach((e, i) => { expect(e.sequence_number, `${e.type} sequence_number`).toBe(i) });
+  events.forEach((e, i) => {
+    expect(e.sequence_number, `${e.type} sequence_number`).toBe(i);
+  });
   expect(events[0]?.type).toBe('response.created');
   expect(events[0]?.response.status).toBe('in_progress');
   expect(events[1]?.type).toBe('response.in_progress');
@@ -251,7 +271,11 @@ export function user(text: string): Record<string, unknown> {
 }
 
 export function outputFor(call: Ev, output = 'ok'): Record<string, unknown> {
-  return { type: call.type === 'custom_tool_call' ? 'custom_tool_call_output' : 'function_call_output', call_id: call.call_id, output };
+  return {
+    type: call.type === 'custom_tool_call' ? 'custom_tool_call_output' : 'function_call_output',
+    call_id: call.call_id,
+    output,
+  };
 }
 
 /** Registers an afterEach that closes every emulator the returned function started (default scenario: hello). */

@@ -16,12 +16,23 @@ const PATCH = [
   '+  return values.length ? sum(values) / values.length : 0;',
   '*** End Patch',
 ].join('\n');
-const patchScenario = { name: 'fix-average', turns: [{ text: 'Let me fix it.', calls: [{ name: 'apply_patch', type: 'custom' as const, input: PATCH }] }, { text: 'Fixed the average.' }] };
+const patchScenario = {
+  name: 'fix-average',
+  turns: [
+    { text: 'Let me fix it.', calls: [{ name: 'apply_patch', type: 'custom' as const, input: PATCH }] },
+    { text: 'Fixed the average.' },
+  ],
+};
 
 type Api = Awaited<ReturnType<typeof warmline>>;
 
 function finishedTurn(api: Api): Promise<void> {
-  return new Promise<void>((resolve) => { const d = api.chat.onDidFinishTurn(() => { d.dispose(); resolve() }) });
+  return new Promise<void>((resolve) => {
+    const d = api.chat.onDidFinishTurn(() => {
+      d.dispose();
+      resolve();
+    });
+  });
 }
 
 /** Attaches a recording sink in place of the webview (the controller gives it the whole chat first). */
@@ -31,13 +42,26 @@ function record(api: Api): HostMessage[] {
   return sent;
 }
 
-const TURN_MESSAGES = new Set<HostMessage['type']>(['assistant.start', 'text.delta', 'text.reset', 'tool.start', 'tool.progress', 'tool.update', 'assistant.end', 'compacted', 'usage']);
+const TURN_MESSAGES = new Set<HostMessage['type']>([
+  'assistant.start',
+  'text.delta',
+  'text.reset',
+  'tool.start',
+  'tool.progress',
+  'tool.update',
+  'assistant.end',
+  'compacted',
+  'usage',
+]);
 
 describe('chat controller transitions', () => {
   afterEach(async () => {
     const api = await warmline();
     api.chat.detach();
-    if (api.chat.busy) { api.chat.stop(); await waitFor(() => !api.chat.busy, 10_000, 'the chat to be idle') }
+    if (api.chat.busy) {
+      api.chat.stop();
+      await waitFor(() => !api.chat.busy, 10_000, 'the chat to be idle');
+    }
     await stopEmulator();
     await resetSettings();
   });
@@ -58,8 +82,16 @@ describe('chat controller transitions', () => {
     const loads = after.flatMap((m) => (m.type === 'chat.load' ? [m.payload] : []));
     assert.ok(loads.length >= 1, 'the new chat was loaded');
     assert.deepEqual(loads[0]!.entries, [], 'the new chat is empty: the old turn is not merged into it');
-    assert.equal(loads[0]!.busy, true, 'the view stays busy (Stop shown, Enter keeps the text) until the old turn has stopped');
-    assert.deepEqual(after.filter((m) => TURN_MESSAGES.has(m.type) && m.type !== 'usage'), [], 'nothing of the old turn reaches the new chat');
+    assert.equal(
+      loads[0]!.busy,
+      true,
+      'the view stays busy (Stop shown, Enter keeps the text) until the old turn has stopped',
+    );
+    assert.deepEqual(
+      after.filter((m) => TURN_MESSAGES.has(m.type) && m.type !== 'usage'),
+      [],
+      'nothing of the old turn reaches the new chat',
+    );
     assert.equal(loads.at(-1)!.busy, false, 'the view is released when the old turn has stopped');
     const histories = after.flatMap((m) => (m.type === 'history' ? [m.payload.activeId] : []));
     assert.equal(histories.at(-1), '', 'the history marks no chat active: the new chat has none yet');
@@ -79,7 +111,10 @@ describe('chat controller transitions', () => {
     // A full disk, from the moment the turn ends (the chat file takes nothing more).
     const conversation = api.chat.conversation!;
     const save = conversation.record.bind(conversation);
-    conversation.record = (r) => { if (r.t === 'end') throw new Error('ENOSPC: no space left on device, write'); save(r) };
+    conversation.record = (r) => {
+      if (r.t === 'end') throw new Error('ENOSPC: no space left on device, write');
+      save(r);
+    };
     try {
       await chat('one');
     } finally {
@@ -103,7 +138,10 @@ describe('chat controller transitions', () => {
     await assert.rejects(api.chat.send('second'), /A request is already running/);
     await first;
     await finished;
-    assert.ok(sent.some((m) => m.type === 'compose' && m.payload.text === 'second' && !m.payload.send), 'the refused text is put back, not sent');
+    assert.ok(
+      sent.some((m) => m.type === 'compose' && m.payload.text === 'second' && !m.payload.send),
+      'the refused text is put back, not sent',
+    );
   });
 
   it('a compaction that finishes after New Chat is saved to its chat and not shown in the new one', async () => {
@@ -115,20 +153,38 @@ describe('chat controller transitions', () => {
     const sent = record(api);
     const compact = api.session.compact;
     let finish!: (c: Compaction) => void;
-    api.session.compact = () => new Promise<Compaction>((resolve) => { finish = resolve });
+    api.session.compact = () =>
+      new Promise<Compaction>((resolve) => {
+        finish = resolve;
+      });
     try {
       const compacting = api.chat.compact();
       await waitFor(() => finish, 5000, 'the compaction to start');
       api.chat.newChat();
       const from = sent.length;
-      finish({ how: 'local', reason: 'manual', replaced: transcript.length, items: transcript.slice(-1), tokensBefore: 900, tokensAfter: 120 });
+      finish({
+        how: 'local',
+        reason: 'manual',
+        replaced: transcript.length,
+        items: transcript.slice(-1),
+        tokensBefore: 900,
+        tokensAfter: 120,
+      });
       await compacting;
-      assert.deepEqual(sent.slice(from).filter((m) => m.type === 'compacted' || m.type === 'usage'), [], 'no marker or meter of the old chat in the new one');
+      assert.deepEqual(
+        sent.slice(from).filter((m) => m.type === 'compacted' || m.type === 'usage'),
+        [],
+        'no marker or meter of the old chat in the new one',
+      );
     } finally {
       api.session.compact = compact;
     }
     assert.equal(api.chat.busy, false);
     api.chat.open(oldChat);
-    assert.deepEqual(api.chat.entries().map((e) => e.kind), ['user', 'assistant', 'compacted'], 'the old chat has its marker');
+    assert.deepEqual(
+      api.chat.entries().map((e) => e.kind),
+      ['user', 'assistant', 'compacted'],
+      'the old chat has its marker',
+    );
   });
 });

@@ -9,7 +9,12 @@ const answer = { name: 'answer', turns: [{ text: 'Here is what it does.' }] };
 async function turnDone(): Promise<void> {
   const api = await warmline();
   if (!api.chat.busy) return;
-  await new Promise<void>((resolve) => { const d = api.chat.onDidFinishTurn(() => { d.dispose(); resolve() }) });
+  await new Promise<void>((resolve) => {
+    const d = api.chat.onDidFinishTurn(() => {
+      d.dispose();
+      resolve();
+    });
+  });
 }
 
 function lastUser(api: Awaited<ReturnType<typeof warmline>>) {
@@ -41,7 +46,10 @@ describe('commands', () => {
     const api = await warmline();
     const user = lastUser(api);
     assert.match(user.text, /Explain the selected code/);
-    assert.deepEqual(user.context.map((c) => c.label), ['src/math.js:11-14']);
+    assert.deepEqual(
+      user.context.map((c) => c.label),
+      ['src/math.js:11-14'],
+    );
     // The model got the selected lines, read through the workspace guard, with line numbers.
     assert.match(lastModelInput(emu), /function average\(values\)/);
     assert.doesNotMatch(lastModelInput(emu), /function sum\(values\)/);
@@ -65,13 +73,26 @@ describe('commands', () => {
     assert.equal(api.chat.entries().length, before, 'no diagnostics: nothing is sent');
     const lint = vscode.languages.createDiagnosticCollection('test-lint');
     try {
-      lint.set(editor.document.uri, [new vscode.Diagnostic(new vscode.Range(12, 2, 12, 40), 'divides by the wrong count', vscode.DiagnosticSeverity.Error)]);
+      lint.set(editor.document.uri, [
+        new vscode.Diagnostic(
+          new vscode.Range(12, 2, 12, 40),
+          'divides by the wrong count',
+          vscode.DiagnosticSeverity.Error,
+        ),
+      ]);
       await vscode.commands.executeCommand('warmline.fixProblems');
       await turnDone();
       assert.match(lastUser(api).text, /Fix the problems reported in src\/math\.js/);
       // The lightbulb offers the inline fix on the same diagnostic.
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, new vscode.Range(12, 5, 12, 5));
-      assert.ok(actions.some((a) => a.title === 'Fix with Warmline'), 'the "Fix with Warmline" code action');
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        editor.document.uri,
+        new vscode.Range(12, 5, 12, 5),
+      );
+      assert.ok(
+        actions.some((a) => a.title === 'Fix with Warmline'),
+        'the "Fix with Warmline" code action',
+      );
     } finally {
       lint.dispose();
     }
@@ -96,7 +117,11 @@ describe('commands', () => {
     const before = emu.connections();
     await vscode.commands.executeCommand('warmline.reconnect');
     const api = await warmline();
-    await waitFor(() => emu.connections() >= before + 2 && api.session.state === 'warm', 10_000, 'two new warm sockets');
+    await waitFor(
+      () => emu.connections() >= before + 2 && api.session.state === 'warm',
+      10_000,
+      'two new warm sockets',
+    );
     assert.equal(emu.requests.filter((r) => r.generate === false).length % 2, 0);
   });
 
@@ -104,7 +129,11 @@ describe('commands', () => {
     const api = await warmline();
     await setSettings({ baseUrl: 'https://api.example.invalid/v1' });
     await api.keys.set('sk-test-not-a-real-key');
-    await waitFor(() => api.session.state !== 'no_key' && api.session.state !== 'idle', 10_000, 'the session to try with the key');
+    await waitFor(
+      () => api.session.state !== 'no_key' && api.session.state !== 'idle',
+      10_000,
+      'the session to try with the key',
+    );
     await vscode.commands.executeCommand('warmline.clearApiKey');
     await waitFor(() => api.session.state === 'no_key', 10_000, 'the no_key state');
     assert.equal(await api.keys.get(), undefined);

@@ -14,7 +14,8 @@ export async function run(): Promise<void> {
   if (grep) mocha.grep(grep);
   // esbuild.js does not empty out/: a bundle whose source was deleted is stale, and skipped.
   const sources = path.resolve(__dirname, '../../../test/integration');
-  const files = fs.readdirSync(__dirname, { recursive: true })
+  const files = fs
+    .readdirSync(__dirname, { recursive: true })
     .map(String)
     .filter((f) => f.endsWith('.test.js'))
     .filter((f) => (process.env.WARMLINE_TEST_SUITE === 'virtual') === f.startsWith(`virtual${path.sep}`))
@@ -28,12 +29,18 @@ export async function run(): Promise<void> {
   if (!files.length) throw new Error(`no *.test.js files in ${__dirname}`);
 
   const stats = await new Promise<{ passes: number; failures: number; pending: number }>((resolve) => {
-    const runner = mocha.run(() => resolve({
-      passes: runner.stats?.passes ?? 0, failures: runner.stats?.failures ?? 0, pending: runner.stats?.pending ?? 0,
-    }));
+    const runner = mocha.run(() =>
+      resolve({
+        passes: runner.stats?.passes ?? 0,
+        failures: runner.stats?.failures ?? 0,
+        pending: runner.stats?.pending ?? 0,
+      }),
+    );
   });
   // The plain closing line CI reads; the runner repeats it as its last line.
-  console.log(`integration: ${stats.passes} passed, ${stats.failures} failed${stats.pending ? `, ${stats.pending} skipped` : ''}`);
+  console.log(
+    `integration: ${stats.passes} passed, ${stats.failures} failed${stats.pending ? `, ${stats.pending} skipped` : ''}`,
+  );
   if (stats.failures > 0) throw new Error(`${stats.failures} integration test(s) failed`);
   if (stats.passes === 0) throw new Error('no integration test ran');
 }

@@ -4,15 +4,25 @@ import { readFixtureFile, restoreFixture, waitFor } from './helpers.ts';
 import { openFixture, resetSettings, setSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 // The model's rewrite of `average` (lines 11-14): two blocks change, the comment between stays.
-const REWRITE = ['function average(nums) {', '  // Deliberate bug: divides by one less than the count (and by -1 for an empty list).', '  return nums.length ? sum(nums) / nums.length : 0;', '}'];
-const rewriteScenario = { name: 'inline-rewrite', turns: [{ text: `Here is the rewrite:\n\n\`\`\`js\n${REWRITE.join('\n')}\n\`\`\`\n` }] };
+const REWRITE = [
+  'function average(nums) {',
+  '  // Deliberate bug: divides by one less than the count (and by -1 for an empty list).',
+  '  return nums.length ? sum(nums) / nums.length : 0;',
+  '}',
+];
+const rewriteScenario = {
+  name: 'inline-rewrite',
+  turns: [{ text: `Here is the rewrite:\n\n\`\`\`js\n${REWRITE.join('\n')}\n\`\`\`\n` }],
+};
 const AVERAGE = new vscode.Range(10, 0, 13, 1);
 
 describe('inline edit suggestions', () => {
   let original: string;
   let editor: vscode.TextEditor;
   let emu: Awaited<ReturnType<typeof useEmulator>>;
-  before(async () => { original = await restoreFixture('src/math.js') });
+  before(async () => {
+    original = await restoreFixture('src/math.js');
+  });
   beforeEach(async () => {
     emu = await useEmulator(rewriteScenario);
     await restoreFixture('src/math.js');
@@ -35,7 +45,10 @@ describe('inline edit suggestions', () => {
   }
 
   /** The file staged on the inline lane while the editor sat still (warmline.inline.prewarm). */
-  const staging = () => emu.requests.find((r) => r.generate === false && JSON.stringify(r.body.input ?? []).includes('function average(values)'));
+  const staging = () =>
+    emu.requests.find(
+      (r) => r.generate === false && JSON.stringify(r.body.input ?? []).includes('function average(values)'),
+    );
 
   it('shows the proposal in the editor as removed and added lines, asked as a one-item delta on the file staged while the cursor rested', async () => {
     const staged = (await waitFor(staging, 10_000, 'the open file to be staged on the inline lane'))!;
@@ -49,7 +62,10 @@ describe('inline edit suggestions', () => {
     assert.equal(s.hunks, 2);
     const text = editor.document.getText();
     // Both versions are in the editor while the suggestion shows: a vertical diff.
-    assert.ok(text.includes('function average(values) {\nfunction average(nums) {'), 'the old line, then its replacement');
+    assert.ok(
+      text.includes('function average(values) {\nfunction average(nums) {'),
+      'the old line, then its replacement',
+    );
     assert.match(text, /return nums\.length \? sum/);
     assert.match(text, /return sum\(values\) \/ \(values\.length - 1\)/);
     assert.equal(await readFixtureFile('src/math.js'), original, 'nothing is written to disk while suggesting');
@@ -95,7 +111,10 @@ describe('inline edit suggestions', () => {
 
   it('withdraws the suggestion when the user types inside it, keeping what they typed', async () => {
     const { api } = await propose();
-    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('// Deliberate bug'));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('// Deliberate bug'));
     await editor.edit((b) => b.insert(new vscode.Position(line, 2), '/* mine */ '));
     await waitFor(() => api.inline.list(editor.document.uri).length === 0, 5000, 'the suggestion to be withdrawn');
     const expected = original.replace('  // Deliberate bug', '  /* mine */ // Deliberate bug');
@@ -105,12 +124,20 @@ describe('inline edit suggestions', () => {
   it('handles two suggestions in one file independently', async () => {
     const api = await warmline();
     await api.inline.propose({ instruction: 'rewrite', document: editor.document, range: AVERAGE });
-    await api.inline.propose({ instruction: 'rewrite', document: editor.document, range: new vscode.Range(3, 0, 7, 1) });
+    await api.inline.propose({
+      instruction: 'rewrite',
+      document: editor.document,
+      range: new vscode.Range(3, 0, 7, 1),
+    });
     const list = api.inline.list(editor.document.uri);
     assert.equal(list.length, 2);
     // The second (over `sum`): reject each of its blocks; it closes, the first stays open.
-    for (let h = 0; h < list[1]!.hunks; h++) await vscode.commands.executeCommand('warmline.inline.rejectHunk', editor.document.uri, list[1]!.id, h);
-    assert.deepEqual(api.inline.list(editor.document.uri).map((x) => x.id), [list[0]!.id]);
+    for (let h = 0; h < list[1]!.hunks; h++)
+      await vscode.commands.executeCommand('warmline.inline.rejectHunk', editor.document.uri, list[1]!.id, h);
+    assert.deepEqual(
+      api.inline.list(editor.document.uri).map((x) => x.id),
+      [list[0]!.id],
+    );
     await vscode.commands.executeCommand('warmline.inline.acceptAll', editor.document.uri);
     assert.equal(api.inline.list(editor.document.uri).length, 0);
     const text = editor.document.getText();

@@ -8,7 +8,11 @@ describe('providers', () => {
 
   it('a local HTTP-only server (Ollama preset): no key, falls back to HTTP, chains on stored responses', async () => {
     // Imitates a local server without the WebSocket mode: upgrades get a 404, POST /v1/responses works.
-    const emu = await startEmulator({ scenario: { name: 'two-answers', turns: [{ text: 'First answer.' }, { text: 'Second answer.' }] }, websocket: false, mode: 'strict' });
+    const emu = await startEmulator({
+      scenario: { name: 'two-answers', turns: [{ text: 'First answer.' }, { text: 'Second answer.' }] },
+      websocket: false,
+      mode: 'strict',
+    });
     try {
       const api = await warmline();
       api.chat.newChat();

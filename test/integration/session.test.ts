@@ -5,7 +5,10 @@ import { chainScenario } from '../emulator/scenario.ts';
 import type { Emulator, RecordedRequest } from '../emulator/types.ts';
 
 describe('the session in VS Code', () => {
-  afterEach(async () => { await stopEmulator(); await resetSettings() });
+  afterEach(async () => {
+    await stopEmulator();
+    await resetSettings();
+  });
 
   it('shows a clear "set your API key" state when none is configured, instead of failing', async () => {
     const api = await warmline();
@@ -55,7 +58,10 @@ describe('the session in VS Code', () => {
 });
 
 describe('a reasoning model in VS Code', () => {
-  afterEach(async () => { await stopEmulator(); await resetSettings() });
+  afterEach(async () => {
+    await stopEmulator();
+    await resetSettings();
+  });
 
   it('a chat survives the server losing its cache mid-chain: the full resend carries the encrypted reasoning', async () => {
     const api = await warmline();
@@ -64,18 +70,35 @@ describe('a reasoning model in VS Code', () => {
     // After the third model turn, the server forgets the chain (a cache loss, as after a reconnect).
     const onRequest = (r: RecordedRequest) => {
       if (armed || r.generate === false || r.outcome !== 'completed') return;
-      if (emu!.requests.filter((q) => q.generate !== false && q.outcome === 'completed').length === 3) { armed = true; emu!.injectFault({ kind: 'evict_previous' }) }
+      if (emu!.requests.filter((q) => q.generate !== false && q.outcome === 'completed').length === 3) {
+        armed = true;
+        emu!.injectFault({ kind: 'evict_previous' });
+      }
     };
-    emu = await useEmulator(chainScenario(5, { tools: ['grep', 'read_file'], finalText: 'Done after the cache loss.' }), {}, { reasoning: true, onRequest });
+    emu = await useEmulator(
+      chainScenario(5, { tools: ['grep', 'read_file'], finalText: 'Done after the cache loss.' }),
+      {},
+      { reasoning: true, onRequest },
+    );
     await chat('explore the project');
     const answer = api.chat.entries().at(-1)!;
-    assert.ok(answer.kind === 'assistant' && !answer.error, `no error: ${answer.kind === 'assistant' ? answer.error?.message : ''}`);
+    assert.ok(
+      answer.kind === 'assistant' && !answer.error,
+      `no error: ${answer.kind === 'assistant' ? answer.error?.message : ''}`,
+    );
     assert.match(answer.kind === 'assistant' ? answer.text : '', /Done after the cache loss/);
     assert.ok(armed, 'the cache loss happened');
-    const resend = emu.requests.find((r) => r.generate !== false && r.previousResponseId === undefined && r.inputItems > 2);
+    const resend = emu.requests.find(
+      (r) => r.generate !== false && r.previousResponseId === undefined && r.inputItems > 2,
+    );
     assert.ok(resend, 'the context was resent in full');
-    const reasoning = (resend.body.input as Array<{ type: string; encrypted_content?: unknown }>).filter((i) => i.type === 'reasoning');
-    assert.ok(reasoning.length >= 3 && reasoning.every((i) => typeof i.encrypted_content === 'string'), 'every reasoning item went back with its encrypted content');
+    const reasoning = (resend.body.input as Array<{ type: string; encrypted_content?: unknown }>).filter(
+      (i) => i.type === 'reasoning',
+    );
+    assert.ok(
+      reasoning.length >= 3 && reasoning.every((i) => typeof i.encrypted_content === 'string'),
+      'every reasoning item went back with its encrypted content',
+    );
     assert.equal(emu.requests.filter((r) => r.errorCode === 'previous_response_not_found').length, 1);
   });
 });

@@ -5,27 +5,36 @@ import { chat, openFixture, resetSettings, stopEmulator, useEmulator, warmline }
 
 const BUGGY = '  return sum(values) / (values.length - 1);';
 const FIXED = '  return values.length ? sum(values) / values.length : 0;';
-const patch = (line: string) => [
-  '*** Begin Patch',
-  '*** Update File: src/math.js',
-  '@@ function average(values) {',
-  '   // Deliberate bug: divides by one less than the count (and by -1 for an empty list).',
-  `-${BUGGY}`,
-  `+${line}`,
-  '*** End Patch',
-].join('\n');
-const patchScenario = (line: string) => ({ name: 'fix-average', turns: [{ calls: [{ name: 'apply_patch', type: 'custom' as const, input: patch(line) }] }, { text: 'Fixed the average.' }] });
+const patch = (line: string) =>
+  [
+    '*** Begin Patch',
+    '*** Update File: src/math.js',
+    '@@ function average(values) {',
+    '   // Deliberate bug: divides by one less than the count (and by -1 for an empty list).',
+    `-${BUGGY}`,
+    `+${line}`,
+    '*** End Patch',
+  ].join('\n');
+const patchScenario = (line: string) => ({
+  name: 'fix-average',
+  turns: [
+    { calls: [{ name: 'apply_patch', type: 'custom' as const, input: patch(line) }] },
+    { text: 'Fixed the average.' },
+  ],
+});
 
 async function toolOutputs(): Promise<string[]> {
   const api = await warmline();
-  return api.chat.conversation!.transcript
-    .filter((i) => i.type === 'custom_tool_call_output' || i.type === 'function_call_output')
+  return api.chat
+    .conversation!.transcript.filter((i) => i.type === 'custom_tool_call_output' || i.type === 'function_call_output')
     .map((i) => String((i as { output: unknown }).output));
 }
 
 describe('workspace tools in VS Code', () => {
   let original: string;
-  before(async () => { original = await restoreFixture('src/math.js') });
+  before(async () => {
+    original = await restoreFixture('src/math.js');
+  });
   afterEach(async () => {
     await stopEmulator();
     await resetSettings();
@@ -33,7 +42,7 @@ describe('workspace tools in VS Code', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('an approved edit is applied through one WorkspaceEdit, saved, and undone with the editor\'s Undo', async () => {
+  it("an approved edit is applied through one WorkspaceEdit, saved, and undone with the editor's Undo", async () => {
     await useEmulator(patchScenario(FIXED), { 'approvals.edits': 'auto' });
     const editor = await openFixture('src/math.js');
     await chat('Fix average');
@@ -68,8 +77,22 @@ describe('workspace tools in VS Code', () => {
     const lint = vscode.languages.createDiagnosticCollection('test-lint');
     const sub = vscode.workspace.onDidChangeTextDocument((e) => {
       if (!e.document.uri.path.endsWith('src/math.js')) return;
-      const line = e.document.getText().split('\n').findIndex((l) => l.includes('brokenCall('));
-      lint.set(e.document.uri, line < 0 ? [] : [new vscode.Diagnostic(new vscode.Range(line, 2, line, 12), 'brokenCall is not defined', vscode.DiagnosticSeverity.Error)]);
+      const line = e.document
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes('brokenCall('));
+      lint.set(
+        e.document.uri,
+        line < 0
+          ? []
+          : [
+              new vscode.Diagnostic(
+                new vscode.Range(line, 2, line, 12),
+                'brokenCall is not defined',
+                vscode.DiagnosticSeverity.Error,
+              ),
+            ],
+      );
     });
     try {
       await useEmulator(patchScenario('  return brokenCall(values);'), { 'approvals.edits': 'auto' });
@@ -84,7 +107,13 @@ describe('workspace tools in VS Code', () => {
   });
 
   it('runs a task and streams its output to the tool card as it comes', async () => {
-    const scenario = { name: 'task', turns: [{ calls: [{ name: 'run_task', arguments: { name: 'echo-hello', command: null } }] }, { text: 'The task printed hello.' }] };
+    const scenario = {
+      name: 'task',
+      turns: [
+        { calls: [{ name: 'run_task', arguments: { name: 'echo-hello', command: null } }] },
+        { text: 'The task printed hello.' },
+      ],
+    };
     await useEmulator(scenario, { 'approvals.tasks': 'auto' });
     await chat('Run the echo task');
     const out = (await toolOutputs())[0]!;
@@ -97,7 +126,13 @@ describe('workspace tools in VS Code', () => {
   });
 
   it('refuses to read a secrets file even when asked by name', async () => {
-    const scenario = { name: 'secret', turns: [{ calls: [{ name: 'read_file', arguments: { path: '.env', start_line: null, end_line: null } }] }, { text: 'I cannot read it.' }] };
+    const scenario = {
+      name: 'secret',
+      turns: [
+        { calls: [{ name: 'read_file', arguments: { path: '.env', start_line: null, end_line: null } }] },
+        { text: 'I cannot read it.' },
+      ],
+    };
     await useEmulator(scenario);
     await chat('Show me .env');
     const out = (await toolOutputs())[0]!;

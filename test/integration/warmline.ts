@@ -16,7 +16,8 @@ export async function warmline(): Promise<WarmlineApi> {
 const config = () => vscode.workspace.getConfiguration('warmline');
 
 export async function setSettings(values: Record<string, unknown>): Promise<void> {
-  for (const [key, value] of Object.entries(values)) await config().update(key, value, vscode.ConfigurationTarget.Workspace);
+  for (const [key, value] of Object.entries(values))
+    await config().update(key, value, vscode.ConfigurationTarget.Workspace);
 }
 
 const TOUCHED = ['provider', 'baseUrl', 'model', 'transport', 'approvals.edits', 'approvals.tasks', 'shell.enabled'];
@@ -31,7 +32,11 @@ let current: Emulator | undefined;
  * Starts the emulator with a scenario and points Warmline at it; resolves once the session has
  * warmed up both its lanes against it.
  */
-export async function useEmulator(scenario: EmulatorOptions['scenario'], settings: Record<string, unknown> = {}, options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+export async function useEmulator(
+  scenario: EmulatorOptions['scenario'],
+  settings: Record<string, unknown> = {},
+  options: Partial<EmulatorOptions> = {},
+): Promise<Emulator> {
   await stopEmulator();
   const emu = await startEmulator({ scenario, mode: 'strict', chunkDelayMs: 2, ...options });
   current = emu;
@@ -42,11 +47,18 @@ export async function useEmulator(scenario: EmulatorOptions['scenario'], setting
   // warmups have stopped coming, so a test's first turn does not race a reconnect.
   let seen = -1;
   let stableSince = Date.now();
-  await waitFor(() => {
-    const warm = emu.requests.filter((r) => r.generate === false && r.outcome === 'completed').length;
-    if (warm !== seen) { seen = warm; stableSince = Date.now() }
-    return warm >= 2 && api.session.state === 'warm' && Date.now() - stableSince > 500;
-  }, 15_000, 'both lanes to warm up against the emulator');
+  await waitFor(
+    () => {
+      const warm = emu.requests.filter((r) => r.generate === false && r.outcome === 'completed').length;
+      if (warm !== seen) {
+        seen = warm;
+        stableSince = Date.now();
+      }
+      return warm >= 2 && api.session.state === 'warm' && Date.now() - stableSince > 500;
+    },
+    15_000,
+    'both lanes to warm up against the emulator',
+  );
   return emu;
 }
 
@@ -61,7 +73,12 @@ export async function stopEmulator(): Promise<void> {
 /** Sends a chat message and waits until the whole request has finished. */
 export async function chat(text: string): Promise<void> {
   const api = await warmline();
-  const finished = new Promise<void>((resolve) => { const d = api.chat.onDidFinishTurn(() => { d.dispose(); resolve() }) });
+  const finished = new Promise<void>((resolve) => {
+    const d = api.chat.onDidFinishTurn(() => {
+      d.dispose();
+      resolve();
+    });
+  });
   await api.chat.send(text);
   await finished;
 }

@@ -15,7 +15,10 @@ describe('P5: nothing listening', () => {
     const states: Array<[SessionState, string | undefined]> = [];
     s.on('state', (state, detail) => states.push([state, detail]));
 
-    const err: unknown = await s.respond([userMessage('hello')]).then(() => undefined, (e: unknown) => e);
+    const err: unknown = await s.respond([userMessage('hello')]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SessionError);
     const e = err as SessionError;
     expect(e.code).toBe('connection_refused');

@@ -8,7 +8,7 @@ import { agent, describeTraffic, llamaSession, scratchWorkspace, SHORT_ANSWERS, 
 const llama = useLlama();
 
 function toolsOf(body: Record<string, unknown> | undefined): ToolDefinition[] {
-  return Array.isArray(body?.tools) ? body.tools as ToolDefinition[] : [];
+  return Array.isArray(body?.tools) ? (body.tools as ToolDefinition[]) : [];
 }
 
 describe('P1: custom tools on llama.cpp', () => {

@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { FunctionCallItem, InputItem } from '../../src/session/protocol.ts';
 import { FORCE_TOOL_CALL } from './llama-server.ts';
-import { agent, completedResponse, describeTraffic, inputOf, isJson, llamaSession, scratchWorkspace, useLlama } from './helpers.ts';
+import {
+  agent,
+  completedResponse,
+  describeTraffic,
+  inputOf,
+  isJson,
+  llamaSession,
+  scratchWorkspace,
+  useLlama,
+} from './helpers.ts';
 import type { AgentRun } from './helpers.ts';
 
 const llama = useLlama();
@@ -23,9 +32,17 @@ describe('P2: a tool call cut off by the output limit', () => {
     const runs: AgentRun[] = [];
 
     /** Calls whose arguments the server sent as cut-off JSON, with the index of the request that got them. */
-    const cutCalls = () => proxy.responsesPosts().flatMap((post, i) => (completedResponse(post)?.output ?? [])
-      .filter((item): item is FunctionCallItem => item.type === 'function_call' && !isJson((item as FunctionCallItem).arguments))
-      .map((call) => ({ call, request: i })));
+    const cutCalls = () =>
+      proxy
+        .responsesPosts()
+        .flatMap((post, i) =>
+          (completedResponse(post)?.output ?? [])
+            .filter(
+              (item): item is FunctionCallItem =>
+                item.type === 'function_call' && !isJson((item as FunctionCallItem).arguments),
+            )
+            .map((call) => ({ call, request: i })),
+        );
     // Random weights: where the call starts varies. Ask again until a cut-off call was answered
     // by at least one later request (each user message lets the loop run up to 2 calls).
     for (let attempt = 1; attempt <= 8; attempt++) {
@@ -37,23 +54,35 @@ describe('P2: a tool call cut off by the output limit', () => {
     const traffic = describeTraffic(proxy);
     const posts = proxy.responsesPosts();
     const cuts = cutCalls();
-    console.log(`[P2] ${cuts.length} cut-off call(s) in ${posts.length} requests, after ${runs.length} user message(s)`);
+    console.log(
+      `[P2] ${cuts.length} cut-off call(s) in ${posts.length} requests, after ${runs.length} user message(s)`,
+    );
     expect(cuts.length, `no cut-off call was produced:\n${traffic}`).toBeGreaterThan(0);
     expect(posts.length).toBeGreaterThan(cuts[0]!.request + 1);
 
     for (const { call, request } of cuts) {
       for (const later of posts.slice(request + 1)) {
         const input = inputOf(later);
-        const sent = input.filter((i) => i.type === 'function_call' && i.call_id === call.call_id) as FunctionCallItem[];
+        const sent = input.filter(
+          (i) => i.type === 'function_call' && i.call_id === call.call_id,
+        ) as FunctionCallItem[];
         for (const item of sent) {
-          expect(isJson(item.arguments), `the cut-off call ${call.call_id} was sent back raw: ${item.arguments}`).toBe(true);
-          const output = input.find((i) => i.type === 'function_call_output' && i.call_id === call.call_id) as { output?: unknown } | undefined;
+          expect(isJson(item.arguments), `the cut-off call ${call.call_id} was sent back raw: ${item.arguments}`).toBe(
+            true,
+          );
+          const output = input.find((i) => i.type === 'function_call_output' && i.call_id === call.call_id) as
+            | { output?: unknown }
+            | undefined;
           expect(output, `no output for ${call.call_id}`).toBeDefined();
           expect(String(output?.output)).toMatch(/cut off|truncated|output limit/i);
         }
       }
     }
-    expect(proxy.records.filter((r) => (r.status ?? 0) >= 500).map((r) => `${r.path} ${r.status}: ${r.response.slice(0, 200)}`)).toEqual([]);
+    expect(
+      proxy.records
+        .filter((r) => (r.status ?? 0) >= 500)
+        .map((r) => `${r.path} ${r.status}: ${r.response.slice(0, 200)}`),
+    ).toEqual([]);
     for (let i = 1; i < posts.length; i++) {
       expect(posts[i]!.raw === posts[i - 1]!.raw, `requests ${i - 1} and ${i} are identical:\n${traffic}`).toBe(false);
     }

@@ -28,8 +28,12 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 export function useLlama(): { server(): LlamaServer; proxy(): Promise<RecordingProxy> } {
   let server: LlamaServer | undefined;
   let proxies: RecordingProxy[] = [];
-  beforeAll(async () => { server = await startLlamaServer() }, 180_000);
-  afterAll(async () => { await server?.close() });
+  beforeAll(async () => {
+    server = await startLlamaServer();
+  }, 180_000);
+  afterAll(async () => {
+    await server?.close();
+  });
   afterEach(async () => {
     for (const p of proxies) await p.close();
     proxies = [];
@@ -51,7 +55,9 @@ export function useLlama(): { server(): LlamaServer; proxy(): Promise<RecordingP
 /** Log lines of a session, kept for failure messages. */
 export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const add = (level: string) => (m: string) => { lines.push(`${level} ${m}`) };
+  const add = (level: string) => (m: string) => {
+    lines.push(`${level} ${m}`);
+  };
   return { lines, trace: () => {}, debug: add('debug'), info: add('info'), warn: add('warn'), error: add('error') };
 }
 
@@ -132,22 +138,31 @@ export function agent(session: SessionManager, workspace: string) {
   const host = new NodeHost({ roots: [workspace] });
   const settings = withDefaults();
   const loop = new AgentLoop({
-    session, tools,
+    session,
+    tools,
     toolContext: (_call, signal, progress, approve) => ({ host, settings, signal, progress, approve }),
     approve: async () => false,
   });
   return {
     tools,
     /** `onEvent` sees each event as it happens. */
-    async run(transcript: InputItem[], options: AgentRunOptions = {}, onEvent?: (e: AgentEvent) => void): Promise<AgentRun> {
+    async run(
+      transcript: InputItem[],
+      options: AgentRunOptions = {},
+      onEvent?: (e: AgentEvent) => void,
+    ): Promise<AgentRun> {
       const events: AgentEvent[] = [];
       const run: AgentRun = { events, metrics: [] };
       try {
-        run.reason = await loop.run(transcript, (e) => {
-          events.push(e);
-          if (e.type === 'turn.metrics') run.metrics.push(e.metrics);
-          onEvent?.(e);
-        }, options);
+        run.reason = await loop.run(
+          transcript,
+          (e) => {
+            events.push(e);
+            if (e.type === 'turn.metrics') run.metrics.push(e.metrics);
+            onEvent?.(e);
+          },
+          options,
+        );
       } catch (err) {
         run.error = err;
       }
@@ -163,7 +178,9 @@ export function completedResponse(record: ProxyRecord): { output: OutputItem[]; 
     try {
       const ev = JSON.parse(line.slice(5).trim()) as { type?: string; response?: { output: OutputItem[] } };
       if (ev.type === 'response.completed' && ev.response) return ev.response;
-    } catch { /* not an event */ }
+    } catch {
+      /* not an event */
+    }
   }
   return undefined;
 }
@@ -171,15 +188,25 @@ export function completedResponse(record: ProxyRecord): { output: OutputItem[]; 
 /** The input items of a request the proxy recorded. */
 export function inputOf(record: ProxyRecord): Array<InputItem & { [k: string]: unknown }> {
   const input = record.body?.input;
-  return Array.isArray(input) ? input as Array<InputItem & { [k: string]: unknown }> : [];
+  return Array.isArray(input) ? (input as Array<InputItem & { [k: string]: unknown }>) : [];
 }
 
 export function isJson(text: unknown): boolean {
   if (typeof text !== 'string') return false;
-  try { JSON.parse(text); return true } catch { return false }
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What the proxy saw, one line per request, for failure messages. */
 export function describeTraffic(proxy: RecordingProxy): string {
-  return proxy.records.map((r) => `${r.upgrade ? 'UPGRADE' : r.method} ${r.path} -> ${r.status ?? '-'}${r.status !== undefined && r.status >= 400 ? ` ${r.response.slice(0, 200)}` : ''}`).join('\n');
+  return proxy.records
+    .map(
+      (r) =>
+        `${r.upgrade ? 'UPGRADE' : r.method} ${r.path} -> ${r.status ?? '-'}${r.status !== undefined && r.status >= 400 ? ` ${r.response.slice(0, 200)}` : ''}`,
+    )
+    .join('\n');
 }

@@ -33,12 +33,18 @@ export function llamaPaths(): { server: string; model: string } {
  * `<tool_call>` (151657, which make-tiny-model.py gives its text back), a newline (198), a quote (1),
  * and `<|im_end|>` (151645) so it stops as soon as the call's grammar lets it.
  */
-export const FORCE_TOOL_CALL = { tool_choice: 'required', logit_bias: { 151657: 10, 198: 10, 1: 10, 151645: 100 } } as const;
+export const FORCE_TOOL_CALL = {
+  tool_choice: 'required',
+  logit_bias: { 151657: 10, 198: 10, 1: 10, 151645: 100 },
+} as const;
 
 /** A port nothing listens on right now (the kernel's pick, released at once). */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
@@ -72,13 +78,28 @@ export interface LlamaServerOptions {
 /** Starts llama-server with the tiny model on a free port; resolves once /health answers 200. */
 export async function startLlamaServer(options: LlamaServerOptions = {}): Promise<LlamaServer> {
   const { server, model } = llamaPaths();
-  for (const [what, file] of [['llama-server', server], ['model', model]] as const) {
-    if (!fs.existsSync(file)) throw new Error(`no ${what} at ${file}: run .ci/llama-server (or set WARMLINE_LLAMA_${what === 'model' ? 'MODEL' : 'SERVER'})`);
+  for (const [what, file] of [
+    ['llama-server', server],
+    ['model', model],
+  ] as const) {
+    if (!fs.existsSync(file))
+      throw new Error(
+        `no ${what} at ${file}: run .ci/llama-server (or set WARMLINE_LLAMA_${what === 'model' ? 'MODEL' : 'SERVER'})`,
+      );
   }
   const port = await freePort();
   const args = [
-    '-m', model, '--jinja', '--host', '127.0.0.1', '--port', String(port),
-    '-c', String(options.contextSize ?? 4096), '-n', String(options.defaultMaxTokens ?? 64),
+    '-m',
+    model,
+    '--jinja',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '-c',
+    String(options.contextSize ?? 4096),
+    '-n',
+    String(options.defaultMaxTokens ?? 64),
     ...(options.args ?? []),
   ];
   const child = spawn(server, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,9 +113,12 @@ export async function startLlamaServer(options: LlamaServerOptions = {}): Promis
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   let gone: number | null | undefined;
-  void exited.then((code) => { gone = code });
+  void exited.then((code) => {
+    gone = code;
+  });
   for (;;) {
-    if (gone !== undefined) throw new Error(`llama-server exited with ${gone} before it was ready:\n${log().slice(-3000)}`);
+    if (gone !== undefined)
+      throw new Error(`llama-server exited with ${gone} before it was ready:\n${log().slice(-3000)}`);
     if ((await healthStatus(origin)) === 200) break;
     if (Date.now() > deadline) {
       await close();
@@ -107,7 +131,10 @@ export async function startLlamaServer(options: LlamaServerOptions = {}): Promis
 
 function healthStatus(origin: string): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = http.get(`${origin}/health`, { agent: false, timeout: 2000 }, (res) => { res.resume(); resolve(res.statusCode) });
+    const req = http.get(`${origin}/health`, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
@@ -160,21 +187,40 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   const upstream = new URL(target);
   const records: ProxyRecord[] = [];
   const sockets = new Set<Duplex>();
-  const track = (s: Duplex) => { sockets.add(s); s.once('close', () => sockets.delete(s)) };
+  const track = (s: Duplex) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
 
   const server = http.createServer((req, res) => {
     void readBody(req).then((raw) => {
-      const record: ProxyRecord = { method: req.method ?? 'GET', path: req.url ?? '/', raw, body: parseJson(raw), upgrade: false, response: '' };
+      const record: ProxyRecord = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        raw,
+        body: parseJson(raw),
+        upgrade: false,
+        response: '',
+      };
       records.push(record);
-      const forward = http.request({
-        host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-        headers: { ...req.headers, host: upstream.host }, agent: false,
-      }, (answer) => {
-        record.status = answer.statusCode;
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.headers);
-        answer.on('data', (c: Buffer) => { if (record.response.length < RESPONSE_KEEP) record.response += c.toString('utf8') });
-        answer.pipe(res);
-      });
+      const forward = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+          agent: false,
+        },
+        (answer) => {
+          record.status = answer.statusCode;
+          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.headers);
+          answer.on('data', (c: Buffer) => {
+            if (record.response.length < RESPONSE_KEEP) record.response += c.toString('utf8');
+          });
+          answer.pipe(res);
+        },
+      );
       forward.on('error', (err) => {
         // Nothing listening upstream: the client sees the connection end, as it would without the proxy.
         record.response = `proxy: ${err.message}`;
@@ -186,11 +232,21 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   server.on('connection', track);
 
   server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
-    const record: ProxyRecord = { method: req.method ?? 'GET', path: req.url ?? '/', raw: '', upgrade: true, response: '' };
+    const record: ProxyRecord = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      raw: '',
+      upgrade: true,
+      response: '',
+    };
     records.push(record);
     const forward = http.request({
-      host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-      headers: { ...req.headers, host: upstream.host }, agent: false,
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: upstream.host },
+      agent: false,
     });
     forward.on('upgrade', (answer, remote, remoteHead) => {
       record.status = answer.statusCode;
@@ -215,24 +271,39 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
           const [name, value] = [answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!];
           if (!/^(transfer-encoding|content-length|connection)$/i.test(name)) headers.push(name, value);
         }
-        client.end(statusLine(answer) + headerLines([...headers, 'Content-Length', String(body.length), 'Connection', 'close']) + '\r\n' + body.toString('latin1'), 'latin1');
+        client.end(
+          statusLine(answer) +
+            headerLines([...headers, 'Content-Length', String(body.length), 'Connection', 'close']) +
+            '\r\n' +
+            body.toString('latin1'),
+          'latin1',
+        );
       });
     });
-    forward.on('error', (err) => { record.response = `proxy: ${err.message}`; client.destroy() });
+    forward.on('error', (err) => {
+      record.response = `proxy: ${err.message}`;
+      client.destroy();
+    });
     client.on('error', () => forward.destroy());
     forward.end();
   });
 
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as net.AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
     baseUrl: `${origin}/v1`,
     records,
-    responsesPosts: () => records.filter((r) => !r.upgrade && r.method === 'POST' && /\/responses$/.test(r.path.split('?')[0]!)),
+    responsesPosts: () =>
+      records.filter((r) => !r.upgrade && r.method === 'POST' && /\/responses$/.test(r.path.split('?')[0]!)),
     upgrades: () => records.filter((r) => r.upgrade).length,
-    clear: () => { records.length = 0 },
+    clear: () => {
+      records.length = 0;
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -253,7 +324,9 @@ function parseJson(raw: string): Record<string, unknown> | undefined {
   if (!raw) return undefined;
   try {
     const value: unknown = JSON.parse(raw);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,18 @@ import type { Emulator } from '../emulator/types.ts';
 import { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { CustomToolCallItem, FunctionCallItem, InputItem } from '../../src/session/protocol.ts';
-import { agent, describeTraffic, inputOf, llamaConfig, memoryLogger, scratchWorkspace, SHORT_ANSWERS, track, useLlama, warmlineTools } from './helpers.ts';
+import {
+  agent,
+  describeTraffic,
+  inputOf,
+  llamaConfig,
+  memoryLogger,
+  scratchWorkspace,
+  SHORT_ANSWERS,
+  track,
+  useLlama,
+  warmlineTools,
+} from './helpers.ts';
 
 const llama = useLlama();
 const KEY = 'sk-test-provider-switch';
@@ -23,10 +34,20 @@ describe('P6: switching provider mid-chat', () => {
     try {
       // The chat's first request, on the OpenAI-like server: a custom apply_patch call (not
       // approved here, so it gets a "rejected" output), then an answer; a reasoning item each turn.
-      const s = track(new SessionManager({
-        baseUrl: emu.url, model: 'emulator-scripted', instructions: 'You are a coding agent.', tools: tools.definitions(), toolFallbacks: tools.fallbacks(),
-        getApiKey: async () => KEY, transport: 'auto', store: false, logger,
-      }), logger);
+      const s = track(
+        new SessionManager({
+          baseUrl: emu.url,
+          model: 'emulator-scripted',
+          instructions: 'You are a coding agent.',
+          tools: tools.definitions(),
+          toolFallbacks: tools.fallbacks(),
+          getApiKey: async () => KEY,
+          transport: 'auto',
+          store: false,
+          logger,
+        }),
+        logger,
+      );
       await s.start(['chat', 'inline']);
       const loop = agent(s, workspace);
       const transcript: InputItem[] = [userMessage('Change the greeting.')];
@@ -34,7 +55,9 @@ describe('P6: switching provider mid-chat', () => {
       expect(before.error, String(before.error)).toBeUndefined();
       expect(emu.violations).toEqual([]);
       const custom = transcript.find((i) => i.type === 'custom_tool_call') as CustomToolCallItem | undefined;
-      const customOutput = transcript.find((i) => i.type === 'custom_tool_call_output') as { call_id: string; output: string } | undefined;
+      const customOutput = transcript.find((i) => i.type === 'custom_tool_call_output') as
+        | { call_id: string; output: string }
+        | undefined;
       expect(custom?.name).toBe('apply_patch');
       expect(customOutput?.call_id).toBe(custom?.call_id);
       const reasoning = transcript.filter((i) => i.type === 'reasoning');
@@ -55,15 +78,27 @@ describe('P6: switching provider mid-chat', () => {
       expect(posts.length).toBeGreaterThan(0);
       expect(posts[0]!.status, traffic).toBe(200);
       // No request refused for an item (a 400 that is not the previous_response_id refusal).
-      expect(posts.filter((p) => p.status === 400 && !/previous_response_id/.test(p.response)).map((p) => p.response.slice(0, 200))).toEqual([]);
+      expect(
+        posts
+          .filter((p) => p.status === 400 && !/previous_response_id/.test(p.response))
+          .map((p) => p.response.slice(0, 200)),
+      ).toEqual([]);
 
       const input = inputOf(posts[0]!);
-      expect(input.filter((i) => ['custom_tool_call', 'custom_tool_call_output', 'reasoning'].includes(i.type)).map((i) => i.type)).toEqual([]);
+      expect(
+        input
+          .filter((i) => ['custom_tool_call', 'custom_tool_call_output', 'reasoning'].includes(i.type))
+          .map((i) => i.type),
+      ).toEqual([]);
       const fallback = tools.fallbacks().apply_patch!;
-      const call = input.find((i) => i.type === 'function_call' && i.call_id === custom!.call_id) as FunctionCallItem | undefined;
+      const call = input.find((i) => i.type === 'function_call' && i.call_id === custom!.call_id) as
+        | FunctionCallItem
+        | undefined;
       expect(call?.name).toBe(fallback.name);
       expect(JSON.parse(call!.arguments)).toEqual({ [fallback.argument]: custom!.input });
-      const output = input.find((i) => i.type === 'function_call_output' && i.call_id === custom!.call_id) as { output?: unknown } | undefined;
+      const output = input.find((i) => i.type === 'function_call_output' && i.call_id === custom!.call_id) as
+        | { output?: unknown }
+        | undefined;
       expect(output?.output).toBe(customOutput!.output);
       expect(llama.server().log()).not.toMatch(/Cannot determine type|is not an array/);
     } finally {

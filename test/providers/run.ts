@@ -52,9 +52,19 @@ async function buildVscodePart(): Promise<void> {
   fs.rmSync(outDir, { recursive: true, force: true });
   const dir = path.join(root, 'test/providers/vscode');
   await esbuild.build({
-    entryPoints: fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)),
-    outdir: outDir, outbase: dir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true,
-    external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate'], logLevel: 'warning',
+    entryPoints: fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(dir, f)),
+    outdir: outDir,
+    outbase: dir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate'],
+    logLevel: 'warning',
     define: { 'import.meta.dirname': '__dirname' },
   });
   fs.writeFileSync(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
@@ -65,9 +75,16 @@ async function vscodeChat(): Promise<boolean> {
   const server = await startLlamaServer();
   const workspace = tempFixtureWorkspace();
   try {
-    return sh(process.execPath, [
-      'test/runner/run-integration.ts', `--extensionDevelopmentPath=${root}`, `--extensionTestsPath=${path.join(outDir, 'index.js')}`, workspace,
-    ], { ...process.env, WARMLINE_LLAMA_ORIGIN: server.origin });
+    return sh(
+      process.execPath,
+      [
+        'test/runner/run-integration.ts',
+        `--extensionDevelopmentPath=${root}`,
+        `--extensionTestsPath=${path.join(outDir, 'index.js')}`,
+        workspace,
+      ],
+      { ...process.env, WARMLINE_LLAMA_ORIGIN: server.origin },
+    );
   } finally {
     removeTempWorkspace(workspace);
     await server.close();
@@ -80,11 +97,23 @@ async function vscodeChat(): Promise<boolean> {
 async function main(): Promise<number> {
   const started = Date.now();
   const steps: Array<[string, () => boolean | Promise<boolean>]> = [];
-  if (!skip('build')) steps.push(['build llama-server and the tiny model (.ci/llama-server)', () => sh(path.join(root, '.ci/llama-server'), [])]);
+  if (!skip('build'))
+    steps.push([
+      'build llama-server and the tiny model (.ci/llama-server)',
+      () => sh(path.join(root, '.ci/llama-server'), []),
+    ]);
   if (!skip('vitest')) {
-    steps.push(['session and agent loop against llama-server (vitest)', () => sh(process.execPath, [
-      path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'test/providers/vitest.config.ts', ...files,
-    ])]);
+    steps.push([
+      'session and agent loop against llama-server (vitest)',
+      () =>
+        sh(process.execPath, [
+          path.join(root, 'node_modules/vitest/vitest.mjs'),
+          'run',
+          '--config',
+          'test/providers/vitest.config.ts',
+          ...files,
+        ]),
+    ]);
   }
   if (!skip('vscode')) steps.push(['one chat in the real VS Code against llama-server', vscodeChat]);
   let failed = false;
@@ -95,9 +124,16 @@ async function main(): Promise<number> {
     }
   }
   console.log('\n[providers] steps:');
-  for (const t of times) console.log(`  ${t.ok ? 'ok    ' : 'FAILED'} ${t.seconds.toFixed(1).padStart(7)} s  ${t.step}`);
+  for (const t of times)
+    console.log(`  ${t.ok ? 'ok    ' : 'FAILED'} ${t.seconds.toFixed(1).padStart(7)} s  ${t.step}`);
   console.log(`[providers] ${failed ? 'FAILED' : 'passed'} in ${seconds(started).toFixed(1)} s`);
   return failed ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => { console.error('[providers]', err); process.exit(1) });
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('[providers]', err);
+    process.exit(1);
+  },
+);

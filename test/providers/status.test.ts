@@ -52,6 +52,8 @@ describe('P4: what the session says on llama.cpp', () => {
       expect(m.contextResent).toBe(true);
     }
     // The refusal is learned once: at most one request ever asks to chain.
-    expect(proxy.responsesPosts().filter((p) => p.body?.previous_response_id !== undefined).length).toBeLessThanOrEqual(1);
+    expect(proxy.responsesPosts().filter((p) => p.body?.previous_response_id !== undefined).length).toBeLessThanOrEqual(
+      1,
+    );
   });
 });

@@ -29,7 +29,10 @@ describe('P3: the WebSocket upgrade on llama.cpp', () => {
     expect(s.capabilities.websocket).toBe(false);
 
     proxy.clear();
-    const later = llamaSession(proxy.baseUrl, { ...SHORT_ANSWERS, capabilities: JSON.parse(JSON.stringify(s.capabilities)) });
+    const later = llamaSession(proxy.baseUrl, {
+      ...SHORT_ANSWERS,
+      capabilities: JSON.parse(JSON.stringify(s.capabilities)),
+    });
     await later.start(['chat', 'inline']);
     const laterLoop = agent(later, workspace);
     const other: InputItem[] = [];

@@ -62,13 +62,21 @@ let signalsHandled = false;
 function exitOnSignals(): void {
   if (signalsHandled) return;
   signalsHandled = true;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.once(signal, () => process.exit(code));
   }
 }
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pgid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** A path relative to the working directory when inside it, else absolute: for log lines. */
@@ -117,7 +125,10 @@ export function removeTempWorkspace(workspace: string): void {
  */
 export function stageExtension(parentDir: string, extensionRoot: string = repoRoot): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(extensionRoot, 'package.json'), 'utf8')) as {
-    publisher: string; name: string; version: string; main?: string;
+    publisher: string;
+    name: string;
+    version: string;
+    main?: string;
   };
   const dir = path.join(parentDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -197,7 +208,6 @@ function xdgEnv(scratch: string): NodeJS.ProcessEnv {
   };
 }
 
-
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
   const started = Date.now();
   const scratch = freshDir(opts.scratch);
@@ -207,20 +217,33 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const trust = opts.workspaceTrust ?? false;
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User/settings.json'),
-    JSON.stringify({ ...baseSettings(trust), ...opts.settings }, null, 2));
+  fs.writeFileSync(
+    path.join(userDataDir, 'User/settings.json'),
+    JSON.stringify({ ...baseSettings(trust), ...opts.settings }, null, 2),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, ...xdgEnv(scratch) };
   // Not inherited from a surrounding VS Code terminal: they would confuse the server.
-  for (const k of Object.keys(env)) if (/^VSCODE_(IPC|GIT|PID|CWD|NLS|HANDLES|ESM|CODE_CACHE|CRASH)/.test(k)) delete env[k];
+  for (const k of Object.keys(env))
+    if (/^VSCODE_(IPC|GIT|PID|CWD|NLS|HANDLES|ESM|CODE_CACHE|CRASH)/.test(k)) delete env[k];
   // Tests are deterministic about keys: none leaks in from the developer's shell (or into logs).
   for (const k of ['OPENAI_API_KEY', 'WARMLINE_API_KEY']) if (!opts.env?.[k]) delete env[k];
 
-  const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--config', path.join(scratch, 'config.yaml')];
+  const common = [
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--config',
+    path.join(scratch, 'config.yaml'),
+  ];
   const node = node24();
   for (const ext of opts.extensions ?? []) {
     if (ext.endsWith('.vsix')) {
-      const r = spawnSync(node, [codeServerEntry(), ...common, '--install-extension', path.resolve(ext)],
-        { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = spawnSync(node, [codeServerEntry(), ...common, '--install-extension', path.resolve(ext)], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       fs.appendFileSync(logFile, `--install-extension ${ext}\n${r.stdout}${r.stderr}`);
       if (r.status !== 0) throw new Error(`installing ${ext} failed (exit ${r.status}); see ${logFile}`);
     } else {
@@ -228,15 +251,29 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     }
   }
 
-  const args = [codeServerEntry(), ...common,
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${opts.port ?? 0}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--ignore-last-opened'];
+  const args = [
+    codeServerEntry(),
+    ...common,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${opts.port ?? 0}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+  ];
   if (!trust) args.push('--disable-workspace-trust');
   // Without it the workbench ignores extensionDevelopmentPath/extensionTestsPath in the URL payload.
   if (opts.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
 
   const log = fs.createWriteStream(logFile, { flags: 'a' });
-  const child: ChildProcess = spawn(node, args, { env, cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(node, args, {
+    env,
+    cwd: scratch,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const pgid = child.pid;
   if (pgid === undefined) throw new Error('code-server did not start');
   live.add(pgid);
@@ -245,9 +282,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 
   const stop = async (): Promise<void> => {
     if (!live.has(pgid)) return;
-    const exited = child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     killGroup(pgid, 'SIGTERM');
     const timer = setTimeout(() => killGroup(pgid, 'SIGKILL'), 5000);
     await exited;
@@ -267,18 +305,30 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
         const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(buf);
         if (m?.[1]) resolve(Number(m[1]));
       });
-      child.once('exit', (code, signal) => reject(new Error(`code-server exited (${code ?? signal}) before listening; see ${logFile}`)));
-      setTimeout(() => reject(new Error(`code-server did not listen within ${opts.startTimeoutMs ?? 60000} ms; see ${logFile}`)),
-        opts.startTimeoutMs ?? 60000).unref();
+      child.once('exit', (code, signal) =>
+        reject(new Error(`code-server exited (${code ?? signal}) before listening; see ${logFile}`)),
+      );
+      setTimeout(
+        () => reject(new Error(`code-server did not listen within ${opts.startTimeoutMs ?? 60000} ms; see ${logFile}`)),
+        opts.startTimeoutMs ?? 60000,
+      ).unref();
     });
   } catch (err) {
     await stop();
     throw err;
   }
   const origin = `http://127.0.0.1:${port}`;
-  console.log(`[vscode] code-server listening on ${origin} after ${Date.now() - started} ms (log: ${shortPath(logFile)})`);
+  console.log(
+    `[vscode] code-server listening on ${origin} after ${Date.now() - started} ms (log: ${shortPath(logFile)})`,
+  );
   return {
-    port, origin, scratch, logFile, userDataDir, extensionsDir, stop,
+    port,
+    origin,
+    scratch,
+    logFile,
+    userDataDir,
+    extensionsDir,
+    stop,
     url(folder?: string, query: Record<string, string> = {}): string {
       const q = new URLSearchParams(folder ? { folder: path.resolve(folder) } : query.workspace ? {} : { ew: 'true' });
       for (const [k, v] of Object.entries(query)) q.set(k, v);
@@ -289,8 +339,14 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 
 /** The Chromium flags for a headless, offline, sandbox-less browser in a container. */
 export const chromiumArgs: readonly string[] = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-default-apps',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-default-apps',
 ];
 
 export interface Browser {
@@ -310,10 +366,20 @@ export async function launchBrowser(scratch: string, viewport = { width: 1440, h
     headless: !process.env.WARMLINE_HEADED,
     args: [...chromiumArgs],
     viewport,
-    env: { ...process.env, XDG_CONFIG_HOME: path.join(scratch, 'chromium-xdg/config'), XDG_CACHE_HOME: path.join(scratch, 'chromium-xdg/cache') },
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(scratch, 'chromium-xdg/config'),
+      XDG_CACHE_HOME: path.join(scratch, 'chromium-xdg/cache'),
+    },
   });
-  const page = context.pages()[0] ?? await context.newPage();
-  return { context, page, close: async () => { await context.close().catch(() => {}); } };
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close().catch(() => {});
+    },
+  };
 }
 
 /**
@@ -333,7 +399,8 @@ export function formatConsoleArgs(values: unknown[], fallback: string): string {
 
 /** Messages from the workbench itself that say nothing about the extension under test. */
 // (warmtest: the virtual suite's folder, looked into by the workbench before the suite registers its provider.)
-const noise = /open-vsx|marketplace|Updating additional builtin extensions cache|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|Canceled|authentication provider|Failed to load resource|iframe|Download the React DevTools|^\s*INFO (Resolv|Creat|\[)|CodeExpectedError|resource 'warmtest:|scheme: warmtest/;
+const noise =
+  /open-vsx|marketplace|Updating additional builtin extensions cache|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|Canceled|authentication provider|Failed to load resource|iframe|Download the React DevTools|^\s*INFO (Resolv|Creat|\[)|CodeExpectedError|resource 'warmtest:|scheme: warmtest/;
 
 export interface RelayOptions {
   /** Print everything, noise included (also WARMLINE_TEST_VERBOSE=1). */

@@ -27,7 +27,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  artifactsDir, ensureTools, launchBrowser, relayConsole, removeTempWorkspace, repoRoot, shortPath, startCodeServer,
+  artifactsDir,
+  ensureTools,
+  launchBrowser,
+  relayConsole,
+  removeTempWorkspace,
+  repoRoot,
+  shortPath,
+  startCodeServer,
   tempFixtureWorkspace,
 } from './code-server.ts';
 import type { Browser, CodeServer } from './code-server.ts';
@@ -44,7 +51,10 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    developmentPaths: [], testsPath: undefined, folder: undefined, build: true,
+    developmentPaths: [],
+    testsPath: undefined,
+    folder: undefined,
+    build: true,
     timeoutMs: Number(process.env.WARMLINE_TEST_TIMEOUT_MS ?? 300_000),
     verbose: !!process.env.WARMLINE_TEST_VERBOSE,
     suite: process.env.WARMLINE_TEST_SUITE === 'virtual' ? 'virtual' : 'main',
@@ -52,19 +62,37 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (!m) { args.folder = path.resolve(a); continue; }
+    if (!m) {
+      args.folder = path.resolve(a);
+      continue;
+    }
     const [, name, inline] = m;
     // VS Code also takes `--extensionDevelopmentPath DIR` (value as the next argument).
     const value = (): string => inline ?? argv[++i] ?? '';
     switch (name) {
-      case 'extensionDevelopmentPath': args.developmentPaths.push(path.resolve(value())); break;
-      case 'extensionTestsPath': args.testsPath = path.resolve(value()); break;
-      case 'timeout': args.timeoutMs = Number(value()); break;
-      case 'grep': process.env.WARMLINE_TEST_GREP = value(); break;
-      case 'verbose': args.verbose = true; break;
-      case 'no-build': args.build = false; break;
-      case 'suite': args.suite = value() === 'virtual' ? 'virtual' : 'main'; break;
-      default: break; // an Electron or VS Code flag that means nothing here
+      case 'extensionDevelopmentPath':
+        args.developmentPaths.push(path.resolve(value()));
+        break;
+      case 'extensionTestsPath':
+        args.testsPath = path.resolve(value());
+        break;
+      case 'timeout':
+        args.timeoutMs = Number(value());
+        break;
+      case 'grep':
+        process.env.WARMLINE_TEST_GREP = value();
+        break;
+      case 'verbose':
+        args.verbose = true;
+        break;
+      case 'no-build':
+        args.build = false;
+        break;
+      case 'suite':
+        args.suite = value() === 'virtual' ? 'virtual' : 'main';
+        break;
+      default:
+        break; // an Electron or VS Code flag that means nothing here
     }
   }
   return args;
@@ -77,7 +105,11 @@ function parseArgs(argv: string[]): Args {
  */
 function stageAsInstalled(dirs: string[], parent: string): string[] {
   return dirs.map((dir) => {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      publisher: string;
+      name: string;
+      version: string;
+    };
     const dest = path.join(parent, `${m.publisher}.${m.name}-${m.version}`);
     fs.cpSync(dir, dest, { recursive: true });
     return dest;
@@ -100,7 +132,10 @@ async function main(): Promise<number> {
     if (args.build) {
       const t = Date.now();
       const r = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
-      if (r.status !== 0) { console.error('[integration] build failed'); return 1; }
+      if (r.status !== 0) {
+        console.error('[integration] build failed');
+        return 1;
+      }
       console.log(`[integration] built in ${elapsed(t)}`);
     }
     // Beside Warmline: a task provider that takes minutes to answer (run_task must not wait on it).
@@ -109,9 +144,15 @@ async function main(): Promise<number> {
     // Proves to the suite that this process's environment reaches the extension host.
     process.env.WARMLINE_TEST_ENV_PROBE ??= 'passed-through';
   }
-  if (!args.developmentPaths.length) { console.error('need --extensionDevelopmentPath=DIR'); return 2; }
+  if (!args.developmentPaths.length) {
+    console.error('need --extensionDevelopmentPath=DIR');
+    return 2;
+  }
   const testsPath = args.testsPath ?? '';
-  if (!fs.existsSync(testsPath)) { console.error(`[integration] ${testsPath} not found: build first`); return 2; }
+  if (!fs.existsSync(testsPath)) {
+    console.error(`[integration] ${testsPath} not found: build first`);
+    return 2;
+  }
 
   const scratch = path.join(artifactsDir, 'integration');
   const workspace = !args.folder && standalone ? tempFixtureWorkspace() : undefined;
@@ -121,7 +162,10 @@ async function main(): Promise<number> {
   // suite's own FileSystemProvider serves (a test cannot add one: VS Code refuses under test).
   const workspaceFile = args.suite === 'virtual' && folder ? `${folder}.code-workspace` : undefined;
   if (workspaceFile) {
-    fs.writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: folder }, { uri: 'warmtest:/virtual', name: 'virtual' }] }, null, 2));
+    fs.writeFileSync(
+      workspaceFile,
+      JSON.stringify({ folders: [{ path: folder }, { uri: 'warmtest:/virtual', name: 'virtual' }] }, null, 2),
+    );
   }
 
   let server: CodeServer | undefined;
@@ -130,8 +174,14 @@ async function main(): Promise<number> {
   let summary: string | undefined;
   try {
     const [, ...moreDevelopmentPaths] = args.developmentPaths;
-    staged = moreDevelopmentPaths.length ? fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-dev-extensions-')) : undefined;
-    server = await startCodeServer({ scratch, smokeTestDriver: true, extensions: staged ? stageAsInstalled(moreDevelopmentPaths, staged) : [] });
+    staged = moreDevelopmentPaths.length
+      ? fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-dev-extensions-'))
+      : undefined;
+    server = await startCodeServer({
+      scratch,
+      smokeTestDriver: true,
+      extensions: staged ? stageAsInstalled(moreDevelopmentPaths, staged) : [],
+    });
     browser = await launchBrowser(scratch);
     const { page } = browser;
     const flush = relayConsole(page, {
@@ -144,23 +194,37 @@ async function main(): Promise<number> {
     });
 
     let onExit: (code: number) => void = () => {};
-    const exited = new Promise<number>((resolve) => { onExit = resolve; });
+    const exited = new Promise<number>((resolve) => {
+      onExit = resolve;
+    });
     // The workbench calls this when the suite's run() settles: 0 if it resolved, 1 if it threw.
-    await page.exposeFunction('codeAutomationExit', (code: number) => { onExit(code); });
+    await page.exposeFunction('codeAutomationExit', (code: number) => {
+      onExit(code);
+    });
     const crashed = new Promise<number>((resolve) => {
-      page.on('crash', () => { console.error('[integration] the workbench page crashed'); resolve(1); });
+      page.on('crash', () => {
+        console.error('[integration] the workbench page crashed');
+        resolve(1);
+      });
       browser?.context.on('close', () => resolve(1));
     });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<number>((resolve) => {
-      timer = setTimeout(() => { console.error(`[integration] timed out after ${args.timeoutMs} ms`); resolve(124); }, args.timeoutMs);
+      timer = setTimeout(() => {
+        console.error(`[integration] timed out after ${args.timeoutMs} ms`);
+        resolve(124);
+      }, args.timeoutMs);
     });
 
     const payload = [
       ...args.developmentPaths.slice(0, 1).map((p) => ['extensionDevelopmentPath', remoteUri(server as CodeServer, p)]),
       ['extensionTestsPath', remoteUri(server, testsPath)],
     ];
-    await page.goto(workspaceFile ? server.url(undefined, { workspace: workspaceFile, payload: JSON.stringify(payload) }) : server.url(folder, { payload: JSON.stringify(payload) }));
+    await page.goto(
+      workspaceFile
+        ? server.url(undefined, { workspace: workspaceFile, payload: JSON.stringify(payload) })
+        : server.url(folder, { payload: JSON.stringify(payload) }),
+    );
     const code = await Promise.race([exited, crashed, timedOut]);
     clearTimeout(timer);
     await flush();
@@ -178,5 +242,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (err: unknown) => { console.error('[integration]', err); process.exit(1); },
+  (err: unknown) => {
+    console.error('[integration]', err);
+    process.exit(1);
+  },
 );

@@ -11,10 +11,20 @@ import { emulator, session } from './session-helpers.ts';
 
 let emu: Emulator | undefined;
 let s: SessionManager | undefined;
-afterEach(async () => { s?.dispose(); await emu?.close(); emu = undefined; s = undefined });
+afterEach(async () => {
+  s?.dispose();
+  await emu?.close();
+  emu = undefined;
+  s = undefined;
+});
 
 /** A dispatcher double: records calls and concurrency; `behave` decides each call's fate. */
-function fakeTools(opts: { readOnly?: (name: string) => boolean; behave?: (call: ToolCall, ctx: ToolContext) => Promise<ToolResult> } = {}) {
+function fakeTools(
+  opts: {
+    readOnly?: (name: string) => boolean;
+    behave?: (call: ToolCall, ctx: ToolContext) => Promise<ToolResult>;
+  } = {},
+) {
   const state = { calls: [] as ToolCall[], running: 0, maxRunning: 0 };
   const tools: ToolDispatcher = {
     isReadOnly: opts.readOnly ?? (() => true),
@@ -28,7 +38,9 @@ function fakeTools(opts: { readOnly?: (name: string) => boolean; behave?: (call:
         await new Promise((r) => setTimeout(r, 20));
         ctx.progress(`progress of ${call.callId}\n`);
         return { output: `result of ${call.name}`, summary: 'ok' };
-      } finally { state.running-- }
+      } finally {
+        state.running--;
+      }
     },
   };
   return { tools, state };
@@ -40,15 +52,28 @@ async function setup(scenario: Parameters<typeof emulator>[0]['scenario'], tools
   await s.start();
   const approvals: string[] = [];
   const loop = new AgentLoop({
-    session: s, tools,
-    toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }),
-    approve: async (callId) => { approvals.push(callId); return false },
+    session: s,
+    tools,
+    toolContext: (_c, signal, progress, approve) => ({
+      host: undefined as never,
+      settings: undefined as never,
+      signal,
+      progress,
+      approve,
+    }),
+    approve: async (callId) => {
+      approvals.push(callId);
+      return false;
+    },
   });
   return { loop, approvals };
 }
 
 function callOutputs(transcript: InputItem[]) {
-  return transcript.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output') as Array<{ call_id: string; output: string }>;
+  return transcript.filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output') as Array<{
+    call_id: string;
+    output: string;
+  }>;
 }
 
 describe('the agent loop', () => {
@@ -102,32 +127,53 @@ describe('the agent loop', () => {
 
   it('does not run the same call again and again', async () => {
     const same = { name: 'grep', arguments: { pattern: 'loop' } };
-    const scenario = { name: 'repeat', turns: [...Array.from({ length: 5 }, () => ({ calls: [same] })), { text: 'gave up' }] };
+    const scenario = {
+      name: 'repeat',
+      turns: [...Array.from({ length: 5 }, () => ({ calls: [same] })), { text: 'gave up' }],
+    };
     const { tools, state } = fakeTools();
     const { loop } = await setup(scenario, tools);
     const transcript: InputItem[] = [userMessage('go')];
     await loop.run(transcript, () => {}, { maxRepeats: 3 });
     expect(state.calls).toHaveLength(3);
-    expect(callOutputs(transcript).slice(3).every((o) => /already made 3 times/.test(o.output))).toBe(true);
+    expect(
+      callOutputs(transcript)
+        .slice(3)
+        .every((o) => /already made 3 times/.test(o.output)),
+    ).toBe(true);
   });
 
   it('cancellation stops a running tool and leaves a transcript that can continue', async () => {
     const controller = new AbortController();
     const { tools } = fakeTools({
-      behave: (_call, ctx) => new Promise((resolve) => {
-        ctx.signal.addEventListener('abort', () => resolve({ output: 'stopped', isError: true }));
-        controller.abort(); // while the tool runs: its abort listener is in place
-      }),
+      behave: (_call, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => resolve({ output: 'stopped', isError: true }));
+          controller.abort(); // while the tool runs: its abort listener is in place
+        }),
     });
     const { loop } = await setup(chainScenario(2), tools);
     const transcript: InputItem[] = [userMessage('go')];
     const events: AgentEvent[] = [];
-    await expect(loop.run(transcript, (e) => events.push(e), { signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(loop.run(transcript, (e) => events.push(e), { signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+    });
     expect(events.find((e) => e.type === 'tool.end')).toMatchObject({ status: 'cancelled' });
     expect(callOutputs(transcript)).toHaveLength(1);
     // The chat goes on: the next request is accepted by the strict emulator.
     const { tools: next } = fakeTools();
-    const loop2 = new AgentLoop({ session: s!, tools: next, toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }), approve: async () => true });
+    const loop2 = new AgentLoop({
+      session: s!,
+      tools: next,
+      toolContext: (_c, signal, progress, approve) => ({
+        host: undefined as never,
+        settings: undefined as never,
+        signal,
+        progress,
+        approve,
+      }),
+      approve: async () => true,
+    });
     transcript.push(userMessage('continue'));
     expect(await loop2.run(transcript, () => {})).toBe('answered');
     expect(emu!.violations).toEqual([]);
@@ -135,8 +181,10 @@ describe('the agent loop', () => {
 
   it('reports a rejected approval as rejected', async () => {
     const { tools } = fakeTools({
-      behave: async (_call, ctx) => (await ctx.approve({ kind: 'edit', title: 'Edit 1 file' }))
-        ? { output: 'applied' } : { output: 'The user rejected this edit.', isError: true },
+      behave: async (_call, ctx) =>
+        (await ctx.approve({ kind: 'edit', title: 'Edit 1 file' }))
+          ? { output: 'applied' }
+          : { output: 'The user rejected this edit.', isError: true },
     });
     const { loop, approvals } = await setup('patch', tools);
     const events: AgentEvent[] = [];
@@ -144,7 +192,9 @@ describe('the agent loop', () => {
     await loop.run(transcript, (e) => events.push(e));
     expect(approvals).toHaveLength(1);
     expect(events.find((e) => e.type === 'tool.end')).toMatchObject({ status: 'rejected' });
-    expect(transcript.find((i) => i.type === 'custom_tool_call_output')).toMatchObject({ output: 'The user rejected this edit.' });
+    expect(transcript.find((i) => i.type === 'custom_tool_call_output')).toMatchObject({
+      output: 'The user rejected this edit.',
+    });
     expect(emu!.violations).toEqual([]);
   });
 
@@ -155,27 +205,55 @@ describe('the agent loop', () => {
     const { ChatStore } = await import('../../src/agent/chat-store.ts');
     const { Conversation } = await import('../../src/agent/conversation.ts');
     const { chatEntries } = await import('../../src/ui/chat-view-model.ts');
-    emu = await emulator({ scenario: chainScenario(12), reasoning: true, contextWindow: 3000, serverCompaction: false });
+    emu = await emulator({
+      scenario: chainScenario(12),
+      reasoning: true,
+      contextWindow: 3000,
+      serverCompaction: false,
+    });
     s = session(emu, { contextWindow: 3000 });
-    const big = fakeTools({ behave: async (call) => ({ output: `${call.name}: ${'src/a.ts:1: const value = compute(input);\n'.repeat(36)}` }) });
-    const loop = new AgentLoop({ session: s, tools: big.tools, toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }), approve: async () => true });
+    const big = fakeTools({
+      behave: async (call) => ({ output: `${call.name}: ${'src/a.ts:1: const value = compute(input);\n'.repeat(36)}` }),
+    });
+    const loop = new AgentLoop({
+      session: s,
+      tools: big.tools,
+      toolContext: (_c, signal, progress, approve) => ({
+        host: undefined as never,
+        settings: undefined as never,
+        signal,
+        progress,
+        approve,
+      }),
+      approve: async () => true,
+    });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-compact-'));
     try {
       const chat = Conversation.create(new ChatStore(dir), 'long');
       chat.addUserMessage('explore everything', []);
       const events: AgentEvent[] = [];
-      const reason = await loop.run(chat.transcript, (e) => {
-        events.push(e);
-        if (e.type === 'items') chat.recordItems(e.items);
-        if (e.type === 'compacted') chat.recordCompaction(e.compaction);
-      }, { conversationId: chat.id });
+      const reason = await loop.run(
+        chat.transcript,
+        (e) => {
+          events.push(e);
+          if (e.type === 'items') chat.recordItems(e.items);
+          if (e.type === 'compacted') chat.recordCompaction(e.compaction);
+        },
+        { conversationId: chat.id },
+      );
       expect(reason).toBe('answered');
       expect(big.state.calls).toHaveLength(12);
       expect(events.filter((e) => e.type === 'compacted').length).toBeGreaterThan(0);
       const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
       expect(JSON.stringify(reopened.transcript)).toBe(JSON.stringify(chat.transcript));
-      expect(chatEntries(reopened.records).filter((e) => e.kind === 'compacted').length).toBe(events.filter((e) => e.type === 'compacted').length);
-      expect(chatEntries(reopened.records).filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['explore everything']);
+      expect(chatEntries(reopened.records).filter((e) => e.kind === 'compacted').length).toBe(
+        events.filter((e) => e.type === 'compacted').length,
+      );
+      expect(
+        chatEntries(reopened.records)
+          .filter((e) => e.kind === 'user')
+          .map((e) => (e as { text: string }).text),
+      ).toEqual(['explore everything']);
       expect(emu.violations).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

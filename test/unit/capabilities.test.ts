@@ -9,7 +9,12 @@ import { emulator, modelRequests, runChain, session } from './session-helpers.ts
 
 let emu: Emulator | undefined;
 let s: SessionManager | undefined;
-afterEach(async () => { s?.dispose(); await emu?.close(); emu = undefined; s = undefined });
+afterEach(async () => {
+  s?.dispose();
+  await emu?.close();
+  emu = undefined;
+  s = undefined;
+});
 
 async function against(opts: Parameters<typeof emulator>[0], config: Parameters<typeof session>[1] = {}) {
   emu = await emulator(opts);
@@ -24,7 +29,14 @@ async function against(opts: Parameters<typeof emulator>[0], config: Parameters<
 describe('capability detection against different kinds of server', () => {
   it('full WebSocket mode: warm socket, deltas', async () => {
     const { emu, s, run } = await against({ scenario: chainScenario(3) });
-    expect(s.capabilities).toEqual({ websocket: true, warmup: true, previousResponseId: true, promptCacheKey: true, encryptedReasoning: { 'test-model': true }, toolTypes: { custom: true } });
+    expect(s.capabilities).toEqual({
+      websocket: true,
+      warmup: true,
+      previousResponseId: true,
+      promptCacheKey: true,
+      encryptedReasoning: { 'test-model': true },
+      toolTypes: { custom: true },
+    });
     expect(s.mode).toBe('WebSocket + warmup');
     expect(run.metrics.every((m) => m.transport === 'websocket' && m.mode === 'delta')).toBe(true);
     expect(emu.violations).toEqual([]);
@@ -50,7 +62,10 @@ describe('capability detection against different kinds of server', () => {
   });
 
   it('stateless HTTP that refuses previous_response_id (llama.cpp-like): learns it once, then full history', async () => {
-    const { emu, s, run } = await against({ scenario: chainScenario(4), websocket: false, supportsPreviousResponseId: false }, { store: true });
+    const { emu, s, run } = await against(
+      { scenario: chainScenario(4), websocket: false, supportsPreviousResponseId: false },
+      { store: true },
+    );
     expect(s.capabilities).toMatchObject({ websocket: false, previousResponseId: false });
     expect(s.mode).toBe('HTTP, full history each turn');
     const reqs = modelRequests(emu);
@@ -63,7 +78,10 @@ describe('capability detection against different kinds of server', () => {
   });
 
   it('HTTP that accepts store but keeps nothing: learns it once, then full history', async () => {
-    const { emu, s, run } = await against({ scenario: chainScenario(4), websocket: false, keepsState: false }, { store: true });
+    const { emu, s, run } = await against(
+      { scenario: chainScenario(4), websocket: false, keepsState: false },
+      { store: true },
+    );
     expect(s.capabilities).toMatchObject({ websocket: false, store: false });
     expect(s.mode).toBe('HTTP, full history each turn');
     expect(modelRequests(emu).filter((r) => r.previousResponseId)).toHaveLength(1);
@@ -82,11 +100,18 @@ describe('capability detection against different kinds of server', () => {
   });
 
   it('a server that speaks none of it: a clear error naming the endpoint and what failed', async () => {
-    const server = http.createServer((_req, res) => { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('Not Found') });
+    const server = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('Not Found');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      s = session({ url: `http://127.0.0.1:${port}/v1` } as Emulator, { transport: 'auto', getApiKey: async () => undefined, requireApiKey: false });
+      s = session({ url: `http://127.0.0.1:${port}/v1` } as Emulator, {
+        transport: 'auto',
+        getApiKey: async () => undefined,
+        requireApiKey: false,
+      });
       const err = await s.respond([userMessage('hi')]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SessionError);
       expect((err as SessionError).code).toBe('server_unsupported');

@@ -19,18 +19,38 @@ function ok(outcome: ChatOutcome): ChatEffect[] {
 }
 
 /** A machine brought to `phase` by legal inputs, with the view attached (unless said otherwise). */
-function at(phase: ChatPhase, options: { attached?: boolean; approvals?: string[] } = {}): { m: ChatState; log: string[] } {
+function at(
+  phase: ChatPhase,
+  options: { attached?: boolean; approvals?: string[] } = {},
+): { m: ChatState; log: string[] } {
   const { m, log } = machine();
   if (options.attached !== false) ok(m.dispatch({ type: 'view.attach' }));
   const approvals = options.approvals ?? (phase === 'awaiting_approval' ? ['c1'] : []);
-  const turn = () => { ok(m.dispatch({ type: 'send' })); ok(m.dispatch({ type: 'turn.start' })); for (const callId of approvals) ok(m.dispatch({ type: 'approval.asked', callId })) };
+  const turn = () => {
+    ok(m.dispatch({ type: 'send' }));
+    ok(m.dispatch({ type: 'turn.start' }));
+    for (const callId of approvals) ok(m.dispatch({ type: 'approval.asked', callId }));
+  };
   switch (phase) {
-    case 'idle': break;
-    case 'starting': ok(m.dispatch({ type: 'send' })); break;
-    case 'running': ok(m.dispatch({ type: 'send' })); ok(m.dispatch({ type: 'turn.start' })); break;
-    case 'awaiting_approval': turn(); break;
-    case 'stopping': turn(); ok(m.dispatch({ type: 'stop' })); break;
-    case 'compacting': ok(m.dispatch({ type: 'compact', hasTranscript: true })); break;
+    case 'idle':
+      break;
+    case 'starting':
+      ok(m.dispatch({ type: 'send' }));
+      break;
+    case 'running':
+      ok(m.dispatch({ type: 'send' }));
+      ok(m.dispatch({ type: 'turn.start' }));
+      break;
+    case 'awaiting_approval':
+      turn();
+      break;
+    case 'stopping':
+      turn();
+      ok(m.dispatch({ type: 'stop' }));
+      break;
+    case 'compacting':
+      ok(m.dispatch({ type: 'compact', hasTranscript: true }));
+      break;
   }
   expect(m.phase).toBe(phase);
   log.length = 0;
@@ -38,11 +58,27 @@ function at(phase: ChatPhase, options: { attached?: boolean; approvals?: string[
 }
 
 function snapshot(m: ChatState): unknown {
-  return JSON.parse(JSON.stringify({ phase: m.phase, busy: m.busy, viewBusy: m.viewBusy, attached: m.attached, turn: m.turn ?? null, pending: m.pendingApproval ?? null }));
+  return JSON.parse(
+    JSON.stringify({
+      phase: m.phase,
+      busy: m.busy,
+      viewBusy: m.viewBusy,
+      attached: m.attached,
+      turn: m.turn ?? null,
+      pending: m.pendingApproval ?? null,
+    }),
+  );
 }
 
 describe('chat state: allowed transitions and their effects', () => {
-  const cases: Array<{ from: ChatPhase; input: ChatInput; to: ChatPhase; effects: ChatEffect[]; attached?: boolean; approvals?: string[] }> = [
+  const cases: Array<{
+    from: ChatPhase;
+    input: ChatInput;
+    to: ChatPhase;
+    effects: ChatEffect[];
+    attached?: boolean;
+    approvals?: string[];
+  }> = [
     { from: 'idle', input: { type: 'send' }, to: 'starting', effects: [] },
     { from: 'idle', input: { type: 'retry', hasChat: true }, to: 'running', effects: [{ type: 'view.turn.start' }] },
     { from: 'idle', input: { type: 'compact', hasTranscript: true }, to: 'compacting', effects: [] },
@@ -53,24 +89,73 @@ describe('chat state: allowed transitions and their effects', () => {
     // The message being saved goes on, into the new chat (as it always has).
     { from: 'starting', input: { type: 'chat.new' }, to: 'starting', effects: [{ type: 'view.load', busy: false }] },
     { from: 'running', input: { type: 'approval.asked', callId: 'c1' }, to: 'awaiting_approval', effects: [] },
-    { from: 'running', input: { type: 'approval.asked', callId: 'c1' }, to: 'awaiting_approval', effects: [{ type: 'notify.approval', callId: 'c1' }], attached: false },
+    {
+      from: 'running',
+      input: { type: 'approval.asked', callId: 'c1' },
+      to: 'awaiting_approval',
+      effects: [{ type: 'notify.approval', callId: 'c1' }],
+      attached: false,
+    },
     { from: 'running', input: { type: 'stop' }, to: 'stopping', effects: [{ type: 'abort' }] },
-    { from: 'running', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'abort' }, { type: 'view.load', busy: true }] },
+    {
+      from: 'running',
+      input: { type: 'chat.new' },
+      to: 'stopping',
+      effects: [{ type: 'abort' }, { type: 'view.load', busy: true }],
+    },
     { from: 'running', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
-    { from: 'awaiting_approval', input: { type: 'approval.asked', callId: 'c2' }, to: 'awaiting_approval', effects: [] },
+    {
+      from: 'awaiting_approval',
+      input: { type: 'approval.asked', callId: 'c2' },
+      to: 'awaiting_approval',
+      effects: [],
+    },
     { from: 'awaiting_approval', input: { type: 'approval.answered', callId: 'c1' }, to: 'running', effects: [] },
-    { from: 'awaiting_approval', input: { type: 'approval.answered', callId: 'c1' }, to: 'awaiting_approval', effects: [], approvals: ['c1', 'c2'] },
+    {
+      from: 'awaiting_approval',
+      input: { type: 'approval.answered', callId: 'c1' },
+      to: 'awaiting_approval',
+      effects: [],
+      approvals: ['c1', 'c2'],
+    },
     { from: 'awaiting_approval', input: { type: 'stop' }, to: 'stopping', effects: [{ type: 'abort' }] },
-    { from: 'awaiting_approval', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'abort' }, { type: 'view.load', busy: true }] },
+    {
+      from: 'awaiting_approval',
+      input: { type: 'chat.new' },
+      to: 'stopping',
+      effects: [{ type: 'abort' }, { type: 'view.load', busy: true }],
+    },
     { from: 'awaiting_approval', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
     { from: 'stopping', input: { type: 'stop' }, to: 'stopping', effects: [] },
-    { from: 'stopping', input: { type: 'approval.answered', callId: 'c1' }, to: 'stopping', effects: [], approvals: ['c1'] },
+    {
+      from: 'stopping',
+      input: { type: 'approval.answered', callId: 'c1' },
+      to: 'stopping',
+      effects: [],
+      approvals: ['c1'],
+    },
     { from: 'stopping', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'view.load', busy: true }] },
     { from: 'stopping', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
     { from: 'compacting', input: { type: 'compact.end' }, to: 'idle', effects: [{ type: 'view.compacted' }] },
-    { from: 'compacting', input: { type: 'chat.new' }, to: 'compacting', effects: [{ type: 'view.load', busy: false }] },
-    ...PHASES.map((from) => ({ from, input: { type: 'view.attach' } as const, to: from, effects: [{ type: 'view.load' as const, busy: ['running', 'awaiting_approval', 'stopping'].includes(from) }] })),
-    ...PHASES.map((from) => ({ from, input: { type: 'view.attach' } as const, to: from, effects: [{ type: 'view.load' as const, busy: ['running', 'awaiting_approval', 'stopping'].includes(from) }], attached: false })),
+    {
+      from: 'compacting',
+      input: { type: 'chat.new' },
+      to: 'compacting',
+      effects: [{ type: 'view.load', busy: false }],
+    },
+    ...PHASES.map((from) => ({
+      from,
+      input: { type: 'view.attach' } as const,
+      to: from,
+      effects: [{ type: 'view.load' as const, busy: ['running', 'awaiting_approval', 'stopping'].includes(from) }],
+    })),
+    ...PHASES.map((from) => ({
+      from,
+      input: { type: 'view.attach' } as const,
+      to: from,
+      effects: [{ type: 'view.load' as const, busy: ['running', 'awaiting_approval', 'stopping'].includes(from) }],
+      attached: false,
+    })),
     ...PHASES.map((from) => ({ from, input: { type: 'view.detach' } as const, to: from, effects: [] })),
   ];
   for (const c of cases) {
@@ -156,17 +241,29 @@ describe('chat state: refusals', () => {
     'view.detach': PHASES, // with a view attached
   };
   const inputs: ChatInput[] = [
-    { type: 'send' }, { type: 'turn.start' }, { type: 'send.failed' }, { type: 'retry', hasChat: true }, { type: 'stop' },
-    { type: 'approval.asked', callId: 'c9' }, { type: 'approval.answered', callId: 'c1' }, { type: 'turn.end' },
-    { type: 'compact', hasTranscript: true }, { type: 'compact.end' }, { type: 'chat.new' }, { type: 'chat.open' },
-    { type: 'view.attach' }, { type: 'view.detach' },
+    { type: 'send' },
+    { type: 'turn.start' },
+    { type: 'send.failed' },
+    { type: 'retry', hasChat: true },
+    { type: 'stop' },
+    { type: 'approval.asked', callId: 'c9' },
+    { type: 'approval.answered', callId: 'c1' },
+    { type: 'turn.end' },
+    { type: 'compact', hasTranscript: true },
+    { type: 'compact.end' },
+    { type: 'chat.new' },
+    { type: 'chat.open' },
+    { type: 'view.attach' },
+    { type: 'view.detach' },
   ];
   for (const phase of PHASES) {
     for (const input of inputs) {
       const allow = allowed[input.type].includes(phase);
       it(`${phase}: ${input.type} is ${allow ? 'allowed' : 'refused, logged, and changes nothing'}`, () => {
         // In stopping, c1 still waits (asked before Stop), so answering it is allowed.
-        const { m, log } = at(phase, { approvals: phase === 'awaiting_approval' || phase === 'stopping' ? ['c1'] : [] });
+        const { m, log } = at(phase, {
+          approvals: phase === 'awaiting_approval' || phase === 'stopping' ? ['c1'] : [],
+        });
         const before = snapshot(m);
         const outcome = m.dispatch(input);
         expect(outcome.ok).toBe(allow);
@@ -193,15 +290,27 @@ describe('chat state: refusals', () => {
 
   it('refuses what the data does not allow: retry without a chat, compacting an empty one', () => {
     const { m, log } = at('idle');
-    expect(m.dispatch({ type: 'retry', hasChat: false })).toEqual({ ok: false, reason: 'there is no chat to run again' });
-    expect(m.dispatch({ type: 'compact', hasTranscript: false })).toEqual({ ok: false, reason: 'There is no conversation to compact yet.' });
+    expect(m.dispatch({ type: 'retry', hasChat: false })).toEqual({
+      ok: false,
+      reason: 'there is no chat to run again',
+    });
+    expect(m.dispatch({ type: 'compact', hasTranscript: false })).toEqual({
+      ok: false,
+      reason: 'There is no conversation to compact yet.',
+    });
     expect(m.phase).toBe('idle');
     expect(log).toHaveLength(2);
   });
 
   it('compacting while answering or compacting says which', () => {
-    expect(at('running').m.dispatch({ type: 'compact', hasTranscript: true })).toEqual({ ok: false, reason: 'Warmline is answering; compact the conversation when it has finished.' });
-    expect(at('compacting').m.dispatch({ type: 'compact', hasTranscript: true })).toEqual({ ok: false, reason: 'Warmline is already compacting the conversation.' });
+    expect(at('running').m.dispatch({ type: 'compact', hasTranscript: true })).toEqual({
+      ok: false,
+      reason: 'Warmline is answering; compact the conversation when it has finished.',
+    });
+    expect(at('compacting').m.dispatch({ type: 'compact', hasTranscript: true })).toEqual({
+      ok: false,
+      reason: 'Warmline is already compacting the conversation.',
+    });
   });
 
   it('refuses an approval asked twice, an answer nobody waits for, a detach with no view', () => {
@@ -217,7 +326,10 @@ describe('chat state: refusals', () => {
 
   it('an approval asked once the turn is being stopped is refused (the tool is told no)', () => {
     const { m } = at('stopping');
-    expect(m.dispatch({ type: 'approval.asked', callId: 'c7' })).toEqual({ ok: false, reason: 'the request is being stopped' });
+    expect(m.dispatch({ type: 'approval.asked', callId: 'c7' })).toEqual({
+      ok: false,
+      reason: 'the request is being stopped',
+    });
     expect(m.pendingApproval).toBeUndefined();
   });
 });
@@ -240,10 +352,24 @@ function randomInput(next: () => number): ChatInput {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const callId = pick(['c1', 'c2', 'c3']);
   return pick<ChatInput>([
-    { type: 'send' }, { type: 'send' }, { type: 'turn.start' }, { type: 'send.failed' }, { type: 'retry', hasChat: next() < 0.8 },
-    { type: 'stop' }, { type: 'approval.asked', callId }, { type: 'approval.asked', callId }, { type: 'approval.answered', callId },
-    { type: 'approval.answered', callId }, { type: 'turn.end' }, { type: 'turn.end' }, { type: 'compact', hasTranscript: next() < 0.8 },
-    { type: 'compact.end' }, { type: 'chat.new' }, { type: 'chat.open' }, { type: 'view.attach' }, { type: 'view.detach' },
+    { type: 'send' },
+    { type: 'send' },
+    { type: 'turn.start' },
+    { type: 'send.failed' },
+    { type: 'retry', hasChat: next() < 0.8 },
+    { type: 'stop' },
+    { type: 'approval.asked', callId },
+    { type: 'approval.asked', callId },
+    { type: 'approval.answered', callId },
+    { type: 'approval.answered', callId },
+    { type: 'turn.end' },
+    { type: 'turn.end' },
+    { type: 'compact', hasTranscript: next() < 0.8 },
+    { type: 'compact.end' },
+    { type: 'chat.new' },
+    { type: 'chat.open' },
+    { type: 'view.attach' },
+    { type: 'view.detach' },
   ]);
 }
 
@@ -286,9 +412,13 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
     const turnBefore = m.turn?.id;
     const logged = log.length;
     const outcome = m.dispatch(input);
-    trail.push(`${prev} --${input.type}${'callId' in input ? ` ${input.callId}` : ''}--> ${outcome.ok ? m.phase : 'refused'}`);
+    trail.push(
+      `${prev} --${input.type}${'callId' in input ? ` ${input.callId}` : ''}--> ${outcome.ok ? m.phase : 'refused'}`,
+    );
     const where = `seed ${seed}, step ${step}:\n  ${trail.slice(-8).join('\n  ')}`;
-    const check = (cond: boolean, what: string) => { if (!cond) throw new Error(`${what} (${where})`) };
+    const check = (cond: boolean, what: string) => {
+      if (!cond) throw new Error(`${what} (${where})`);
+    };
 
     if (!outcome.ok) {
       check(outcome.reason.length > 0, 'a refusal says why');
@@ -302,19 +432,47 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
       if (input.type === 'view.detach') view.attached = false;
       const aborts = outcome.effects.filter((e) => e.type === 'abort').length;
       abortsThisTurn += aborts;
-      if (aborts) check(m.phase === 'stopping' && prev !== 'stopping', 'an abort stops a turn that was not yet stopping');
+      if (aborts)
+        check(m.phase === 'stopping' && prev !== 'stopping', 'an abort stops a turn that was not yet stopping');
       switch (input.type) {
-        case 'send': sendsWaiting++; sendsAccepted++; break;
-        case 'turn.start': sendsWaiting--; sendsSettled++; turnsRunning++; abortsThisTurn = 0; break;
-        case 'send.failed': sendsWaiting--; sendsSettled++; break;
-        case 'retry': turnsRunning++; abortsThisTurn = 0; break;
-        case 'turn.end': turnsRunning--; pending.clear(); break;
-        case 'approval.asked': pending.add(input.callId); break;
-        case 'approval.answered': pending.delete(input.callId); break;
-        case 'chat.new': if (turnBefore !== undefined) hidden.add(turnBefore); break;
-        default: break;
+        case 'send':
+          sendsWaiting++;
+          sendsAccepted++;
+          break;
+        case 'turn.start':
+          sendsWaiting--;
+          sendsSettled++;
+          turnsRunning++;
+          abortsThisTurn = 0;
+          break;
+        case 'send.failed':
+          sendsWaiting--;
+          sendsSettled++;
+          break;
+        case 'retry':
+          turnsRunning++;
+          abortsThisTurn = 0;
+          break;
+        case 'turn.end':
+          turnsRunning--;
+          pending.clear();
+          break;
+        case 'approval.asked':
+          pending.add(input.callId);
+          break;
+        case 'approval.answered':
+          pending.delete(input.callId);
+          break;
+        case 'chat.new':
+          if (turnBefore !== undefined) hidden.add(turnBefore);
+          break;
+        default:
+          break;
       }
-      check(outcome.effects.every((e) => e.type !== 'notify.approval') || (input.type === 'approval.asked' && !m.attached), 'the user is notified outside the view only when there is none');
+      check(
+        outcome.effects.every((e) => e.type !== 'notify.approval') || (input.type === 'approval.asked' && !m.attached),
+        'the user is notified outside the view only when there is none',
+      );
     }
     phases.add(m.phase);
 
@@ -324,20 +482,33 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
     check(abortsThisTurn <= 1, 'a turn is aborted at most once');
     // No message lost: one sent is being saved until it becomes a turn or fails, never dropped.
     check(sendsWaiting === (m.phase === 'starting' ? 1 : 0), 'a message being saved keeps the machine in starting');
-    check(sendsAccepted === sendsSettled + sendsWaiting, 'every message accepted became a turn, failed visibly, or is still being saved');
-    if (prev === 'starting' && input.type !== 'turn.start' && input.type !== 'send.failed') check(m.phase === 'starting', 'only the send itself leaves starting');
+    check(
+      sendsAccepted === sendsSettled + sendsWaiting,
+      'every message accepted became a turn, failed visibly, or is still being saved',
+    );
+    if (prev === 'starting' && input.type !== 'turn.start' && input.type !== 'send.failed')
+      check(m.phase === 'starting', 'only the send itself leaves starting');
     // The view shows what the machine is in.
-    if (view.attached) check(view.busy === m.viewBusy, `the view shows ${view.busy ? 'Stop' : 'Send'} while the machine is ${m.phase}`);
+    if (view.attached)
+      check(view.busy === m.viewBusy, `the view shows ${view.busy ? 'Stop' : 'Send'} while the machine is ${m.phase}`);
     check(view.attached === m.attached, 'the machine knows whether a view is attached');
     check(m.busy === (m.phase !== 'idle'), 'busy is "not idle"');
     check(m.viewBusy === (m.turn !== undefined), 'the view shows Stop exactly while a turn exists');
     // A turn moved off the view stays off it, and is being stopped.
     if (m.turn) {
-      if (hidden.has(m.turn.id)) check(!m.shows(m.turn.id) && m.phase === 'stopping', 'a turn New Chat moved off the view is not shown, and stops');
-      if (m.phase === 'running' || m.phase === 'awaiting_approval') check(m.shows(m.turn.id), 'a running turn is shown');
+      if (hidden.has(m.turn.id))
+        check(
+          !m.shows(m.turn.id) && m.phase === 'stopping',
+          'a turn New Chat moved off the view is not shown, and stops',
+        );
+      if (m.phase === 'running' || m.phase === 'awaiting_approval')
+        check(m.shows(m.turn.id), 'a running turn is shown');
     }
     // Approvals: the ones asked and not answered, and the phase says so.
-    check(JSON.stringify([...(m.turn?.approvals ?? [])].sort()) === JSON.stringify([...pending].sort()), 'approvals waiting match those asked and not answered');
+    check(
+      JSON.stringify([...(m.turn?.approvals ?? [])].sort()) === JSON.stringify([...pending].sort()),
+      'approvals waiting match those asked and not answered',
+    );
     if (m.phase === 'running') check(pending.size === 0, 'running has no approval waiting');
     if (m.phase === 'awaiting_approval') check(pending.size > 0, 'awaiting_approval has one waiting');
   }

@@ -22,7 +22,9 @@ async function clean(reasoning: boolean, transport: 'websocket' | 'http') {
 }
 
 function report(label: string, run: Awaited<ReturnType<typeof runChain>>): void {
-  console.log(`[compaction] ${label}: ${run.compactions.map((c) => `${c.how}/${c.reason} ${c.tokensBefore}->${c.tokensAfter} tokens`).join(', ')}; ${run.metrics.length} turns, transcript ${run.transcript.length} items, context after the last turn ${run.metrics.at(-1)!.contextTokens}/${run.metrics.at(-1)!.contextWindow}`);
+  console.log(
+    `[compaction] ${label}: ${run.compactions.map((c) => `${c.how}/${c.reason} ${c.tokensBefore}->${c.tokensAfter} tokens`).join(', ')}; ${run.metrics.length} turns, transcript ${run.transcript.length} items, context after the last turn ${run.metrics.at(-1)!.contextTokens}/${run.metrics.at(-1)!.contextWindow}`,
+  );
 }
 
 function userTexts(items: InputItem[]): string[] {
@@ -34,7 +36,10 @@ for (const reasoning of [false, true]) {
     describe(`a chain that outgrows the window (${transport}, ${reasoning ? 'reasoning model' : 'plain model'})`, () => {
       it('server-side compaction: the server folds the history into one opaque item, the chain completes', async () => {
         const reference = await clean(reasoning, transport);
-        const { emu, s } = await setup({ scenario: chainScenario(CHAIN), reasoning, contextWindow: WINDOW, serverCompaction: true }, { transport, contextWindow: WINDOW });
+        const { emu, s } = await setup(
+          { scenario: chainScenario(CHAIN), reasoning, contextWindow: WINDOW, serverCompaction: true },
+          { transport, contextWindow: WINDOW },
+        );
         await s.start();
         const run = await runChain(s, PROMPT);
         expect(run.metrics).toHaveLength(CHAIN + 1);
@@ -47,13 +52,28 @@ for (const reasoning of [false, true]) {
         expect(run.transcript[0]!.type).toBe('compaction');
         expect(run.transcript.length).toBeLessThan(reference.transcript.length);
         expect(emu.requests.some((r) => r.errorCode === 'context_length_exceeded')).toBe(false);
-        expect(modelRequests(emu).every((r) => (r.body.context_management as Array<{ compact_threshold: number }>)[0]!.compact_threshold === Math.floor(WINDOW * 0.85))).toBe(true);
+        expect(
+          modelRequests(emu).every(
+            (r) =>
+              (r.body.context_management as Array<{ compact_threshold: number }>)[0]!.compact_threshold ===
+              Math.floor(WINDOW * 0.85),
+          ),
+        ).toBe(true);
         expect(emu.violations).toEqual([]);
       });
 
       it('/responses/compact, where the server does not compact by itself: user messages and pending tool outputs kept verbatim', async () => {
         const reference = await clean(reasoning, transport);
-        const { emu, s } = await setup({ scenario: chainScenario(CHAIN), reasoning, contextWindow: WINDOW, serverCompaction: false, compactEndpoint: true }, { transport, contextWindow: WINDOW });
+        const { emu, s } = await setup(
+          {
+            scenario: chainScenario(CHAIN),
+            reasoning,
+            contextWindow: WINDOW,
+            serverCompaction: false,
+            compactEndpoint: true,
+          },
+          { transport, contextWindow: WINDOW },
+        );
         await s.start();
         const run = await runChain(s, PROMPT);
         expect(run.metrics).toHaveLength(CHAIN + 1);
@@ -71,7 +91,10 @@ for (const reasoning of [false, true]) {
 
       it('a summary by the model, where the server has neither: the chain completes', async () => {
         const reference = await clean(reasoning, transport);
-        const { emu, s } = await setup({ scenario: chainScenario(CHAIN), reasoning, contextWindow: WINDOW, serverCompaction: false }, { transport, contextWindow: WINDOW });
+        const { emu, s } = await setup(
+          { scenario: chainScenario(CHAIN), reasoning, contextWindow: WINDOW, serverCompaction: false },
+          { transport, contextWindow: WINDOW },
+        );
         await s.start();
         const run = await runChain(s, PROMPT);
         expect(run.metrics).toHaveLength(CHAIN + 1);
@@ -134,7 +157,10 @@ describe('a window Warmline did not know', () => {
 
 describe('compaction that cannot gain', () => {
   it('the summary request is bounded, so a model that writes on cannot make the conversation larger', async () => {
-    const { emu, s } = await setup({ scenario: chainScenario(CHAIN), contextWindow: WINDOW, serverCompaction: false }, { contextWindow: WINDOW });
+    const { emu, s } = await setup(
+      { scenario: chainScenario(CHAIN), contextWindow: WINDOW, serverCompaction: false },
+      { contextWindow: WINDOW },
+    );
     await runChain(s, PROMPT);
     const summaries = emu.requests.filter((r) => !r.body.tools);
     expect(summaries.length).toBeGreaterThan(0);
@@ -144,7 +170,10 @@ describe('compaction that cannot gain', () => {
   it('near the window with little but the current step: no summary is asked for; the request goes as it is', async () => {
     const { emu, s } = await setup({ scenario: 'hello', serverCompaction: false }, { contextWindow: 1000 });
     await s.start();
-    const history = [userMessage('a'), { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'b' }] } as InputItem];
+    const history = [
+      userMessage('a'),
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'b' }] } as InputItem,
+    ];
     const turn = await s.respond([...history, userMessage('x'.repeat(3000))]);
     expect(turn.compaction).toBeUndefined();
     expect(emu.requests.filter((r) => !r.body.tools)).toHaveLength(0);
@@ -170,14 +199,28 @@ describe('what compaction keeps', () => {
     const call = (id: string) => ({ type: 'function_call' as const, call_id: id, name: 'grep', arguments: '{}' });
     const out = (id: string) => ({ type: 'function_call_output' as const, call_id: id, output: 'r' });
     const transcript: InputItem[] = [
-      userMessage('first'), call('a'), out('a'), { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
-      userMessage('second'), { type: 'reasoning', id: 'rs_1', encrypted_content: 'x' }, call('b'), out('b'), call('c'), call('d'), out('c'), out('d'),
+      userMessage('first'),
+      call('a'),
+      out('a'),
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
+      userMessage('second'),
+      { type: 'reasoning', id: 'rs_1', encrypted_content: 'x' },
+      call('b'),
+      out('b'),
+      call('c'),
+      call('d'),
+      out('c'),
+      out('d'),
     ];
     const split = splitForCompaction(transcript);
     expect(split.lastUser).toEqual(userMessage('second'));
     expect(split.tail.map((i) => (i as { call_id?: string }).call_id ?? i.type)).toEqual(['c', 'd', 'c', 'd']);
-    const headCalls = split.head.filter((i) => i.type === 'function_call').map((i) => (i as { call_id: string }).call_id);
-    const headOuts = split.head.filter((i) => i.type === 'function_call_output').map((i) => (i as { call_id: string }).call_id);
+    const headCalls = split.head
+      .filter((i) => i.type === 'function_call')
+      .map((i) => (i as { call_id: string }).call_id);
+    const headOuts = split.head
+      .filter((i) => i.type === 'function_call_output')
+      .map((i) => (i as { call_id: string }).call_id);
     expect(headCalls).toEqual(headOuts);
   });
 });

@@ -7,21 +7,42 @@ import { Conversation } from '../../src/agent/conversation.ts';
 import { chatEntries } from '../../src/ui/chat-view-model.ts';
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-chats-')) });
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-chats-'));
+});
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const call = { type: 'function_call' as const, id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
-const answer = { type: 'message' as const, role: 'assistant' as const, id: 'msg_1', status: 'completed', content: [{ type: 'output_text' as const, text: 'Found it.' }] };
+const call = {
+  type: 'function_call' as const,
+  id: 'fc_1',
+  call_id: 'call_1',
+  name: 'grep',
+  arguments: '{"pattern":"x"}',
+  status: 'completed',
+};
+const answer = {
+  type: 'message' as const,
+  role: 'assistant' as const,
+  id: 'msg_1',
+  status: 'completed',
+  content: [{ type: 'output_text' as const, text: 'Found it.' }],
+};
 
 describe('chat history', () => {
   it('persists the user message before anything else happens, and reloads the chat', () => {
     const store = new ChatStore(dir);
     const chat = Conversation.create(store, 'find x');
-    chat.addUserMessage('find x', [{ kind: 'file', path: 'a.ts', label: 'a.ts' }], 'find x\n\n<attached file="a.ts">…</attached>');
+    chat.addUserMessage(
+      'find x',
+      [{ kind: 'file', path: 'a.ts', label: 'a.ts' }],
+      'find x\n\n<attached file="a.ts">…</attached>',
+    );
     // Only the user's message is on disk so far, and it is there.
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toHaveLength(1);
-    expect(chatEntries(reopened.records)).toEqual([{ kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }] }]);
+    expect(chatEntries(reopened.records)).toEqual([
+      { kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }] },
+    ]);
     expect(store.list().map((c) => c.title)).toEqual(['find x']);
   });
 
@@ -36,7 +57,9 @@ describe('chat history', () => {
     const entries = chatEntries(Conversation.open(store, chat.id)!.records, (name, raw) => `${name}(${raw})`);
     expect(entries).toHaveLength(2);
     expect(entries[1]).toMatchObject({ kind: 'assistant', text: 'Found it.', done: true, figures: { savedBytes: 5 } });
-    expect((entries[1] as { tools: unknown[] }).tools).toEqual([{ id: 'call_1', name: 'grep', summary: 'grep({"pattern":"x"})', status: 'done', output: '', result: '3 matches' }]);
+    expect((entries[1] as { tools: unknown[] }).tools).toEqual([
+      { id: 'call_1', name: 'grep', summary: 'grep({"pattern":"x"})', status: 'done', output: '', result: '3 matches' },
+    ]);
   });
 
   it('survives a crash mid-turn: a torn last line is skipped and a dangling call is answered', () => {
@@ -47,8 +70,13 @@ describe('chat history', () => {
     fs.appendFileSync(path.join(dir, `${chat.id}.jsonl`), '{"t":"items","items":[{"type":"funct');
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output']);
-    expect(reopened.transcript[2]).toMatchObject({ call_id: 'call_1', output: expect.stringMatching(/before this tool finished/) });
-    expect((chatEntries(reopened.records)[1] as { tools: Array<{ status: string }> }).tools[0]!.status).toBe('cancelled');
+    expect(reopened.transcript[2]).toMatchObject({
+      call_id: 'call_1',
+      output: expect.stringMatching(/before this tool finished/),
+    });
+    expect((chatEntries(reopened.records)[1] as { tools: Array<{ status: string }> }).tools[0]!.status).toBe(
+      'cancelled',
+    );
     // The repair itself was persisted: opening again adds nothing.
     expect(Conversation.open(new ChatStore(dir), chat.id)!.transcript).toHaveLength(3);
   });
@@ -60,9 +88,23 @@ describe('chat history', () => {
     chat.appendItems([call, { type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' }, answer]);
     chat.record({ t: 'end', at: 1 });
     chat.addUserMessage('and y?', []);
-    const summary = { type: 'message' as const, role: 'user' as const, content: [{ type: 'input_text' as const, text: 'Summary of the earlier conversation: x is in a.ts' }] };
+    const summary = {
+      type: 'message' as const,
+      role: 'user' as const,
+      content: [{ type: 'input_text' as const, text: 'Summary of the earlier conversation: x is in a.ts' }],
+    };
     const lastUser = chat.transcript.at(-1)!;
-    chat.recordCompaction({ how: 'local', reason: 'manual', replaced: chat.transcript.length, items: [summary, lastUser], tokensBefore: 900, tokensAfter: 120 }, true);
+    chat.recordCompaction(
+      {
+        how: 'local',
+        reason: 'manual',
+        replaced: chat.transcript.length,
+        items: [summary, lastUser],
+        tokensBefore: 900,
+        tokensAfter: 120,
+      },
+      true,
+    );
     expect(chat.transcript).toEqual([summary, lastUser]);
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toEqual([summary, lastUser]);
@@ -70,7 +112,10 @@ describe('chat history', () => {
     expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'compacted']);
     expect(entries[3]).toMatchObject({ how: 'local', reason: 'manual', tokensBefore: 900, tokensAfter: 120 });
     // The summary is the model's context, not a message of the user's.
-    expect(entries.filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['find x', 'and y?']);
+    expect(entries.filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual([
+      'find x',
+      'and y?',
+    ]);
   });
 
   it('refuses a chat id that could escape the folder', () => {

@@ -18,9 +18,18 @@ function setup(): { clock: VirtualClock; coalescer: DeltaCoalescer; sent: { at: 
 
 const text = (id: string, delta: string): HostMessage => ({ type: 'text.delta', payload: { id, delta } });
 const progress = (id: string, chunk: string): HostMessage => ({ type: 'tool.progress', payload: { id, chunk } });
-const toolStart = (messageId: string, id: string): HostMessage => ({ type: 'tool.start', payload: { messageId, tool: { id, name: 'grep', summary: id, status: 'running', output: '' } } });
-const toolUpdate = (id: string, status: 'done' | 'awaiting_approval'): HostMessage => ({ type: 'tool.update', payload: { id, status } });
-const end = (id: string, error?: string): HostMessage => ({ type: 'assistant.end', payload: { id, error: error ? { code: 'x', message: error, actions: [] } : undefined } });
+const toolStart = (messageId: string, id: string): HostMessage => ({
+  type: 'tool.start',
+  payload: { messageId, tool: { id, name: 'grep', summary: id, status: 'running', output: '' } },
+});
+const toolUpdate = (id: string, status: 'done' | 'awaiting_approval'): HostMessage => ({
+  type: 'tool.update',
+  payload: { id, status },
+});
+const end = (id: string, error?: string): HostMessage => ({
+  type: 'assistant.end',
+  payload: { id, error: error ? { code: 'x', message: error, actions: [] } : undefined },
+});
 
 /** What the chat view shows, reduced to its content: per message, text segments and tool cards in order. */
 class ViewModel {
@@ -34,7 +43,9 @@ class ViewModel {
       return p;
     };
     switch (m.type) {
-      case 'assistant.start': parts(m.payload.id); break;
+      case 'assistant.start':
+        parts(m.payload.id);
+        break;
       case 'text.delta': {
         const p = parts(m.payload.id);
         const last = p.at(-1);
@@ -60,7 +71,8 @@ class ViewModel {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -89,7 +101,8 @@ function randomTurn(seed: number): { gap: number; m: HostMessage }[] {
     if (k < 0.6) m = text('a1', `w${i} `);
     else if (k < 0.75 && tools.length) m = progress(tools[Math.floor(r() * tools.length)] as string, `line ${i}\n`);
     else if (k < 0.8) m = toolStart('a1', `t${tools.push(`t${tools.length}`) - 1}`);
-    else if (k < 0.84 && tools.length) m = toolUpdate(tools[Math.floor(r() * tools.length)] as string, r() < 0.5 ? 'done' : 'awaiting_approval');
+    else if (k < 0.84 && tools.length)
+      m = toolUpdate(tools[Math.floor(r() * tools.length)] as string, r() < 0.5 ? 'done' : 'awaiting_approval');
     else if (k < 0.86) m = { type: 'text.reset', payload: { id: 'a1' } };
     else if (k < 0.88) m = { type: 'usage', payload: { used: i, window: 1000 } };
     else m = text('a1', `${i}\n\n`);
@@ -123,7 +136,10 @@ describe('delta coalescer', () => {
     clock.advance(INTERVAL - 9 - 1);
     expect(sent).toHaveLength(1);
     clock.advance(1);
-    expect(sent).toEqual([{ at: 0, m: text('a1', 'a') }, { at: INTERVAL, m: text('a1', 'bcd') }]);
+    expect(sent).toEqual([
+      { at: 0, m: text('a1', 'a') },
+      { at: INTERVAL, m: text('a1', 'bcd') },
+    ]);
     expect(coalescer.waiting).toBe(0);
   });
 
@@ -161,9 +177,13 @@ describe('delta coalescer', () => {
     coalescer.post(text('a1', '.'));
     coalescer.post(end('a1'));
     expect(sent.map((s) => s.m)).toEqual([
-      text('a1', 'Let me look. '), text('a1', 'Searching'), toolStart('a1', 't1'),
-      progress('t1', 'a.ts:1\nb.ts:2\n'), toolUpdate('t1', 'awaiting_approval'),
-      text('a1', 'Done.'), end('a1'),
+      text('a1', 'Let me look. '),
+      text('a1', 'Searching'),
+      toolStart('a1', 't1'),
+      progress('t1', 'a.ts:1\nb.ts:2\n'),
+      toolUpdate('t1', 'awaiting_approval'),
+      text('a1', 'Done.'),
+      end('a1'),
     ]);
     expect(sent.every((s) => s.at === 0)).toBe(true);
     expect(clock.pendingTimers).toBe(0);
@@ -189,7 +209,11 @@ describe('delta coalescer', () => {
     coalescer.post(progress('t1', 'out'));
     clock.advance(5);
     coalescer.flush();
-    expect(sent.map((s) => [s.at, s.m])).toEqual([[0, text('a1', 'a')], [5, text('a1', 'b')], [5, progress('t1', 'out')]]);
+    expect(sent.map((s) => [s.at, s.m])).toEqual([
+      [0, text('a1', 'a')],
+      [5, text('a1', 'b')],
+      [5, progress('t1', 'out')],
+    ]);
     expect(clock.pendingTimers).toBe(0);
     clock.advance(100);
     expect(sent).toHaveLength(3);
@@ -214,7 +238,9 @@ describe('delta coalescer', () => {
     const arrivals = deltas.map((_, i) => i / 1.5);
     const posted = coalesceRecorded([...deltas, end('a1')], [...arrivals, 667], INTERVAL);
     const texts = posted.filter((p) => p.m.type === 'text.delta');
-    expect(texts.map((p) => (p.m.type === 'text.delta' ? p.m.payload.delta : '')).join('')).toBe(deltas.map((d) => (d.type === 'text.delta' ? d.payload.delta : '')).join(''));
+    expect(texts.map((p) => (p.m.type === 'text.delta' ? p.m.payload.delta : '')).join('')).toBe(
+      deltas.map((d) => (d.type === 'text.delta' ? d.payload.delta : '')).join(''),
+    );
     // 666 ms of stream: the first delta at once, then one message every 16 ms.
     expect(texts.length).toBe(1 + Math.ceil(666 / INTERVAL));
     expect(posted.at(-1)?.m).toEqual(end('a1'));
@@ -251,8 +277,10 @@ describe('delta coalescer', () => {
       const postedAt: { key: string; upTo: number; at: number }[] = [];
       const postedChars = new Map<string, number>();
       const sentChars = new Map<string, { upTo: number; at: number }[]>();
-      const streamKey = (m: HostMessage): string | undefined => (m.type === 'text.delta' || m.type === 'tool.progress' ? `${m.type}:${m.payload.id}` : undefined);
-      const size = (m: HostMessage): number => (m.type === 'text.delta' ? m.payload.delta.length : m.type === 'tool.progress' ? m.payload.chunk.length : 0);
+      const streamKey = (m: HostMessage): string | undefined =>
+        m.type === 'text.delta' || m.type === 'tool.progress' ? `${m.type}:${m.payload.id}` : undefined;
+      const size = (m: HostMessage): number =>
+        m.type === 'text.delta' ? m.payload.delta.length : m.type === 'tool.progress' ? m.payload.chunk.length : 0;
       const turn = randomTurn(seed);
       let streamed = 0;
       for (const { gap, m } of turn) {
@@ -301,7 +329,18 @@ describe('delta coalescer', () => {
 });
 
 describe('patch previews', () => {
-  const preview = (id: string, n: number): HostMessage => ({ type: 'tool.preview', payload: { messageId: 'a1', id, name: 'apply_patch', preview: { files: [{ path: 'a.ts', kind: 'update', added: n, removed: 0, lines: [], omitted: 0 }], filesOmitted: 0 } } });
+  const preview = (id: string, n: number): HostMessage => ({
+    type: 'tool.preview',
+    payload: {
+      messageId: 'a1',
+      id,
+      name: 'apply_patch',
+      preview: {
+        files: [{ path: 'a.ts', kind: 'update', added: n, removed: 0, lines: [], omitted: 0 }],
+        filesOmitted: 0,
+      },
+    },
+  });
 
   it('a preview is the whole preview so far: within an interval only the latest goes, and a tool card sends it first', () => {
     const { clock, coalescer, sent } = setup();

@@ -6,7 +6,14 @@ import { userMessage } from '../../src/session/protocol.ts';
 
 const tools = [{ type: 'function' as const, name: 'grep', parameters: { type: 'object' }, strict: false }];
 const base = { model: 'm', instructions: 'be brief', tools, store: false };
-const call = { type: 'function_call' as const, id: 'fc_1', call_id: 'call_1', name: 'grep', arguments: '{"pattern":"x"}', status: 'completed' };
+const call = {
+  type: 'function_call' as const,
+  id: 'fc_1',
+  call_id: 'call_1',
+  name: 'grep',
+  arguments: '{"pattern":"x"}',
+  status: 'completed',
+};
 const output = { type: 'function_call_output' as const, call_id: 'call_1', output: 'a.ts:1:x' };
 
 function chainAfter(input: InputItem[], out: OutputItem[] = [call]): ChainState {

@@ -92,7 +92,10 @@ describe('highlighting a streaming code block', () => {
         for (let n = 0; n <= code.length; n += step) {
           const prefix = code.slice(0, n);
           const whole = hljs.highlight(prefix, { language: lang, ignoreIllegals: true }).value;
-          expect(highlightCode(prefix, lang, escapeHtml, true), `${lang}, ${n} characters`).toEqual({ html: whole, language: lang });
+          expect(highlightCode(prefix, lang, escapeHtml, true), `${lang}, ${n} characters`).toEqual({
+            html: whole,
+            language: lang,
+          });
         }
       }
     });
@@ -113,18 +116,24 @@ describe('highlighting a streaming code block', () => {
   });
 
   it('a different block, or another language, starts afresh', () => {
-    const whole = (code: string, lang: string): string => hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
+    const whole = (code: string, lang: string): string =>
+      hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
     const first = 'const a = 1;\nconst b = 2;\nconst c = 3;\n';
     expect(highlightCode(first, 'ts', escapeHtml, true).html).toBe(whole(first, 'ts'));
     expect(highlightCode('const x = "a";\n', 'ts', escapeHtml, true).html).toBe(whole('const x = "a";\n', 'ts'));
-    expect(highlightCode(first, 'javascript', escapeHtml, true)).toEqual({ html: whole(first, 'javascript'), language: 'javascript' });
+    expect(highlightCode(first, 'javascript', escapeHtml, true)).toEqual({
+      html: whole(first, 'javascript'),
+      language: 'javascript',
+    });
   });
 
   it('a finished block is highlighted whole, in one call', () => {
     const code = SAMPLES.ts as string;
     for (let n = 4; n <= code.length; n += 4) highlightCode(code.slice(0, n), 'ts', escapeHtml, true);
     const spy = vi.spyOn(hljs, 'highlight');
-    expect(highlightCode(code, 'ts', escapeHtml).html).toBe(hljs.highlight(code, { language: 'ts', ignoreIllegals: true }).value);
+    expect(highlightCode(code, 'ts', escapeHtml).html).toBe(
+      hljs.highlight(code, { language: 'ts', ignoreIllegals: true }).value,
+    );
     expect(spy.mock.calls.map((c) => c[0])).toEqual([code, code]);
   });
 });

@@ -56,14 +56,21 @@ function scheduler(stage: (ctx: InlineContext) => Promise<boolean>) {
   let now = 0;
   const timers: Array<{ at: number; fn: () => void } | undefined> = [];
   const s = new PrewarmScheduler(stage, {
-    debounceMs: 100, minIntervalMs: 1_000, now: () => now,
+    debounceMs: 100,
+    minIntervalMs: 1_000,
+    now: () => now,
     setTimer: (fn, ms) => timers.push({ at: now + ms, fn }) - 1,
-    clearTimer: (h) => { if (typeof h === 'number') timers[h] = undefined },
+    clearTimer: (h) => {
+      if (typeof h === 'number') timers[h] = undefined;
+    },
   });
   const advance = async (ms: number) => {
     const until = now + ms;
     for (;;) {
-      const due = timers.map((t, i) => ({ t, i })).filter((x) => x.t && x.t.at <= until).sort((a, b) => a.t!.at - b.t!.at)[0];
+      const due = timers
+        .map((t, i) => ({ t, i }))
+        .filter((x) => x.t && x.t.at <= until)
+        .sort((a, b) => a.t!.at - b.t!.at)[0];
       if (!due) break;
       now = due.t!.at;
       timers[due.i] = undefined;
@@ -76,12 +83,24 @@ function scheduler(stage: (ctx: InlineContext) => Promise<boolean>) {
 }
 
 describe('when to stage', () => {
-  const ctx = (version: number, start = 0): InlineContext => ({ uri: 'u', version, start, end: start + 10, message: userMessage(`v${version}`) });
+  const ctx = (version: number, start = 0): InlineContext => ({
+    uri: 'u',
+    version,
+    start,
+    end: start + 10,
+    message: userMessage(`v${version}`),
+  });
 
   it('once the editor settles: a burst of moves stages once, after the quiet time', async () => {
     const staged: number[] = [];
-    const { s, advance } = scheduler(async (c) => { staged.push(c.version); return true });
-    for (let i = 0; i < 5; i++) { s.notify(() => ctx(1)); await advance(50) }
+    const { s, advance } = scheduler(async (c) => {
+      staged.push(c.version);
+      return true;
+    });
+    for (let i = 0; i < 5; i++) {
+      s.notify(() => ctx(1));
+      await advance(50);
+    }
     expect(staged).toEqual([]);
     await advance(100);
     expect(staged).toEqual([1]);
@@ -90,7 +109,10 @@ describe('when to stage', () => {
 
   it('never the same text and region twice; at most once per interval; again once a request used it', async () => {
     const staged: number[] = [];
-    const { s, advance } = scheduler(async (c) => { staged.push(c.version); return true });
+    const { s, advance } = scheduler(async (c) => {
+      staged.push(c.version);
+      return true;
+    });
     s.notify(() => ctx(1));
     await advance(200);
     s.notify(() => ctx(1));
@@ -149,7 +171,9 @@ describe('SessionManager.stage', () => {
     await s.start(['inline']);
     // Staged while the turn is under way: once its first event has come back.
     let turn!: ReturnType<typeof s.respond>;
-    await new Promise<void>((underway) => { turn = s.respond([userMessage('a long answer')], { lane: 'inline', onEvent: () => underway() }) });
+    await new Promise<void>((underway) => {
+      turn = s.respond([userMessage('a long answer')], { lane: 'inline', onEvent: () => underway() });
+    });
     expect(await s.stage([userMessage('file')], { lane: 'inline' })).toBe(false);
     await turn;
     expect(emu.requests.filter((r) => r.generate === false)).toHaveLength(1);

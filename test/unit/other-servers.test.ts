@@ -28,7 +28,10 @@ const toolsOf = (body: Record<string, unknown>) => (body.tools as ToolDefinition
 describe('tool types a server has not shown it takes', () => {
   it('llama.cpp is offered apply_patch_json and no custom tool, and can patch with it', async () => {
     const patchCall = { name: 'apply_patch_json', arguments: { patch: '*** Begin Patch\n*** End Patch' } };
-    const { emu, s } = await setup({ ...LLAMA, scenario: { name: 'patch', turns: [{ calls: [patchCall] }, { text: 'patched' }] } }, { ...REAL_TOOLS, transport: 'auto', store: true });
+    const { emu, s } = await setup(
+      { ...LLAMA, scenario: { name: 'patch', turns: [{ calls: [patchCall] }, { text: 'patched' }] } },
+      { ...REAL_TOOLS, transport: 'auto', store: true },
+    );
     await s.start();
     const run = await runChain(s, 'fix it');
     expect(run.text).toBe('patched');
@@ -42,7 +45,18 @@ describe('tool types a server has not shown it takes', () => {
   });
 
   it('a server with the WebSocket mode that echoes the tools is offered apply_patch as a custom tool, and it is learned', async () => {
-    const { emu, s } = await setup({ scenario: { name: 'patch', turns: [{ calls: [{ name: 'apply_patch', type: 'custom', input: '*** Begin Patch\n*** End Patch' }] }, { text: 'done' }] } }, REAL_TOOLS);
+    const { emu, s } = await setup(
+      {
+        scenario: {
+          name: 'patch',
+          turns: [
+            { calls: [{ name: 'apply_patch', type: 'custom', input: '*** Begin Patch\n*** End Patch' }] },
+            { text: 'done' },
+          ],
+        },
+      },
+      REAL_TOOLS,
+    );
     await s.start();
     expect(s.capabilities.toolTypes).toEqual({ custom: true });
     await runChain(s, 'fix it');
@@ -56,7 +70,10 @@ describe('tool types a server has not shown it takes', () => {
   });
 
   it('a warmup echo without the custom tool is learned as a refusal: the first turn already offers the function twin', async () => {
-    const { emu, s } = await setup({ customTools: 'skip', scenario: { name: 'two', turns: [{ text: 'one' }] } }, REAL_TOOLS);
+    const { emu, s } = await setup(
+      { customTools: 'skip', scenario: { name: 'two', turns: [{ text: 'one' }] } },
+      REAL_TOOLS,
+    );
     await s.start();
     expect(s.capabilities.toolTypes).toEqual({ custom: false });
     await runChain(s, 'hi');
@@ -67,7 +84,10 @@ describe('tool types a server has not shown it takes', () => {
   });
 
   it('a 400 naming the custom tool type is learned, and the same turn is sent again with the twin at once', async () => {
-    const { emu, s } = await setup({ customTools: 'reject', scenario: { name: 'one', turns: [{ text: 'ok' }] } }, { ...REAL_TOOLS, transport: 'http', capabilities: { toolTypes: { custom: true } } });
+    const { emu, s } = await setup(
+      { customTools: 'reject', scenario: { name: 'one', turns: [{ text: 'ok' }] } },
+      { ...REAL_TOOLS, transport: 'http', capabilities: { toolTypes: { custom: true } } },
+    );
     const r = await s.respond([userMessage('hi')]);
     expect(r.metrics.recovered).toEqual(['invalid_request']);
     expect(s.capabilities.toolTypes).toEqual({ custom: false });
@@ -83,9 +103,22 @@ describe('a call cut off by the output limit', () => {
   it('is answered at once with an error saying so, and never replayed raw (llama.cpp would fail every later request with 500)', async () => {
     const cut = '{"patch": "*** Begin Patch\\n*** Update File: src/a.ts\\n@@\\n-const a = 1;\\n+const a';
     const ws = fixture({ 'src/a.ts': 'const a = 1;\n' });
-    const { emu, s } = await setup({ ...LLAMA, scenario: { name: 'cut', turns: [{ calls: [{ name: 'apply_patch_json', arguments: cut }] }, { text: 'I will send it again, shorter.' }] } }, { ...REAL_TOOLS, transport: 'auto' });
+    const { emu, s } = await setup(
+      {
+        ...LLAMA,
+        scenario: {
+          name: 'cut',
+          turns: [
+            { calls: [{ name: 'apply_patch_json', arguments: cut }] },
+            { text: 'I will send it again, shorter.' },
+          ],
+        },
+      },
+      { ...REAL_TOOLS, transport: 'auto' },
+    );
     const loop = new AgentLoop({
-      session: s, tools: registry,
+      session: s,
+      tools: registry,
       toolContext: (_c, signal, progress, approve) => ({ ...context(ws.root), signal, progress, approve }),
       approve: async () => true,
     });
@@ -104,22 +137,37 @@ describe('a call cut off by the output limit', () => {
     expect(ws.read('src/a.ts')).toBe('const a = 1;\n');
   });
 
-  it('a 5xx that names the request\'s own content is not retried with the identical request', () => {
-    const content = errorFromStatus(500, { message: 'Failed to parse tool call arguments as JSON: [json.exception.parse_error.101]', type: 'server_error', code: null, param: null });
+  it("a 5xx that names the request's own content is not retried with the identical request", () => {
+    const content = errorFromStatus(500, {
+      message: 'Failed to parse tool call arguments as JSON: [json.exception.parse_error.101]',
+      type: 'server_error',
+      code: null,
+      param: null,
+    });
     expect(content.code).toBe('invalid_request');
     expect(content.status).toBe(500);
     expect(content.message).toMatch(/sending it again unchanged would fail the same way/);
     expect(content.message).not.toMatch(/Retry in a moment/);
-    const transient = errorFromStatus(500, { message: 'The server had an error while processing your request.', type: 'server_error', code: null, param: null });
+    const transient = errorFromStatus(500, {
+      message: 'The server had an error while processing your request.',
+      type: 'server_error',
+      code: null,
+      param: null,
+    });
     expect(transient.code).toBe('server_error');
   });
 });
 
 describe('the transport in use, from the first turn', () => {
   it('a 404 on the upgrade is final at once: one upgrade attempt per endpoint (two lanes opening together included), none in the next session', async () => {
-    const { emu, s } = await setup({ ...LLAMA, scenario: { name: 'three', turns: [{ text: 'a' }, { text: 'b' }, { text: 'c' }] } }, { transport: 'auto', store: true });
+    const { emu, s } = await setup(
+      { ...LLAMA, scenario: { name: 'three', turns: [{ text: 'a' }, { text: 'b' }, { text: 'c' }] } },
+      { transport: 'auto', store: true },
+    );
     const modes: string[] = [];
-    s.on('state', (state: SessionState) => { if (state === 'busy') modes.push(s.mode) });
+    s.on('state', (state: SessionState) => {
+      if (state === 'busy') modes.push(s.mode);
+    });
     // Two lanes open at once, as the extension starts them: one upgrade all the same.
     await s.start(['chat', 'inline']);
     const transcript: InputItem[] = [userMessage('one')];
@@ -141,13 +189,23 @@ describe('the transport in use, from the first turn', () => {
     try {
       await next.respond([userMessage('one')]);
       expect(emu.upgradeAttempts()).toBe(1);
-    } finally { next.dispose() }
+    } finally {
+      next.dispose();
+    }
     expect(emu.violations).toEqual([]);
   });
 
   it('nothing listening: connection_refused, naming the address, not "does not speak the Responses API"', async () => {
     const port = await freePort();
-    const { s } = await setup({ scenario: { name: 'x', turns: [] } }, { baseUrl: `http://127.0.0.1:${port}/v1`, transport: 'auto', requireApiKey: false, retry: { network: 1, baseDelayMs: 5, maxDelayMs: 10 } });
+    const { s } = await setup(
+      { scenario: { name: 'x', turns: [] } },
+      {
+        baseUrl: `http://127.0.0.1:${port}/v1`,
+        transport: 'auto',
+        requireApiKey: false,
+        retry: { network: 1, baseDelayMs: 5, maxDelayMs: 10 },
+      },
+    );
     const states: Array<[SessionState, string | undefined]> = [];
     s.on('state', (state, detail) => states.push([state, detail]));
     await s.start();
@@ -156,7 +214,9 @@ describe('the transport in use, from the first turn', () => {
     const err = await s.respond([userMessage('hi')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SessionError);
     expect((err as SessionError).code).toBe('connection_refused');
-    expect((err as SessionError).message).toMatch(new RegExp(`^Nothing is listening at http://127\\.0\\.0\\.1:${port}: is the server running\\?`));
+    expect((err as SessionError).message).toMatch(
+      new RegExp(`^Nothing is listening at http://127\\.0\\.0\\.1:${port}: is the server running\\?`),
+    );
     // Nothing was learned about a server that is not there.
     expect(s.capabilities.websocket).toBeUndefined();
   });
@@ -165,12 +225,28 @@ describe('the transport in use, from the first turn', () => {
 describe('switching provider mid-chat', () => {
   it('items the new server cannot take are converted (custom call -> function call) or left out (opaque reasoning), never sent raw', async () => {
     const patch = '*** Begin Patch\n*** Add File: notes.md\n+hello\n*** End Patch';
-    const { emu: openai, s } = await setup({ reasoning: true, scenario: { name: 'openai', turns: [{ calls: [{ name: 'apply_patch', type: 'custom', input: patch }] }, { text: 'Added the notes.' }, { text: 'unused' }] } }, REAL_TOOLS);
+    const { emu: openai, s } = await setup(
+      {
+        reasoning: true,
+        scenario: {
+          name: 'openai',
+          turns: [
+            { calls: [{ name: 'apply_patch', type: 'custom', input: patch }] },
+            { text: 'Added the notes.' },
+            { text: 'unused' },
+          ],
+        },
+      },
+      REAL_TOOLS,
+    );
     await s.start();
     const run = await runChain(s, 'add notes');
     expect(run.transcript.some((i) => i.type === 'custom_tool_call')).toBe(true);
     expect(run.transcript.some((i) => i.type === 'reasoning' && !Array.isArray(i.content))).toBe(true);
-    const { emu: llama } = await setup({ ...LLAMA, scenario: { name: 'llama', turns: (n) => ({ text: `llama turn ${n}` }) } });
+    const { emu: llama } = await setup({
+      ...LLAMA,
+      scenario: { name: 'llama', turns: (n) => ({ text: `llama turn ${n}` }) },
+    });
     s.updateConfig({ baseUrl: llama.url, transport: 'auto', store: true, capabilities: {} });
     run.transcript.push(userMessage('and now?'));
     const r = await s.respond(run.transcript);
@@ -190,13 +266,27 @@ describe('switching provider mid-chat', () => {
     const transcript: InputItem[] = [
       userMessage('earlier'),
       { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque' },
-      { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_1', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch' },
+      {
+        type: 'custom_tool_call',
+        id: 'ctc_1',
+        call_id: 'call_1',
+        name: 'apply_patch',
+        input: '*** Begin Patch\n*** End Patch',
+      },
       { type: 'custom_tool_call_output', call_id: 'call_1', output: 'Done.' },
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] },
       userMessage('now'),
     ];
     // Told (wrongly, as a stale cache might) that this server takes custom tools, and over plain HTTP (no proof either way about reasoning).
-    const { emu, s } = await setup({ llamacpp: true, supportsPreviousResponseId: false, websocket: false, scenario: { name: 'x', turns: (n) => ({ text: `t${n}` }) } }, { ...REAL_TOOLS, transport: 'http', store: true, capabilities: { toolTypes: { custom: true } } });
+    const { emu, s } = await setup(
+      {
+        llamacpp: true,
+        supportsPreviousResponseId: false,
+        websocket: false,
+        scenario: { name: 'x', turns: (n) => ({ text: `t${n}` }) },
+      },
+      { ...REAL_TOOLS, transport: 'http', store: true, capabilities: { toolTypes: { custom: true } } },
+    );
     const r = await s.respond(transcript);
     expect(r.metrics.recovered).toEqual(['invalid_request', 'invalid_request']);
     expect(s.capabilities).toMatchObject({ toolTypes: { custom: false }, opaqueReasoning: false });
@@ -207,7 +297,13 @@ describe('switching provider mid-chat', () => {
   });
 
   it('replayable() leaves a transcript the server takes unchanged (the same array)', () => {
-    const transcript: InputItem[] = [userMessage('a'), { type: 'function_call', call_id: 'c', name: 'grep', arguments: '{"pattern":"x"}' }, { type: 'function_call_output', call_id: 'c', output: 'r' }];
-    expect(replayable(transcript, { store: false, missing: new Set(), customCalls: {}, dropOpaqueReasoning: true })).toBe(transcript);
+    const transcript: InputItem[] = [
+      userMessage('a'),
+      { type: 'function_call', call_id: 'c', name: 'grep', arguments: '{"pattern":"x"}' },
+      { type: 'function_call_output', call_id: 'c', output: 'r' },
+    ];
+    expect(
+      replayable(transcript, { store: false, missing: new Set(), customCalls: {}, dropOpaqueReasoning: true }),
+    ).toBe(transcript);
   });
 });

@@ -38,16 +38,27 @@ let clone = '';
 function npmRunPackage(): { status: number | null; output: string } {
   // npm's own script starts `node` from PATH: put the Node running this test first.
   const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
-  const r = spawnSync('npm', ['run', 'package'], { cwd: clone, env, encoding: 'utf8', timeout: 180_000, shell: process.platform === 'win32' });
+  const r = spawnSync('npm', ['run', 'package'], {
+    cwd: clone,
+    env,
+    encoding: 'utf8',
+    timeout: 180_000,
+    shell: process.platform === 'win32',
+  });
   return { status: r.status, output: `${r.error?.message ?? ''}${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 function vsixFiles(): string[] {
-  return zipEntries(path.join(clone, 'out', 'warmline.vsix')).map((e) => e.name).sort();
+  return zipEntries(path.join(clone, 'out', 'warmline.vsix'))
+    .map((e) => e.name)
+    .sort();
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true }).map((f) => String(f).split(path.sep).join('/')).sort();
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map((f) => String(f).split(path.sep).join('/'))
+    .sort();
 }
 
 beforeAll(() => {
@@ -65,8 +76,16 @@ describe('npm run package, in a fresh clone', () => {
     // Fresh: the commit's files and the node_modules link, nothing built, nothing ignored.
     expect(fs.existsSync(path.join(clone, 'dist'))).toBe(false);
     expect(fs.existsSync(path.join(clone, 'out'))).toBe(false);
-    const status = execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: clone, encoding: 'utf8' });
-    expect(status.split('\n').filter(Boolean).map((l) => l.slice(3).replace(/\/$/, ''))).toEqual(['node_modules']);
+    const status = execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], {
+      cwd: clone,
+      encoding: 'utf8',
+    });
+    expect(
+      status
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(3).replace(/\/$/, '')),
+    ).toEqual(['node_modules']);
 
     const r = npmRunPackage();
     expect(r.status, r.output).toBe(0);
@@ -74,7 +93,9 @@ describe('npm run package, in a fresh clone', () => {
     // The production build is what shipped: minified, no reference to a map.
     const bundle = fs.readFileSync(path.join(clone, 'dist', 'extension.js'), 'utf8');
     expect(bundle).not.toMatch(/sourceMappingURL/);
-    const shipped = zipEntries(path.join(clone, 'out', 'warmline.vsix')).find((e) => e.name === 'extension/dist/extension.js');
+    const shipped = zipEntries(path.join(clone, 'out', 'warmline.vsix')).find(
+      (e) => e.name === 'extension/dist/extension.js',
+    );
     expect(shipped?.size).toBe(Buffer.byteLength(bundle));
   }, 240_000);
 
@@ -84,9 +105,15 @@ describe('npm run package, in a fresh clone', () => {
     fs.writeFileSync(path.join(clone, 'dist', 'stale-bundle.js'), '// left by an earlier build\n');
     fs.writeFileSync(path.join(clone, 'dist', 'stale-bundle.js.map'), '{}\n');
     const maps = filesUnder(path.join(clone, 'dist')).filter((f) => f.endsWith('.map'));
-    expect(maps).toEqual(expect.arrayContaining(['extension.js.map', 'grep-worker.js.map', 'webview.js.map', 'stale-bundle.js.map']));
+    expect(maps).toEqual(
+      expect.arrayContaining(['extension.js.map', 'grep-worker.js.map', 'webview.js.map', 'stale-bundle.js.map']),
+    );
     // .vscodeignore on its own, as vsce reads it over this dist/ (for a `vsce package` run by hand).
-    const ls = spawnSync(process.execPath, [path.join(clone, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: clone, encoding: 'utf8', timeout: 120_000 });
+    const ls = spawnSync(
+      process.execPath,
+      [path.join(clone, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'],
+      { cwd: clone, encoding: 'utf8', timeout: 120_000 },
+    );
     expect(ls.status, `${ls.stdout}${ls.stderr}`).toBe(0);
     expect(ls.stdout.split('\n').filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(ls.stdout).toMatch(/^dist\/extension\.js$/m);

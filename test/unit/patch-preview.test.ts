@@ -18,7 +18,7 @@ const PATCH = [
   '@@ export function greet',
   ' export function greet(name: string) {',
   "-  return 'Hello ' + name;",
-  "+  return `Hello, ${name}`;",
+  '+  return `Hello, ${name}`;',
   ' }',
   '*** Add File: src/<img src=x onerror=alert(1)>.ts',
   '+<script>alert(1)</script>',
@@ -29,8 +29,28 @@ const PATCH = [
 
 const FINAL: PatchPreview = {
   files: [
-    { path: 'src/greet.ts', kind: 'update', added: 1, removed: 1, omitted: 0, lines: ['@export function greet', ' export function greet(name: string) {', "-  return 'Hello ' + name;", "+  return `Hello, ${name}`;", ' }'] },
-    { path: 'src/<img src=x onerror=alert(1)>.ts', kind: 'add', added: 2, removed: 0, omitted: 0, lines: ['+<script>alert(1)</script>', "+export const b = '</div>';"] },
+    {
+      path: 'src/greet.ts',
+      kind: 'update',
+      added: 1,
+      removed: 1,
+      omitted: 0,
+      lines: [
+        '@export function greet',
+        ' export function greet(name: string) {',
+        "-  return 'Hello ' + name;",
+        '+  return `Hello, ${name}`;',
+        ' }',
+      ],
+    },
+    {
+      path: 'src/<img src=x onerror=alert(1)>.ts',
+      kind: 'add',
+      added: 2,
+      removed: 0,
+      omitted: 0,
+      lines: ['+<script>alert(1)</script>', "+export const b = '</div>';"],
+    },
     { path: 'src/old.ts', kind: 'delete', added: 0, removed: 0, omitted: 0, lines: [] },
   ],
   filesOmitted: 0,
@@ -38,22 +58,54 @@ const FINAL: PatchPreview = {
 
 const TOOLS: ToolDefinition[] = [
   { type: 'custom', name: 'apply_patch', description: 'patch' },
-  { type: 'function', name: 'apply_patch_json', description: 'patch', parameters: { type: 'object', properties: { patch: { type: 'string' } }, required: ['patch'], additionalProperties: false }, strict: true },
+  {
+    type: 'function',
+    name: 'apply_patch_json',
+    description: 'patch',
+    parameters: {
+      type: 'object',
+      properties: { patch: { type: 'string' } },
+      required: ['patch'],
+      additionalProperties: false,
+    },
+    strict: true,
+  },
 ];
 
 let emu: Emulator | undefined;
 let s: SessionManager | undefined;
-afterEach(async () => { s?.dispose(); await emu?.close(); emu = undefined; s = undefined });
+afterEach(async () => {
+  s?.dispose();
+  await emu?.close();
+  emu = undefined;
+  s = undefined;
+});
 
-const tools: ToolDispatcher = { isReadOnly: () => false, describe: (name) => name, dispatch: async () => ({ output: 'applied', summary: 'ok' }) };
+const tools: ToolDispatcher = {
+  isReadOnly: () => false,
+  describe: (name) => name,
+  dispatch: async () => ({ output: 'applied', summary: 'ok' }),
+};
 
-async function run(call: { name: string; type?: 'custom' | 'function'; input?: string; arguments?: Record<string, unknown> }, previewIntervalMs: number): Promise<AgentEvent[]> {
-  emu = await emulator({ scenario: { name: 'patch', turns: [{ text: 'Patching.', calls: [call] }, { text: 'Done.' }] } });
+async function run(
+  call: { name: string; type?: 'custom' | 'function'; input?: string; arguments?: Record<string, unknown> },
+  previewIntervalMs: number,
+): Promise<AgentEvent[]> {
+  emu = await emulator({
+    scenario: { name: 'patch', turns: [{ text: 'Patching.', calls: [call] }, { text: 'Done.' }] },
+  });
   s = session(emu, { tools: TOOLS });
   await s.start();
   const loop = new AgentLoop({
-    session: s, tools,
-    toolContext: (_c, signal, progress, approve) => ({ host: undefined as never, settings: undefined as never, signal, progress, approve }),
+    session: s,
+    tools,
+    toolContext: (_c, signal, progress, approve) => ({
+      host: undefined as never,
+      settings: undefined as never,
+      signal,
+      progress,
+      approve,
+    }),
     approve: async () => true,
   });
   const events: AgentEvent[] = [];
@@ -66,7 +118,7 @@ function previewsOf(events: AgentEvent[]) {
 }
 
 describe('the live patch preview', () => {
-  it('fills in as apply_patch\'s input streams, before the call starts, and ends as the whole patch', async () => {
+  it("fills in as apply_patch's input streams, before the call starts, and ends as the whole patch", async () => {
     const events = await run({ name: 'apply_patch', type: 'custom', input: PATCH }, 0);
     const previews = previewsOf(events);
     const start = events.findIndex((e) => e.type === 'tool.start');
@@ -75,7 +127,9 @@ describe('the live patch preview', () => {
     // One per completed line that changes what is known, at least.
     expect(previews.length).toBeGreaterThanOrEqual(8);
     expect(events.findLastIndex((e) => e.type === 'tool.preview')).toBeLessThan(start);
-    expect(new Set(previews.map((p) => `${p.callId} ${p.name}`))).toEqual(new Set([`${started.call.callId} apply_patch`]));
+    expect(new Set(previews.map((p) => `${p.callId} ${p.name}`))).toEqual(
+      new Set([`${started.call.callId} apply_patch`]),
+    );
     // It only grows: files are added, counts never go down.
     for (let i = 1; i < previews.length; i++) {
       const [a, b] = [previews[i - 1]!.preview, previews[i]!.preview];
@@ -90,7 +144,7 @@ describe('the live patch preview', () => {
     expect(emu!.violations).toEqual([]);
   });
 
-  it('reads apply_patch_json\'s patch out of its streaming JSON arguments the same way', async () => {
+  it("reads apply_patch_json's patch out of its streaming JSON arguments the same way", async () => {
     const events = await run({ name: 'apply_patch_json', arguments: { patch: PATCH } }, 0);
     const previews = previewsOf(events);
     expect(previews.length).toBeGreaterThanOrEqual(8);
@@ -113,7 +167,9 @@ describe('the live patch preview', () => {
     expect(file).toMatchObject({ path: 'big.txt', added: 1000, omitted: 1000 - PREVIEW_LIMITS.lines });
     expect(file.lines).toEqual(lines.slice(-PREVIEW_LIMITS.lines));
     // Many files: the latest ones.
-    const many = new PatchPreviewStream('raw', { intervalMs: 0 }).push(`*** Begin Patch\n${Array.from({ length: 100 }, (_, i) => `*** Delete File: f${i}\n`).join('')}`);
+    const many = new PatchPreviewStream('raw', { intervalMs: 0 }).push(
+      `*** Begin Patch\n${Array.from({ length: 100 }, (_, i) => `*** Delete File: f${i}\n`).join('')}`,
+    );
     expect(many!.files).toHaveLength(PREVIEW_LIMITS.files);
     expect(many!.filesOmitted).toBe(100 - PREVIEW_LIMITS.files);
     expect(many!.files.at(-1)!.path).toBe('f99');

@@ -35,7 +35,20 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 // ---------------------------------------------------------------------------------------
 // agentFor
 
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy', 'WSS_PROXY', 'wss_proxy', 'WS_PROXY', 'ws_proxy'];
+const PROXY_VARS = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'WSS_PROXY',
+  'wss_proxy',
+  'WS_PROXY',
+  'ws_proxy',
+];
 let savedEnv: Record<string, string | undefined> = {};
 beforeEach(() => {
   savedEnv = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
@@ -67,8 +80,12 @@ describe('agentFor', () => {
       expect(proxyOf(agent)).toBe('http://proxy.corp:3128/');
     }
     // Same settings, same agent (its kept-alive connections are reused); wss and https share it.
-    expect(agentFor('https://api.openai.com/v1', settings)).toBe(agentFor('wss://api.openai.com/v1/responses', settings));
-    expect(agentFor('https://api.openai.com/v1', { ...settings, strictSSL: false })).not.toBe(agentFor('https://api.openai.com/v1', settings));
+    expect(agentFor('https://api.openai.com/v1', settings)).toBe(
+      agentFor('wss://api.openai.com/v1/responses', settings),
+    );
+    expect(agentFor('https://api.openai.com/v1', { ...settings, strictSSL: false })).not.toBe(
+      agentFor('https://api.openai.com/v1', settings),
+    );
   });
 
   it('applies an explicit http.proxy to loopback targets too, and ignores NO_PROXY for it', () => {
@@ -121,7 +138,14 @@ describe('agentFor', () => {
     process.env.HTTPS_PROXY = 'http://proxy.corp:3128';
     process.env.HTTP_PROXY = 'http://proxy.corp:3128';
     process.env.ALL_PROXY = 'http://proxy.corp:3128';
-    for (const target of ['http://127.0.0.1:8787/v1', 'ws://127.0.0.1:8787/v1/responses', 'https://localhost:8443/v1', 'wss://[::1]:8443/v1/responses', 'http://127.1.2.3/v1', 'http://app.localhost/v1']) {
+    for (const target of [
+      'http://127.0.0.1:8787/v1',
+      'ws://127.0.0.1:8787/v1/responses',
+      'https://localhost:8443/v1',
+      'wss://[::1]:8443/v1/responses',
+      'http://127.1.2.3/v1',
+      'http://app.localhost/v1',
+    ]) {
       expect(agentFor(target), target).toBeUndefined();
     }
     expect(agentFor('https://api.openai.com/v1')).toBeInstanceOf(HttpsProxyAgent);
@@ -129,7 +153,11 @@ describe('agentFor', () => {
 
   it('refuses a malformed or unsupported proxy URL with an error naming the setting, without leaking credentials', () => {
     const thrown = (fn: () => unknown): ProxyConfigError => {
-      try { fn() } catch (err) { return err as ProxyConfigError }
+      try {
+        fn();
+      } catch (err) {
+        return err as ProxyConfigError;
+      }
       throw new Error('agentFor did not throw');
     };
     const bad = thrown(() => agentFor('https://api.openai.com/v1', { url: 'not a url' }));
@@ -156,7 +184,12 @@ describe('agentFor', () => {
 // ---------------------------------------------------------------------------------------
 // Turns through a real proxy
 
-interface Cert { dir: string; certPath: string; key: Buffer; cert: Buffer }
+interface Cert {
+  dir: string;
+  certPath: string;
+  key: Buffer;
+  cert: Buffer;
+}
 let cert: Cert;
 
 beforeAll(() => {
@@ -164,20 +197,49 @@ beforeAll(() => {
   const keyPath = path.join(dir, 'key.pem');
   const certPath = path.join(dir, 'cert.pem');
   // A throwaway self-signed CA certificate for 127.0.0.1, valid one day, deleted after the tests.
-  execFileSync('/usr/bin/openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-addext', 'basicConstraints=critical,CA:TRUE',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    '/usr/bin/openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   cert = { dir, certPath, key: fs.readFileSync(keyPath), cert: fs.readFileSync(certPath) };
 });
-afterAll(() => { if (cert) fs.rmSync(cert.dir, { recursive: true, force: true }) });
+afterAll(() => {
+  if (cert) fs.rmSync(cert.dir, { recursive: true, force: true });
+});
 
 const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { for (const c of closers.splice(0).reverse()) await c() });
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+});
 
 async function emulator(tls = false, extra: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  const emu = await startEmulator({ scenario: 'hello', apiKey: KEY, ...(tls ? { tls: { key: cert.key, cert: cert.cert } } : {}), ...extra });
+  const emu = await startEmulator({
+    scenario: 'hello',
+    apiKey: KEY,
+    ...(tls ? { tls: { key: cert.key, cert: cert.cert } } : {}),
+    ...extra,
+  });
   closers.push(() => emu.close());
   return emu;
 }
@@ -188,7 +250,15 @@ async function proxy(opts: Parameters<typeof startConnectProxy>[0] = {}): Promis
 }
 
 function options(emu: { url: string }, agent?: http.Agent, stallTimeoutMs = 5000) {
-  return { baseUrl: emu.url, headers: { authorization: `Bearer ${KEY}` }, connectTimeoutMs: 5000, stallTimeoutMs, pingIntervalMs: 0, logger: silentLogger, agent };
+  return {
+    baseUrl: emu.url,
+    headers: { authorization: `Bearer ${KEY}` },
+    connectTimeoutMs: 5000,
+    stallTimeoutMs,
+    pingIntervalMs: 0,
+    logger: silentLogger,
+    agent,
+  };
 }
 const REQUEST = { model: 'test-model', instructions: 'Be brief.', store: false, input: [userMessage('say hello')] };
 
@@ -203,12 +273,20 @@ async function wsTurn(emu: Emulator, agent?: http.Agent): Promise<string> {
 }
 async function httpTurn(emu: Emulator, agent?: http.Agent): Promise<string> {
   const stats = { bytesSent: 0, bytesReceived: 0 };
-  const response = await new HttpResponses(options(emu, agent)).run({ ...REQUEST, generate: true }, () => {}, undefined, stats);
+  const response = await new HttpResponses(options(emu, agent)).run(
+    { ...REQUEST, generate: true },
+    () => {},
+    undefined,
+    stats,
+  );
   expect(stats.bytesReceived).toBeGreaterThan(500);
   return response.output.map(messageText).join('');
 }
 async function failure(p: Promise<unknown>): Promise<SessionError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SessionError);
   return err as SessionError;
 }
@@ -234,7 +312,7 @@ describe('http:// and ws:// through a proxy (absolute-URI requests)', () => {
     expect(emu.violations).toEqual([]);
   });
 
-  it('a proxy that refuses WebSocket upgrades: the connect rejects with upgrade_refused, and HTTP (auto\'s fallback) works through it', async () => {
+  it("a proxy that refuses WebSocket upgrades: the connect rejects with upgrade_refused, and HTTP (auto's fallback) works through it", async () => {
     const emu = await emulator();
     const p = await proxy({ refuseUpgrades: true });
     const agent = agentFor(emu.url, { url: p.url });
@@ -243,7 +321,10 @@ describe('http:// and ws:// through a proxy (absolute-URI requests)', () => {
     expect(err.status).toBe(403);
     expect(err.message).toContain(`via proxy ${p.url}`);
     expect(await httpTurn(emu, agent)).toContain('Responses emulator');
-    expect(p.log.map((e) => [e.method, e.upgrade, e.status])).toEqual([['GET', true, 403], ['POST', false, 200]]);
+    expect(p.log.map((e) => [e.method, e.upgrade, e.status])).toEqual([
+      ['GET', true, 403],
+      ['POST', false, 200],
+    ]);
     expect(emu.connections()).toBe(0);
     expect(emu.violations).toEqual([]);
   });
@@ -254,10 +335,20 @@ describe('http:// and ws:// through a proxy (absolute-URI requests)', () => {
     const withAuth = agentFor(emu.url, { url: `http://alice:${encodeURIComponent('p@ss word')}@127.0.0.1:${p.port}` });
     expect(await wsTurn(emu, withAuth)).toContain('Responses emulator');
     expect(await httpTurn(emu, withAuth)).toContain('Responses emulator');
-    expect(p.log.every((e) => e.proxyAuthorization === `Basic ${Buffer.from('alice:p@ss word').toString('base64')}`)).toBe(true);
+    expect(
+      p.log.every((e) => e.proxyAuthorization === `Basic ${Buffer.from('alice:p@ss word').toString('base64')}`),
+    ).toBe(true);
 
     const without = agentFor(emu.url, { url: p.url });
-    for (const err of [await failure(ResponsesSocket.connect(options(emu, without))), await failure(new HttpResponses(options(emu, without)).run({ ...REQUEST }, () => {}, undefined, { bytesSent: 0, bytesReceived: 0 }))]) {
+    for (const err of [
+      await failure(ResponsesSocket.connect(options(emu, without))),
+      await failure(
+        new HttpResponses(options(emu, without)).run({ ...REQUEST }, () => {}, undefined, {
+          bytesSent: 0,
+          bytesReceived: 0,
+        }),
+      ),
+    ]) {
       expect(err.code).toBe('network');
       expect(err.status).toBe(407);
       expect(err.message).toContain(`proxy ${p.url} answered 407 Proxy Authentication Required`);
@@ -272,7 +363,10 @@ describe('http:// and ws:// through a proxy (absolute-URI requests)', () => {
     const p = await startConnectProxy();
     await p.close(); // its port is now closed
     const agent = agentFor(emu.url, { url: p.url });
-    for (const err of [await failure(ResponsesSocket.connect(options(emu, agent))), await failure(httpTurn(emu, agent))]) {
+    for (const err of [
+      await failure(ResponsesSocket.connect(options(emu, agent))),
+      await failure(httpTurn(emu, agent)),
+    ]) {
       expect(err.code).toBe('network');
       expect(err.message).toContain(`via proxy ${p.url}`);
       expect(err.message).toMatch(/ECONNREFUSED/);
@@ -291,7 +385,10 @@ describe('https:// and wss:// through a proxy (CONNECT tunnels)', () => {
     expect(await httpTurn(emu, agent)).toContain('Responses emulator');
     const target = `127.0.0.1:${emu.port}`;
     // One tunnel for the socket, one kept alive for both HTTP turns.
-    expect(p.log.map((e) => [e.method, e.target, e.status])).toEqual([['CONNECT', target, 200], ['CONNECT', target, 200]]);
+    expect(p.log.map((e) => [e.method, e.target, e.status])).toEqual([
+      ['CONNECT', target, 200],
+      ['CONNECT', target, 200],
+    ]);
     expect(emu.requests.map((r) => r.transport)).toEqual(['websocket', 'http', 'http']);
     expect(emu.violations).toEqual([]);
   });
@@ -300,7 +397,10 @@ describe('https:// and wss:// through a proxy (CONNECT tunnels)', () => {
     const emu = await emulator(true);
     const p = await proxy();
     const agent = agentFor(emu.url, { url: p.url });
-    for (const err of [await failure(ResponsesSocket.connect(options(emu, agent))), await failure(httpTurn(emu, agent))]) {
+    for (const err of [
+      await failure(ResponsesSocket.connect(options(emu, agent))),
+      await failure(httpTurn(emu, agent)),
+    ]) {
       expect(err.code).toBe('network');
       expect(err.message).toMatch(/self[- ]signed certificate/);
       expect(err.message).toContain(`via proxy ${p.url}`);
@@ -313,7 +413,10 @@ describe('https:// and wss:// through a proxy (CONNECT tunnels)', () => {
     const emu = await emulator(true);
     const p = await proxy({ refuseConnect: true });
     const agent = agentFor(emu.url, { url: p.url, strictSSL: false });
-    for (const err of [await failure(ResponsesSocket.connect(options(emu, agent))), await failure(httpTurn(emu, agent))]) {
+    for (const err of [
+      await failure(ResponsesSocket.connect(options(emu, agent))),
+      await failure(httpTurn(emu, agent)),
+    ]) {
       expect(err.code).toBe('network');
       expect(err.status).toBe(403);
       expect(err.message).toContain(`proxy ${p.url} refused to open a tunnel to 127.0.0.1:${emu.port}: 403 Forbidden`);
@@ -329,14 +432,24 @@ describe('https:// and wss:// through a proxy (CONNECT tunnels)', () => {
     expect(await wsTurn(emu, withAuth)).toContain('Responses emulator');
     expect(await httpTurn(emu, withAuth)).toContain('Responses emulator');
     const without = agentFor(emu.url, { url: p.url, strictSSL: false });
-    for (const err of [await failure(ResponsesSocket.connect(options(emu, without))), await failure(httpTurn(emu, without))]) {
+    for (const err of [
+      await failure(ResponsesSocket.connect(options(emu, without))),
+      await failure(httpTurn(emu, without)),
+    ]) {
       expect(err.code).toBe('network');
       expect(err.status).toBe(407);
-      expect(err.message).toContain(`proxy ${p.url} refused to open a tunnel to 127.0.0.1:${emu.port}: 407 Proxy Authentication Required`);
+      expect(err.message).toContain(
+        `proxy ${p.url} refused to open a tunnel to 127.0.0.1:${emu.port}: 407 Proxy Authentication Required`,
+      );
       expect(err.message).toContain('http://user:password@host:port');
       expect(err.cause).toBeInstanceOf(ProxyError);
     }
-    expect(p.log.map((e) => [e.method, e.status])).toEqual([['CONNECT', 200], ['CONNECT', 200], ['CONNECT', 407], ['CONNECT', 407]]);
+    expect(p.log.map((e) => [e.method, e.status])).toEqual([
+      ['CONNECT', 200],
+      ['CONNECT', 200],
+      ['CONNECT', 407],
+      ['CONNECT', 407],
+    ]);
     expect(emu.requests).toHaveLength(2);
   });
 });
@@ -347,7 +460,11 @@ describe('the HTTP transport on node:http keeps its error codes', () => {
     ['a stalled stream', { kind: 'stall', afterEvents: 2 }, { code: 'stalled' }],
     ['a malformed data line', { kind: 'malformed_frame', afterEvents: 2 }, { code: 'protocol' }],
     ['a flat streaming error', { kind: 'stream_error', afterEvents: 2 }, { code: 'server_error' }],
-    ['429 with retry-after', { kind: 'rate_limit', retryAfterSeconds: 7 }, { code: 'rate_limited', status: 429, retryAfterMs: 7000, apiCode: 'rate_limit_exceeded' }],
+    [
+      '429 with retry-after',
+      { kind: 'rate_limit', retryAfterSeconds: 7 },
+      { code: 'rate_limited', status: 429, retryAfterMs: 7000, apiCode: 'rate_limit_exceeded' },
+    ],
     ['a 503', { kind: 'server_error', status: 503 }, { code: 'server_error', status: 503 }],
     ['response.failed', { kind: 'response_failed' }, { code: 'response_failed', apiCode: 'server_error' }],
     ['response.incomplete', { kind: 'incomplete' }, { code: 'response_incomplete' }],
@@ -356,7 +473,12 @@ describe('the HTTP transport on node:http keeps its error codes', () => {
     it(`${name} -> ${expected.code}`, async () => {
       const emu = await emulator(false, { chunkDelayMs: 1 });
       emu.injectFault(fault);
-      const err = await failure(new HttpResponses(options(emu, undefined, 300)).run({ ...REQUEST }, () => {}, undefined, { bytesSent: 0, bytesReceived: 0 }));
+      const err = await failure(
+        new HttpResponses(options(emu, undefined, 300)).run({ ...REQUEST }, () => {}, undefined, {
+          bytesSent: 0,
+          bytesReceived: 0,
+        }),
+      );
       expect(err).toMatchObject(expected);
       // The next request on the same transport (and kept-alive agent) completes.
       expect(await httpTurn(emu)).toContain('Responses emulator');
@@ -365,7 +487,14 @@ describe('the HTTP transport on node:http keeps its error codes', () => {
 
   it('a bad key -> bad_api_key, with the body read', async () => {
     const emu = await emulator();
-    const err = await failure(new HttpResponses({ ...options(emu), headers: { authorization: 'Bearer sk-wrong' } }).run({ ...REQUEST }, () => {}, undefined, { bytesSent: 0, bytesReceived: 0 }));
+    const err = await failure(
+      new HttpResponses({ ...options(emu), headers: { authorization: 'Bearer sk-wrong' } }).run(
+        { ...REQUEST },
+        () => {},
+        undefined,
+        { bytesSent: 0, bytesReceived: 0 },
+      ),
+    );
     expect(err).toMatchObject({ code: 'bad_api_key', status: 401, apiCode: 'invalid_api_key' });
     expect(err.message).toContain('Incorrect API key provided');
   });
@@ -376,7 +505,16 @@ describe('the HTTP transport on node:http keeps its error codes', () => {
     const stats: StreamStats = { bytesSent: 0, bytesReceived: 0 };
     let deltas = 0;
     const started = Date.now();
-    const err = await failure(new HttpResponses(options(emu)).run({ ...REQUEST }, (ev) => { if (ev.type === 'response.output_text.delta' && ++deltas === 2) controller.abort() }, controller.signal, stats));
+    const err = await failure(
+      new HttpResponses(options(emu)).run(
+        { ...REQUEST },
+        (ev) => {
+          if (ev.type === 'response.output_text.delta' && ++deltas === 2) controller.abort();
+        },
+        controller.signal,
+        stats,
+      ),
+    );
     expect(err.code).toBe('cancelled');
     expect(Date.now() - started).toBeLessThan(1000);
     expect(stats.bytesSent).toBe(emu.requests[0]!.bytes);
@@ -385,26 +523,47 @@ describe('the HTTP transport on node:http keeps its error codes', () => {
   });
 
   it('reads a stream split at odd places and ending with data: [DONE], and keeps the connection for the next request', async () => {
-    const response = { id: 'resp_1', object: 'response', status: 'completed', output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done.' }] }] };
-    const sse = `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response: { ...response, status: 'in_progress', output: [] } })}\n\n`
-      + `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response })}\n\ndata: [DONE]\n\n`;
+    const response = {
+      id: 'resp_1',
+      object: 'response',
+      status: 'completed',
+      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done.' }] }],
+    };
+    const sse =
+      `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response: { ...response, status: 'in_progress', output: [] } })}\n\n` +
+      `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response })}\n\ndata: [DONE]\n\n`;
     const server = http.createServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const bytes = Buffer.from(sse);
       let at = 0;
-      const next = () => { if (at >= bytes.length) return res.end(); res.write(bytes.subarray(at, at += 7)); setImmediate(next) };
+      const next = () => {
+        if (at >= bytes.length) return res.end();
+        res.write(bytes.subarray(at, (at += 7)));
+        setImmediate(next);
+      };
       next();
     });
     let tcp = 0;
-    server.on('connection', () => { tcp++ });
+    server.on('connection', () => {
+      tcp++;
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    closers.push(() => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections() }));
+    closers.push(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
+    );
     const port = (server.address() as { port: number }).port;
     const events: string[] = [];
     const transport = new HttpResponses(options({ url: `http://127.0.0.1:${port}/v1` }));
     for (let i = 0; i < 2; i++) {
-      const r = await transport.run({ ...REQUEST }, (ev) => events.push(ev.type), undefined, { bytesSent: 0, bytesReceived: 0 });
+      const r = await transport.run({ ...REQUEST }, (ev) => events.push(ev.type), undefined, {
+        bytesSent: 0,
+        bytesReceived: 0,
+      });
       expect(r.output.map(messageText).join('')).toBe('done.');
       await new Promise((resolve) => setTimeout(resolve, 50)); // the caller runs its tools; the body's tail drains meanwhile
     }
@@ -418,7 +577,9 @@ describe('direct HTTP connections', () => {
     const emu = await emulator();
     let tcp = 0;
     // The emulator's server object (not in its public interface) counts TCP connections.
-    (emu as unknown as { server: http.Server }).server.on('connection', () => { tcp++ });
+    (emu as unknown as { server: http.Server }).server.on('connection', () => {
+      tcp++;
+    });
     for (let i = 0; i < 3; i++) expect(await httpTurn(emu)).toContain('Responses emulator');
     expect(emu.requests).toHaveLength(3);
     expect(tcp).toBe(1);
@@ -447,15 +608,24 @@ for (const [name, agent] of [['direct', undefined], ['proxy', agentFor(baseUrl, 
 console.log(JSON.stringify(results));
 `;
 
-function runChild(emu: Emulator, p: TestProxy, extraCa?: string): Promise<Record<string, { ok?: string; code?: string; message?: string }>> {
+function runChild(
+  emu: Emulator,
+  p: TestProxy,
+  extraCa?: string,
+): Promise<Record<string, { ok?: string; code?: string; message?: string }>> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of [...PROXY_VARS, 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED']) delete env[k];
   if (extraCa) env.NODE_EXTRA_CA_CERTS = extraCa;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--no-warnings', '--input-type=module', '-e', CHILD, ROOT, emu.url, KEY, p.url], { cwd: ROOT, env, timeout: 15_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`child failed: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
-    });
+    execFile(
+      process.execPath,
+      ['--no-warnings', '--input-type=module', '-e', CHILD, ROOT, emu.url, KEY, p.url],
+      { cwd: ROOT, env, timeout: 15_000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`child failed: ${err.message}\n${stderr}`));
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
+      },
+    );
   });
 }
 
@@ -471,7 +641,12 @@ describe('NODE_EXTRA_CA_CERTS', () => {
       expect(untrusted[c]!.message, c).toMatch(/self[- ]signed certificate/);
     }
     expect(untrusted['proxy https']!.message).toContain(`via proxy ${p.url}`);
-    expect(emu.requests.filter((r) => r.outcome === 'completed').map((r) => r.transport).sort()).toEqual(['http', 'http', 'websocket', 'websocket']);
+    expect(
+      emu.requests
+        .filter((r) => r.outcome === 'completed')
+        .map((r) => r.transport)
+        .sort(),
+    ).toEqual(['http', 'http', 'websocket', 'websocket']);
     expect(p.log.map((e) => [e.method, e.status])).toEqual(Array(4).fill(['CONNECT', 200])); // two per child
     expect(emu.violations).toEqual([]);
   });

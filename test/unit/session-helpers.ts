@@ -14,14 +14,38 @@ import type { InputItem, ToolDefinition } from '../../src/session/protocol.ts';
 export const KEY = 'sk-test-warmline';
 
 export const TEST_TOOLS: ToolDefinition[] = [
-  { type: 'function', name: 'grep', description: 'Search the workspace.', strict: true, parameters: { type: 'object', properties: { pattern: { type: 'string' } }, required: ['pattern'], additionalProperties: false } },
-  { type: 'function', name: 'read_file', description: 'Read a file.', strict: true, parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } },
+  {
+    type: 'function',
+    name: 'grep',
+    description: 'Search the workspace.',
+    strict: true,
+    parameters: {
+      type: 'object',
+      properties: { pattern: { type: 'string' } },
+      required: ['pattern'],
+      additionalProperties: false,
+    },
+  },
+  {
+    type: 'function',
+    name: 'read_file',
+    description: 'Read a file.',
+    strict: true,
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string' } },
+      required: ['path'],
+      additionalProperties: false,
+    },
+  },
   { type: 'custom', name: 'apply_patch', description: 'Apply a patch.', format: { type: 'text' } },
 ];
 
 export const INSTRUCTIONS = 'You are a test agent. '.repeat(40);
 
-export async function emulator(opts: Partial<EmulatorOptions> & { scenario: EmulatorOptions['scenario'] }): Promise<Emulator> {
+export async function emulator(
+  opts: Partial<EmulatorOptions> & { scenario: EmulatorOptions['scenario'] },
+): Promise<Emulator> {
   return startEmulator({ apiKey: KEY, mode: 'strict', ...opts });
 }
 
@@ -43,7 +67,10 @@ export function session(emu: Emulator, config: Partial<SessionConfig> = {}): Ses
  * For a test file: `setup(emulatorOptions, sessionConfig)` starts an emulator and a session on it;
  * every one started is disposed of after each test.
  */
-export function useSessions(): (emuOpts: Partial<EmulatorOptions> & { scenario: EmulatorOptions['scenario'] }, config?: Partial<SessionConfig>) => Promise<{ emu: Emulator; s: SessionManager }> {
+export function useSessions(): (
+  emuOpts: Partial<EmulatorOptions> & { scenario: EmulatorOptions['scenario'] },
+  config?: Partial<SessionConfig>,
+) => Promise<{ emu: Emulator; s: SessionManager }> {
   let emus: Emulator[] = [];
   let sessions: SessionManager[] = [];
   afterEach(async () => {
@@ -78,19 +105,37 @@ export interface ChainRun {
 }
 
 /** Runs a user request to completion the way the agent loop does, with fake tools. */
-export async function runChain(s: SessionManager, prompt: string, opts: TurnOptions & { toolDelayMs?: number; maxTurns?: number; between?: (turn: number) => void | Promise<void> } = {}): Promise<ChainRun> {
+export async function runChain(
+  s: SessionManager,
+  prompt: string,
+  opts: TurnOptions & {
+    toolDelayMs?: number;
+    maxTurns?: number;
+    between?: (turn: number) => void | Promise<void>;
+  } = {},
+): Promise<ChainRun> {
   const transcript: InputItem[] = [userMessage(prompt)];
   const run: ChainRun = { transcript, metrics: [], toolRuns: new Map(), restarts: 0, text: '', compactions: [] };
   for (let turn = 1; turn <= (opts.maxTurns ?? 100); turn++) {
     let text = '';
     const result = await s.respond(transcript, {
       ...opts,
-      onEvent: (ev) => { if (ev.type === 'response.output_text.delta') text += ev.delta; opts.onEvent?.(ev) },
-      onRestart: (e) => { text = ''; run.restarts++; opts.onRestart?.(e) },
+      onEvent: (ev) => {
+        if (ev.type === 'response.output_text.delta') text += ev.delta;
+        opts.onEvent?.(ev);
+      },
+      onRestart: (e) => {
+        text = '';
+        run.restarts++;
+        opts.onRestart?.(e);
+      },
     });
     run.metrics.push(result.metrics);
     transcript.push(...result.output);
-    if (result.compaction) { applyCompaction(transcript, result.compaction); run.compactions.push(result.compaction) }
+    if (result.compaction) {
+      applyCompaction(transcript, result.compaction);
+      run.compactions.push(result.compaction);
+    }
     run.text += text;
     const calls = result.output.filter(isToolCall);
     if (!calls.length) return run;
@@ -98,9 +143,11 @@ export async function runChain(s: SessionManager, prompt: string, opts: TurnOpti
       run.toolRuns.set(call.call_id, (run.toolRuns.get(call.call_id) ?? 0) + 1);
       if (opts.toolDelayMs) await new Promise((r) => setTimeout(r, opts.toolDelayMs));
       const output = fakeToolOutput(call.call_id, call.name);
-      transcript.push(call.type === 'custom_tool_call'
-        ? { type: 'custom_tool_call_output', call_id: call.call_id, output }
-        : { type: 'function_call_output', call_id: call.call_id, output });
+      transcript.push(
+        call.type === 'custom_tool_call'
+          ? { type: 'custom_tool_call_output', call_id: call.call_id, output }
+          : { type: 'function_call_output', call_id: call.call_id, output },
+      );
     }
     await opts.between?.(turn);
   }

@@ -86,7 +86,16 @@ describe('a 25-tool-call chain', () => {
     expect(emu.violations).toEqual([]);
     // The "saved by the socket" figure: what the last turn would have weighed sent in full.
     const last = run.metrics.at(-1)!;
-    const full = Buffer.byteLength(JSON.stringify({ type: 'response.create', model: 'test-model', instructions: INSTRUCTIONS, tools: TEST_TOOLS, store: false, input: run.transcript.slice(0, -1) }));
+    const full = Buffer.byteLength(
+      JSON.stringify({
+        type: 'response.create',
+        model: 'test-model',
+        instructions: INSTRUCTIONS,
+        tools: TEST_TOOLS,
+        store: false,
+        input: run.transcript.slice(0, -1),
+      }),
+    );
     expect(Math.abs(last.fullContextBytes - full) / full).toBeLessThan(0.01);
     expect(last.bytesSent).toBeLessThan(full / 10);
     console.log(`[bytes] websocket per turn: ${sizes.join(' ')}`);
@@ -98,7 +107,9 @@ describe('a 25-tool-call chain', () => {
     const run = await runChain(s, 'explore the repository');
     const reqs = modelRequests(emu);
     expect(reqs).toHaveLength(26);
-    expect(reqs.every((r) => r.transport === 'http' && r.previousResponseId === undefined && r.stream === true)).toBe(true);
+    expect(reqs.every((r) => r.transport === 'http' && r.previousResponseId === undefined && r.stream === true)).toBe(
+      true,
+    );
     expect(reqs.every((r) => r.generate === undefined)).toBe(true);
     expect(reqs[25]!.inputItems).toBe(51);
     expect(reqs[25]!.bytes / reqs[1]!.bytes).toBeGreaterThan(10);
@@ -131,10 +142,17 @@ for (const transport of ['websocket', 'http'] as const) {
       for (const [name, fault, code, config, only] of FAULTS) {
         if (only && only !== transport) continue;
         it(`recovers from ${name}`, async () => {
-          const { emu, s } = await setup({ scenario: chainScenario(6), chunkDelayMs: 1, reasoning }, { transport, ...config });
+          const { emu, s } = await setup(
+            { scenario: chainScenario(6), chunkDelayMs: 1, reasoning },
+            { transport, ...config },
+          );
           const clean = await runChain(s, 'explore');
           const before = emu.requests.length;
-          const run = await runChain(s, 'explore', { between: (turn) => { if (turn === 3) emu.injectFault(fault) } });
+          const run = await runChain(s, 'explore', {
+            between: (turn) => {
+              if (turn === 3) emu.injectFault(fault);
+            },
+          });
           expect(run.metrics).toHaveLength(7);
           expect(run.metrics.flatMap((m) => m.recovered)).toContain(code);
           expect([...run.toolRuns.values()].every((n) => n === 1)).toBe(true);
@@ -144,13 +162,21 @@ for (const transport of ['websocket', 'http'] as const) {
           const recoveredTurn = run.metrics.find((m) => m.recovered.length)!;
           expect(recoveredTurn.contextResent).toBe(true);
           expect(emu.requests.slice(before).some((r) => r.outcome !== 'completed')).toBe(true);
-          const resent = modelRequests(emu).slice(-run.metrics.length - 3).find((r) => r.previousResponseId === undefined && r.inputItems > 1);
-          console.log(`[fault] ${transport} ${reasoning ? 'reasoning' : 'plain'} | ${name} | recovered ${recoveredTurn.recovered.join(', ')} in ${recoveredTurn.attempts} attempts | resent ${resent?.inputItems ?? 0} items, ${(resent?.body.input as Array<{ type: string }> | undefined)?.filter((i) => i.type === 'reasoning').length ?? 0} reasoning | chain completed, ${run.toolRuns.size} tools once each`);
+          const resent = modelRequests(emu)
+            .slice(-run.metrics.length - 3)
+            .find((r) => r.previousResponseId === undefined && r.inputItems > 1);
+          console.log(
+            `[fault] ${transport} ${reasoning ? 'reasoning' : 'plain'} | ${name} | recovered ${recoveredTurn.recovered.join(', ')} in ${recoveredTurn.attempts} attempts | resent ${resent?.inputItems ?? 0} items, ${(resent?.body.input as Array<{ type: string }> | undefined)?.filter((i) => i.type === 'reasoning').length ?? 0} reasoning | chain completed, ${run.toolRuns.size} tools once each`,
+          );
           if (reasoning) {
             // Every reasoning item went back with its encrypted content: none was refused.
             expect(run.transcript.filter((i) => i.type === 'reasoning')).toHaveLength(7);
             expect(run.metrics.flatMap((m) => m.recovered)).not.toContain('item_not_found');
-            expect(modelRequests(emu).every((r) => (r.body.include as string[] | undefined)?.includes('reasoning.encrypted_content'))).toBe(true);
+            expect(
+              modelRequests(emu).every((r) =>
+                (r.body.include as string[] | undefined)?.includes('reasoning.encrypted_content'),
+              ),
+            ).toBe(true);
           }
           expect(emu.violations).toEqual([]);
         });
@@ -173,7 +199,10 @@ describe('faults that persist end in a clear typed error', () => {
   async function failingTurn(fault: Fault, config = {}) {
     const { emu, s } = await setup({ scenario: 'hello' }, config);
     emu.injectFault(fault);
-    return s.respond([userMessage('hi')]).then(() => undefined, (e: unknown) => e);
+    return s.respond([userMessage('hi')]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   }
   it('rate limiting beyond the retry budget', async () => {
     const err = await failingTurn({ kind: 'rate_limit', retryAfterSeconds: 0, times: 10 });
@@ -238,7 +267,11 @@ describe('rotation', () => {
     const r1 = await s.respond(transcript);
     // The socket outlives its age limit while the tool runs: the manager replaces and rewarms it.
     const rewarmed = new Promise((r) => s.once('warm', r));
-    transcript.push(...r1.output, { type: 'function_call_output', call_id: (r1.output[0] as { call_id: string }).call_id, output: 'ok' });
+    transcript.push(...r1.output, {
+      type: 'function_call_output',
+      call_id: (r1.output[0] as { call_id: string }).call_id,
+      output: 'ok',
+    });
     await rewarmed;
     const rewarm = emu.requests.filter((r) => r.generate === false).at(-1)!;
     expect(rewarm.connectionId).toBeGreaterThan(1);
@@ -253,7 +286,11 @@ describe('rotation', () => {
     const { emu, s } = await setup({ scenario: chainScenario(3), maxConnectionAgeMs: 300 });
     await s.start();
     // After the first turn the socket sits idle until the server has closed it.
-    const run = await runChain(s, 'explore', { between: async (turn) => { if (turn === 1) expect(await waitUntil(() => emu.openSockets() === 0)).toBe(true) } });
+    const run = await runChain(s, 'explore', {
+      between: async (turn) => {
+        if (turn === 1) expect(await waitUntil(() => emu.openSockets() === 0)).toBe(true);
+      },
+    });
     expect(run.metrics).toHaveLength(4);
     expect(run.metrics[1]!.contextResent).toBe(true);
     expect(emu.connections()).toBeGreaterThan(1);
@@ -276,8 +313,12 @@ describe('one response in flight per socket', () => {
     await s.start(['chat', 'inline']);
     let inlineDoneWhileChatBusy = false;
     let chatDone = false;
-    const chat = s.respond([userMessage('long')]).then(() => { chatDone = true });
-    const inline = s.respond([userMessage('quick')], { lane: 'inline' }).then(() => { inlineDoneWhileChatBusy = !chatDone });
+    const chat = s.respond([userMessage('long')]).then(() => {
+      chatDone = true;
+    });
+    const inline = s.respond([userMessage('quick')], { lane: 'inline' }).then(() => {
+      inlineDoneWhileChatBusy = !chatDone;
+    });
     await Promise.all([chat, inline]);
     expect(emu.connections()).toBe(2);
     expect(inlineDoneWhileChatBusy || chatDone).toBe(true);
@@ -294,10 +335,14 @@ describe('cancellation', () => {
     const controller = new AbortController();
     let deltas = 0;
     const started = Date.now();
-    const err = await s.respond([userMessage('hi')], {
-      signal: controller.signal,
-      onEvent: (ev) => { if (ev.type === 'response.output_text.delta' && ++deltas === 2) controller.abort() },
-    }).catch((e: unknown) => e);
+    const err = await s
+      .respond([userMessage('hi')], {
+        signal: controller.signal,
+        onEvent: (ev) => {
+          if (ev.type === 'response.output_text.delta' && ++deltas === 2) controller.abort();
+        },
+      })
+      .catch((e: unknown) => e);
     expect((err as SessionError).code).toBe('cancelled');
     expect(Date.now() - started).toBeLessThan(1500);
     const again = await runChain(s, 'hi again');

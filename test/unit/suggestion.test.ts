@@ -10,7 +10,14 @@ describe('inline suggestion model', () => {
     m.update(proposed, true);
     expect(m.hunks()).toHaveLength(2);
     expect(m.layout().map((l) => `${l.kind[0]} ${l.text}`)).toEqual([
-      's function add(a, b) {', 'r   return a - b;', 'a   // sum', 'a   return a + b;', 's }', 's ', 'r export { add };', 'a export { add, add as plus };',
+      's function add(a, b) {',
+      'r   return a - b;',
+      'a   // sum',
+      'a   return a + b;',
+      's }',
+      's ',
+      'r export { add };',
+      'a export { add, add as plus };',
     ]);
   });
 
@@ -55,7 +62,10 @@ describe('inline suggestion model', () => {
 describe('code from a streamed answer', () => {
   it('takes the first fenced block, complete lines only while streaming', () => {
     expect(codeFromStream('Here:\n```ts\nconst a = 1;\nconst b', false)).toEqual(['const a = 1;']);
-    expect(codeFromStream('Here:\n```ts\nconst a = 1;\nconst b = 2;\n```\nDone.', false)).toEqual(['const a = 1;', 'const b = 2;']);
+    expect(codeFromStream('Here:\n```ts\nconst a = 1;\nconst b = 2;\n```\nDone.', false)).toEqual([
+      'const a = 1;',
+      'const b = 2;',
+    ]);
   });
   it('takes the whole answer when there is no fence, once it is done', () => {
     expect(codeFromStream('x = 1', false)).toEqual([]);

@@ -9,7 +9,13 @@ export const repoRoot: string = path.resolve(import.meta.dirname, '../..');
 export const distDir: string = path.join(repoRoot, 'dist');
 
 export const webviewBuildOptions: esbuild.BuildOptions = {
-  bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true, minify: false, logLevel: 'warning',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: true,
+  minify: false,
+  logLevel: 'warning',
   entryPoints: { webview: 'src/webview/main.ts', 'webview-style': 'src/webview/style.css' },
   outdir: 'dist',
   loader: { '.ttf': 'file' },

@@ -30,23 +30,65 @@ describe('compaction in the chat', () => {
   it('a marker appears where it happened; the message above goes on streaming; a reload shows it in place', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(STATE_WARM, emptyChat(), userMessage('u1', 'explore everything'), msg('assistant.start', { id: 'a1' }), ...deltas('a1', 'Reading the files one by one. '));
-    await view.send(msg('compacted', { entry: { kind: 'compacted', id: 'c1', how: 'server', reason: 'auto', tokensBefore: 231_000, tokensAfter: 18_400 } }));
-    await view.send(...deltas('a1', 'Done: the config is read in two places.'), msg('assistant.end', { id: 'a1', figures: FIGURES }), msg('usage', { used: 19_100, window: 272_000 }));
-    const kinds = await page.locator('.entries > article').evaluateAll((els) => els.map((e) => e.className.replace('entry ', '')));
+    await view.send(
+      STATE_WARM,
+      emptyChat(),
+      userMessage('u1', 'explore everything'),
+      msg('assistant.start', { id: 'a1' }),
+      ...deltas('a1', 'Reading the files one by one. '),
+    );
+    await view.send(
+      msg('compacted', {
+        entry: {
+          kind: 'compacted',
+          id: 'c1',
+          how: 'server',
+          reason: 'auto',
+          tokensBefore: 231_000,
+          tokensAfter: 18_400,
+        },
+      }),
+    );
+    await view.send(
+      ...deltas('a1', 'Done: the config is read in two places.'),
+      msg('assistant.end', { id: 'a1', figures: FIGURES }),
+      msg('usage', { used: 19_100, window: 272_000 }),
+    );
+    const kinds = await page
+      .locator('.entries > article')
+      .evaluateAll((els) => els.map((e) => e.className.replace('entry ', '')));
     assert.deepEqual(kinds, ['user', 'assistant', 'compacted']);
-    assert.equal(await page.locator('.compacted-line').innerText(), 'Context compacted by the server, before the model\'s window filled: about 231,000 → 18,400 tokens');
-    assert.match(await page.locator('article.assistant').innerText(), /Reading the files one by one\. Done: the config is read in two places\./);
+    assert.equal(
+      await page.locator('.compacted-line').innerText(),
+      "Context compacted by the server, before the model's window filled: about 231,000 → 18,400 tokens",
+    );
+    assert.match(
+      await page.locator('article.assistant').innerText(),
+      /Reading the files one by one\. Done: the config is read in two places\./,
+    );
     await view.screenshot('context-compacted');
     await view.send(msg('assistant.end', { id: 'a1', figures: { ...FIGURES, cachedTokens: 900 } }));
-    assert.equal(await page.locator('.header .figure-tokens').getAttribute('title'), "1,000 in, 900 of them from the server's prompt cache, 234 out");
+    assert.equal(
+      await page.locator('.header .figure-tokens').getAttribute('title'),
+      "1,000 in, 900 of them from the server's prompt cache, 234 out",
+    );
     // Reopened from history: the same order from the host's entries.
-    await view.send(msg('chat.load', { chatId: 'c1', title: 't', busy: false, entries: [
-      { kind: 'user', id: 'u1', text: 'explore everything', context: [] },
-      assistantEntry('a1', 'Reading the files one by one. Done.'),
-      { kind: 'compacted', id: 'c2', how: 'local', reason: 'manual', tokensBefore: 9_000, tokensAfter: 700 },
-    ] }));
-    assert.equal(await page.locator('.compacted-line').innerText(), 'Context compacted into a summary by the model, as you asked: about 9,000 → 700 tokens');
+    await view.send(
+      msg('chat.load', {
+        chatId: 'c1',
+        title: 't',
+        busy: false,
+        entries: [
+          { kind: 'user', id: 'u1', text: 'explore everything', context: [] },
+          assistantEntry('a1', 'Reading the files one by one. Done.'),
+          { kind: 'compacted', id: 'c2', how: 'local', reason: 'manual', tokensBefore: 9_000, tokensAfter: 700 },
+        ],
+      }),
+    );
+    assert.equal(
+      await page.locator('.compacted-line').innerText(),
+      'Context compacted into a summary by the model, as you asked: about 9,000 → 700 tokens',
+    );
     await view.close();
   });
 
@@ -68,12 +110,27 @@ describe('compaction in the chat', () => {
 
   it('an overflow that could not be recovered offers Compact Conversation and New Chat', async () => {
     const view = await openView();
-    await view.send(STATE_WARM, emptyChat(), userMessage('u1', 'go on'), msg('assistant.start', { id: 'a1' }),
-      msg('assistant.end', { id: 'a1', error: { code: 'context_length_exceeded', message: "The conversation no longer fits the model's context window.", actions: ['compact', 'newChat'] } }));
+    await view.send(
+      STATE_WARM,
+      emptyChat(),
+      userMessage('u1', 'go on'),
+      msg('assistant.start', { id: 'a1' }),
+      msg('assistant.end', {
+        id: 'a1',
+        error: {
+          code: 'context_length_exceeded',
+          message: "The conversation no longer fits the model's context window.",
+          actions: ['compact', 'newChat'],
+        },
+      }),
+    );
     const box = view.page.locator('.error-box');
     await box.getByRole('button', { name: 'Compact Conversation' }).click();
     await box.getByRole('button', { name: 'New Chat' }).click();
-    assert.deepEqual((await view.posted('error.action')).map((m) => m.payload), [{ action: 'compact' }, { action: 'newChat' }]);
+    assert.deepEqual(
+      (await view.posted('error.action')).map((m) => m.payload),
+      [{ action: 'compact' }, { action: 'newChat' }],
+    );
     await view.close();
   });
 });

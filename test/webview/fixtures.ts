@@ -34,12 +34,36 @@ export const SECOND_TEXT = `Now the edit:
 - see [the docs](https://example.com/docs) for more
 `;
 
-export const FIGURES: TurnFigures = { ttftMs: 320, totalMs: 2412, inputTokens: 1000, outputTokens: 234, savedBytes: 12_595, transport: 'websocket' };
+export const FIGURES: TurnFigures = {
+  ttftMs: 320,
+  totalMs: 2412,
+  inputTokens: 1000,
+  outputTokens: 234,
+  savedBytes: 12_595,
+  transport: 'websocket',
+};
 
-export const DIFF: FileDiffView[] = [{
-  path: 'src/math.ts', kind: 'update', added: 2, removed: 1,
-  hunks: [{ oldStart: 1, newStart: 1, lines: [' export function add(a: number, b: number): number {', '-  return a+b;', '+  // keep it simple', '+  return a + b;', ' }'] }],
-}];
+export const DIFF: FileDiffView[] = [
+  {
+    path: 'src/math.ts',
+    kind: 'update',
+    added: 2,
+    removed: 1,
+    hunks: [
+      {
+        oldStart: 1,
+        newStart: 1,
+        lines: [
+          ' export function add(a: number, b: number): number {',
+          '-  return a+b;',
+          '+  // keep it simple',
+          '+  return a + b;',
+          ' }',
+        ],
+      },
+    ],
+  },
+];
 
 export const STATE_WARM = msg('state', { state: 'warm', model: 'gpt-5.1-codex', transport: 'websocket' });
 
@@ -62,17 +86,32 @@ export function recordedTurn(id = 'a1'): HostMessage[] {
     msg('state', { state: 'busy', model: 'gpt-5.1-codex', transport: 'websocket' }),
     msg('assistant.start', { id }),
     ...first,
-    msg('tool.start', { messageId: id, tool: { id: 't1', name: 'read_file', summary: 'src/math.ts:1-40', status: 'running', output: '' } }),
+    msg('tool.start', {
+      messageId: id,
+      tool: { id: 't1', name: 'read_file', summary: 'src/math.ts:1-40', status: 'running', output: '' },
+    }),
     msg('tool.progress', { id: 't1', chunk: '1 export function add(a, b) {\n' }),
     msg('tool.progress', { id: 't1', chunk: '2   return a+b;\n3 }\n' }),
     msg('tool.update', { id: 't1', status: 'done', result: '3 lines' }),
     ...deltas(id, SECOND_TEXT, 5),
-    msg('tool.start', { messageId: id, tool: { id: 't2', name: 'apply_patch', summary: 'src/math.ts', status: 'running', output: '' } }),
-    msg('tool.update', { id: 't2', status: 'awaiting_approval', diff: DIFF, approval: { kind: 'edit', title: 'Apply 1 edit to src/math.ts?' } }),
+    msg('tool.start', {
+      messageId: id,
+      tool: { id: 't2', name: 'apply_patch', summary: 'src/math.ts', status: 'running', output: '' },
+    }),
+    msg('tool.update', {
+      id: 't2',
+      status: 'awaiting_approval',
+      diff: DIFF,
+      approval: { kind: 'edit', title: 'Apply 1 edit to src/math.ts?' },
+    }),
   ];
 }
 
-export function assistantEntry(id: string, text: string, extra: Partial<Extract<ChatEntryView, { kind: 'assistant' }>> = {}): ChatEntryView {
+export function assistantEntry(
+  id: string,
+  text: string,
+  extra: Partial<Extract<ChatEntryView, { kind: 'assistant' }>> = {},
+): ChatEntryView {
   return { kind: 'assistant', id, text, tools: [], done: true, ...extra };
 }
 
@@ -85,8 +124,27 @@ export function longChat(n: number): ChatEntryView[] {
       continue;
     }
     const text = `Answer ${i}. Module **${i}** does a few things:\n\n1. reads \`config.json\`\n2. starts the server\n3. logs to [the console](https://example.com/${i})\n\n\`\`\`ts\nexport const m${i} = (x: number) => x * ${i};\nconsole.log(m${i}(2));\n\`\`\`\n\nThat's all for part ${i}.`;
-    const tools = i % 10 === 1 ? [{ id: `t${i}`, name: 'grep', summary: `/module ${i}/ in *.ts`, status: 'done' as const, output: `src/m${i}.ts:1: module ${i}\n`, result: '1 match' }] : [];
-    entries.push({ kind: 'assistant', id: `a${i}`, text, tools, done: true, figures: { totalMs: 1000 + i, savedBytes: 1024 * i, transport: 'websocket' } });
+    const tools =
+      i % 10 === 1
+        ? [
+            {
+              id: `t${i}`,
+              name: 'grep',
+              summary: `/module ${i}/ in *.ts`,
+              status: 'done' as const,
+              output: `src/m${i}.ts:1: module ${i}\n`,
+              result: '1 match',
+            },
+          ]
+        : [];
+    entries.push({
+      kind: 'assistant',
+      id: `a${i}`,
+      text,
+      tools,
+      done: true,
+      figures: { totalMs: 1000 + i, savedBytes: 1024 * i, transport: 'websocket' },
+    });
   }
   return entries;
 }

@@ -20,7 +20,15 @@ import type { ThemeKind } from './themes.ts';
 
 export const screenshotsDir: string = path.join(repoRoot, '.test-artifacts', 'screenshots');
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 export interface Server {
   origin: string;
@@ -31,7 +39,12 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+};
 
 export async function startServer(extraRoots: Record<string, string> = {}): Promise<Server> {
   const requests: string[] = [];
@@ -47,13 +60,15 @@ export async function startServer(extraRoots: Record<string, string> = {}): Prom
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const script = url.searchParams.get('script') ?? '/dist/webview.js';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(chatHtml({
-        scriptUri: `${origin}${script}`,
-        styleUri: `${origin}/dist/webview-style.css`,
-        codiconsUri: `${origin}/dist/codicons/codicon.css`,
-        cspSource: origin,
-        nonce: newNonce(),
-      }));
+      res.end(
+        chatHtml({
+          scriptUri: `${origin}${script}`,
+          styleUri: `${origin}/dist/webview-style.css`,
+          codiconsUri: `${origin}/dist/codicons/codicon.css`,
+          cspSource: origin,
+          nonce: newNonce(),
+        }),
+      );
       return;
     }
     for (const [prefix, dir] of Object.entries(roots)) {
@@ -72,15 +87,20 @@ export async function startServer(extraRoots: Record<string, string> = {}): Prom
     origin,
     requests,
     pageUrl: (scriptPath) => `${origin}/${scriptPath ? `?script=${encodeURIComponent(scriptPath)}` : ''}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 }
 
 let shared: Promise<{ browser: Browser; server: Server }> | undefined;
@@ -128,7 +148,12 @@ export interface View {
   frames(n?: number): Promise<void>;
   screenshot(name: string): Promise<string>;
   /** Script-run evidence: trap hits (must stay empty) and CSP violations (blocked attempts). */
-  security(): Promise<{ xss: string[]; csp: { directive: string; blocked: string }[]; navigations: string[]; dialogs: string[] }>;
+  security(): Promise<{
+    xss: string[];
+    csp: { directive: string; blocked: string }[];
+    navigations: string[];
+    dialogs: string[];
+  }>;
   close(): Promise<void>;
 }
 
@@ -144,7 +169,10 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
   const server = opts.server ?? env.server;
   const browser = opts.browser ?? env.browser;
   const theme = THEMES[opts.theme ?? 'dark'];
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 420, height: opts.height ?? 720 }, deviceScaleFactor: 1 });
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 420, height: opts.height ?? 720 },
+    deviceScaleFactor: 1,
+  });
   const page = await context.newPage();
   const navigations: string[] = [];
   const dialogs: string[] = [];
@@ -155,63 +183,81 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
   });
   page.on('pageerror', (e) => console.error(`[webview pageerror] ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/Content Security Policy|Refused to/.test(m.text())) console.error(`[webview console] ${m.text()}`);
+    if (m.type() === 'error' && !/Content Security Policy|Refused to/.test(m.text()))
+      console.error(`[webview console] ${m.text()}`);
   });
-  await page.addInitScript(({ vars, bodyClass, files, state }) => {
-    const w = window as unknown as HarnessWindow & Record<string, unknown>;
-    const posted: unknown[] = [];
-    w.__posted = posted as WebviewMessage[];
-    w.__xss = [];
-    w.__csp = [];
-    w.__files = files;
-    const trap = (what: string) => (...args: unknown[]) => {
-      w.__xss.push(`${what}(${args.map(String).join(',')})`);
-    };
-    w.alert = trap('alert');
-    w.confirm = trap('confirm');
-    w.prompt = trap('prompt');
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push({ directive: e.violatedDirective, blocked: e.blockedURI }));
-    let acquired = false;
-    let saved = state;
-    w.acquireVsCodeApi = () => {
-      if (acquired) throw new Error('acquireVsCodeApi may be called once');
-      acquired = true;
-      return {
-        postMessage(m: { type: string; name?: string; requestId?: number; payload?: { query?: string } }) {
-          posted.push(JSON.parse(JSON.stringify(m)));
-          if (m.type === 'request' && m.name === 'files.query') {
-            const q = (m.payload?.query ?? '').toLowerCase();
-            const reply = { type: 'reply', name: 'files.query', requestId: m.requestId, payload: { files: w.__files.filter((f) => f.toLowerCase().includes(q)) } };
-            setTimeout(() => window.postMessage(reply, '*'), 5);
-          }
-        },
-        getState: () => saved,
-        setState: (s: unknown) => {
-          saved = s;
-        },
+  await page.addInitScript(
+    ({ vars, bodyClass, files, state }) => {
+      const w = window as unknown as HarnessWindow & Record<string, unknown>;
+      const posted: unknown[] = [];
+      w.__posted = posted as WebviewMessage[];
+      w.__xss = [];
+      w.__csp = [];
+      w.__files = files;
+      const trap =
+        (what: string) =>
+        (...args: unknown[]) => {
+          w.__xss.push(`${what}(${args.map(String).join(',')})`);
+        };
+      w.alert = trap('alert');
+      w.confirm = trap('confirm');
+      w.prompt = trap('prompt');
+      document.addEventListener('securitypolicyviolation', (e) =>
+        w.__csp.push({ directive: e.violatedDirective, blocked: e.blockedURI }),
+      );
+      let acquired = false;
+      let saved = state;
+      w.acquireVsCodeApi = () => {
+        if (acquired) throw new Error('acquireVsCodeApi may be called once');
+        acquired = true;
+        return {
+          postMessage(m: { type: string; name?: string; requestId?: number; payload?: { query?: string } }) {
+            posted.push(JSON.parse(JSON.stringify(m)));
+            if (m.type === 'request' && m.name === 'files.query') {
+              const q = (m.payload?.query ?? '').toLowerCase();
+              const reply = {
+                type: 'reply',
+                name: 'files.query',
+                requestId: m.requestId,
+                payload: { files: w.__files.filter((f) => f.toLowerCase().includes(q)) },
+              };
+              setTimeout(() => window.postMessage(reply, '*'), 5);
+            }
+          },
+          getState: () => saved,
+          setState: (s: unknown) => {
+            saved = s;
+          },
+        };
       };
-    };
-    const applyTheme = () => {
-      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-      document.body?.classList.add(bodyClass);
-    };
-    document.addEventListener('DOMContentLoaded', applyTheme);
-    new MutationObserver((_, obs) => {
-      if (document.body) {
-        applyTheme();
-        obs.disconnect();
-      }
-    }).observe(document, { childList: true, subtree: true });
-  }, { vars: theme.vars, bodyClass: theme.bodyClass, files: opts.files ?? [], state: opts.state });
+      const applyTheme = () => {
+        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+        document.body?.classList.add(bodyClass);
+      };
+      document.addEventListener('DOMContentLoaded', applyTheme);
+      new MutationObserver((_, obs) => {
+        if (document.body) {
+          applyTheme();
+          obs.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    },
+    { vars: theme.vars, bodyClass: theme.bodyClass, files: opts.files ?? [], state: opts.state },
+  );
   await page.goto(server.pageUrl(opts.scriptPath));
   await page.waitForFunction(() => (window as unknown as HarnessWindow).__posted?.some((m) => m.type === 'ready'));
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
 
-  const frames = (n = 2): Promise<void> => page.evaluate((count) => new Promise<void>((resolve) => {
-    let left = count;
-    const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
-    requestAnimationFrame(tick);
-  }), n);
+  const frames = (n = 2): Promise<void> =>
+    page.evaluate(
+      (count) =>
+        new Promise<void>((resolve) => {
+          let left = count;
+          const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
+          requestAnimationFrame(tick);
+        }),
+      n,
+    );
 
   return {
     page,

@@ -10,13 +10,53 @@ import { CODE, DIFF, FIRST_TEXT, SECOND_TEXT, deltas, emptyChat, msg, userMessag
 after(() => closeSharedEnvironment());
 
 async function turnWithTools(view: View): Promise<void> {
-  await view.send(emptyChat(), userMessage('u1', 'fix it'), msg('assistant.start', { id: 'a1' }),
-    msg('tool.start', { messageId: 'a1', tool: { id: 'edit1', name: 'apply_patch', summary: 'src/math.ts', status: 'running', output: '' } }),
-    msg('tool.update', { id: 'edit1', status: 'awaiting_approval', diff: DIFF, approval: { kind: 'edit', title: 'Apply 1 edit to src/math.ts?' } }),
-    msg('tool.start', { messageId: 'a1', tool: { id: 'edit2', name: 'apply_patch', summary: 'src/other.ts', status: 'running', output: '' } }),
-    msg('tool.update', { id: 'edit2', status: 'awaiting_approval', diff: DIFF, approval: { kind: 'edit', title: 'Apply 1 edit?' } }),
-    msg('tool.start', { messageId: 'a1', tool: { id: 'task1', name: 'run_task', summary: 'task build', status: 'awaiting_approval', output: '', approval: { kind: 'task', title: 'Run the task "build"?', command: 'npm run build' } } }),
-    msg('tool.start', { messageId: 'a1', tool: { id: 'sh1', name: 'shell', summary: 'ls -la', status: 'awaiting_approval', output: '', approval: { kind: 'shell', title: 'Run a command?', command: 'ls -la' } } }));
+  await view.send(
+    emptyChat(),
+    userMessage('u1', 'fix it'),
+    msg('assistant.start', { id: 'a1' }),
+    msg('tool.start', {
+      messageId: 'a1',
+      tool: { id: 'edit1', name: 'apply_patch', summary: 'src/math.ts', status: 'running', output: '' },
+    }),
+    msg('tool.update', {
+      id: 'edit1',
+      status: 'awaiting_approval',
+      diff: DIFF,
+      approval: { kind: 'edit', title: 'Apply 1 edit to src/math.ts?' },
+    }),
+    msg('tool.start', {
+      messageId: 'a1',
+      tool: { id: 'edit2', name: 'apply_patch', summary: 'src/other.ts', status: 'running', output: '' },
+    }),
+    msg('tool.update', {
+      id: 'edit2',
+      status: 'awaiting_approval',
+      diff: DIFF,
+      approval: { kind: 'edit', title: 'Apply 1 edit?' },
+    }),
+    msg('tool.start', {
+      messageId: 'a1',
+      tool: {
+        id: 'task1',
+        name: 'run_task',
+        summary: 'task build',
+        status: 'awaiting_approval',
+        output: '',
+        approval: { kind: 'task', title: 'Run the task "build"?', command: 'npm run build' },
+      },
+    }),
+    msg('tool.start', {
+      messageId: 'a1',
+      tool: {
+        id: 'sh1',
+        name: 'shell',
+        summary: 'ls -la',
+        status: 'awaiting_approval',
+        output: '',
+        approval: { kind: 'shell', title: 'Run a command?', command: 'ls -la' },
+      },
+    }),
+  );
 }
 
 describe('approvals', () => {
@@ -35,13 +75,22 @@ describe('approvals', () => {
     await card('sh1').getByRole('button', { name: 'Skip' }).focus();
     await page.keyboard.press('Space');
     assert.deepEqual(await view.posted('diff.open'), [{ type: 'diff.open', payload: { toolId: 'edit1' } }]);
-    assert.deepEqual((await view.posted('approval')).map((m) => m.payload), [
-      { toolId: 'edit1', approved: true }, { toolId: 'edit2', approved: false }, { toolId: 'task1', approved: true }, { toolId: 'sh1', approved: false },
-    ]);
+    assert.deepEqual(
+      (await view.posted('approval')).map((m) => m.payload),
+      [
+        { toolId: 'edit1', approved: true },
+        { toolId: 'edit2', approved: false },
+        { toolId: 'task1', approved: true },
+        { toolId: 'sh1', approved: false },
+      ],
+    );
     // A decided card does not post twice and says what happens.
     assert.equal(await card('edit1').getByRole('button', { name: 'Accept' }).isDisabled(), true);
     assert.match(await card('edit1').locator('.approval-pending').innerText(), /Applying/);
-    await view.send(msg('tool.update', { id: 'edit1', status: 'done', result: 'applied' }), msg('tool.update', { id: 'edit2', status: 'rejected', result: 'rejected by you' }));
+    await view.send(
+      msg('tool.update', { id: 'edit1', status: 'done', result: 'applied' }),
+      msg('tool.update', { id: 'edit2', status: 'rejected', result: 'rejected by you' }),
+    );
     assert.equal(await card('edit1').getByRole('button', { name: 'Accept' }).count(), 0);
     assert.equal(await card('edit1').getByRole('button', { name: 'Open Diff' }).count(), 1, 'the diff stays openable');
     assert.equal(await card('edit2').locator('.tool-status').getAttribute('aria-label'), 'Rejected');
@@ -67,17 +116,35 @@ describe('errors', () => {
   it('shows the error in the message that failed, with a button per action', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(emptyChat(), userMessage('u1', 'hello'), msg('assistant.start', { id: 'a1' }), ...deltas('a1', 'Let me'),
-      msg('assistant.end', { id: 'a1', error: { code: 'invalid_api_key', message: 'The OpenAI API key was refused. Set a valid key and try again.', actions: ['setKey', 'retry', 'showLog'] } }));
+    await view.send(
+      emptyChat(),
+      userMessage('u1', 'hello'),
+      msg('assistant.start', { id: 'a1' }),
+      ...deltas('a1', 'Let me'),
+      msg('assistant.end', {
+        id: 'a1',
+        error: {
+          code: 'invalid_api_key',
+          message: 'The OpenAI API key was refused. Set a valid key and try again.',
+          actions: ['setKey', 'retry', 'showLog'],
+        },
+      }),
+    );
     const box = page.locator('article.assistant .error-box');
     assert.equal(await box.getAttribute('role'), 'alert');
     assert.match(await box.innerText(), /The OpenAI API key was refused\. Set a valid key and try again\./);
     assert.match(await box.innerText(), /invalid_api_key/);
     const labels = await box.getByRole('button').allInnerTexts();
-    assert.deepEqual(labels.map((l) => l.trim()), ['Set API Key', 'Retry', 'Show Log']);
+    assert.deepEqual(
+      labels.map((l) => l.trim()),
+      ['Set API Key', 'Retry', 'Show Log'],
+    );
     await box.getByRole('button', { name: 'Retry' }).click();
     await box.getByRole('button', { name: 'Set API Key' }).click();
-    assert.deepEqual((await view.posted('error.action')).map((m) => m.payload), [{ action: 'retry' }, { action: 'setKey' }]);
+    assert.deepEqual(
+      (await view.posted('error.action')).map((m) => m.payload),
+      [{ action: 'retry' }, { action: 'setKey' }],
+    );
     assert.match(await page.locator('article.assistant .markdown').innerText(), /Let me/, 'the partial text stays');
     await view.screenshot('error');
     await view.close();
@@ -88,7 +155,10 @@ describe('errors', () => {
     await view.send(msg('state', { state: 'no_key', model: 'gpt-5.1-codex', transport: 'websocket' }));
     assert.equal(await view.page.locator('.conn-label').innerText(), 'No API key');
     await view.page.locator('header').getByRole('button', { name: 'Set API Key' }).click();
-    assert.deepEqual((await view.posted('error.action')).map((m) => m.payload), [{ action: 'setKey' }]);
+    assert.deepEqual(
+      (await view.posted('error.action')).map((m) => m.payload),
+      [{ action: 'setKey' }],
+    );
     await view.send(msg('state', { state: 'http', model: 'gpt-5.1-codex', transport: 'http', scripted: true }));
     assert.equal(await view.page.locator('.conn-label').innerText(), 'HTTP fallback');
     assert.equal(await view.page.locator('.badge-scripted').innerText(), 'scripted demo, not AI');
@@ -110,7 +180,9 @@ describe('message box', () => {
     assert.equal(await input.inputValue(), 'first line\nsecond line');
     assert.deepEqual(await view.posted('send'), []);
     await page.keyboard.press('Enter');
-    assert.deepEqual(await view.posted('send'), [{ type: 'send', payload: { text: 'first line\nsecond line', context: [] } }]);
+    assert.deepEqual(await view.posted('send'), [
+      { type: 'send', payload: { text: 'first line\nsecond line', context: [] } },
+    ]);
     assert.equal(await input.inputValue(), '');
     await page.keyboard.press('ArrowUp');
     assert.equal(await input.inputValue(), 'first line\nsecond line');
@@ -135,22 +207,35 @@ describe('message box', () => {
     assert.deepEqual(await view.posted('stop'), [{ type: 'stop', payload: {} }]);
     await view.send(msg('assistant.end', { id: 'a1', error: { code: 'cancelled', message: 'Stopped.', actions: [] } }));
     assert.equal(await stop.isVisible(), false);
-    assert.equal(await page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(), 'next question', 'the text waited');
+    assert.equal(
+      await page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(),
+      'next question',
+      'the text waited',
+    );
     await view.close();
   });
 
   it('compose puts text in the box, and sends it when asked', async () => {
     const view = await openView();
     await view.send(emptyChat(), msg('compose', { text: 'Explain the selection', send: false }));
-    assert.equal(await view.page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(), 'Explain the selection');
+    assert.equal(
+      await view.page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(),
+      'Explain the selection',
+    );
     await view.send(msg('compose', { text: 'Fix the bug', send: true }));
-    assert.deepEqual((await view.posted('send')).map((m) => m.payload), [{ text: 'Fix the bug', context: [] }]);
+    assert.deepEqual(
+      (await view.posted('send')).map((m) => m.payload),
+      [{ text: 'Fix the bug', context: [] }],
+    );
     await view.close();
   });
 
   it('keeps a draft across reloads of the view (vscode.setState)', async () => {
     const view = await openView({ state: { draft: 'half-written question' } });
-    assert.equal(await view.page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(), 'half-written question');
+    assert.equal(
+      await view.page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(),
+      'half-written question',
+    );
     await view.close();
   });
 });
@@ -159,18 +244,30 @@ describe('chats', () => {
   it('New Chat posts chat.new; the history list opens a past chat', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(emptyChat('c2'), msg('history', { activeId: 'c2', chats: [
-      { id: 'c2', title: 'Current chat', updatedAt: Date.now() },
-      { id: 'c1', title: 'Refactor the parser', updatedAt: Date.now() - 3_600_000 * 3 },
-    ] }));
+    await view.send(
+      emptyChat('c2'),
+      msg('history', {
+        activeId: 'c2',
+        chats: [
+          { id: 'c2', title: 'Current chat', updatedAt: Date.now() },
+          { id: 'c1', title: 'Refactor the parser', updatedAt: Date.now() - 3_600_000 * 3 },
+        ],
+      }),
+    );
     await page.getByRole('button', { name: 'New chat' }).click();
     assert.deepEqual(await view.posted('chat.new'), [{ type: 'chat.new', payload: {} }]);
     const toggle = page.getByRole('button', { name: 'Chat history' });
     await toggle.click();
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
     const nav = page.getByRole('navigation', { name: 'Chat history' });
-    assert.deepEqual((await nav.locator('.history-item-title').allInnerTexts()), ['Current chat', 'Refactor the parser']);
-    assert.equal(await nav.locator('[aria-current="true"]').innerText().then((t) => t.includes('Current chat')), true);
+    assert.deepEqual(await nav.locator('.history-item-title').allInnerTexts(), ['Current chat', 'Refactor the parser']);
+    assert.equal(
+      await nav
+        .locator('[aria-current="true"]')
+        .innerText()
+        .then((t) => t.includes('Current chat')),
+      true,
+    );
     await view.screenshot('history');
     await nav.getByRole('button', { name: /Refactor the parser/ }).click();
     assert.deepEqual(await view.posted('chat.open'), [{ type: 'chat.open', payload: { chatId: 'c1' } }]);
@@ -185,10 +282,17 @@ describe('chats', () => {
 
   it('chat.load replaces the conversation', async () => {
     const view = await openView();
-    await view.send(msg('chat.load', { chatId: 'c1', title: 'One', busy: false, entries: [
-      { kind: 'user', id: 'u1', text: 'old question', context: [] },
-      { kind: 'assistant', id: 'a1', text: 'old **answer**', tools: [], done: true },
-    ] }));
+    await view.send(
+      msg('chat.load', {
+        chatId: 'c1',
+        title: 'One',
+        busy: false,
+        entries: [
+          { kind: 'user', id: 'u1', text: 'old question', context: [] },
+          { kind: 'assistant', id: 'a1', text: 'old **answer**', tools: [], done: true },
+        ],
+      }),
+    );
     assert.match(await view.page.locator('.log').innerText(), /old answer/);
     await view.send(emptyChat('c2'));
     assert.equal(await view.page.locator('article.entry').count(), 0);
@@ -201,10 +305,15 @@ describe('context', () => {
   it('shows chips from the host, removes them by index, attaches selection and file', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(emptyChat(), msg('context', { chips: [
-      { kind: 'file', path: 'src/a.ts', label: 'a.ts' },
-      { kind: 'selection', path: 'src/b.ts', range: { start: 3, end: 9 }, label: 'b.ts:3-9' },
-    ] }));
+    await view.send(
+      emptyChat(),
+      msg('context', {
+        chips: [
+          { kind: 'file', path: 'src/a.ts', label: 'a.ts' },
+          { kind: 'selection', path: 'src/b.ts', range: { start: 3, end: 9 }, label: 'b.ts:3-9' },
+        ],
+      }),
+    );
     const chips = page.getByRole('list', { name: 'Context for the next message' });
     assert.deepEqual(await chips.locator('.chip-label').allInnerTexts(), ['a.ts', 'b.ts:3-9']);
     await chips.getByRole('button', { name: 'Remove b.ts:3-9 from context' }).click();
@@ -213,12 +322,17 @@ describe('context', () => {
     assert.deepEqual(await chips.locator('.chip-label').allInnerTexts(), ['a.ts']);
     await page.getByRole('button', { name: 'Add selection to context' }).click();
     await page.getByRole('button', { name: 'Add current file to context' }).click();
-    assert.deepEqual((await view.posted('context.attach')).map((m) => m.payload), [{ what: 'selection' }, { what: 'file' }]);
+    assert.deepEqual(
+      (await view.posted('context.attach')).map((m) => m.payload),
+      [{ what: 'selection' }, { what: 'file' }],
+    );
     await view.close();
   });
 
   it('@ opens a file list from files.query; the pick becomes a chip sent with the message', async () => {
-    const view = await openView({ files: ['src/widget.ts', 'src/widgets/list.ts', 'test/widget.test.ts', 'README.md'] });
+    const view = await openView({
+      files: ['src/widget.ts', 'src/widgets/list.ts', 'test/widget.test.ts', 'README.md'],
+    });
     const { page } = view;
     await view.send(emptyChat(), msg('context', { chips: [{ kind: 'file', path: 'src/a.ts', label: 'a.ts' }] }));
     const input = page.getByRole('textbox', { name: 'Message Warmline' });
@@ -230,7 +344,12 @@ describe('context', () => {
     assert.deepEqual(await list.locator('.mention-name').allInnerTexts(), ['widget.ts', 'list.ts', 'widget.test.ts']);
     const queries = (await view.posted()).filter((m) => m.type === 'request');
     assert.ok(queries.length >= 1);
-    assert.deepEqual(queries.at(-1), { type: 'request', name: 'files.query', requestId: (queries.at(-1) as { requestId: number }).requestId, payload: { query: 'widg' } });
+    assert.deepEqual(queries.at(-1), {
+      type: 'request',
+      name: 'files.query',
+      requestId: (queries.at(-1) as { requestId: number }).requestId,
+      payload: { query: 'widg' },
+    });
     assert.equal(await input.getAttribute('aria-expanded'), 'true');
     await view.screenshot('mentions');
     await page.keyboard.press('ArrowDown');
@@ -242,11 +361,23 @@ describe('context', () => {
     assert.deepEqual(await view.posted('send'), [], 'picking does not send');
     await page.keyboard.type('please');
     await page.keyboard.press('Enter');
-    assert.deepEqual((await view.posted('send')).map((m) => m.payload), [{
-      text: 'look at please',
-      context: [{ kind: 'file', path: 'src/a.ts', label: 'a.ts' }, { kind: 'file', path: 'src/widgets/list.ts', label: 'list.ts' }],
-    }]);
-    assert.deepEqual(await page.locator('.composer .chip-label').allInnerTexts(), ['a.ts'], 'picked chips go with the message');
+    assert.deepEqual(
+      (await view.posted('send')).map((m) => m.payload),
+      [
+        {
+          text: 'look at please',
+          context: [
+            { kind: 'file', path: 'src/a.ts', label: 'a.ts' },
+            { kind: 'file', path: 'src/widgets/list.ts', label: 'list.ts' },
+          ],
+        },
+      ],
+    );
+    assert.deepEqual(
+      await page.locator('.composer .chip-label').allInnerTexts(),
+      ['a.ts'],
+      'picked chips go with the message',
+    );
     await view.close();
   });
 
@@ -268,9 +399,16 @@ describe('links and code blocks', () => {
   it('a link click posts link.open; Copy and Insert post the exact code', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }), ...deltas('a1', FIRST_TEXT + SECOND_TEXT), msg('assistant.end', { id: 'a1' }));
+    await view.send(
+      emptyChat(),
+      msg('assistant.start', { id: 'a1' }),
+      ...deltas('a1', FIRST_TEXT + SECOND_TEXT),
+      msg('assistant.end', { id: 'a1' }),
+    );
     await page.locator('.md-link', { hasText: 'the docs' }).click();
-    assert.deepEqual(await view.posted('link.open'), [{ type: 'link.open', payload: { href: 'https://example.com/docs' } }]);
+    assert.deepEqual(await view.posted('link.open'), [
+      { type: 'link.open', payload: { href: 'https://example.com/docs' } },
+    ]);
     // Keyboard: links are focusable and open with Enter.
     await page.locator('.md-link', { hasText: 'the docs' }).focus();
     await page.keyboard.press('Enter');
@@ -286,7 +424,12 @@ describe('links and code blocks', () => {
   it('every control is reachable with Tab and shows a focus outline', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(emptyChat(), msg('assistant.start', { id: 'a1' }), ...deltas('a1', FIRST_TEXT + SECOND_TEXT), msg('assistant.end', { id: 'a1' }));
+    await view.send(
+      emptyChat(),
+      msg('assistant.start', { id: 'a1' }),
+      ...deltas('a1', FIRST_TEXT + SECOND_TEXT),
+      msg('assistant.end', { id: 'a1' }),
+    );
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const seen: string[] = [];
     for (let i = 0; i < 16; i++) {
@@ -295,12 +438,23 @@ describe('links and code blocks', () => {
         const el = document.activeElement as HTMLElement;
         if (el === document.body) return { name: '(body)', outline: true };
         const style = getComputedStyle(el);
-        return { name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName, outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px' };
+        return {
+          name: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName,
+          outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px',
+        };
       });
       seen.push(info.name);
       assert.ok(info.outline, `focus visible on ${info.name}`);
     }
-    for (const name of ['Chat history', 'New chat', 'Copy code', 'Insert code at cursor', 'the docs', 'Message Warmline']) assert.ok(seen.includes(name), `${name} in tab order: ${seen.join(' | ')}`);
+    for (const name of [
+      'Chat history',
+      'New chat',
+      'Copy code',
+      'Insert code at cursor',
+      'the docs',
+      'Message Warmline',
+    ])
+      assert.ok(seen.includes(name), `${name} in tab order: ${seen.join(' | ')}`);
     await view.close();
   });
 });

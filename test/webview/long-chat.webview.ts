@@ -18,7 +18,12 @@ describe('long chats', () => {
   it('opens a 500-entry chat building only the entries near the viewport', async () => {
     const view = await openView();
     const { page } = view;
-    await page.evaluate((m) => { window.dispatchEvent(new MessageEvent('message', { data: m })) }, msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(500), busy: false }));
+    await page.evaluate(
+      (m) => {
+        window.dispatchEvent(new MessageEvent('message', { data: m }));
+      },
+      msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(500), busy: false }),
+    );
     await view.frames(3);
     const after = await page.evaluate(built);
     assert.equal(after.articles, 500);
@@ -27,7 +32,13 @@ describe('long chats', () => {
     // How long it takes is bench/webview's to measure, not a test's (shared machines are noisy):
     // what makes it fast (entries built lazily) is asserted above.
     // At the bottom, and the last entry is built and visible.
-    assert.equal(await page.locator('article.entry').last().evaluate((el) => !el.classList.contains('lazy')), true);
+    assert.equal(
+      await page
+        .locator('article.entry')
+        .last()
+        .evaluate((el) => !el.classList.contains('lazy')),
+      true,
+    );
     assert.ok(await page.locator('.log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 41));
     assert.match(await page.locator('article.entry').last().innerText(), /That's all for part 499\./);
     await view.close();
@@ -57,11 +68,20 @@ describe('long chats', () => {
   it('streams at the end of a 500-entry chat and keeps following it', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(500), busy: false }),
-      msg('user.message', { entry: { kind: 'user', id: 'u500', text: 'one more', context: [] } }), msg('assistant.start', { id: 'a501' }));
-    await view.send(...deltas('a501', 'A new answer.\n\n```ts\nconst x = 1;\n```\n\nDone.'.repeat(20), 4), msg('assistant.end', { id: 'a501' }));
+    await view.send(
+      msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(500), busy: false }),
+      msg('user.message', { entry: { kind: 'user', id: 'u500', text: 'one more', context: [] } }),
+      msg('assistant.start', { id: 'a501' }),
+    );
+    await view.send(
+      ...deltas('a501', 'A new answer.\n\n```ts\nconst x = 1;\n```\n\nDone.'.repeat(20), 4),
+      msg('assistant.end', { id: 'a501' }),
+    );
     await view.frames(3);
-    assert.ok(await page.locator('.log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 41), 'still at the bottom');
+    assert.ok(
+      await page.locator('.log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 41),
+      'still at the bottom',
+    );
     assert.equal(await page.locator('article[data-entry-id="a501"] .code-block').count(), 20);
     const counts = await page.evaluate(built);
     assert.ok(counts.built < 60, `${counts.built} built`);
@@ -71,21 +91,31 @@ describe('long chats', () => {
   it('does not follow the stream once the user scrolled up', async () => {
     const view = await openView();
     const { page } = view;
-    await view.send(msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(40), busy: true }), msg('assistant.start', { id: 'a41' }));
+    await view.send(
+      msg('chat.load', { chatId: 'long', title: 'Long', entries: longChat(40), busy: true }),
+      msg('assistant.start', { id: 'a41' }),
+    );
     await view.send(...deltas('a41', 'line\n\n'.repeat(10)));
     await page.locator('.log').hover();
     await page.mouse.wheel(0, -600);
     await view.frames(3);
     const before = await page.locator('.log').evaluate((el) => el.scrollTop);
     await view.send(...deltas('a41', 'line\n\n'.repeat(50)));
-    assert.equal(await page.locator('.log').evaluate((el) => el.scrollTop), before, 'the view stayed where the user put it');
+    assert.equal(
+      await page.locator('.log').evaluate((el) => el.scrollTop),
+      before,
+      'the view stayed where the user put it',
+    );
     // Scrolling back to the bottom follows again.
     await page.locator('.log').evaluate((el) => {
       el.scrollTop = el.scrollHeight;
     });
     await view.frames(2);
     await view.send(...deltas('a41', 'more\n\n'.repeat(30)));
-    assert.ok(await page.locator('.log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 41), 'following again');
+    assert.ok(
+      await page.locator('.log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 41),
+      'following again',
+    );
     await view.close();
   });
 });

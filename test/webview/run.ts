@@ -11,7 +11,11 @@ import { closeSharedEnvironment } from './harness.ts';
 
 const dir = import.meta.dirname;
 const filter = process.argv[2] ?? '';
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.webview.ts') && f.includes(filter)).sort().map((f) => path.join(dir, f));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.webview.ts') && f.includes(filter))
+  .sort()
+  .map((f) => path.join(dir, f));
 if (!files.length) {
   console.error(`no case files match "${filter}"`);
   process.exit(2);

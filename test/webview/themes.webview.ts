@@ -15,15 +15,47 @@ after(() => closeSharedEnvironment());
 const ENTRIES: ChatEntryView[] = [
   { kind: 'user', id: 'u0', text: 'Why is the build slow?', context: [] },
   {
-    kind: 'assistant', id: 'a0', text: 'Checking the build log.', done: true, tools: [], figures: FIGURES,
-    error: { code: 'rate_limited', message: 'The API is rate limiting this key. Wait a minute, then retry.', actions: ['retry', 'showLog'] },
+    kind: 'assistant',
+    id: 'a0',
+    text: 'Checking the build log.',
+    done: true,
+    tools: [],
+    figures: FIGURES,
+    error: {
+      code: 'rate_limited',
+      message: 'The API is rate limiting this key. Wait a minute, then retry.',
+      actions: ['retry', 'showLog'],
+    },
   },
-  { kind: 'user', id: 'u1', text: 'Write an add function and fix src/math.ts', context: [{ kind: 'selection', path: 'src/math.ts', range: { start: 1, end: 3 }, label: 'math.ts:1-3' }] },
   {
-    kind: 'assistant', id: 'a1', text: FIRST_TEXT + SECOND_TEXT, done: false,
+    kind: 'user',
+    id: 'u1',
+    text: 'Write an add function and fix src/math.ts',
+    context: [{ kind: 'selection', path: 'src/math.ts', range: { start: 1, end: 3 }, label: 'math.ts:1-3' }],
+  },
+  {
+    kind: 'assistant',
+    id: 'a1',
+    text: FIRST_TEXT + SECOND_TEXT,
+    done: false,
     tools: [
-      { id: 't1', name: 'grep', summary: '/add/ in *.ts', status: 'done', output: 'src/math.ts:1: export function add\n', result: '1 match' },
-      { id: 't2', name: 'apply_patch', summary: 'src/math.ts', status: 'awaiting_approval', output: '', diff: DIFF, approval: { kind: 'edit', title: 'Apply 1 edit to src/math.ts?' } },
+      {
+        id: 't1',
+        name: 'grep',
+        summary: '/add/ in *.ts',
+        status: 'done',
+        output: 'src/math.ts:1: export function add\n',
+        result: '1 match',
+      },
+      {
+        id: 't2',
+        name: 'apply_patch',
+        summary: 'src/math.ts',
+        status: 'awaiting_approval',
+        output: '',
+        diff: DIFF,
+        approval: { kind: 'edit', title: 'Apply 1 edit to src/math.ts?' },
+      },
     ],
   },
 ];
@@ -57,7 +89,11 @@ describe('themes', () => {
         };
       });
       assert.match(look.bodyClass, new RegExp(`vscode-${theme}`));
-      const expected = { light: ['rgb(248, 248, 248)', 'rgb(59, 59, 59)'], dark: ['rgb(24, 24, 24)', 'rgb(204, 204, 204)'], 'high-contrast': ['rgb(0, 0, 0)', 'rgb(255, 255, 255)'] }[theme];
+      const expected = {
+        light: ['rgb(248, 248, 248)', 'rgb(59, 59, 59)'],
+        dark: ['rgb(24, 24, 24)', 'rgb(204, 204, 204)'],
+        'high-contrast': ['rgb(0, 0, 0)', 'rgb(255, 255, 255)'],
+      }[theme];
       assert.equal(look.background, expected[0]);
       assert.equal(look.text, expected[1]);
       if (theme === 'high-contrast') assert.equal(look.cardBorder, 'rgb(111, 195, 223)', 'contrast border on cards');
@@ -80,7 +116,13 @@ describe('themes', () => {
 describe('page and CSP', () => {
   it('chatHtml has the strict CSP, one script with the nonce, nothing inline', () => {
     const nonce = newNonce();
-    const html = chatHtml({ scriptUri: 'https://x.vscode-cdn.net/dist/webview.js', styleUri: 'https://x.vscode-cdn.net/s.css', codiconsUri: 'https://x.vscode-cdn.net/c.css', cspSource: 'https://x.vscode-cdn.net', nonce });
+    const html = chatHtml({
+      scriptUri: 'https://x.vscode-cdn.net/dist/webview.js',
+      styleUri: 'https://x.vscode-cdn.net/s.css',
+      codiconsUri: 'https://x.vscode-cdn.net/c.css',
+      cspSource: 'https://x.vscode-cdn.net',
+      nonce,
+    });
     const csp = `default-src 'none'; img-src https://x.vscode-cdn.net; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; script-src 'nonce-${nonce}';`;
     assert.equal(chatCsp('https://x.vscode-cdn.net', nonce), csp);
     assert.ok(html.includes(`content="${csp.replace(/'/g, "'")}"`));
@@ -95,7 +137,9 @@ describe('page and CSP', () => {
     const nonces = new Set(Array.from({ length: 200 }, () => newNonce()));
     assert.equal(nonces.size, 200);
     for (const n of nonces) assert.match(n, /^[A-Za-z0-9]{32}$/);
-    assert.throws(() => chatHtml({ scriptUri: 'a', styleUri: 'b', codiconsUri: 'c', cspSource: 'd', nonce: '" onload="x' }));
+    assert.throws(() =>
+      chatHtml({ scriptUri: 'a', styleUri: 'b', codiconsUri: 'c', cspSource: 'd', nonce: '" onload="x' }),
+    );
   });
 
   it('the CSP is in force in the view: an injected inline script does not run', async () => {
@@ -111,7 +155,12 @@ describe('page and CSP', () => {
     });
     // Refused, not merely late: the browser reports both (the script element, the handler) as
     // violations of script-src (script-src-elem and script-src-attr in Chromium).
-    await view.page.waitForFunction(() => (window as unknown as { __csp: { directive: string }[] }).__csp.filter((v) => v.directive.startsWith('script-src')).length >= 2);
+    await view.page.waitForFunction(
+      () =>
+        (window as unknown as { __csp: { directive: string }[] }).__csp.filter((v) =>
+          v.directive.startsWith('script-src'),
+        ).length >= 2,
+    );
     const { xss } = await view.security();
     assert.deepEqual(xss, [], 'neither ran');
     await view.close();

@@ -20,7 +20,25 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 
-const languages = { bash, cpp, csharp, css, diff, go, java, javascript, json, markdown, python, rust, shell, sql, typescript, xml, yaml };
+const languages = {
+  bash,
+  cpp,
+  csharp,
+  css,
+  diff,
+  go,
+  java,
+  javascript,
+  json,
+  markdown,
+  python,
+  rust,
+  shell,
+  sql,
+  typescript,
+  xml,
+  yaml,
+};
 for (const [name, fn] of Object.entries(languages)) hljs.registerLanguage(name, fn);
 hljs.registerAliases(['sh', 'zsh', 'console'], { languageName: 'bash' });
 hljs.registerAliases(['jsonc'], { languageName: 'json' });
@@ -30,7 +48,9 @@ hljs.registerAliases(['jsonc'], { languageName: 'json' });
  * that for the usual languages while the view is idle keeps it off the first streamed code block.
  */
 export function warmUpHighlighting(): void {
-  const idle = (globalThis as { requestIdleCallback?: (fn: () => void) => void }).requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 200));
+  const idle =
+    (globalThis as { requestIdleCallback?: (fn: () => void) => void }).requestIdleCallback ??
+    ((fn: () => void) => setTimeout(fn, 200));
   const queue = ['typescript', 'javascript', 'python', 'bash', 'json'];
   const next = (): void => {
     const name = queue.shift();
@@ -55,12 +75,19 @@ export interface Highlighted {
  * `growing`: the block is the one still streaming, called again every frame a little longer;
  * its settled lines are then not highlighted again (see highlightGrowing).
  */
-export function highlightCode(code: string, lang: string, escapeHtml: (s: string) => string, growing = false): Highlighted {
+export function highlightCode(
+  code: string,
+  lang: string,
+  escapeHtml: (s: string) => string,
+  growing = false,
+): Highlighted {
   const language = lang ? hljs.getLanguage(lang.toLowerCase()) : undefined;
   if (!language || code.length > MAX_HIGHLIGHT_CHARS) return { html: escapeHtml(code), language: '' };
   const name = lang.toLowerCase();
   try {
-    const html = growing ? highlightGrowing(code, name, language) : hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
+    const html = growing
+      ? highlightGrowing(code, name, language)
+      : hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
     return { html, language: name };
   } catch {
     return { html: escapeHtml(code), language: '' };
@@ -87,8 +114,10 @@ function endsAtTopLevel(result: object, language: object): boolean {
  * class; the block is highlighted whole once it is finished (markdown.ts).
  */
 function highlightGrowing(code: string, name: string, language: object): string {
-  const highlight = (text: string): ReturnType<typeof hljs.highlight> => hljs.highlight(text, { language: name, ignoreIllegals: true });
-  if (settled.language !== name || !code.startsWith(settled.code)) settled = { language: name, code: '', html: '', tried: -1 };
+  const highlight = (text: string): ReturnType<typeof hljs.highlight> =>
+    hljs.highlight(text, { language: name, ignoreIllegals: true });
+  if (settled.language !== name || !code.startsWith(settled.code))
+    settled = { language: name, code: '', html: '', tried: -1 };
   const from = settled.code.length;
   // Lines settle one line late, and only with a line with something on it after them: a
   // construct can start on one line and go on on the next (`class` on one, its name on the next).
@@ -98,7 +127,10 @@ function highlightGrowing(code: string, name: string, language: object): string 
     settled.tried = lastLine;
     const before = highlight(code.slice(from, lastLine));
     // Inside a comment or a string the lines cannot settle: no need to check the next line.
-    if (endsAtTopLevel(before, language) && highlight(code.slice(from, complete)).value === before.value + highlight(code.slice(lastLine, complete)).value) {
+    if (
+      endsAtTopLevel(before, language) &&
+      highlight(code.slice(from, complete)).value === before.value + highlight(code.slice(lastLine, complete)).value
+    ) {
       settled = { language: name, code: code.slice(0, lastLine), html: settled.html + before.value, tried: -1 };
     }
   }

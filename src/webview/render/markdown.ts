@@ -12,7 +12,8 @@ const { escapeHtml, unescapeAll } = md.utils;
  * Links whose scheme can run something are not links at all: markdown-it then leaves the source
  * text as typed. (The default list lets `command:` and `vscode:` through and allows data images.)
  */
-const DANGEROUS_SCHEME = /^(javascript|vbscript|file|data|command|vscode|vscode-insiders|vscode-webview|vscode-resource|blob|about):/;
+const DANGEROUS_SCHEME =
+  /^(javascript|vbscript|file|data|command|vscode|vscode-insiders|vscode-webview|vscode-resource|blob|about):/;
 md.validateLink = (url: string): boolean => !DANGEROUS_SCHEME.test(url.trim().toLowerCase());
 
 /** The only links a click may ask the host to open. */
@@ -66,23 +67,32 @@ rules.image = (tokens, idx, options, env) => {
   const alt = md.renderer.renderInlineAsText(token?.children ?? [], options, env) || 'image';
   const insideLink = linkStack(env).at(-1) === 'a';
   if (/^https:\/\//i.test(src) && isWebUrl(src) && !insideLink) {
-    return `<a class="md-link md-image" data-href="${escapeHtml(src)}" title="${escapeHtml(`Image not loaded: ${src}`)}" tabindex="0" role="link">`
-      + `<span class="codicon codicon-file-media" aria-hidden="true"></span>${escapeHtml(alt)}</a>`;
+    return (
+      `<a class="md-link md-image" data-href="${escapeHtml(src)}" title="${escapeHtml(`Image not loaded: ${src}`)}" tabindex="0" role="link">` +
+      `<span class="codicon codicon-file-media" aria-hidden="true"></span>${escapeHtml(alt)}</a>`
+    );
   }
   return `<span class="md-image-blocked" title="Image not loaded">[${escapeHtml(alt)}]</span>`;
 };
 
 function codeBlock(content: string, lang: string, growing = false): string {
   // The fence's closing newline is not part of the code (it would show as an empty last line).
-  const { html, language } = highlightCode(content.endsWith('\n') ? content.slice(0, -1) : content, lang, escapeHtml, growing);
+  const { html, language } = highlightCode(
+    content.endsWith('\n') ? content.slice(0, -1) : content,
+    lang,
+    escapeHtml,
+    growing,
+  );
   const langClass = language ? ` language-${language.replace(/[^a-z0-9_+-]/g, '')}` : '';
-  return '<div class="code-block">'
-    + '<div class="code-toolbar">'
-    + `<span class="code-lang">${escapeHtml(lang)}</span>`
-    + '<button type="button" class="icon-btn code-copy" aria-label="Copy code" title="Copy"><span class="codicon codicon-copy" aria-hidden="true"></span></button>'
-    + '<button type="button" class="icon-btn code-insert" aria-label="Insert code at cursor" title="Insert at cursor"><span class="codicon codicon-insert" aria-hidden="true"></span></button>'
-    + '</div>'
-    + `<pre><code class="hljs${langClass}">${html}</code></pre></div>\n`;
+  return (
+    '<div class="code-block">' +
+    '<div class="code-toolbar">' +
+    `<span class="code-lang">${escapeHtml(lang)}</span>` +
+    '<button type="button" class="icon-btn code-copy" aria-label="Copy code" title="Copy"><span class="codicon codicon-copy" aria-hidden="true"></span></button>' +
+    '<button type="button" class="icon-btn code-insert" aria-label="Insert code at cursor" title="Insert at cursor"><span class="codicon codicon-insert" aria-hidden="true"></span></button>' +
+    '</div>' +
+    `<pre><code class="hljs${langClass}">${html}</code></pre></div>\n`
+  );
 }
 
 rules.fence = (tokens, idx, _options, env) => {

@@ -34,7 +34,13 @@ export function morphChildren(target: Node, source: Node): void {
       // Most nodes are unchanged: one native comparison settles them.
       if (!t.isEqualNode(s)) {
         if (t.nodeType === TEXT_NODE && s.nodeType === TEXT_NODE) (t as Text).data = (s as Text).data;
-        else if (t.nodeType === ELEMENT_NODE && s.nodeType === ELEMENT_NODE && t.nodeName === s.nodeName && sameAttributes(t as Element, s as Element)) morphChildren(t, s);
+        else if (
+          t.nodeType === ELEMENT_NODE &&
+          s.nodeType === ELEMENT_NODE &&
+          t.nodeName === s.nodeName &&
+          sameAttributes(t as Element, s as Element)
+        )
+          morphChildren(t, s);
         else target.replaceChild(s, t);
       }
       t = nextTarget;

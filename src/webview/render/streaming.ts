@@ -126,7 +126,8 @@ export class IncrementalMarkdown implements MarkdownBody {
       }
     }
     // The tail is mostly what it was a frame ago: update it in place (see morph.ts).
-    if (tailTokens.length) morphChildren(this.tail, sanitizedFragment(renderTokens(tailTokens, { ...env, streaming: true })));
+    if (tailTokens.length)
+      morphChildren(this.tail, sanitizedFragment(renderTokens(tailTokens, { ...env, streaming: true })));
     else this.tail.replaceChildren();
     // A class, not `:has(+ .md-tail:empty)` in the CSS: that made the browser restyle every
     // finished block each time the tail changed.

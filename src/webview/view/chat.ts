@@ -42,13 +42,24 @@ export class ChatLog {
     const bodyHost: BodyHost = { queue: opts.queue, rendered: () => opts.queue.after(this.followTask) };
     this.ctx = { post: opts.post, queue: opts.queue, createBody: opts.createBody, bodyHost };
     this.list = h('div', { class: 'entries' });
-    this.welcome = h('div', { class: 'welcome' },
+    this.welcome = h(
+      'div',
+      { class: 'welcome' },
       icon('sparkle'),
       h('p', { text: 'Ask Warmline about your code.' }),
-      h('p', { class: 'hint', text: 'Type @ to add a file. Enter sends, Shift+Enter adds a line, Up recalls your last message.' }));
+      h('p', {
+        class: 'hint',
+        text: 'Type @ to add a file. Enter sends, Shift+Enter adds a line, Up recalls your last message.',
+      }),
+    );
     // role=log is a polite live region: new entries are announced; a streaming entry is
     // aria-busy until it ends, so screen readers read it once, whole, instead of per delta.
-    this.element = h('main', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation', tabindex: '0' }, this.welcome, this.list);
+    this.element = h(
+      'main',
+      { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation', tabindex: '0' },
+      this.welcome,
+      this.list,
+    );
     this.watchScrolling();
     if (this.lazy) this.observe();
   }
@@ -63,9 +74,13 @@ export class ChatLog {
     const unpin = (): void => {
       this.pinnedToBottom = false;
     };
-    el.addEventListener('wheel', (e) => {
-      if (e.deltaY < 0) unpin();
-    }, { passive: true });
+    el.addEventListener(
+      'wheel',
+      (e) => {
+        if (e.deltaY < 0) unpin();
+      },
+      { passive: true },
+    );
     el.addEventListener('touchmove', unpin, { passive: true });
     el.addEventListener('keydown', (e) => {
       if (e.target === el && ['ArrowUp', 'PageUp', 'Home'].includes(e.key)) unpin();
@@ -74,19 +89,30 @@ export class ChatLog {
     el.addEventListener('pointerdown', (e) => {
       if (e.target === el) unpin();
     });
-    el.addEventListener('scroll', () => {
-      if (el.scrollHeight - el.scrollTop - el.clientHeight < PIN_SLACK_PX) this.pinnedToBottom = true;
-    }, { passive: true });
+    el.addEventListener(
+      'scroll',
+      () => {
+        if (el.scrollHeight - el.scrollTop - el.clientHeight < PIN_SLACK_PX) this.pinnedToBottom = true;
+      },
+      { passive: true },
+    );
   }
 
   private observe(): void {
-    this.near = new IntersectionObserver((records) => {
-      for (const r of records) if (r.isIntersecting) this.byElement.get(r.target)?.materialise();
-      this.ctx.bodyHost.rendered();
-    }, { root: this.element, rootMargin: '150% 0px' });
-    this.far = new IntersectionObserver((records) => {
-      for (const r of records) if (!r.isIntersecting) this.byElement.get(r.target)?.dematerialise(r.boundingClientRect.height);
-    }, { root: this.element, rootMargin: '400% 0px' });
+    this.near = new IntersectionObserver(
+      (records) => {
+        for (const r of records) if (r.isIntersecting) this.byElement.get(r.target)?.materialise();
+        this.ctx.bodyHost.rendered();
+      },
+      { root: this.element, rootMargin: '150% 0px' },
+    );
+    this.far = new IntersectionObserver(
+      (records) => {
+        for (const r of records)
+          if (!r.isIntersecting) this.byElement.get(r.target)?.dematerialise(r.boundingClientRect.height);
+      },
+      { root: this.element, rootMargin: '400% 0px' },
+    );
   }
 
   load(entries: ChatEntryView[]): void {
@@ -180,7 +206,12 @@ export class ChatLog {
   }
 
   private create(e: ChatEntryView): LazyEntry {
-    const entry = e.kind === 'user' ? new UserEntry(e) : e.kind === 'compacted' ? new CompactionEntry(e) : new AssistantEntry(e, this.ctx);
+    const entry =
+      e.kind === 'user'
+        ? new UserEntry(e)
+        : e.kind === 'compacted'
+          ? new CompactionEntry(e)
+          : new AssistantEntry(e, this.ctx);
     this.byId.set(entry.id, entry);
     this.byElement.set(entry.element, entry);
     if (entry instanceof AssistantEntry) for (const toolId of entry.toolIds) this.toolOwner.set(toolId, entry);

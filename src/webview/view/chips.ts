@@ -9,11 +9,18 @@ export function chipLabel(chip: ContextChip): string {
 
 export function chipView(chip: ContextChip, onRemove?: (ev: MouseEvent) => void): HTMLElement {
   const title = `${chip.path}${chip.range ? ` lines ${chip.range.start}-${chip.range.end}` : ''}`;
-  const el = h('span', { class: `chip chip-${chip.kind}`, role: 'listitem', title },
+  const el = h(
+    'span',
+    { class: `chip chip-${chip.kind}`, role: 'listitem', title },
     icon(chip.kind === 'selection' ? 'list-selection' : 'file'),
-    h('span', { class: 'chip-label', text: chipLabel(chip) }));
+    h('span', { class: 'chip-label', text: chipLabel(chip) }),
+  );
   if (onRemove) {
-    const remove = h('button', { type: 'button', class: 'chip-remove', 'aria-label': `Remove ${chipLabel(chip)} from context`, title: 'Remove' }, icon('close'));
+    const remove = h(
+      'button',
+      { type: 'button', class: 'chip-remove', 'aria-label': `Remove ${chipLabel(chip)} from context`, title: 'Remove' },
+      icon('close'),
+    );
     remove.addEventListener('click', onRemove);
     el.append(remove);
   }

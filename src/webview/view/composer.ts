@@ -29,22 +29,49 @@ export class Composer {
     this.post = post;
     this.saveDraft = saveDraft;
     this.input = h('textarea', {
-      class: 'input', rows: '1', 'aria-label': 'Message Warmline',
+      class: 'input',
+      rows: '1',
+      'aria-label': 'Message Warmline',
       placeholder: 'Ask Warmline… (@ to add a file)',
     });
     this.input.value = draft;
     this.chipsEl = h('div', { class: 'chips', role: 'list', 'aria-label': 'Context for the next message' });
     this.mentions = new MentionPicker(this.input, query, (path) => this.addFile(path));
-    this.send = button({ label: 'Send', icon: 'send', class: 'icon-btn send', title: 'Send (Enter)' }, () => this.submit());
-    this.stop = button({ label: 'Stop', icon: 'debug-stop', text: true, class: 'btn stop', title: 'Stop the reply' }, () => this.post('stop', {}));
+    this.send = button({ label: 'Send', icon: 'send', class: 'icon-btn send', title: 'Send (Enter)' }, () =>
+      this.submit(),
+    );
+    this.stop = button(
+      { label: 'Stop', icon: 'debug-stop', text: true, class: 'btn stop', title: 'Stop the reply' },
+      () => this.post('stop', {}),
+    );
     this.stop.hidden = true;
-    const attachSelection = button({ label: 'Add selection to context', icon: 'list-selection', title: 'Add the editor selection' }, () => this.post('context.attach', { what: 'selection' }));
-    const attachFile = button({ label: 'Add current file to context', icon: 'file-add', title: 'Add the current file' }, () => this.post('context.attach', { what: 'file' }));
-    const mention = button({ label: 'Add a file by name', icon: 'mention', title: 'Add a file (@)' }, () => this.startMention());
-    this.element = h('div', { class: 'composer' },
+    const attachSelection = button(
+      { label: 'Add selection to context', icon: 'list-selection', title: 'Add the editor selection' },
+      () => this.post('context.attach', { what: 'selection' }),
+    );
+    const attachFile = button(
+      { label: 'Add current file to context', icon: 'file-add', title: 'Add the current file' },
+      () => this.post('context.attach', { what: 'file' }),
+    );
+    const mention = button({ label: 'Add a file by name', icon: 'mention', title: 'Add a file (@)' }, () =>
+      this.startMention(),
+    );
+    this.element = h(
+      'div',
+      { class: 'composer' },
       this.chipsEl,
       h('div', { class: 'input-wrap' }, this.mentions.element, this.input),
-      h('div', { class: 'composer-bar' }, attachSelection, attachFile, mention, h('span', { class: 'spacer' }), this.stop, this.send));
+      h(
+        'div',
+        { class: 'composer-bar' },
+        attachSelection,
+        attachFile,
+        mention,
+        h('span', { class: 'spacer' }),
+        this.stop,
+        this.send,
+      ),
+    );
     this.input.addEventListener('keydown', (e) => this.keydown(e));
     this.input.addEventListener('input', () => {
       this.autosize();
@@ -142,16 +169,20 @@ export class Composer {
     const views = [
       // Removal by index waits for the host's next `context` list: removing optimistically
       // would shift the indexes of a second quick removal.
-      ...this.hostChips.map((chip, index) => chipView(chip, (ev) => {
-        (ev.currentTarget as HTMLButtonElement).disabled = true;
-        this.post('context.remove', { index });
-        this.input.focus();
-      })),
-      ...this.localChips.map((chip) => chipView(chip, () => {
-        this.localChips = this.localChips.filter((c) => c !== chip);
-        this.renderChips();
-        this.input.focus();
-      })),
+      ...this.hostChips.map((chip, index) =>
+        chipView(chip, (ev) => {
+          (ev.currentTarget as HTMLButtonElement).disabled = true;
+          this.post('context.remove', { index });
+          this.input.focus();
+        }),
+      ),
+      ...this.localChips.map((chip) =>
+        chipView(chip, () => {
+          this.localChips = this.localChips.filter((c) => c !== chip);
+          this.renderChips();
+          this.input.focus();
+        }),
+      ),
     ];
     this.chipsEl.replaceChildren(...views);
     this.chipsEl.hidden = views.length === 0;

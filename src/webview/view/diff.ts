@@ -5,23 +5,40 @@ import { h, icon } from '../dom.ts';
 
 const SHOW_LINES = 40;
 
-const KIND_ICON: Record<FileDiffView['kind'], string> = { add: 'diff-added', update: 'diff-modified', delete: 'diff-removed' };
+const KIND_ICON: Record<FileDiffView['kind'], string> = {
+  add: 'diff-added',
+  update: 'diff-modified',
+  delete: 'diff-removed',
+};
 const KIND_WORD: Record<FileDiffView['kind'], string> = { add: 'new file', update: 'edit', delete: 'deleted' };
 
 function lineRow(line: string): HTMLElement {
   const sign = line[0] ?? ' ';
   const cls = sign === '+' ? 'ins' : sign === '-' ? 'del' : 'ctx';
-  return h('div', { class: `diff-line ${cls}` }, h('span', { class: 'diff-sign', 'aria-hidden': 'true', text: sign === ' ' ? ' ' : sign }), h('span', { class: 'diff-code', text: line.slice(1) }));
+  return h(
+    'div',
+    { class: `diff-line ${cls}` },
+    h('span', { class: 'diff-sign', 'aria-hidden': 'true', text: sign === ' ' ? ' ' : sign }),
+    h('span', { class: 'diff-code', text: line.slice(1) }),
+  );
 }
 
 function fileDiff(file: FileDiffView): HTMLElement {
   const title = file.moveTo ? `${file.path} → ${file.moveTo}` : file.path;
-  const head = h('div', { class: 'diff-file-head' },
+  const head = h(
+    'div',
+    { class: 'diff-file-head' },
     icon(KIND_ICON[file.kind]),
     h('span', { class: 'diff-path', text: title, title }),
     h('span', { class: 'diff-kind', text: KIND_WORD[file.kind] }),
-    h('span', { class: 'diff-stat', 'aria-label': `${file.added} lines added, ${file.removed} removed` },
-      h('span', { class: 'diff-stat-add', text: `+${file.added}` }), ' ', h('span', { class: 'diff-stat-del', text: `−${file.removed}` })));
+    h(
+      'span',
+      { class: 'diff-stat', 'aria-label': `${file.added} lines added, ${file.removed} removed` },
+      h('span', { class: 'diff-stat-add', text: `+${file.added}` }),
+      ' ',
+      h('span', { class: 'diff-stat-del', text: `−${file.removed}` }),
+    ),
+  );
   const body = h('div', { class: 'diff-body', role: 'group', 'aria-label': `Changes in ${file.path}` });
   const rows: HTMLElement[] = [];
   for (const hunk of file.hunks) {
@@ -30,7 +47,12 @@ function fileDiff(file: FileDiffView): HTMLElement {
   }
   body.append(...rows.slice(0, SHOW_LINES));
   if (rows.length > SHOW_LINES) {
-    const more = h('button', { type: 'button', class: 'output-toggle', 'aria-expanded': 'false' }, icon('chevron-down'), h('span', { text: `${rows.length - SHOW_LINES} more lines` }));
+    const more = h(
+      'button',
+      { type: 'button', class: 'output-toggle', 'aria-expanded': 'false' },
+      icon('chevron-down'),
+      h('span', { text: `${rows.length - SHOW_LINES} more lines` }),
+    );
     more.addEventListener('click', () => {
       more.replaceWith(...rows.slice(SHOW_LINES));
     });
@@ -53,23 +75,52 @@ export function patchPreviewView(preview: PatchPreview): HTMLElement {
   const omittedFiles = preview.filesOmitted + preview.files.length - files.length;
   const shown = files.map((file) => {
     const title = file.moveTo ? `${file.path} → ${file.moveTo}` : file.path;
-    const head = h('div', { class: 'diff-file-head' },
+    const head = h(
+      'div',
+      { class: 'diff-file-head' },
       icon(KIND_ICON[file.kind] ?? 'diff-modified'),
       h('span', { class: 'diff-path', text: title, title }),
       h('span', { class: 'diff-kind', text: KIND_WORD[file.kind] ?? '' }),
-      h('span', { class: 'diff-stat', 'aria-label': `${file.added} lines added, ${file.removed} removed so far` },
-        h('span', { class: 'diff-stat-add', text: `+${file.added}` }), ' ', h('span', { class: 'diff-stat-del', text: `−${file.removed}` })));
+      h(
+        'span',
+        { class: 'diff-stat', 'aria-label': `${file.added} lines added, ${file.removed} removed so far` },
+        h('span', { class: 'diff-stat-add', text: `+${file.added}` }),
+        ' ',
+        h('span', { class: 'diff-stat-del', text: `−${file.removed}` }),
+      ),
+    );
     const lines = file.lines.slice(-Math.max(0, budget));
     budget -= lines.length;
     const omitted = file.omitted + file.lines.length - lines.length;
     const body = h('div', { class: 'diff-body', role: 'group', 'aria-label': `Changes in ${file.path} so far` });
-    if (omitted > 0) body.append(h('div', { class: 'diff-hunk-head preview-omitted', text: `… ${omitted} earlier line${omitted === 1 ? '' : 's'}` }));
-    for (const line of lines) body.append(line.startsWith('@') ? h('div', { class: 'diff-hunk-head', text: `@@ ${line.slice(1)}`.trimEnd() }) : lineRow(line));
+    if (omitted > 0)
+      body.append(
+        h('div', {
+          class: 'diff-hunk-head preview-omitted',
+          text: `… ${omitted} earlier line${omitted === 1 ? '' : 's'}`,
+        }),
+      );
+    for (const line of lines)
+      body.append(
+        line.startsWith('@')
+          ? h('div', { class: 'diff-hunk-head', text: `@@ ${line.slice(1)}`.trimEnd() })
+          : lineRow(line),
+      );
     return h('div', { class: 'diff-file' }, head, body);
   });
-  return h('div', { class: 'diff patch-preview', 'aria-live': 'off' },
-    ...(omittedFiles > 0 ? [h('div', { class: 'diff-hunk-head preview-omitted', text: `… ${omittedFiles} earlier file${omittedFiles === 1 ? '' : 's'}` })] : []),
-    ...shown);
+  return h(
+    'div',
+    { class: 'diff patch-preview', 'aria-live': 'off' },
+    ...(omittedFiles > 0
+      ? [
+          h('div', {
+            class: 'diff-hunk-head preview-omitted',
+            text: `… ${omittedFiles} earlier file${omittedFiles === 1 ? '' : 's'}`,
+          }),
+        ]
+      : []),
+    ...shown,
+  );
 }
 
 export function diffView(files: FileDiffView[]): HTMLElement {

@@ -18,10 +18,17 @@ export function errorView(error: ErrorView, post: Post): HTMLElement {
   error.actions.forEach((action, i) => {
     const spec = ACTIONS[action];
     if (!spec) return;
-    actions.append(button({ label: spec.label, icon: spec.icon, text: true, class: i === 0 ? 'btn' : 'btn secondary' }, () => post('error.action', { action })));
+    actions.append(
+      button({ label: spec.label, icon: spec.icon, text: true, class: i === 0 ? 'btn' : 'btn secondary' }, () =>
+        post('error.action', { action }),
+      ),
+    );
   });
-  return h('div', { class: 'error-box', role: 'alert' },
+  return h(
+    'div',
+    { class: 'error-box', role: 'alert' },
     h('div', { class: 'error-line' }, icon('error'), h('span', { class: 'error-message', text: error.message })),
     error.code ? h('div', { class: 'error-code', text: `Error code: ${error.code}` }) : null,
-    actions.childElementCount ? actions : null);
+    actions.childElementCount ? actions : null,
+  );
 }

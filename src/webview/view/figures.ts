@@ -22,21 +22,32 @@ export function formatTokens(f: TurnFigures): string | undefined {
   return `${integer.format(total)} tokens`;
 }
 
-export interface FigureItem { key: 'ttft' | 'total' | 'tokens' | 'saved'; text: string; title: string }
+export interface FigureItem {
+  key: 'ttft' | 'total' | 'tokens' | 'saved';
+  text: string;
+  title: string;
+}
 
 export function figureItems(f: TurnFigures): FigureItem[] {
   const items: FigureItem[] = [];
-  if (f.ttftMs !== undefined) items.push({ key: 'ttft', text: `first token ${formatMs(f.ttftMs)}`, title: 'Time from send to the first text' });
+  if (f.ttftMs !== undefined)
+    items.push({ key: 'ttft', text: `first token ${formatMs(f.ttftMs)}`, title: 'Time from send to the first text' });
   items.push({ key: 'total', text: formatMs(f.totalMs), title: 'Total time of the turn' });
   const tokens = formatTokens(f);
   const cached = f.cachedTokens ? `, ${integer.format(f.cachedTokens)} of them from the server's prompt cache` : '';
-  if (tokens) items.push({ key: 'tokens', text: tokens, title: `${integer.format(f.inputTokens ?? 0)} in${cached}, ${integer.format(f.outputTokens ?? 0)} out` });
+  if (tokens)
+    items.push({
+      key: 'tokens',
+      text: tokens,
+      title: `${integer.format(f.inputTokens ?? 0)} in${cached}, ${integer.format(f.outputTokens ?? 0)} out`,
+    });
   items.push({
     key: 'saved',
     text: f.transport === 'websocket' ? `saved ${formatKB(f.savedBytes)}` : 'HTTP',
-    title: f.transport === 'websocket'
-      ? 'Request bytes the socket did not resend, compared with resending the whole history'
-      : 'Sent over HTTP: the whole history was sent',
+    title:
+      f.transport === 'websocket'
+        ? 'Request bytes the socket did not resend, compared with resending the whole history'
+        : 'Sent over HTTP: the whole history was sent',
   });
   return items;
 }

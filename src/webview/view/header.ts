@@ -5,19 +5,20 @@ import { button, h, icon } from '../dom.ts';
 import type { Post } from '../protocol.ts';
 import { figureItems } from './figures.ts';
 
-const STATES: Record<ConnectionState, { label: string; icon: string; tone: 'ok' | 'busy' | 'warn' | 'bad' | 'idle' }> = {
-  idle: { label: 'Idle', icon: 'circle-outline', tone: 'idle' },
-  connecting: { label: 'Connecting…', icon: 'loading codicon-modifier-spin', tone: 'busy' },
-  warming: { label: 'Warming', icon: 'loading codicon-modifier-spin', tone: 'busy' },
-  warm: { label: 'Warm', icon: 'pass-filled', tone: 'ok' },
-  busy: { label: 'Busy', icon: 'sync codicon-modifier-spin', tone: 'busy' },
-  compacting: { label: 'Compacting…', icon: 'fold', tone: 'busy' },
-  reconnecting: { label: 'Reconnecting…', icon: 'debug-disconnect', tone: 'warn' },
-  http: { label: 'HTTP fallback', icon: 'warning', tone: 'warn' },
-  no_key: { label: 'No API key', icon: 'key', tone: 'bad' },
-  error: { label: 'Error', icon: 'error', tone: 'bad' },
-  closed: { label: 'Closed', icon: 'circle-slash', tone: 'idle' },
-};
+const STATES: Record<ConnectionState, { label: string; icon: string; tone: 'ok' | 'busy' | 'warn' | 'bad' | 'idle' }> =
+  {
+    idle: { label: 'Idle', icon: 'circle-outline', tone: 'idle' },
+    connecting: { label: 'Connecting…', icon: 'loading codicon-modifier-spin', tone: 'busy' },
+    warming: { label: 'Warming', icon: 'loading codicon-modifier-spin', tone: 'busy' },
+    warm: { label: 'Warm', icon: 'pass-filled', tone: 'ok' },
+    busy: { label: 'Busy', icon: 'sync codicon-modifier-spin', tone: 'busy' },
+    compacting: { label: 'Compacting…', icon: 'fold', tone: 'busy' },
+    reconnecting: { label: 'Reconnecting…', icon: 'debug-disconnect', tone: 'warn' },
+    http: { label: 'HTTP fallback', icon: 'warning', tone: 'warn' },
+    no_key: { label: 'No API key', icon: 'key', tone: 'bad' },
+    error: { label: 'Error', icon: 'error', tone: 'bad' },
+    closed: { label: 'Closed', icon: 'circle-slash', tone: 'idle' },
+  };
 
 export interface HeaderActions {
   toggleHistory(): void;
@@ -42,9 +43,22 @@ export class Header {
     this.connIcon = h('span', { class: 'conn-icon' });
     this.connLabel = h('span', { class: 'conn-label', text: 'Starting…' });
     this.model = h('span', { class: 'conn-model' });
-    this.conn = h('div', { class: 'conn tone-idle', role: 'status', 'aria-live': 'polite' }, this.connIcon, this.connLabel, this.model);
-    this.scripted = h('span', { class: 'badge badge-scripted', text: 'scripted demo, not AI', title: 'Replies come from a script, not from a model', hidden: true });
-    this.setKey = button({ label: 'Set API Key', icon: 'key', text: true, class: 'btn small' }, () => post('error.action', { action: 'setKey' }));
+    this.conn = h(
+      'div',
+      { class: 'conn tone-idle', role: 'status', 'aria-live': 'polite' },
+      this.connIcon,
+      this.connLabel,
+      this.model,
+    );
+    this.scripted = h('span', {
+      class: 'badge badge-scripted',
+      text: 'scripted demo, not AI',
+      title: 'Replies come from a script, not from a model',
+      hidden: true,
+    });
+    this.setKey = button({ label: 'Set API Key', icon: 'key', text: true, class: 'btn small' }, () =>
+      post('error.action', { action: 'setKey' }),
+    );
     this.setKey.hidden = true;
     this.historyButton = button({ label: 'Chat history', icon: 'history' }, () => actions.toggleHistory());
     this.historyButton.setAttribute('aria-expanded', 'false');
@@ -53,11 +67,35 @@ export class Header {
     this.figures = h('div', { class: 'figures', 'aria-label': 'Last turn', hidden: true });
     this.meterFill = h('span', { class: 'meter-fill' });
     this.meterText = h('span', { class: 'meter-text' });
-    this.meter = h('div', { class: 'context-meter', role: 'meter', 'aria-label': 'Context window used', 'aria-valuemin': '0', 'aria-valuemax': '100', hidden: true },
-      h('span', { class: 'meter-bar' }, this.meterFill), this.meterText);
-    this.element = h('header', { class: 'header' },
-      h('div', { class: 'header-row' }, this.conn, this.scripted, h('span', { class: 'spacer' }), this.setKey, this.historyButton, newChat),
-      this.figures, this.meter);
+    this.meter = h(
+      'div',
+      {
+        class: 'context-meter',
+        role: 'meter',
+        'aria-label': 'Context window used',
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        hidden: true,
+      },
+      h('span', { class: 'meter-bar' }, this.meterFill),
+      this.meterText,
+    );
+    this.element = h(
+      'header',
+      { class: 'header' },
+      h(
+        'div',
+        { class: 'header-row' },
+        this.conn,
+        this.scripted,
+        h('span', { class: 'spacer' }),
+        this.setKey,
+        this.historyButton,
+        newChat,
+      ),
+      this.figures,
+      this.meter,
+    );
   }
 
   setState(s: HostMessages['state']): void {
@@ -66,8 +104,12 @@ export class Header {
     this.conn.dataset.state = s.state;
     this.connIcon.replaceChildren(icon(spec.icon));
     this.connLabel.textContent = spec.label;
-    this.model.textContent = s.model ? `${s.model}${s.transport === 'http' && s.state !== 'http' ? ' · HTTP' : ''}` : '';
-    this.conn.title = [spec.label, s.detail, s.model && `model ${s.model}`, `transport ${s.transport}`].filter(Boolean).join(' — ');
+    this.model.textContent = s.model
+      ? `${s.model}${s.transport === 'http' && s.state !== 'http' ? ' · HTTP' : ''}`
+      : '';
+    this.conn.title = [spec.label, s.detail, s.model && `model ${s.model}`, `transport ${s.transport}`]
+      .filter(Boolean)
+      .join(' — ');
     this.scripted.hidden = !s.scripted;
     this.setKey.hidden = s.state !== 'no_key';
   }
@@ -87,7 +129,11 @@ export class Header {
   setFigures(f: TurnFigures | undefined): void {
     this.figures.hidden = !f;
     if (!f) return;
-    this.figures.replaceChildren(...figureItems(f).map((item) => h('span', { class: `figure figure-${item.key}`, title: item.title, text: item.text })));
+    this.figures.replaceChildren(
+      ...figureItems(f).map((item) =>
+        h('span', { class: `figure figure-${item.key}`, title: item.title, text: item.text }),
+      ),
+    );
   }
 }
 

@@ -23,8 +23,12 @@ export class HistoryPanel {
     this.post = post;
     this.toggle = toggle;
     this.list = h('ul', { class: 'history-list' });
-    this.element = h('nav', { class: 'history', 'aria-label': 'Chat history', hidden: true },
-      h('div', { class: 'history-title', text: 'Chats' }), this.list);
+    this.element = h(
+      'nav',
+      { class: 'history', 'aria-label': 'Chat history', hidden: true },
+      h('div', { class: 'history-title', text: 'Chats' }),
+      this.list,
+    );
     this.element.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
         this.close();
@@ -49,7 +53,10 @@ export class HistoryPanel {
       this.render();
       this.element.hidden = false;
       this.toggle.setAttribute('aria-expanded', 'true');
-      (this.list.querySelector<HTMLButtonElement>('[aria-current="true"]') ?? this.list.querySelector<HTMLButtonElement>('button'))?.focus();
+      (
+        this.list.querySelector<HTMLButtonElement>('[aria-current="true"]') ??
+        this.list.querySelector<HTMLButtonElement>('button')
+      )?.focus();
     }
   }
 
@@ -64,18 +71,23 @@ export class HistoryPanel {
       this.list.replaceChildren(h('li', { class: 'history-empty', text: 'No chats yet.' }));
       return;
     }
-    this.list.replaceChildren(...this.chats.map((chat) => {
-      const active = chat.id === this.activeId;
-      const b = h('button', { type: 'button', class: 'history-item', 'aria-current': active ? 'true' : undefined, title: chat.title },
-        icon(active ? 'comment-discussion' : 'comment'),
-        h('span', { class: 'history-item-title', text: chat.title || 'Untitled chat' }),
-        h('span', { class: 'history-item-time', text: ago(chat.updatedAt, now) }));
-      b.addEventListener('click', () => {
-        this.close();
-        // The active chat too: the host reloads it (a way back to the start of a long chat).
-        this.post('chat.open', { chatId: chat.id });
-      });
-      return h('li', {}, b);
-    }));
+    this.list.replaceChildren(
+      ...this.chats.map((chat) => {
+        const active = chat.id === this.activeId;
+        const b = h(
+          'button',
+          { type: 'button', class: 'history-item', 'aria-current': active ? 'true' : undefined, title: chat.title },
+          icon(active ? 'comment-discussion' : 'comment'),
+          h('span', { class: 'history-item-title', text: chat.title || 'Untitled chat' }),
+          h('span', { class: 'history-item-time', text: ago(chat.updatedAt, now) }),
+        );
+        b.addEventListener('click', () => {
+          this.close();
+          // The active chat too: the host reloads it (a way back to the start of a long chat).
+          this.post('chat.open', { chatId: chat.id });
+        });
+        return h('li', {}, b);
+      }),
+    );
   }
 }

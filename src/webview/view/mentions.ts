@@ -22,7 +22,13 @@ export class MentionPicker {
     this.input = input;
     this.query = query;
     this.onPick = onPick;
-    this.element = h('ul', { class: 'mentions', id: 'mention-list', role: 'listbox', 'aria-label': 'Files', hidden: true });
+    this.element = h('ul', {
+      class: 'mentions',
+      id: 'mention-list',
+      role: 'listbox',
+      'aria-label': 'Files',
+      hidden: true,
+    });
     input.setAttribute('aria-autocomplete', 'list');
     input.setAttribute('aria-controls', 'mention-list');
     input.setAttribute('aria-expanded', 'false');
@@ -51,15 +57,18 @@ export class MentionPicker {
     clearTimeout(this.timer);
     const seq = ++this.seq;
     this.timer = setTimeout(() => {
-      this.query(q).then((files) => {
-        // A slower reply to an older query must not replace the newer list.
-        if (seq !== this.seq || !this.token) return;
-        this.files = files.slice(0, MAX_ROWS);
-        this.active = 0;
-        this.render(q);
-      }, () => {
-        if (seq === this.seq) this.close();
-      });
+      this.query(q).then(
+        (files) => {
+          // A slower reply to an older query must not replace the newer list.
+          if (seq !== this.seq || !this.token) return;
+          this.files = files.slice(0, MAX_ROWS);
+          this.active = 0;
+          this.render(q);
+        },
+        () => {
+          if (seq === this.seq) this.close();
+        },
+      );
     }, 60);
   }
 
@@ -94,15 +103,29 @@ export class MentionPicker {
 
   private render(q: string): void {
     if (!this.files.length) {
-      this.element.replaceChildren(h('li', { class: 'mention-empty', role: 'presentation', text: q ? `No files match “${q}”` : 'No files' }));
+      this.element.replaceChildren(
+        h('li', { class: 'mention-empty', role: 'presentation', text: q ? `No files match “${q}”` : 'No files' }),
+      );
     } else {
-      this.element.replaceChildren(...this.files.map((path, i) => {
-        const slash = path.lastIndexOf('/');
-        return h('li', { class: 'mention', role: 'option', id: `mention-${i}`, 'data-index': String(i), 'aria-selected': 'false', title: path },
-          icon('file'),
-          h('span', { class: 'mention-name', text: path.slice(slash + 1) }),
-          h('span', { class: 'mention-dir', text: slash > 0 ? path.slice(0, slash) : '' }));
-      }));
+      this.element.replaceChildren(
+        ...this.files.map((path, i) => {
+          const slash = path.lastIndexOf('/');
+          return h(
+            'li',
+            {
+              class: 'mention',
+              role: 'option',
+              id: `mention-${i}`,
+              'data-index': String(i),
+              'aria-selected': 'false',
+              title: path,
+            },
+            icon('file'),
+            h('span', { class: 'mention-name', text: path.slice(slash + 1) }),
+            h('span', { class: 'mention-dir', text: slash > 0 ? path.slice(0, slash) : '' }),
+          );
+        }),
+      );
     }
     this.element.hidden = false;
     this.input.setAttribute('aria-expanded', 'true');

@@ -1,7 +1,14 @@
 // The two kinds of entries. A user message is plain text (never markdown: what the user typed is
 // shown as typed). An assistant message is text segments and tool cards in the order they
 // streamed; each segment is a markdown body, and only the last one is ever still growing.
-import type { ChatEntryView, ContextChip, ErrorView, HostMessages, ToolCardView, TurnFigures } from '../../shared/messages.ts';
+import type {
+  ChatEntryView,
+  ContextChip,
+  ErrorView,
+  HostMessages,
+  ToolCardView,
+  TurnFigures,
+} from '../../shared/messages.ts';
 import { h, icon } from '../dom.ts';
 import type { FrameQueue } from '../dom.ts';
 import type { Post } from '../protocol.ts';
@@ -39,7 +46,8 @@ export class UserEntry extends LazyEntry {
       h('div', { class: 'entry-head' }, icon('account'), h('span', { text: 'You' })),
       h('div', { class: 'user-text', text: this.text }),
     );
-    if (this.context.length) this.element.append(h('div', { class: 'entry-chips' }, ...this.context.map((c) => chipView(c))));
+    if (this.context.length)
+      this.element.append(h('div', { class: 'entry-chips' }, ...this.context.map((c) => chipView(c))));
   }
 
   protected teardown(): void {}
@@ -70,10 +78,22 @@ export class CompactionEntry extends LazyEntry {
 
   protected build(): void {
     const v = this.view;
-    const why = v.reason === 'manual' ? 'as you asked' : v.reason === 'overflow' ? 'after the model\'s window overflowed' : 'before the model\'s window filled';
-    this.element.append(h('div', { class: 'compacted-line', role: 'note' },
-      icon('fold'),
-      h('span', { text: `Context compacted ${HOW[v.how]}, ${why}: about ${v.tokensBefore.toLocaleString('en-US')} → ${v.tokensAfter.toLocaleString('en-US')} tokens` })));
+    const why =
+      v.reason === 'manual'
+        ? 'as you asked'
+        : v.reason === 'overflow'
+          ? "after the model's window overflowed"
+          : "before the model's window filled";
+    this.element.append(
+      h(
+        'div',
+        { class: 'compacted-line', role: 'note' },
+        icon('fold'),
+        h('span', {
+          text: `Context compacted ${HOW[v.how]}, ${why}: about ${v.tokensBefore.toLocaleString('en-US')} → ${v.tokensAfter.toLocaleString('en-US')} tokens`,
+        }),
+      ),
+    );
   }
 
   protected teardown(): void {}
@@ -134,9 +154,15 @@ export class AssistantEntry extends LazyEntry {
   protected build(): void {
     this.element.setAttribute('aria-busy', String(!this.done));
     this.partsEl = h('div', { class: 'parts' });
-    this.element.append(h('div', { class: 'entry-head' }, icon('sparkle'), h('span', { text: 'Warmline' })), this.partsEl);
+    this.element.append(
+      h('div', { class: 'entry-head' }, icon('sparkle'), h('span', { text: 'Warmline' })),
+      this.partsEl,
+    );
     this.parts.forEach((part, i) => {
-      if (part.kind === 'tool') { this.appendCard(part.tool); return }
+      if (part.kind === 'tool') {
+        this.appendCard(part.tool);
+        return;
+      }
       const end = this.partEnd(i);
       const segment = this.text.slice(part.start, end);
       const last = i === this.parts.length - 1;
@@ -245,7 +271,10 @@ export class AssistantEntry extends LazyEntry {
     }
     state.preview = p.preview;
     const card = this.cards.get(p.id);
-    if (card) { card.refresh(); card.previewed() }
+    if (card) {
+      card.refresh();
+      card.previewed();
+    }
   }
 
   /**
@@ -291,7 +320,9 @@ export class AssistantEntry extends LazyEntry {
     this.error = error;
     this.dropPreviews();
     // Tools still shown as running when the turn ended were cut off with it.
-    for (const [id, t] of this.tools) if (t.view.status === 'running' || t.view.status === 'awaiting_approval') this.toolUpdate({ id, status: 'cancelled' });
+    for (const [id, t] of this.tools)
+      if (t.view.status === 'running' || t.view.status === 'awaiting_approval')
+        this.toolUpdate({ id, status: 'cancelled' });
     if (!this.materialised) return;
     this.element.setAttribute('aria-busy', 'false');
     this.element.classList.remove('thinking');
@@ -304,11 +335,26 @@ export class AssistantEntry extends LazyEntry {
     this.element.querySelector(':scope > .entry-footer')?.remove();
     const footer = h('div', { class: 'entry-footer' });
     if (!this.done && !this.text && this.tools.size === 0) this.element.classList.add('thinking');
-    if (!this.done) footer.append(h('div', { class: 'thinking-line' }, icon('loading', 'codicon-modifier-spin'), h('span', { text: 'Thinking…' })));
+    if (!this.done)
+      footer.append(
+        h(
+          'div',
+          { class: 'thinking-line' },
+          icon('loading', 'codicon-modifier-spin'),
+          h('span', { text: 'Thinking…' }),
+        ),
+      );
     if (this.error) footer.append(errorView(this.error, this.ctx.post));
     if (this.figures) {
-      footer.append(h('div', { class: 'turn-figures', 'aria-label': 'Turn figures' },
-        ...figureItems(this.figures).map((f) => h('span', { class: `figure figure-${f.key}`, title: f.title, text: f.text }))));
+      footer.append(
+        h(
+          'div',
+          { class: 'turn-figures', 'aria-label': 'Turn figures' },
+          ...figureItems(this.figures).map((f) =>
+            h('span', { class: `figure figure-${f.key}`, title: f.title, text: f.text }),
+          ),
+        ),
+      );
     }
     this.element.append(footer);
   }

@@ -75,7 +75,13 @@ export class OutputView {
       this.expanded = !this.expanded;
       this.render();
     });
-    this.element = h('div', { class: 'tool-output', role: 'region', 'aria-label': `Output of ${label}` }, this.headPre, this.toggle, this.tailPre);
+    this.element = h(
+      'div',
+      { class: 'tool-output', role: 'region', 'aria-label': `Output of ${label}` },
+      this.headPre,
+      this.toggle,
+      this.tailPre,
+    );
     this.render();
   }
 
@@ -113,7 +119,10 @@ export class OutputView {
       this.headPre.textContent = firstLines(all, SHOW_LINES);
       this.tailPre.textContent = lastLines(whole || b.tail, SHOW_LINES);
       const hidden = Math.max(0, b.lines - 2 * SHOW_LINES);
-      this.toggle.replaceChildren(icon('chevron-down'), h('span', { text: `${String(hidden)} more lines${omitted ? ' (partly not kept)' : ''}` }));
+      this.toggle.replaceChildren(
+        icon('chevron-down'),
+        h('span', { text: `${String(hidden)} more lines${omitted ? ' (partly not kept)' : ''}` }),
+      );
       this.toggle.setAttribute('aria-label', `Show all output (${hidden} more lines)`);
     }
   }

@@ -70,15 +70,26 @@ export class ToolCard {
     this.approvalEl = h('div', { class: 'tool-approval' });
     this.diffEl = h('div', { class: 'tool-diff' });
     this.output = new OutputView(state.output, queue, v.name);
-    this.element = h('div', { class: 'tool-card', role: 'group', 'aria-label': `Tool ${v.name}${v.summary ? `: ${v.summary}` : ''}`, 'data-tool-id': v.id },
-      h('div', { class: 'tool-head' },
+    this.element = h(
+      'div',
+      {
+        class: 'tool-card',
+        role: 'group',
+        'aria-label': `Tool ${v.name}${v.summary ? `: ${v.summary}` : ''}`,
+        'data-tool-id': v.id,
+      },
+      h(
+        'div',
+        { class: 'tool-head' },
         this.statusEl,
         h('span', { class: 'tool-name', text: v.name }),
         h('span', { class: 'tool-summary', text: v.summary, title: v.summary }),
-        this.resultEl),
+        this.resultEl,
+      ),
       this.approvalEl,
       this.diffEl,
-      this.output.element);
+      this.output.element,
+    );
     this.refresh();
     if (state.preview) this.renderPreview();
   }
@@ -124,18 +135,41 @@ export class ToolCard {
     if (box.hidden) return;
     const kind = v.approval?.kind ?? (hasDiff ? 'edit' : 'shell');
     if (waiting && v.approval?.title) box.append(h('div', { class: 'approval-title', text: v.approval.title }));
-    if (waiting && v.approval?.command) box.append(h('pre', { class: 'approval-command' }, h('code', { text: v.approval.command })));
+    if (waiting && v.approval?.command)
+      box.append(h('pre', { class: 'approval-command' }, h('code', { text: v.approval.command })));
     const row = h('div', { class: 'approval-actions' });
-    if (hasDiff) row.append(button({ label: 'Open Diff', icon: 'diff', text: true, class: 'btn secondary' }, () => this.post('diff.open', { toolId: v.id })));
+    if (hasDiff)
+      row.append(
+        button({ label: 'Open Diff', icon: 'diff', text: true, class: 'btn secondary' }, () =>
+          this.post('diff.open', { toolId: v.id }),
+        ),
+      );
     if (waiting) {
       const [yes, no] = kind === 'edit' ? ['Accept', 'Reject'] : ['Run', 'Skip'];
       const decided = this.state.decision;
-      const accept = button({ label: yes as string, icon: kind === 'edit' ? 'check' : 'play', text: true, class: 'btn approve' }, () => this.decide(true));
-      const reject = button({ label: no as string, icon: kind === 'edit' ? 'close' : 'debug-step-over', text: true, class: 'btn secondary reject' }, () => this.decide(false));
+      const accept = button(
+        { label: yes as string, icon: kind === 'edit' ? 'check' : 'play', text: true, class: 'btn approve' },
+        () => this.decide(true),
+      );
+      const reject = button(
+        {
+          label: no as string,
+          icon: kind === 'edit' ? 'close' : 'debug-step-over',
+          text: true,
+          class: 'btn secondary reject',
+        },
+        () => this.decide(false),
+      );
       if (decided !== undefined) {
         accept.disabled = true;
         reject.disabled = true;
-        row.append(h('span', { class: 'approval-pending', role: 'status', text: decided ? `${yes === 'Run' ? 'Running' : 'Applying'}…` : 'Skipping…' }));
+        row.append(
+          h('span', {
+            class: 'approval-pending',
+            role: 'status',
+            text: decided ? `${yes === 'Run' ? 'Running' : 'Applying'}…` : 'Skipping…',
+          }),
+        );
       }
       row.prepend(accept, reject);
     }

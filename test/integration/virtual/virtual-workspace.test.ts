@@ -27,7 +27,9 @@ class MemoryProvider implements vscode.FileSystemProvider {
     const data = this.files.get(path);
     return data && new TextDecoder().decode(data);
   }
-  watch(): vscode.Disposable { return new vscode.Disposable(() => {}) }
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => {});
+  }
   stat(uri: vscode.Uri): vscode.FileStat {
     const data = this.files.get(uri.path);
     if (data) return { type: vscode.FileType.File, ctime: 0, mtime: Date.now(), size: data.length };
@@ -38,11 +40,17 @@ class MemoryProvider implements vscode.FileSystemProvider {
     if (!this.dirs.has(uri.path)) throw vscode.FileSystemError.FileNotFound(uri);
     const prefix = uri.path === '/' ? '/' : `${uri.path}/`;
     const out: Array<[string, vscode.FileType]> = [];
-    for (const d of this.dirs) if (d.startsWith(prefix) && d !== uri.path && !d.slice(prefix.length).includes('/')) out.push([d.slice(prefix.length), vscode.FileType.Directory]);
-    for (const f of this.files.keys()) if (f.startsWith(prefix) && !f.slice(prefix.length).includes('/')) out.push([f.slice(prefix.length), vscode.FileType.File]);
+    for (const d of this.dirs)
+      if (d.startsWith(prefix) && d !== uri.path && !d.slice(prefix.length).includes('/'))
+        out.push([d.slice(prefix.length), vscode.FileType.Directory]);
+    for (const f of this.files.keys())
+      if (f.startsWith(prefix) && !f.slice(prefix.length).includes('/'))
+        out.push([f.slice(prefix.length), vscode.FileType.File]);
     return out;
   }
-  createDirectory(uri: vscode.Uri): void { this.dirs.add(uri.path) }
+  createDirectory(uri: vscode.Uri): void {
+    this.dirs.add(uri.path);
+  }
   readFile(uri: vscode.Uri): Uint8Array {
     this.reads.push(uri.path);
     const data = this.files.get(uri.path);
@@ -70,8 +78,8 @@ class MemoryProvider implements vscode.FileSystemProvider {
 
 async function toolOutputs(): Promise<string[]> {
   const api = await warmline();
-  return api.chat.conversation!.transcript
-    .filter((i) => i.type === 'custom_tool_call_output' || i.type === 'function_call_output')
+  return api.chat
+    .conversation!.transcript.filter((i) => i.type === 'custom_tool_call_output' || i.type === 'function_call_output')
     .map((i) => String((i as { output: unknown }).output));
 }
 
@@ -88,7 +96,11 @@ describe('a virtual workspace folder (a FileSystemProvider, no local path)', () 
     registration = vscode.workspace.registerFileSystemProvider(SCHEME, provider, { isCaseSensitive: true });
     // (A test cannot add a folder: VS Code refuses to enter a new workspace under test.)
     const folders = vscode.workspace.workspaceFolders ?? [];
-    assert.deepEqual(folders.map((f) => f.uri.scheme), ['file', SCHEME], 'the runner opened the fixture folder and the virtual one');
+    assert.deepEqual(
+      folders.map((f) => f.uri.scheme),
+      ['file', SCHEME],
+      'the runner opened the fixture folder and the virtual one',
+    );
     assert.equal(folders[1]!.uri.toString(), ROOT.toString());
     assert.equal(folders[1]!.name, 'virtual');
   });
@@ -108,27 +120,49 @@ describe('a virtual workspace folder (a FileSystemProvider, no local path)', () 
       '+Warmline edited this virtual file.',
       '*** End Patch',
     ].join('\n');
-    await useEmulator({
-      name: 'virtual',
-      turns: [
-        { calls: [
-          { name: 'read_file', arguments: { path: 'virtual/notes.md', start_line: null, end_line: null } },
-          { name: 'list_files', arguments: { path: 'virtual', glob: null, recursive: true } },
-          { name: 'grep', arguments: { pattern: 'TODO', literal: null, path: 'virtual', include: null, exclude: null, case: null, context_lines: null, max_matches: null } },
-          { name: 'read_file', arguments: { path: 'virtual/.env', start_line: null, end_line: null } },
-        ] },
-        { calls: [{ name: 'apply_patch', type: 'custom' as const, input: patch }] },
-        { calls: [{ name: 'run_task', arguments: { name: null, command: 'ls', cwd: 'virtual' } }] },
-        { text: 'Done with the virtual folder.' },
-      ],
-    }, { 'approvals.edits': 'auto', 'shell.enabled': true });
+    await useEmulator(
+      {
+        name: 'virtual',
+        turns: [
+          {
+            calls: [
+              { name: 'read_file', arguments: { path: 'virtual/notes.md', start_line: null, end_line: null } },
+              { name: 'list_files', arguments: { path: 'virtual', glob: null, recursive: true } },
+              {
+                name: 'grep',
+                arguments: {
+                  pattern: 'TODO',
+                  literal: null,
+                  path: 'virtual',
+                  include: null,
+                  exclude: null,
+                  case: null,
+                  context_lines: null,
+                  max_matches: null,
+                },
+              },
+              { name: 'read_file', arguments: { path: 'virtual/.env', start_line: null, end_line: null } },
+            ],
+          },
+          { calls: [{ name: 'apply_patch', type: 'custom' as const, input: patch }] },
+          { calls: [{ name: 'run_task', arguments: { name: null, command: 'ls', cwd: 'virtual' } }] },
+          { text: 'Done with the virtual folder.' },
+        ],
+      },
+      { 'approvals.edits': 'auto', 'shell.enabled': true },
+    );
     await chat('Work in the virtual folder');
     const [read, listed, grep, secret, edit, task] = await toolOutputs();
 
     assert.match(read!, /^virtual\/notes\.md: lines 1-2 of 2\n1\t# Notes\n2\tTODO: write the intro/);
     assert.ok(provider.reads.includes('/virtual/notes.md'), 'read through the provider');
     const entries = listed!.split('\n').slice(1);
-    assert.deepEqual(entries.filter((e) => e.startsWith('virtual/')).sort(), ['virtual/.gitignore', 'virtual/notes.md', 'virtual/src/', 'virtual/src/main.ts']);
+    assert.deepEqual(entries.filter((e) => e.startsWith('virtual/')).sort(), [
+      'virtual/.gitignore',
+      'virtual/notes.md',
+      'virtual/src/',
+      'virtual/src/main.ts',
+    ]);
     assert.match(grep!, /^virtual\/notes\.md:2:TODO: write the intro$/m);
     assert.match(grep!, /^virtual\/src\/main\.ts:2:\/\/ TODO: localise$/m);
     assert.doesNotMatch(grep!, /generated/);
@@ -136,9 +170,15 @@ describe('a virtual workspace folder (a FileSystemProvider, no local path)', () 
     assert.doesNotMatch(JSON.stringify((await warmline()).chat.conversation!.transcript), /never-sent/);
 
     assert.match(edit!, /Applied the edit:\n {2}M virtual\/notes\.md \(\+1 -1\)/);
-    await waitFor(() => provider.text('/virtual/notes.md')?.includes('Warmline edited this virtual file.'), 5000, 'the edit to reach the provider');
+    await waitFor(
+      () => provider.text('/virtual/notes.md')?.includes('Warmline edited this virtual file.'),
+      5000,
+      'the edit to reach the provider',
+    );
     assert.doesNotMatch(provider.text('/virtual/notes.md')!, /TODO: write the intro/);
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === ROOT.with({ path: '/virtual/notes.md' }).toString());
+    const doc = vscode.workspace.textDocuments.find(
+      (d) => d.uri.toString() === ROOT.with({ path: '/virtual/notes.md' }).toString(),
+    );
     assert.equal(doc?.isDirty ?? false, false, 'the edited document is saved');
 
     assert.match(task!, /virtual folder; commands run in a local folder only/);

@@ -7,11 +7,16 @@ import Mocha from 'mocha';
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 240_000, reporter: 'spec' });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   if (!files.length) throw new Error(`no *.test.js files in ${__dirname}`);
   const stats = await new Promise<{ passes: number; failures: number }>((resolve) => {
-    const runner = mocha.run(() => resolve({ passes: runner.stats?.passes ?? 0, failures: runner.stats?.failures ?? 0 }));
+    const runner = mocha.run(() =>
+      resolve({ passes: runner.stats?.passes ?? 0, failures: runner.stats?.failures ?? 0 }),
+    );
   });
   console.log(`providers (VS Code): ${stats.passes} passed, ${stats.failures} failed`);
   if (stats.failures > 0) throw new Error(`${stats.failures} test(s) failed`);

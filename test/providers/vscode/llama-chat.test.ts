@@ -10,7 +10,10 @@ import type { RecordingProxy } from '../llama-server.ts';
 
 describe('llama.cpp in VS Code', () => {
   let proxy: RecordingProxy | undefined;
-  afterEach(async () => { await resetSettings(); await proxy?.close() });
+  afterEach(async () => {
+    await resetSettings();
+    await proxy?.close();
+  });
 
   it('a chat with the llamacpp preset: answered over HTTP, the status says HTTP, no custom tool sent, one upgrade attempt', async () => {
     const origin = process.env.WARMLINE_LLAMA_ORIGIN;
@@ -22,18 +25,30 @@ describe('llama.cpp in VS Code', () => {
     await waitFor(() => api.session.state === 'http', 30_000, 'the session to settle on HTTP against llama-server');
 
     await chat('Say hello.');
-    const traffic = proxy.records.map((r) => `${r.upgrade ? 'UPGRADE' : r.method} ${r.path} -> ${r.status ?? '-'}`).join('\n');
+    const traffic = proxy.records
+      .map((r) => `${r.upgrade ? 'UPGRADE' : r.method} ${r.path} -> ${r.status ?? '-'}`)
+      .join('\n');
     const answer = api.chat.entries().at(-1)!;
     assert.ok(answer.kind === 'assistant', 'the chat has an answer');
     assert.equal(answer.error, undefined, `no error: ${answer.error?.message}\n${traffic}`);
 
     const posts = proxy.responsesPosts();
     assert.ok(posts.length >= 1, `the model was asked:\n${traffic}`);
-    assert.deepEqual(posts.filter((p) => (p.status ?? 0) >= 500).map((p) => p.response.slice(0, 200)), []);
+    assert.deepEqual(
+      posts.filter((p) => (p.status ?? 0) >= 500).map((p) => p.response.slice(0, 200)),
+      [],
+    );
     for (const post of posts) {
       const tools = (post.body?.tools ?? []) as ToolDefinition[];
-      assert.deepEqual(tools.filter((t) => t.type !== 'function').map((t) => t.name), [], 'no custom tool is offered to llama.cpp');
-      assert.ok(tools.some((t) => t.name === 'apply_patch_json'), 'apply_patch_json is offered');
+      assert.deepEqual(
+        tools.filter((t) => t.type !== 'function').map((t) => t.name),
+        [],
+        'no custom tool is offered to llama.cpp',
+      );
+      assert.ok(
+        tools.some((t) => t.name === 'apply_patch_json'),
+        'apply_patch_json is offered',
+      );
     }
     assert.equal(proxy.upgrades(), 1, `the WebSocket upgrade is tried once for this endpoint:\n${traffic}`);
     assert.equal(api.session.transportInUse, 'http');

@@ -40,7 +40,17 @@ export interface TestProxy {
 }
 
 /** Hop-by-hop headers a proxy must not forward (RFC 9110 §7.6.1), plus the proxy's own. */
-const HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
   const log: ProxyLogEntry[] = [];
@@ -72,7 +82,9 @@ export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestPr
   const answerRaw = (socket: Duplex, e: ProxyLogEntry, status: number, extra = ''): void => {
     e.status = status;
     const text = `test proxy: ${http.STATUS_CODES[status] ?? 'error'}\n`;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   };
   const AUTH_CHALLENGE = 'Proxy-Authenticate: Basic realm="warmline-test-proxy"\r\n';
 
@@ -85,14 +97,25 @@ export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestPr
     };
     if (!authorized(req)) return answer(407, { 'proxy-authenticate': 'Basic realm="warmline-test-proxy"' });
     let target: URL;
-    try { target = new URL(req.url ?? '') } catch { return answer(400) }
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      return answer(400);
+    }
     if (target.protocol !== 'http:') return answer(400);
     const upstream = http.request({
-      host: target.hostname, port: target.port || 80, method: req.method, path: target.pathname + target.search,
-      headers: forwardHeaders(req.headers), agent: false,
+      host: target.hostname,
+      port: target.port || 80,
+      method: req.method,
+      path: target.pathname + target.search,
+      headers: forwardHeaders(req.headers),
+      agent: false,
     });
     upstream.on('socket', (s) => track(s));
-    upstream.on('error', () => { if (!res.headersSent) answer(502); else res.destroy() });
+    upstream.on('error', () => {
+      if (!res.headersSent) answer(502);
+      else res.destroy();
+    });
     upstream.on('response', (up) => {
       e.status = up.statusCode;
       res.writeHead(up.statusCode ?? 502, forwardHeaders(up.headers));
@@ -117,7 +140,10 @@ export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestPr
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    upstream.once('error', () => { if (e.status === undefined) answerRaw(client, e, 502); else client.destroy() });
+    upstream.once('error', () => {
+      if (e.status === undefined) answerRaw(client, e, 502);
+      else client.destroy();
+    });
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
@@ -128,7 +154,11 @@ export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestPr
     if (!authorized(req)) return answerRaw(client, e, 407, AUTH_CHALLENGE);
     if (opts.refuseUpgrades && e.upgrade) return answerRaw(client, e, 403);
     let target: URL;
-    try { target = new URL(req.url ?? '') } catch { return answerRaw(client, e, 400) }
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      return answerRaw(client, e, 400);
+    }
     if (target.protocol !== 'http:' && target.protocol !== 'ws:') return answerRaw(client, e, 400);
     const upstream = track(net.connect(Number(target.port || 80), target.hostname));
     upstream.once('connect', () => {
@@ -142,16 +172,24 @@ export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestPr
       upstream.write(`${head1}\r\n`);
       if (head.length) upstream.write(head);
       // The status line the origin answers is recorded, then everything is piped through.
-      upstream.once('data', (first: Buffer) => { e.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(first.toString('latin1'))?.[1]) || undefined });
+      upstream.once('data', (first: Buffer) => {
+        e.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(first.toString('latin1'))?.[1]) || undefined;
+      });
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    upstream.once('error', () => { if (e.status === undefined) answerRaw(client, e, 502); else client.destroy() });
+    upstream.once('error', () => {
+      if (e.status === undefined) answerRaw(client, e, 502);
+      else client.destroy();
+    });
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
 
-  server.on('connection', (s: net.Socket) => { connectionIds.set(s, ++connections); track(s) });
+  server.on('connection', (s: net.Socket) => {
+    connectionIds.set(s, ++connections);
+    track(s);
+  });
   server.on('clientError', (_err, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
@@ -165,11 +203,12 @@ export async function startConnectProxy(opts: ProxyOptions = {}): Promise<TestPr
     port,
     log,
     openConnections: () => sockets.size,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -55,7 +55,11 @@ export class VirtualClock implements CoalescerClock {
  * What the host posts for a recorded stream: `messages[i]` reaches the controller at
  * `arrivals[i]` ms; the result is each posted message with the time it was posted.
  */
-export function coalesceRecorded(messages: HostMessage[], arrivals: number[], intervalMs?: number): { m: HostMessage; at: number }[] {
+export function coalesceRecorded(
+  messages: HostMessage[],
+  arrivals: number[],
+  intervalMs?: number,
+): { m: HostMessage; at: number }[] {
   const clock = new VirtualClock();
   const out: { m: HostMessage; at: number }[] = [];
   const coalescer = new DeltaCoalescer((m) => out.push({ m, at: clock.now() }), { intervalMs, clock });

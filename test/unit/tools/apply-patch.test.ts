@@ -43,7 +43,18 @@ describe('apply_patch: Codex scenarios', () => {
 
   it('002 applies several operations in one patch', async () => {
     const ws = fixture({ 'delete.txt': 'obsolete\n', 'modify.txt': 'line1\nline2\n' });
-    await apply(ws, patch('*** Add File: nested/new.txt', '+created', '*** Delete File: delete.txt', '*** Update File: modify.txt', '@@', '-line2', '+changed'));
+    await apply(
+      ws,
+      patch(
+        '*** Add File: nested/new.txt',
+        '+created',
+        '*** Delete File: delete.txt',
+        '*** Update File: modify.txt',
+        '@@',
+        '-line2',
+        '+changed',
+      ),
+    );
     expect(snapshot(ws)).toEqual({ 'nested/new.txt': 'created\n', 'modify.txt': 'line1\nchanged\n' });
   });
 
@@ -55,7 +66,10 @@ describe('apply_patch: Codex scenarios', () => {
 
   it('004 moves a file to a new folder and changes it', async () => {
     const ws = fixture({ 'old/name.txt': 'old content\n', 'old/other.txt': 'unrelated\n' });
-    const r = await apply(ws, patch('*** Update File: old/name.txt', '*** Move to: renamed/dir/name.txt', '@@', '-old content', '+new content'));
+    const r = await apply(
+      ws,
+      patch('*** Update File: old/name.txt', '*** Move to: renamed/dir/name.txt', '@@', '-old content', '+new content'),
+    );
     expect(snapshot(ws)).toEqual({ 'old/other.txt': 'unrelated\n', 'renamed/dir/name.txt': 'new content\n' });
     expect(r.output).toContain('R old/name.txt -> renamed/dir/name.txt (+1 -1)');
   });
@@ -68,37 +82,62 @@ describe('apply_patch: Codex scenarios', () => {
 
   it('006 rejects a hunk whose lines are not in the file, naming file, hunk and nearest match', async () => {
     const ws = fixture({ 'modify.txt': 'line1\nline2\n' });
-    const e = await expectToolError(apply(ws, patch('*** Update File: modify.txt', '@@', '-missing', '+changed')), 'patch_failed');
-    expect(e.message).toMatch(/In 'modify\.txt', hunk 1 of 1, at patch line 3: could not find these lines:\n {2}missing/);
+    const e = await expectToolError(
+      apply(ws, patch('*** Update File: modify.txt', '@@', '-missing', '+changed')),
+      'patch_failed',
+    );
+    expect(e.message).toMatch(
+      /In 'modify\.txt', hunk 1 of 1, at patch line 3: could not find these lines:\n {2}missing/,
+    );
     expect(e.message).toMatch(/Nothing was changed/);
     expect(ws.read('modify.txt')).toBe('line1\nline2\n');
   });
 
   it('007 rejects deleting a file that does not exist', async () => {
     const ws = fixture({ 'foo.txt': 'stable\n' });
-    await expectToolError(apply(ws, patch('*** Delete File: missing.txt')), 'patch_failed', /Delete File 'missing\.txt'.*does not exist/);
+    await expectToolError(
+      apply(ws, patch('*** Delete File: missing.txt')),
+      'patch_failed',
+      /Delete File 'missing\.txt'.*does not exist/,
+    );
     expect(snapshot(ws)).toEqual({ 'foo.txt': 'stable\n' });
   });
 
   it('008 rejects an update section without hunks', async () => {
     fixture({ 'foo.txt': 'stable\n' });
-    await expectToolError(() => applyPatchTool.parse(patch('*** Update File: foo.txt')), 'invalid_arguments', /malformed at line 2: Update File 'foo\.txt' has no changes/);
+    await expectToolError(
+      () => applyPatchTool.parse(patch('*** Update File: foo.txt')),
+      'invalid_arguments',
+      /malformed at line 2: Update File 'foo\.txt' has no changes/,
+    );
   });
 
   it('009 requires the file to exist for an update', async () => {
     const ws = fixture({ 'foo.txt': 'stable\n' });
-    await expectToolError(apply(ws, patch('*** Update File: missing.txt', '@@', '-old', '+new')), 'patch_failed', /does not exist\. Use '\*\*\* Add File: missing\.txt'/);
+    await expectToolError(
+      apply(ws, patch('*** Update File: missing.txt', '@@', '-old', '+new')),
+      'patch_failed',
+      /does not exist\. Use '\*\*\* Add File: missing\.txt'/,
+    );
   });
 
   it('010 refuses to move onto an existing file (Codex overwrites; Warmline does not)', async () => {
     const ws = fixture({ 'old/name.txt': 'from\n', 'renamed/dir/name.txt': 'existing\n' });
-    await expectToolError(apply(ws, patch('*** Update File: old/name.txt', '*** Move to: renamed/dir/name.txt', '@@', '-from', '+new')), 'patch_failed', /already exists/);
+    await expectToolError(
+      apply(ws, patch('*** Update File: old/name.txt', '*** Move to: renamed/dir/name.txt', '@@', '-from', '+new')),
+      'patch_failed',
+      /already exists/,
+    );
     expect(snapshot(ws)).toEqual({ 'old/name.txt': 'from\n', 'renamed/dir/name.txt': 'existing\n' });
   });
 
   it('011 refuses to add a file that exists (Codex overwrites; Warmline does not)', async () => {
     const ws = fixture({ 'duplicate.txt': 'old content\n' });
-    await expectToolError(apply(ws, patch('*** Add File: duplicate.txt', '+new content')), 'patch_failed', /already exists\. Use '\*\*\* Update File: duplicate\.txt'/);
+    await expectToolError(
+      apply(ws, patch('*** Add File: duplicate.txt', '+new content')),
+      'patch_failed',
+      /already exists\. Use '\*\*\* Update File: duplicate\.txt'/,
+    );
     expect(ws.read('duplicate.txt')).toBe('old content\n');
   });
 
@@ -109,23 +148,44 @@ describe('apply_patch: Codex scenarios', () => {
   });
 
   it('013 rejects an invalid hunk header, naming the line', async () => {
-    await expectToolError(() => applyPatchTool.parse(patch('*** Frobnicate File: foo')), 'invalid_arguments', /malformed at line 2: '\*\*\* Frobnicate File: foo' is not a valid hunk header/);
+    await expectToolError(
+      () => applyPatchTool.parse(patch('*** Frobnicate File: foo')),
+      'invalid_arguments',
+      /malformed at line 2: '\*\*\* Frobnicate File: foo' is not a valid hunk header/,
+    );
   });
 
   it('014 gives an updated file a final newline', async () => {
     const ws = fixture({ 'no_newline.txt': 'no newline at end' });
-    await apply(ws, patch('*** Update File: no_newline.txt', '@@', '-no newline at end', '+first line', '+second line'));
+    await apply(
+      ws,
+      patch('*** Update File: no_newline.txt', '@@', '-no newline at end', '+first line', '+second line'),
+    );
     expect(ws.read('no_newline.txt')).toBe('first line\nsecond line\n');
   });
 
   it('015 leaves every file untouched when a later section fails (Codex keeps the earlier ones)', async () => {
     const ws = fixture({ 'a.txt': 'alpha\n', 'b.txt': 'beta\n' });
     const before = snapshot(ws);
-    await expectToolError(apply(ws, patch(
-      '*** Add File: created.txt', '+hello',
-      '*** Update File: a.txt', '@@', '-alpha', '+ALPHA',
-      '*** Update File: b.txt', '@@', '-gamma', '+GAMMA',
-    )), 'patch_failed', /In 'b\.txt', hunk 1 of 1.*could not find/s);
+    await expectToolError(
+      apply(
+        ws,
+        patch(
+          '*** Add File: created.txt',
+          '+hello',
+          '*** Update File: a.txt',
+          '@@',
+          '-alpha',
+          '+ALPHA',
+          '*** Update File: b.txt',
+          '@@',
+          '-gamma',
+          '+GAMMA',
+        ),
+      ),
+      'patch_failed',
+      /In 'b\.txt', hunk 1 of 1.*could not find/s,
+    );
     expect(snapshot(ws)).toEqual(before);
   });
 
@@ -137,7 +197,10 @@ describe('apply_patch: Codex scenarios', () => {
 
   it('017 accepts a hunk header padded with spaces', async () => {
     const ws = fixture({ 'foo.txt': 'old\n' });
-    await apply(ws, ['*** Begin Patch', '  *** Update File: foo.txt', '@@', '-old', '+new', '*** End Patch'].join('\n'));
+    await apply(
+      ws,
+      ['*** Begin Patch', '  *** Update File: foo.txt', '@@', '-old', '+new', '*** End Patch'].join('\n'),
+    );
     expect(ws.read('foo.txt')).toBe('new\n');
   });
 
@@ -168,7 +231,10 @@ describe('apply_patch: Codex scenarios', () => {
 
   it('022 anchors a hunk at the end of the file', async () => {
     const ws = fixture({ 'tail.txt': 'first\nsecond\nfirst\nsecond\n' });
-    await apply(ws, patch('*** Update File: tail.txt', '@@', ' first', '-second', '+second updated', '*** End of File'));
+    await apply(
+      ws,
+      patch('*** Update File: tail.txt', '@@', ' first', '-second', '+second updated', '*** End of File'),
+    );
     expect(ws.read('tail.txt')).toBe('first\nsecond\nfirst\nsecond updated\n');
   });
 });
@@ -183,7 +249,10 @@ describe('apply_patch: tolerant seeking', () => {
 
   it('matches ASCII patch lines against typographic punctuation in the file', async () => {
     const ws = fixture({ 'doc.md': 'Intro\nIt’s a “quoted” — dashed line\nEnd\n' });
-    await apply(ws, patch('*** Update File: doc.md', '@@', ' Intro', '-It\'s a "quoted" - dashed line', '+Replaced line'));
+    await apply(
+      ws,
+      patch('*** Update File: doc.md', '@@', ' Intro', '-It\'s a "quoted" - dashed line', '+Replaced line'),
+    );
     expect(ws.read('doc.md')).toBe('Intro\nReplaced line\nEnd\n');
   });
 
@@ -200,9 +269,16 @@ describe('apply_patch: tolerant seeking', () => {
   });
 
   it('shows the nearest match when a line changed slightly', async () => {
-    const ws = fixture({ 'c.ts': Array.from({ length: 40 }, (_, i) => `const value${i} = compute(${i});`).join('\n') + '\n' });
-    const e = await expectToolError(apply(ws, patch('*** Update File: c.ts', '@@', '-const value17 = compute(71);', '+const value17 = 0;')), 'patch_failed');
-    expect(e.message).toMatch(/The most similar lines in the file are 18-18 \(\d+% similar\):\n18\tconst value17 = compute\(17\);/);
+    const ws = fixture({
+      'c.ts': Array.from({ length: 40 }, (_, i) => `const value${i} = compute(${i});`).join('\n') + '\n',
+    });
+    const e = await expectToolError(
+      apply(ws, patch('*** Update File: c.ts', '@@', '-const value17 = compute(71);', '+const value17 = 0;')),
+      'patch_failed',
+    );
+    expect(e.message).toMatch(
+      /The most similar lines in the file are 18-18 \(\d+% similar\):\n18\tconst value17 = compute\(17\);/,
+    );
   });
 });
 
@@ -210,7 +286,10 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
   it('asks for approval with every change computed, and tells the model plainly when rejected', async () => {
     const ws = fixture({ 'a.txt': 'old\n' });
     const ctx = context(ws.root, { edits: 'ask' }, { approve: false });
-    const r = await applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-old', '+new', '*** Add File: b.txt', '+b')), ctx);
+    const r = await applyPatchTool.run(
+      applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-old', '+new', '*** Add File: b.txt', '+b')),
+      ctx,
+    );
     expect(r.isError).toBe(true);
     expect(r.output).toBe(REJECTED_EDIT_MESSAGE);
     expect(r.output).toMatch(/rejected.*Do not retry it unchanged; ask the user what they want instead/);
@@ -225,8 +304,21 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
 
   it('refuses when a file changed while waiting for approval', async () => {
     const ws = fixture({ 'a.txt': 'old\n' });
-    const ctx = context(ws.root, { edits: 'ask' }, { approve: () => { fs.writeFileSync(ws.abs('a.txt'), 'changed meanwhile\n'); return true } });
-    await expectToolError(applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-old', '+new')), ctx), 'failed', /changed while the edit was waiting/);
+    const ctx = context(
+      ws.root,
+      { edits: 'ask' },
+      {
+        approve: () => {
+          fs.writeFileSync(ws.abs('a.txt'), 'changed meanwhile\n');
+          return true;
+        },
+      },
+    );
+    await expectToolError(
+      applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-old', '+new')), ctx),
+      'failed',
+      /changed while the edit was waiting/,
+    );
     expect(ws.read('a.txt')).toBe('changed meanwhile\n');
   });
 
@@ -235,7 +327,10 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
     const ctx = context(ws.root, { edits: 'auto' });
     ctx.host.setOpenDocument(ws.abs('a.txt'), 'buffer\n');
     const changes: unknown[] = [];
-    ctx.host.applyChanges = async (c) => { changes.push(...c); return true }; // the editor would apply it to the buffer
+    ctx.host.applyChanges = async (c) => {
+      changes.push(...c);
+      return true;
+    }; // the editor would apply it to the buffer
     await applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-buffer', '+edited')), ctx);
     expect(changes).toEqual([{ kind: 'update', uri: ws.uri('a.txt'), oldText: 'buffer\n', newText: 'edited\n' }]);
   });
@@ -243,7 +338,10 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
   it('refuses in an untrusted workspace', async () => {
     const ws = fixture({ 'a.txt': 'old\n' });
     const ctx = context(ws.root, { edits: 'auto' }, { host: { trusted: false } });
-    await expectToolError(applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-old', '+new')), ctx), 'untrusted');
+    await expectToolError(
+      applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.txt', '@@', '-old', '+new')), ctx),
+      'untrusted',
+    );
     expect(ws.read('a.txt')).toBe('old\n');
   });
 
@@ -252,7 +350,10 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
     await expectToolError(apply(ws, patch('*** Update File: .env', '@@', '-KEY=1', '+KEY=2')), 'secret');
     await expectToolError(apply(ws, patch('*** Add File: certs/new.pem', '+-----BEGIN')), 'secret');
     await expectToolError(apply(ws, patch('*** Delete File: .env')), 'secret');
-    await expectToolError(apply(ws, patch('*** Update File: ok.txt', '*** Move to: .env.local', '@@', '-ok', '+ok2')), 'secret');
+    await expectToolError(
+      apply(ws, patch('*** Update File: ok.txt', '*** Move to: .env.local', '@@', '-ok', '+ok2')),
+      'secret',
+    );
     await expectToolError(apply(ws, patch('*** Update File: dist/a.js', '@@', '-x', '+y')), 'ignored');
     await expectToolError(apply(ws, patch('*** Add File: ../escape.txt', '+x')), 'outside_workspace');
     expect(fs.existsSync(ws.abs('../escape.txt'))).toBe(false);
@@ -261,25 +362,42 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
 
   it('refuses two sections for the same file', async () => {
     const ws = fixture({ 'a.txt': 'one\ntwo\n' });
-    await expectToolError(apply(ws, patch('*** Update File: a.txt', '@@', '-one', '+1', '*** Update File: a.txt', '@@', '-two', '+2')), 'patch_failed', /appears in two sections/);
+    await expectToolError(
+      apply(ws, patch('*** Update File: a.txt', '@@', '-one', '+1', '*** Update File: a.txt', '@@', '-two', '+2')),
+      'patch_failed',
+      /appears in two sections/,
+    );
   });
 
   it('reports new errors in the touched files after the edit', async () => {
     const ws = fixture({ 'a.ts': 'const x: number = 1;\n' });
     const ctx = context(ws.root, { edits: 'auto' });
-    ctx.host.setDiagnostics(ws.abs('a.ts'), [{ line: 9, column: 1, severity: 'error', message: 'old problem', source: 'ts' }]);
+    ctx.host.setDiagnostics(ws.abs('a.ts'), [
+      { line: 9, column: 1, severity: 'error', message: 'old problem', source: 'ts' },
+    ]);
     const orig = ctx.host.applyChanges.bind(ctx.host);
     ctx.host.applyChanges = async (c) => {
       const ok = await orig(c);
       ctx.host.setDiagnostics(ws.abs('a.ts'), [
         { line: 9, column: 1, severity: 'error', message: 'old problem', source: 'ts' },
-        { line: 1, column: 7, severity: 'error', message: "Type 'string' is not assignable to type 'number'.", source: 'ts' },
+        {
+          line: 1,
+          column: 7,
+          severity: 'error',
+          message: "Type 'string' is not assignable to type 'number'.",
+          source: 'ts',
+        },
         { line: 1, column: 1, severity: 'warning', message: 'a warning', source: 'eslint' },
       ]);
       return ok;
     };
-    const r = await applyPatchTool.run(applyPatchTool.parse(patch('*** Update File: a.ts', '@@', '-const x: number = 1;', "+const x: number = 'one';")), ctx);
-    expect(r.output).toContain("New errors in the changed files (1):\n  a.ts:1:7 Type 'string' is not assignable to type 'number'. [ts]");
+    const r = await applyPatchTool.run(
+      applyPatchTool.parse(patch('*** Update File: a.ts', '@@', '-const x: number = 1;', "+const x: number = 'one';")),
+      ctx,
+    );
+    expect(r.output).toContain(
+      "New errors in the changed files (1):\n  a.ts:1:7 Type 'string' is not assignable to type 'number'. [ts]",
+    );
     expect(r.output).not.toContain('old problem');
     expect(r.output).not.toContain('a warning');
     expect(r.summary).toBe('1 file changed, 1 new error');
@@ -289,13 +407,22 @@ describe('apply_patch: all or nothing, approval, trust, secrets', () => {
   it('works the same as apply_patch_json with {patch}, and through the registry for both call styles', async () => {
     const ws = fixture({ 'a.txt': 'old\n' });
     const text = patch('*** Update File: a.txt', '@@', '-old', '+new');
-    await applyPatchJsonTool.run(applyPatchJsonTool.parse(JSON.stringify({ patch: text })), context(ws.root, { edits: 'auto' }));
+    await applyPatchJsonTool.run(
+      applyPatchJsonTool.parse(JSON.stringify({ patch: text })),
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(ws.read('a.txt')).toBe('new\n');
     const registry = createToolRegistry();
-    const r = await registry.dispatch({ type: 'custom', name: 'apply_patch', raw: patch('*** Update File: a.txt', '@@', '-new', '+newer') }, context(ws.root, { edits: 'auto' }));
+    const r = await registry.dispatch(
+      { type: 'custom', name: 'apply_patch', raw: patch('*** Update File: a.txt', '@@', '-new', '+newer') },
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(r.isError).toBeFalsy();
     expect(ws.read('a.txt')).toBe('newer\n');
-    const bad = await registry.dispatch({ type: 'function', name: 'apply_patch_json', arguments: '{"patch": 42}' }, context(ws.root, { edits: 'auto' }));
+    const bad = await registry.dispatch(
+      { type: 'function', name: 'apply_patch_json', arguments: '{"patch": 42}' },
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(bad).toMatchObject({ isError: true });
     expect(bad.output).toMatch(/^Error: Invalid arguments for apply_patch_json: 'patch' must be a string/);
   });

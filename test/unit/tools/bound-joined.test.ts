@@ -11,9 +11,15 @@ const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const newlines = (s: string) => s.split('\n').length - 1;
 
 /** The cut as the whole-text version made it (kept here as the oracle). */
-function referenceBound(text: string, maxBytes: number, hint = 'read a narrower range or use grep to see the rest', share = 0.5): string {
+function referenceBound(
+  text: string,
+  maxBytes: number,
+  hint = 'read a narrower range or use grep to see the rest',
+  share = 0.5,
+): string {
   if (bytes(text) <= maxBytes) return text;
-  const marker = (b: number, l: number) => `[... ${b.toLocaleString('en-US')} bytes (${l === 1 ? '1 line' : `${l.toLocaleString('en-US')} lines`}) cut ...; ${hint}]\n`;
+  const marker = (b: number, l: number) =>
+    `[... ${b.toLocaleString('en-US')} bytes (${l === 1 ? '1 line' : `${l.toLocaleString('en-US')} lines`}) cut ...; ${hint}]\n`;
   const head = (s: string, budget: number): string => {
     if (budget <= 0) return '';
     const buf = Buffer.from(s, 'utf8');
@@ -63,7 +69,9 @@ describe('boundOutput and boundJoined cut as cutting the whole text does', () =>
     for (let k = 0; k < 3000; k++) {
       const text = randomText(rnd, k % 10 === 0 ? 4000 : 400);
       const maxBytes = 1 + Math.floor(rnd() * (k % 3 === 0 ? 200 : 1500));
-      expect(boundOutput(text, maxBytes), `case ${k}: ${JSON.stringify(text.slice(0, 80))}… in ${maxBytes}`).toBe(referenceBound(text, maxBytes));
+      expect(boundOutput(text, maxBytes), `case ${k}: ${JSON.stringify(text.slice(0, 80))}… in ${maxBytes}`).toBe(
+        referenceBound(text, maxBytes),
+      );
     }
   });
 
@@ -75,7 +83,9 @@ describe('boundOutput and boundJoined cut as cutting the whole text does', () =>
       const maxBytes = 1 + Math.floor(rnd() * (k % 3 === 0 ? 150 : 1200));
       const label = `case ${k}: ${JSON.stringify(texts).slice(0, 120)}… in ${maxBytes}`;
       expect(boundJoined(parts, maxBytes), label).toBe(referenceBound(texts.join('\n'), maxBytes));
-      expect(boundJoined(parts, maxBytes, { headShare: 0.8, hint: 'h' }), label).toBe(boundOutput(texts.join('\n'), maxBytes, { headShare: 0.8, hint: 'h' }));
+      expect(boundJoined(parts, maxBytes, { headShare: 0.8, hint: 'h' }), label).toBe(
+        boundOutput(texts.join('\n'), maxBytes, { headShare: 0.8, hint: 'h' }),
+      );
     }
   });
 });

@@ -15,7 +15,11 @@ const ENGINES = grepEngines();
 /** A grep result line that reports a cut: every one of them is a bracketed note. */
 const CUT_NOTE = /^\[.*(not shown|not searched|could not be read|time limit|cut)/m;
 
-interface FileSpec { rel: string; matches: number; kind: 'text' | 'big' | 'binary' }
+interface FileSpec {
+  rel: string;
+  matches: number;
+  kind: 'text' | 'big' | 'binary';
+}
 
 function randomTree(seed: number) {
   const rnd = mulberry32(seed);
@@ -77,10 +81,15 @@ describe('grep says what it cut, iff it cut something (random trees and budgets)
           expect(more, label).toBeNull();
           expect(r.summary ?? '', label).not.toContain('+');
         }
-        const sizeNote = /\[(\d+) files? over the 400 bytes search limit (?:was|were) not searched: ([^\]]*)\. Read a part/.exec(r.output);
+        const sizeNote =
+          /\[(\d+) files? over the 400 bytes search limit (?:was|were) not searched: ([^\]]*)\. Read a part/.exec(
+            r.output,
+          );
         expect(sizeNote ? Number(sizeNote[1]) : 0, label).toBe(big.length);
         for (const f of big.slice(0, 5)) expect(sizeNote![2], label).toContain(f.rel);
-        const binaryNote = /\[(\d+) binary files? also match(?:es)?; binary lines are not shown: ([^\]]*)\.\]/.exec(r.output);
+        const binaryNote = /\[(\d+) binary files? also match(?:es)?; binary lines are not shown: ([^\]]*)\.\]/.exec(
+          r.output,
+        );
         expect(binaryNote ? Number(binaryNote[1]) : 0, label).toBe(binary.length);
         for (const f of binary.slice(0, 5)) expect(binaryNote![2], label).toContain(`${f.rel} (${f.matches})`);
       }
@@ -94,7 +103,9 @@ describe('grep says what it cut, iff it cut something (random trees and budgets)
     for (const engine of ENGINES) {
       const r = await run(engine.tool, { pattern: 'needle' }, context(ws.root));
       expect(r.output.split('\n')[0]).toBe('200 matching lines in 200 files for pattern "needle" in the workspace:');
-      expect(r.output).toContain('[Stopped at 200 matching lines; there are more: 300 more matching lines in 300 files are not shown. Narrow the search with path, include or a more specific pattern.]');
+      expect(r.output).toContain(
+        '[Stopped at 200 matching lines; there are more: 300 more matching lines in 300 files are not shown. Narrow the search with path, include or a more specific pattern.]',
+      );
       expect(r.summary).toBe('200+ matches in 200 files');
     }
   });
@@ -135,11 +146,20 @@ describe('read_file says what it cut, iff it cut something', () => {
   it('40 random files and output budgets', async () => {
     for (let seed = 1; seed <= 40; seed++) {
       const rnd = mulberry32(seed * 104729);
-      const lines = Array.from({ length: 1 + Math.floor(rnd() * 200) }, (_, i) => `line ${i + 1} ${'w'.repeat(Math.floor(rnd() * 60))}`);
+      const lines = Array.from(
+        { length: 1 + Math.floor(rnd() * 200) },
+        (_, i) => `line ${i + 1} ${'w'.repeat(Math.floor(rnd() * 60))}`,
+      );
       const ws = fixture({ 'f.txt': lines.join('\n') + '\n' });
       const maxOutputBytes = 300 + Math.floor(rnd() * 6000);
       const r = await run(readFileTool, { path: 'f.txt' }, context(ws.root, { maxOutputBytes }));
-      const shown = new Set(r.output.split('\n').map((l) => /^\s*(\d+)\t/.exec(l)?.[1]).filter(Boolean).map(Number));
+      const shown = new Set(
+        r.output
+          .split('\n')
+          .map((l) => /^\s*(\d+)\t/.exec(l)?.[1])
+          .filter(Boolean)
+          .map(Number),
+      );
       const missing = lines.length - [...shown].filter((k) => k >= 1 && k <= lines.length).length;
       const marker = /\[\.\.\. [\d,]+ bytes \(([\d,]+) lines?\) cut/.exec(r.output);
       const label = `seed ${seed}: ${lines.length} lines, budget ${maxOutputBytes}\n${r.output.slice(0, 300)}`;

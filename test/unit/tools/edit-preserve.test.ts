@@ -21,7 +21,11 @@ const bytes = (s: string) => Buffer.from(s, 'utf8');
 describe('edits keep a byte order mark', () => {
   it('replace_in_file writes the BOM back', async () => {
     const ws = fixture({ 'bom.ts': `${BOM}export const a = 1;\nexport const b = 2;\n` });
-    await run(replaceInFileTool, { path: 'bom.ts', old_text: 'export const a = 1;', new_text: 'export const a = 10;' }, context(ws.root, { edits: 'auto' }));
+    await run(
+      replaceInFileTool,
+      { path: 'bom.ts', old_text: 'export const a = 1;', new_text: 'export const a = 10;' },
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(fs.readFileSync(ws.abs('bom.ts'))).toEqual(bytes(`${BOM}export const a = 10;\nexport const b = 2;\n`));
   });
 
@@ -35,22 +39,36 @@ describe('edits keep a byte order mark', () => {
 
   it('read_file shows the text without the mark, so quoted text matches', async () => {
     const ws = fixture({ 'bom.txt': `${BOM}hello\n` });
-    expect((await run(readFileTool, { path: 'bom.txt' }, context(ws.root))).output).toBe('bom.txt: lines 1-1 of 1\n1\thello');
+    expect((await run(readFileTool, { path: 'bom.txt' }, context(ws.root))).output).toBe(
+      'bom.txt: lines 1-1 of 1\n1\thello',
+    );
   });
 });
 
 describe('edits keep line endings', () => {
   it('replace_in_file on a CRLF file with LF text (and the other way round)', async () => {
     const ws = fixture({ 'win.txt': 'a\r\nb\r\nc\r\n', 'unix.txt': 'a\nb\nc\n' });
-    await run(replaceInFileTool, { path: 'win.txt', old_text: 'a\nb\n', new_text: 'A\nB\nB2\n' }, context(ws.root, { edits: 'auto' }));
+    await run(
+      replaceInFileTool,
+      { path: 'win.txt', old_text: 'a\nb\n', new_text: 'A\nB\nB2\n' },
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(ws.read('win.txt')).toBe('A\r\nB\r\nB2\r\nc\r\n');
-    await run(replaceInFileTool, { path: 'unix.txt', old_text: 'b\r\nc', new_text: 'B\r\nC' }, context(ws.root, { edits: 'auto' }));
+    await run(
+      replaceInFileTool,
+      { path: 'unix.txt', old_text: 'b\r\nc', new_text: 'B\r\nC' },
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(ws.read('unix.txt')).toBe('a\nB\nC\n');
   });
 
   it('leaves the line ends of untouched lines alone in a file with mixed ends', async () => {
     const ws = fixture({ 'mixed.txt': 'one\r\ntwo\r\nthree\nfour\r\nfive\r\n' });
-    await run(replaceInFileTool, { path: 'mixed.txt', old_text: 'one', new_text: 'ONE' }, context(ws.root, { edits: 'auto' }));
+    await run(
+      replaceInFileTool,
+      { path: 'mixed.txt', old_text: 'one', new_text: 'ONE' },
+      context(ws.root, { edits: 'auto' }),
+    );
     expect(ws.read('mixed.txt')).toBe('ONE\r\ntwo\r\nthree\nfour\r\nfive\r\n');
     await runPatch(ws.root, patch('*** Update File: mixed.txt', '@@', ' four', '-five', '+FIVE', '+six'));
     expect(ws.read('mixed.txt')).toBe('ONE\r\ntwo\r\nthree\nfour\r\nFIVE\r\nsix\r\n');
@@ -61,9 +79,23 @@ describe('a read-only file is refused, never replaced', () => {
   it('replace_in_file and apply_patch (update, move, delete) refuse mode 0444 with a clear message', async () => {
     const ws = fixture({ 'locked.txt': 'keep me\n' });
     fs.chmodSync(ws.abs('locked.txt'), 0o444);
-    await expectToolError(run(replaceInFileTool, { path: 'locked.txt', old_text: 'keep', new_text: 'lose' }, context(ws.root, { edits: 'auto' })), 'read_only', /'locked\.txt' is read-only \(mode 0444\), so it was not changed/);
-    await expectToolError(runPatch(ws.root, patch('*** Update File: locked.txt', '@@', '-keep me', '+lose me')), 'read_only');
-    await expectToolError(runPatch(ws.root, patch('*** Update File: locked.txt', '*** Move to: moved.txt', '@@', '-keep me', '+lose me')), 'read_only');
+    await expectToolError(
+      run(
+        replaceInFileTool,
+        { path: 'locked.txt', old_text: 'keep', new_text: 'lose' },
+        context(ws.root, { edits: 'auto' }),
+      ),
+      'read_only',
+      /'locked\.txt' is read-only \(mode 0444\), so it was not changed/,
+    );
+    await expectToolError(
+      runPatch(ws.root, patch('*** Update File: locked.txt', '@@', '-keep me', '+lose me')),
+      'read_only',
+    );
+    await expectToolError(
+      runPatch(ws.root, patch('*** Update File: locked.txt', '*** Move to: moved.txt', '@@', '-keep me', '+lose me')),
+      'read_only',
+    );
     await expectToolError(runPatch(ws.root, patch('*** Delete File: locked.txt')), 'read_only');
     expect(ws.read('locked.txt')).toBe('keep me\n');
     expect(fs.statSync(ws.abs('locked.txt')).mode & 0o777).toBe(0o444);
@@ -72,8 +104,20 @@ describe('a read-only file is refused, never replaced', () => {
 
   it('refuses a file made read-only while the user looked at the edit', async () => {
     const ws = fixture({ 'a.txt': 'old\n' });
-    const ctx = context(ws.root, { edits: 'ask' }, { approve: () => { fs.chmodSync(ws.abs('a.txt'), 0o444); return true } });
-    await expectToolError(run(replaceInFileTool, { path: 'a.txt', old_text: 'old', new_text: 'new' }, ctx), 'read_only');
+    const ctx = context(
+      ws.root,
+      { edits: 'ask' },
+      {
+        approve: () => {
+          fs.chmodSync(ws.abs('a.txt'), 0o444);
+          return true;
+        },
+      },
+    );
+    await expectToolError(
+      run(replaceInFileTool, { path: 'a.txt', old_text: 'old', new_text: 'new' }, ctx),
+      'read_only',
+    );
     expect(ws.read('a.txt')).toBe('old\n');
   });
 
@@ -81,7 +125,9 @@ describe('a read-only file is refused, never replaced', () => {
     const ws = fixture({ 'a.txt': 'old\n' });
     fs.chmodSync(ws.abs('a.txt'), 0o444);
     const ctx = context(ws.root);
-    expect(await ctx.host.applyChanges([{ kind: 'update', uri: ws.uri('a.txt'), oldText: 'old\n', newText: 'new\n' }])).toBe(false);
+    expect(
+      await ctx.host.applyChanges([{ kind: 'update', uri: ws.uri('a.txt'), oldText: 'old\n', newText: 'new\n' }]),
+    ).toBe(false);
     expect(ws.read('a.txt')).toBe('old\n');
   });
 });
@@ -91,10 +137,22 @@ describe("an edit never saves the user's unsaved text", () => {
     const ws = fixture({ 'a.txt': 'saved\n', 'b.txt': 'b\n' });
     const ctx = context(ws.root, { edits: 'auto' });
     ctx.host.setOpenDocument(ws.abs('a.txt'), 'saved\nunsaved line the user typed\n');
-    const r = await applyPatchTool.run(applyPatchTool.parse(patch(
-      '*** Update File: a.txt', '@@', ' saved', '-unsaved line the user typed', '+unsaved line the user typed, edited',
-      '*** Update File: b.txt', '@@', '-b', '+B',
-    )), ctx);
+    const r = await applyPatchTool.run(
+      applyPatchTool.parse(
+        patch(
+          '*** Update File: a.txt',
+          '@@',
+          ' saved',
+          '-unsaved line the user typed',
+          '+unsaved line the user typed, edited',
+          '*** Update File: b.txt',
+          '@@',
+          '-b',
+          '+B',
+        ),
+      ),
+      ctx,
+    );
     expect(ctx.host.openDocumentText(ws.abs('a.txt'))).toBe('saved\nunsaved line the user typed, edited\n');
     expect(ws.read('a.txt')).toBe('saved\n'); // nothing the user had not saved was saved
     expect(ws.read('b.txt')).toBe('B\n'); // a file without unsaved changes is written as before
@@ -103,9 +161,22 @@ describe("an edit never saves the user's unsaved text", () => {
 
   it('refuses when the unsaved text changed after the edit was computed', async () => {
     const ws = fixture({ 'a.txt': 'saved\n' });
-    const ctx = context(ws.root, { edits: 'ask' }, { approve: () => { ctx.host.setOpenDocument(ws.abs('a.txt'), 'typed meanwhile\n'); return true } });
+    const ctx = context(
+      ws.root,
+      { edits: 'ask' },
+      {
+        approve: () => {
+          ctx.host.setOpenDocument(ws.abs('a.txt'), 'typed meanwhile\n');
+          return true;
+        },
+      },
+    );
     ctx.host.setOpenDocument(ws.abs('a.txt'), 'unsaved\n');
-    await expectToolError(run(replaceInFileTool, { path: 'a.txt', old_text: 'unsaved', new_text: 'edited' }, ctx), 'failed', /changed while the edit was waiting/);
+    await expectToolError(
+      run(replaceInFileTool, { path: 'a.txt', old_text: 'unsaved', new_text: 'edited' }, ctx),
+      'failed',
+      /changed while the edit was waiting/,
+    );
     expect(ctx.host.openDocumentText(ws.abs('a.txt'))).toBe('typed meanwhile\n');
     expect(ws.read('a.txt')).toBe('saved\n');
   });

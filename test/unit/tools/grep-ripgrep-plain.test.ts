@@ -26,11 +26,13 @@ afterAll(cleanupFixtures);
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 /** Every ripgrep here: VS Code's (15.x, from .ci/vscode-tools) and Debian's (13.x) when installed. */
-const RIPGREPS = [...new Map(
-  [findEditorRipgrep(path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vscode')), findOnPath('rg')]
-    .filter((p): p is string => !!p)
-    .map((p) => [fs.realpathSync(p), p]),
-).values()];
+const RIPGREPS = [
+  ...new Map(
+    [findEditorRipgrep(path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vscode')), findOnPath('rg')]
+      .filter((p): p is string => !!p)
+      .map((p) => [fs.realpathSync(p), p]),
+  ).values(),
+];
 
 type Run = 'json' | 'plain' | 'again' | 'fallback';
 
@@ -43,16 +45,38 @@ interface Searched {
 }
 
 /** One search of `root` by the ripgrep engine; `modes` decides what each file asks for next. */
-async function search(rg: string, root: string, q: Partial<GrepQuery> & { pattern: string }, output: 'plain' | 'json', modes: (n: number) => FileMode = () => 'full', spool = true): Promise<Searched> {
+async function search(
+  rg: string,
+  root: string,
+  q: Partial<GrepQuery> & { pattern: string },
+  output: 'plain' | 'json',
+  modes: (n: number) => FileMode = () => 'full',
+  spool = true,
+): Promise<Searched> {
   const host = new NodeHost({ roots: [root] });
   const guard = new WorkspaceGuard(host, withDefaults());
-  const query: GrepQuery = { literal: false, ignoreCase: false, context: 0, include: [], exclude: [], maxFileBytes: 1 << 20, deadline: Date.now() + 20_000, ...q };
+  const query: GrepQuery = {
+    literal: false,
+    ignoreCase: false,
+    context: 0,
+    include: [],
+    exclude: [],
+    maxFileBytes: 1 << 20,
+    deadline: Date.now() + 20_000,
+    ...q,
+  };
   const runs: Run[] = [];
   const files: Searched['files'] = [];
-  const outcome = await ripgrepEngine(rg, { output, spool, onRun: (r) => runs.push(r) }).search(guard, [{ root: guard.roots()[0]!, rel: '', isFile: false }], query, new AbortController().signal, (f) => {
-    files.push({ rel: f.rel, lines: f.lines, matches: f.matches });
-    return modes(files.length);
-  });
+  const outcome = await ripgrepEngine(rg, { output, spool, onRun: (r) => runs.push(r) }).search(
+    guard,
+    [{ root: guard.roots()[0]!, rel: '', isFile: false }],
+    query,
+    new AbortController().signal,
+    (f) => {
+      files.push({ rel: f.rel, lines: f.lines, matches: f.matches });
+      return modes(files.length);
+    },
+  );
   files.sort((a, b) => (a.rel < b.rel ? -1 : 1));
   return {
     files,
@@ -63,12 +87,13 @@ async function search(rg: string, root: string, q: Partial<GrepQuery> & { patter
   };
 }
 
-const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: Array<string | number[]>): Buffer =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 /** A random file's bytes: lines that match "needle" or not, with every kind of line end and text. */
 function randomContent(rnd: () => number): Buffer {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const parts: Buffer[] = [];
   const n = int(0, 12);
   for (let i = 0; i < n; i++) {
@@ -95,12 +120,28 @@ function randomContent(rnd: () => number): Buffer {
     content = Buffer.concat([content.subarray(0, at), Buffer.from([0]), content.subarray(at)]);
   } else if (kind < 0.17) {
     // Binary past the first read buffer: lines before the NUL are printed before ripgrep sees it.
-    content = Buffer.concat([Buffer.from('needle early\n'.repeat(7000)), content, Buffer.from([0]), Buffer.from('needle late\n')]);
+    content = Buffer.concat([
+      Buffer.from('needle early\n'.repeat(7000)),
+      content,
+      Buffer.from([0]),
+      Buffer.from('needle late\n'),
+    ]);
   }
   return content;
 }
 
-const NAMES = ['f.txt', 'sub/g.ts', 'sub/deep/h.md', 'with space.txt', 'co:lon.txt', 'ünï.txt', '-dash.txt', '.hidden', 'dist/out.js', 'keep.log'];
+const NAMES = [
+  'f.txt',
+  'sub/g.ts',
+  'sub/deep/h.md',
+  'with space.txt',
+  'co:lon.txt',
+  'ünï.txt',
+  '-dash.txt',
+  '.hidden',
+  'dist/out.js',
+  'keep.log',
+];
 
 function randomTree(seed: number): string {
   const rnd = mulberry32(seed);
@@ -112,7 +153,10 @@ function randomTree(seed: number): string {
   }
   if (rnd() < 0.3) {
     // A file name that is not UTF-8.
-    fs.writeFileSync(Buffer.concat([Buffer.from(`${ws.root}/n`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), randomContent(rnd));
+    fs.writeFileSync(
+      Buffer.concat([Buffer.from(`${ws.root}/n`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]),
+      randomContent(rnd),
+    );
   }
   return ws.root;
 }
@@ -163,7 +207,10 @@ describe('the ripgrep engine: standard output read as --json reads it', () => {
         const plain = await search(rg, root, { pattern: 'needle' }, 'plain', modes);
         const total = (s: Searched) => s.files.reduce((k, f) => k + f.matches, 0);
         expect(total(plain), `seed ${seed}`).toBe(total(json));
-        expect(plain.files.map((f) => f.rel), `seed ${seed}`).toEqual(json.files.map((f) => f.rel));
+        expect(
+          plain.files.map((f) => f.rel),
+          `seed ${seed}`,
+        ).toEqual(json.files.map((f) => f.rel));
         expect(plain.binary, `seed ${seed}`).toEqual(json.binary);
       }
     }, 60_000);
@@ -179,7 +226,11 @@ describe('the ripgrep engine: standard output read as --json reads it', () => {
         // and searched up to its first match after the NUL, unless --no-mmap.
         'split.bin': Buffer.from('needle\0needle\n'),
       });
-      const both = async () => [await search(rg, ws.root, { pattern: 'needle' }, 'json'), await search(rg, ws.root, { pattern: 'needle' }, 'plain')] as const;
+      const both = async () =>
+        [
+          await search(rg, ws.root, { pattern: 'needle' }, 'json'),
+          await search(rg, ws.root, { pattern: 'needle' }, 'plain'),
+        ] as const;
       let [json, plain] = await both();
       expect(plain).toEqual({ ...json, runs: ['plain', 'again'] });
       expect(json.binary).toEqual(['data.bin (2)', 'split.bin (2)']);
@@ -220,19 +271,41 @@ describe('the spool file', () => {
     const ws = fixture(files);
     const host = new NodeHost({ roots: [ws.root] });
     const guard = new WorkspaceGuard(host, withDefaults());
-    const query: GrepQuery = { pattern: 'needle', literal: false, ignoreCase: false, context: 0, include: [], exclude: [], maxFileBytes: 1 << 20, deadline: Date.now() + 20_000 };
+    const query: GrepQuery = {
+      pattern: 'needle',
+      literal: false,
+      ignoreCase: false,
+      context: 0,
+      include: [],
+      exclude: [],
+      maxFileBytes: 1 << 20,
+      deadline: Date.now() + 20_000,
+    };
     const targets = [{ root: guard.roots()[0]!, rel: '', isFile: false }];
     await search(rg!, ws.root, { pattern: 'needle' }, 'plain'); // warm: the first search opens what stays open
     const before = openFds();
     for (let k = 0; k < 5; k++) {
       let n = 0;
       expect((await search(rg!, ws.root, { pattern: 'needle' }, 'plain')).files).toHaveLength(300);
-      const capped = await ripgrepEngine(rg!).search(guard, targets, query, new AbortController().signal, () => (++n >= 3 ? 'stop' : 'full'));
+      const capped = await ripgrepEngine(rg!).search(guard, targets, query, new AbortController().signal, () =>
+        ++n >= 3 ? 'stop' : 'full',
+      );
       expect(capped.stoppedBy).toBe('limit');
       const controller = new AbortController();
-      const cancelled = await ripgrepEngine(rg!).search(guard, targets, query, controller.signal, () => { controller.abort(); return 'full' });
+      const cancelled = await ripgrepEngine(rg!).search(guard, targets, query, controller.signal, () => {
+        controller.abort();
+        return 'full';
+      });
       expect(cancelled.stoppedBy).toBe('cancelled');
-      await expect(ripgrepEngine(path.join(ws.root, 'no-such-rg')).search(guard, targets, query, new AbortController().signal, () => 'full')).rejects.toThrow(/could not run ripgrep/);
+      await expect(
+        ripgrepEngine(path.join(ws.root, 'no-such-rg')).search(
+          guard,
+          targets,
+          query,
+          new AbortController().signal,
+          () => 'full',
+        ),
+      ).rejects.toThrow(/could not run ripgrep/);
     }
     // (Closing is asynchronous; fifteen searches that each left a file open would leave fifteen.)
     expect(await waitUntil(() => openFds() <= before), `${openFds()} open, ${before} before`).toBe(true);
@@ -243,7 +316,12 @@ describe('the standard-output parser', () => {
   const parse = (chunks: Buffer[]) => {
     const files: PlainFile[] = [];
     const anomalies: string[] = [];
-    const p = new RipgrepPlainParser({ columnAfter: 300, wantLines: () => true, onFile: (f) => files.push(f), onAnomaly: (w) => anomalies.push(w) });
+    const p = new RipgrepPlainParser({
+      columnAfter: 300,
+      wantLines: () => true,
+      onFile: (f) => files.push(f),
+      onAnomaly: (w) => anomalies.push(w),
+    });
     for (const c of chunks) p.push(c);
     p.end();
     return { files: files.map((f) => ({ ...f, pathBytes: Buffer.from(f.pathBytes) })), anomalies };
@@ -256,7 +334,16 @@ describe('the standard-output parser', () => {
       const root = randomTree(seed);
       const host = new NodeHost({ roots: [root] });
       const guard = new WorkspaceGuard(host, withDefaults());
-      const query: GrepQuery = { pattern: 'needle', literal: false, ignoreCase: false, context: 0, include: [], exclude: [], maxFileBytes: 1 << 20, deadline: 0 };
+      const query: GrepQuery = {
+        pattern: 'needle',
+        literal: false,
+        ignoreCase: false,
+        context: 0,
+        include: [],
+        exclude: [],
+        maxFileBytes: 1 << 20,
+        deadline: 0,
+      };
       await guard.prepare(guard.roots()[0]!, '');
       const out = spawnSync(rg!, ripgrepArgs(guard, guard.roots()[0]!, query, ['.'], 'plain'), { cwd: root }).stdout;
       expect(out.length).toBeGreaterThan(0);
@@ -265,7 +352,7 @@ describe('the standard-output parser', () => {
       const rnd = mulberry32(seed);
       for (let k = 0; k < 200; k++) {
         const chunks: Buffer[] = [];
-        for (let at = 0; at < out.length;) {
+        for (let at = 0; at < out.length; ) {
           const size = 1 + Math.floor(rnd() * (k % 2 ? 8 : 200));
           chunks.push(out.subarray(at, at + size));
           at += size;
@@ -285,9 +372,27 @@ describe('the standard-output parser', () => {
     const { files, anomalies } = parse([out]);
     expect(anomalies).toEqual([]);
     expect(files.map((f) => [f.path, f.matches, f.binary, f.redo, f.lines])).toEqual([
-      ['./a.txt', 2, false, false, [{ line: 3, text: 'one', match: true, column: 0 }, { line: 4, text: 'two', match: true, column: 0 }]],
+      [
+        './a.txt',
+        2,
+        false,
+        false,
+        [
+          { line: 3, text: 'one', match: true, column: 0 },
+          { line: 4, text: 'two', match: true, column: 0 },
+        ],
+      ],
       // "x\r\r\n" could be an unterminated last line "x\r", ended with CR LF by ripgrep.
-      ['./d.txt', 2, false, true, [{ line: 9, text: 'x\r', match: true, column: 0 }, { line: 10, text: 'y', match: true, column: 0 }]],
+      [
+        './d.txt',
+        2,
+        false,
+        true,
+        [
+          { line: 9, text: 'x\r', match: true, column: 0 },
+          { line: 10, text: 'y', match: true, column: 0 },
+        ],
+      ],
       ['./b.bin', 0, true, true, []],
       // The file after a binary message is searched again: a file name could have made that message.
       ['./c.txt', 1, false, true, [{ line: 1, text: '\ufffdé', match: true, column: 0 }]],
@@ -296,10 +401,20 @@ describe('the standard-output parser', () => {
 
   it('refuses a line of any other shape, once, and reads nothing after it', () => {
     // A path with a line feed, no line number, no ":" after it, a context line, a separator.
-    for (const bad of ['./a\nb.txt\x001:x\n', './a.txt\x00x:y\n', './a.txt\x001\n', './a.txt\x001=x\n', './a.txt\x001-x\n', '--\n']) {
+    for (const bad of [
+      './a\nb.txt\x001:x\n',
+      './a.txt\x00x:y\n',
+      './a.txt\x001\n',
+      './a.txt\x001=x\n',
+      './a.txt\x001-x\n',
+      '--\n',
+    ]) {
       const { files, anomalies } = parse([Buffer.from(`./ok.txt\x001:fine\n${bad}./later.txt\x001:y\n`)]);
       expect(anomalies, JSON.stringify(bad)).toHaveLength(1);
-      expect(files.map((f) => f.path), JSON.stringify(bad)).not.toContain('./later.txt');
+      expect(
+        files.map((f) => f.path),
+        JSON.stringify(bad),
+      ).not.toContain('./later.txt');
     }
     // Output that ends inside a line.
     expect(parse([Buffer.from('./ok.txt\x001:fine\n./a.txt\x001:cut off')]).anomalies).toHaveLength(1);

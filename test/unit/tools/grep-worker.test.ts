@@ -20,7 +20,9 @@ const TIME_LIMIT_MS = 700;
 const MARGIN_MS = 2000;
 
 /** Runs `call` while a 10 ms timer ticks; returns the call's outcome and the longest gap between ticks. */
-async function withLagProbe<T>(call: () => Promise<T>): Promise<{ value?: T; error?: unknown; ms: number; maxLagMs: number; ticks: number }> {
+async function withLagProbe<T>(
+  call: () => Promise<T>,
+): Promise<{ value?: T; error?: unknown; ms: number; maxLagMs: number; ticks: number }> {
   let last = performance.now();
   let maxLagMs = 0;
   let ticks = 0;
@@ -52,7 +54,11 @@ describe('grep: a catastrophic pattern is stopped at the time limit', () => {
     const ws = fixture({ 'evil.txt': `${EVIL_LINE}\n` });
     const { tool } = grepTool({ engine: 'node' });
     const r = await withLagProbe(() => run(tool, { pattern: '(a+)+$' }, context(ws.root)));
-    const err = await expectToolError(Promise.reject(r.error), 'timeout', /stopped at its 0.7 s time limit while matching the pattern in 'evil\.txt'/);
+    const err = await expectToolError(
+      Promise.reject(r.error),
+      'timeout',
+      /stopped at its 0.7 s time limit while matching the pattern in 'evil\.txt'/,
+    );
     expect(err.message).toMatch(/backtrack catastrophically/);
     expect(r.ms).toBeLessThan(TIME_LIMIT_MS + MARGIN_MS);
     expect(r.ms).toBeGreaterThanOrEqual(TIME_LIMIT_MS - 50);
@@ -84,8 +90,12 @@ describe('grep: a catastrophic pattern is stopped at the time limit', () => {
     const { tool } = grepTool({ engine: 'node' });
     const r = await withLagProbe(() => run(tool, { pattern: '(a+)+$' }, context(ws.root)));
     const result = r.value as ToolResult;
-    expect(result.output).toMatch(/^1 matching line in 1 file for pattern "\(a\+\)\+\$" in the workspace:\na\.txt:1:aaa\n/);
-    expect(result.output).toMatch(/\[The search stopped at its 0.7 s time limit while matching the pattern in 'b\.txt': the pattern may backtrack catastrophically.*Files after it were not searched\.\]/);
+    expect(result.output).toMatch(
+      /^1 matching line in 1 file for pattern "\(a\+\)\+\$" in the workspace:\na\.txt:1:aaa\n/,
+    );
+    expect(result.output).toMatch(
+      /\[The search stopped at its 0.7 s time limit while matching the pattern in 'b\.txt': the pattern may backtrack catastrophically.*Files after it were not searched\.\]/,
+    );
     expect(result.summary).toBe('1+ match in 1 file');
     expect(r.ms).toBeLessThan(TIME_LIMIT_MS + MARGIN_MS);
   });
@@ -120,7 +130,11 @@ describe('grep: a catastrophic pattern is stopped at the time limit', () => {
   it('refuses a pattern too long to check quickly, on every path', async () => {
     const ws = fixture({ 'x.txt': 'a\n' });
     for (const options of [{ engine: 'node' as const }, { rgPath: RG }]) {
-      await expectToolError(run(createGrepTool(options), { pattern: 'a'.repeat(5000) }, context(new NodeHost({ roots: [ws.root] }))), 'invalid_regex', /at most 4,096/);
+      await expectToolError(
+        run(createGrepTool(options), { pattern: 'a'.repeat(5000) }, context(new NodeHost({ roots: [ws.root] }))),
+        'invalid_regex',
+        /at most 4,096/,
+      );
     }
   });
 });

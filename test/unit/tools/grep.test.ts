@@ -15,18 +15,46 @@ const APP_ROOT = path.join(REPO, '.tools/vscode/node_modules/code-server/lib/vsc
 const EDITOR_RG = findEditorRipgrep(APP_ROOT);
 const PATH_RG = findOnPath('rg');
 
-interface EngineCase { label: string; options: GrepToolOptions; hostRg?: string; expect: 'ripgrep' | 'node'; rgPath?: string }
+interface EngineCase {
+  label: string;
+  options: GrepToolOptions;
+  hostRg?: string;
+  expect: 'ripgrep' | 'node';
+  rgPath?: string;
+}
 const ENGINES: EngineCase[] = [
   { label: 'pure Node', options: { engine: 'node' }, expect: 'node' },
-  ...(EDITOR_RG ? [{ label: "the editor's ripgrep", options: { envPath: '' }, hostRg: EDITOR_RG, expect: 'ripgrep' as const, rgPath: EDITOR_RG }] : []),
+  ...(EDITOR_RG
+    ? [
+        {
+          label: "the editor's ripgrep",
+          options: { envPath: '' },
+          hostRg: EDITOR_RG,
+          expect: 'ripgrep' as const,
+          rgPath: EDITOR_RG,
+        },
+      ]
+    : []),
   ...(PATH_RG ? [{ label: 'rg on PATH', options: {}, expect: 'ripgrep' as const, rgPath: PATH_RG }] : []),
 ];
 
 /** A grep call through one engine; checks the engine that ran. */
-async function grepWith(engine: EngineCase, root: string | string[], args: Record<string, unknown>, settings = {}, checkEngine = true) {
+async function grepWith(
+  engine: EngineCase,
+  root: string | string[],
+  args: Record<string, unknown>,
+  settings = {},
+  checkEngine = true,
+) {
   let used: string | undefined;
   let usedPath: string | undefined;
-  const tool = createGrepTool({ ...engine.options, onEngine: (e, p) => { used = e; usedPath = p } });
+  const tool = createGrepTool({
+    ...engine.options,
+    onEngine: (e, p) => {
+      used = e;
+      usedPath = p;
+    },
+  });
   const host = new NodeHost({ roots: Array.isArray(root) ? root : [root], ripgrepPath: engine.hostRg });
   const ctx = context(host, { maxGrepMatches: 10_000, ...settings });
   const result = await run(tool, args, ctx);
@@ -42,7 +70,8 @@ const nodeOnly = ENGINES[0]!;
 const AGREEMENT_FILES: Record<string, string | Buffer> = {
   '.gitignore': 'dist/\n*.log\n!important.log\n/only-root.ts\nsnapshots/**\n',
   '.warmlineignore': 'private/\n/hidden-by-warmline.ts\n',
-  'src/app.ts': 'import { helper } from "./util";\nexport function main() {\n  return helper("TODO: wire up");\n}\n// todo lowercase\n',
+  'src/app.ts':
+    'import { helper } from "./util";\nexport function main() {\n  return helper("TODO: wire up");\n}\n// todo lowercase\n',
   'src/util.ts': 'export function helper(x: string) {\n  // TODO: validate\n  return x.trim();\n}\n',
   'src/Button.tsx': 'export const Button = () => <button>TODO click</button>;\n',
   'src/.gitignore': 'generated/\n!keep.gen.ts\n*.gen.ts\n',
@@ -65,11 +94,16 @@ const AGREEMENT_FILES: Record<string, string | Buffer> = {
   '.github/workflows/ci.yml': 'name: TODO ci\n',
   '.git/config': 'TODO git\n',
   'node_modules/pkg/index.js': 'TODO dependency\n',
-  'bin/data.bin': Buffer.concat([Buffer.from('TODO binary\n'), Buffer.from([0, 1, 2, 3]), Buffer.from('\nTODO after nul\n')]),
+  'bin/data.bin': Buffer.concat([
+    Buffer.from('TODO binary\n'),
+    Buffer.from([0, 1, 2, 3]),
+    Buffer.from('\nTODO after nul\n'),
+  ]),
   'win/crlf.txt': 'first TODO line\r\nsecond line\r\nends with TODO\r\n',
   'bom.txt': '\uFEFFTODO with bom\n',
   'docs/unicode.md': 'Überschrift TODO\nüberall todo\nnaïve café TODO\n',
-  'docs/long.md': Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `TODO item ${i}` : `line ${i}`)).join('\n') + '\n',
+  'docs/long.md':
+    Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `TODO item ${i}` : `line ${i}`)).join('\n') + '\n',
   'big/huge.txt': 'TODO huge\n' + 'x'.repeat(3000) + '\n',
 };
 
@@ -111,21 +145,42 @@ describe('grep: the three search paths agree', () => {
       const { result } = await grepWith(engine, ws.root, query as Record<string, unknown>, { maxReadBytes: 2048 });
       outputs.push(result.output);
     }
-    for (let i = 1; i < outputs.length; i++) expect(outputs[i], `${ENGINES[i]!.label} vs ${ENGINES[0]!.label}`).toBe(outputs[0]);
+    for (let i = 1; i < outputs.length; i++)
+      expect(outputs[i], `${ENGINES[i]!.label} vs ${ENGINES[0]!.label}`).toBe(outputs[0]);
   });
 
   it('hides exactly what the guard hides (checked on the Node path)', async () => {
     const ws = fixture(AGREEMENT_FILES);
     const { result } = await grepWith(nodeOnly, ws.root, { pattern: 'TODO' }, { maxReadBytes: 2048 });
-    const files = new Set(result.output.split('\n').slice(1).filter((l) => !l.startsWith('[')).map((l) => l.split(':')[0]));
-    expect([...files].sort()).toEqual([
-      '.env.example', '.github/workflows/ci.yml', 'bom.txt', 'docs/long.md', 'docs/unicode.md', 'important.log', 'lib/only-root.ts',
-      'src/Button.tsx', 'src/app.ts', 'src/util.ts', 'sub/hidden-by-warmline.ts', 'win/crlf.txt',
-    ].sort());
+    const files = new Set(
+      result.output
+        .split('\n')
+        .slice(1)
+        .filter((l) => !l.startsWith('['))
+        .map((l) => l.split(':')[0]),
+    );
+    expect([...files].sort()).toEqual(
+      [
+        '.env.example',
+        '.github/workflows/ci.yml',
+        'bom.txt',
+        'docs/long.md',
+        'docs/unicode.md',
+        'important.log',
+        'lib/only-root.ts',
+        'src/Button.tsx',
+        'src/app.ts',
+        'src/util.ts',
+        'sub/hidden-by-warmline.ts',
+        'win/crlf.txt',
+      ].sort(),
+    );
     expect(result.output).toContain('bom.txt:1:TODO with bom');
     expect(result.output).toContain('win/crlf.txt:3:ends with TODO');
     // What it did not search, it names (and nothing hidden by the guard is among them).
-    expect(result.output).toContain('[1 file over the 2.0 KB search limit was not searched: big/huge.txt (2.9 KB). Read a part of one with read_file start_line/end_line.]');
+    expect(result.output).toContain(
+      '[1 file over the 2.0 KB search limit was not searched: big/huge.txt (2.9 KB). Read a part of one with read_file start_line/end_line.]',
+    );
     expect(result.output).toContain('[1 binary file also matches; binary lines are not shown: bin/data.bin (2).]');
   });
 });
@@ -136,7 +191,9 @@ describe('grep behaviour', () => {
   it('reports path:line:text sorted by path, with a count', async () => {
     const ws = fixture(files);
     const { result } = await grepWith(nodeOnly, ws.root, { pattern: 'alpha', case: 'sensitive' });
-    expect(result.output).toBe('2 matching lines in 2 files for pattern "alpha" in the workspace:\na.ts:1:alpha\nb/c.ts:1:beta alpha');
+    expect(result.output).toBe(
+      '2 matching lines in 2 files for pattern "alpha" in the workspace:\na.ts:1:alpha\nb/c.ts:1:beta alpha',
+    );
     expect(result.summary).toBe('2 matches in 2 files');
   });
 
@@ -149,7 +206,15 @@ describe('grep behaviour', () => {
   it('shows context lines with - and separates groups with --', async () => {
     const ws = fixture({ 'x.txt': 'one\ntwo\nthree\nfour\nfive\nsix\nseven\n' });
     const { result } = await grepWith(nodeOnly, ws.root, { pattern: 'two|six', context_lines: 1 });
-    expect(result.output.split('\n').slice(1)).toEqual(['x.txt-1-one', 'x.txt:2:two', 'x.txt-3-three', '--', 'x.txt-5-five', 'x.txt:6:six', 'x.txt-7-seven']);
+    expect(result.output.split('\n').slice(1)).toEqual([
+      'x.txt-1-one',
+      'x.txt:2:two',
+      'x.txt-3-three',
+      '--',
+      'x.txt-5-five',
+      'x.txt:6:six',
+      'x.txt-7-seven',
+    ]);
   });
 
   it('stops at the match cap and says so', async () => {
@@ -173,10 +238,16 @@ describe('grep behaviour', () => {
   it('reports an invalid regex clearly on every path', async () => {
     const ws = fixture(files);
     for (const engine of ENGINES) {
-      await expectToolError(grepWith(engine, ws.root, { pattern: 'foo(' }), 'invalid_regex', /Invalid regular expression "foo\(".*literal/);
+      await expectToolError(
+        grepWith(engine, ws.root, { pattern: 'foo(' }),
+        'invalid_regex',
+        /Invalid regular expression "foo\(".*literal/,
+      );
     }
     // As literal text it is fine.
-    expect((await grepWith(nodeOnly, ws.root, { pattern: 'foo(', literal: true })).result.output).toMatch(/^No matches/);
+    expect((await grepWith(nodeOnly, ws.root, { pattern: 'foo(', literal: true })).result.output).toMatch(
+      /^No matches/,
+    );
   });
 
   it('runs look-around patterns (which ripgrep rejects) with the JavaScript engine', async () => {
@@ -201,7 +272,13 @@ describe('grep behaviour', () => {
   });
 
   it('refuses secrets and ignored paths named explicitly, and never shows secret contents', async () => {
-    const ws = fixture({ '.env': 'API_KEY=abc', 'config/.env.local': 'API_KEY=def', '.gitignore': 'out/\n', 'out/a.txt': 'API_KEY', 'ok.txt': 'API_KEY=placeholder' });
+    const ws = fixture({
+      '.env': 'API_KEY=abc',
+      'config/.env.local': 'API_KEY=def',
+      '.gitignore': 'out/\n',
+      'out/a.txt': 'API_KEY',
+      'ok.txt': 'API_KEY=placeholder',
+    });
     for (const engine of ENGINES) {
       await expectToolError(grepWith(engine, ws.root, { pattern: 'API_KEY', path: '.env' }), 'secret');
       await expectToolError(grepWith(engine, ws.root, { pattern: 'API_KEY', path: 'out' }), 'ignored');
@@ -223,10 +300,22 @@ describe('grep behaviour', () => {
   it('rejects malformed arguments', async () => {
     const tool = createGrepTool();
     await expectToolError(() => tool.parse('{"pattern": ""}'), 'invalid_arguments', /must not be empty/);
-    await expectToolError(() => tool.parse('{"pattern": "x", "case": "upper"}'), 'invalid_arguments', /one of "smart", "sensitive", "insensitive"/);
-    await expectToolError(() => tool.parse('{"pattern": "x", "include": "*.ts"}'), 'invalid_arguments', /must be an array/);
+    await expectToolError(
+      () => tool.parse('{"pattern": "x", "case": "upper"}'),
+      'invalid_arguments',
+      /one of "smart", "sensitive", "insensitive"/,
+    );
+    await expectToolError(
+      () => tool.parse('{"pattern": "x", "include": "*.ts"}'),
+      'invalid_arguments',
+      /must be an array/,
+    );
     await expectToolError(() => tool.parse('{"pattern": "x", "context_lines": 50}'), 'invalid_arguments', /at most 10/);
-    await expectToolError(() => tool.parse('{"pattern": "x", "regex": true}'), 'invalid_arguments', /unknown field 'regex'/);
+    await expectToolError(
+      () => tool.parse('{"pattern": "x", "regex": true}'),
+      'invalid_arguments',
+      /unknown field 'regex'/,
+    );
   });
 });
 
@@ -242,13 +331,17 @@ describe('ripgrep location', () => {
 
   it('finds the older layout when only it exists', () => {
     const exists = (p: string) => p === '/app/node_modules.asar.unpacked/@vscode/ripgrep/bin/rg';
-    expect(findEditorRipgrep('/app', 'darwin', 'arm64', exists)).toBe('/app/node_modules.asar.unpacked/@vscode/ripgrep/bin/rg');
+    expect(findEditorRipgrep('/app', 'darwin', 'arm64', exists)).toBe(
+      '/app/node_modules.asar.unpacked/@vscode/ripgrep/bin/rg',
+    );
     expect(findEditorRipgrep(undefined)).toBeUndefined();
   });
 
   it("finds the real VS Code build's ripgrep", () => {
     if (!fs.existsSync(APP_ROOT)) return expect(PATH_RG, 'neither VS Code tools nor rg on PATH').toBeTruthy();
-    expect(EDITOR_RG).toBe(path.join(APP_ROOT, `node_modules/@vscode/ripgrep-universal/bin/${process.platform}-${process.arch}/rg`));
+    expect(EDITOR_RG).toBe(
+      path.join(APP_ROOT, `node_modules/@vscode/ripgrep-universal/bin/${process.platform}-${process.arch}/rg`),
+    );
   });
 
   it('looks up rg on PATH', () => {

@@ -55,7 +55,11 @@ describe('WorkspaceGuard paths', () => {
   it('refuses .. that leads outside', async () => {
     const ws = fixture({ 'a.txt': 'x' });
     fs.writeFileSync(path.join(ws.root, '..', 'outside.txt'), 'secret');
-    await expectToolError(guardFor(ws.root).resolve('../outside.txt', 'read'), 'outside_workspace', /outside the workspace/);
+    await expectToolError(
+      guardFor(ws.root).resolve('../outside.txt', 'read'),
+      'outside_workspace',
+      /outside the workspace/,
+    );
     await expectToolError(guardFor(ws.root).resolve('src/../../outside.txt', 'read'), 'outside_workspace');
     // .. that stays inside is fine
     expect((await guardFor(ws.root).resolve('src/../a.txt', 'read')).display).toBe('a.txt');
@@ -97,7 +101,24 @@ describe('WorkspaceGuard paths', () => {
 });
 
 describe('WorkspaceGuard secrets', () => {
-  const names = ['.env', 'config/.env.local', '.env.production', 'certs/server.pem', 'tls.key', '.ssh/id_rsa', 'id_ed25519.pub', 'store.p12', 'a.pfx', '.npmrc', '.netrc', '.pypirc', 'credentials.json', 'gcp/credentials-prod.json', 'home/.aws/credentials', 'secrets.yaml'];
+  const names = [
+    '.env',
+    'config/.env.local',
+    '.env.production',
+    'certs/server.pem',
+    'tls.key',
+    '.ssh/id_rsa',
+    'id_ed25519.pub',
+    'store.p12',
+    'a.pfx',
+    '.npmrc',
+    '.netrc',
+    '.pypirc',
+    'credentials.json',
+    'gcp/credentials-prod.json',
+    'home/.aws/credentials',
+    'secrets.yaml',
+  ];
 
   it.each(names)('refuses %s even by exact name', async (name) => {
     const ws = fixture({ [name]: 'TOKEN=1' });

@@ -39,7 +39,10 @@ export function fixture(files: Record<string, string | Buffer> = {}, name = 'ws'
     exists: (rel) => fs.existsSync(f.abs(rel)),
     write: (rel, content) => {
       const p = f.abs(rel);
-      if (rel.endsWith('/')) { fs.mkdirSync(p, { recursive: true }); return }
+      if (rel.endsWith('/')) {
+        fs.mkdirSync(p, { recursive: true });
+        return;
+      }
       fs.mkdirSync(path.dirname(p), { recursive: true });
       fs.writeFileSync(p, content);
     },
@@ -59,8 +62,18 @@ export interface TestContext extends ToolContext {
   controller: AbortController;
 }
 
-export function context(hostOrRoot: NodeHost | string | string[], settings: Partial<ToolSettings> = {}, opts: { approve?: boolean | ((r: ApprovalRequest) => boolean | Promise<boolean>); host?: Partial<NodeHostOptions> } = {}): TestContext {
-  const host = hostOrRoot instanceof NodeHost ? hostOrRoot : new NodeHost({ roots: Array.isArray(hostOrRoot) ? hostOrRoot : [hostOrRoot], ...opts.host });
+export function context(
+  hostOrRoot: NodeHost | string | string[],
+  settings: Partial<ToolSettings> = {},
+  opts: {
+    approve?: boolean | ((r: ApprovalRequest) => boolean | Promise<boolean>);
+    host?: Partial<NodeHostOptions>;
+  } = {},
+): TestContext {
+  const host =
+    hostOrRoot instanceof NodeHost
+      ? hostOrRoot
+      : new NodeHost({ roots: Array.isArray(hostOrRoot) ? hostOrRoot : [hostOrRoot], ...opts.host });
   const controller = new AbortController();
   const chunks: string[] = [];
   const approvals: ApprovalRequest[] = [];
@@ -72,7 +85,9 @@ export function context(hostOrRoot: NodeHost | string | string[], settings: Part
     controller,
     chunks,
     approvals,
-    progress: (c) => { chunks.push(c) },
+    progress: (c) => {
+      chunks.push(c);
+    },
     approve: async (r) => {
       approvals.push(r);
       return typeof answer === 'function' ? answer(r) : answer;
@@ -87,7 +102,11 @@ export async function run<A>(tool: Tool<A>, args: unknown, ctx: ToolContext): Pr
 }
 
 /** Expects the promise to reject with a ToolError of this code (and message match). */
-export async function expectToolError(p: Promise<unknown> | (() => unknown), code: ToolError['code'], message?: RegExp): Promise<ToolError> {
+export async function expectToolError(
+  p: Promise<unknown> | (() => unknown),
+  code: ToolError['code'],
+  message?: RegExp,
+): Promise<ToolError> {
   let error: unknown;
   try {
     await (typeof p === 'function' ? p() : p);
@@ -126,7 +145,9 @@ export function liveGroupMembers(pgid: number): number[] {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // fields: state ppid pgrp ...
       if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(name));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
@@ -141,7 +162,10 @@ export async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise
 }
 
 /** The ripgrep the tests use: VS Code's own (code-server's copy, installed by .ci/vscode-tools), else `rg` on PATH. */
-export const TEST_RG: string | undefined = findEditorRipgrep(path.join(path.resolve(import.meta.dirname, '../../..'), '.tools/vscode/node_modules/code-server/lib/vscode')) ?? findOnPath('rg');
+export const TEST_RG: string | undefined =
+  findEditorRipgrep(
+    path.join(path.resolve(import.meta.dirname, '../../..'), '.tools/vscode/node_modules/code-server/lib/vscode'),
+  ) ?? findOnPath('rg');
 
 /** grep on both engines: the pure-Node one, and ripgrep where one was found. */
 export function grepEngines(): Array<{ label: 'node' | 'ripgrep'; tool: ReturnType<typeof createGrepTool> }> {

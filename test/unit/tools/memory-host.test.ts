@@ -19,13 +19,25 @@ function workspace(files: Record<string, string>, roots?: string[]): MemoryHost 
   return host;
 }
 
-function ctx(host: MemoryHost, settings: Partial<ToolSettings> = {}): ToolContext & { chunks: string[]; approvals: ApprovalRequest[] } {
+function ctx(
+  host: MemoryHost,
+  settings: Partial<ToolSettings> = {},
+): ToolContext & { chunks: string[]; approvals: ApprovalRequest[] } {
   const chunks: string[] = [];
   const approvals: ApprovalRequest[] = [];
   return {
-    host, settings: withDefaults(settings), signal: new AbortController().signal, chunks, approvals,
-    progress: (c) => { chunks.push(c) },
-    approve: async (r) => { approvals.push(r); return true },
+    host,
+    settings: withDefaults(settings),
+    signal: new AbortController().signal,
+    chunks,
+    approvals,
+    progress: (c) => {
+      chunks.push(c);
+    },
+    approve: async (r) => {
+      approvals.push(r);
+      return true;
+    },
   };
 }
 
@@ -44,7 +56,11 @@ describe('the tools in a workspace with no local folder (MemoryHost)', () => {
     const out = await run(readFileTool, { path: 'src/util.ts', start_line: 2, end_line: 2 }, ctx(host));
     expect(out.output).toBe('src/util.ts: lines 2-2 of 3\n2\t  return a + b;');
     expect(host.fs.calls).toContain('readFile mem:/workspace/src/util.ts');
-    await expectToolError(run(readFileTool, { path: 'src/utl.ts' }, ctx(host)), 'not_found', /Did you mean 'src\/util\.ts'/);
+    await expectToolError(
+      run(readFileTool, { path: 'src/utl.ts' }, ctx(host)),
+      'not_found',
+      /Did you mean 'src\/util\.ts'/,
+    );
   });
 
   it('hides what the guard hides: .gitignore rules read through the port, secrets, paths outside', async () => {
@@ -54,20 +70,35 @@ describe('the tools in a workspace with no local folder (MemoryHost)', () => {
     await expectToolError(run(readFileTool, { path: '../other/x.ts' }, ctx(host)), 'outside_workspace');
     await expectToolError(run(readFileTool, { path: 'mem:/elsewhere/x.ts' }, ctx(host)), 'outside_workspace');
     const listed = await run(listFilesTool, { path: '.', recursive: true }, ctx(host));
-    expect(listed.output.split('\n').slice(1).sort()).toEqual(['.gitignore', 'docs/', 'docs/readme.md', 'src/', 'src/app.ts', 'src/util.ts']);
+    expect(listed.output.split('\n').slice(1).sort()).toEqual([
+      '.gitignore',
+      'docs/',
+      'docs/readme.md',
+      'src/',
+      'src/app.ts',
+      'src/util.ts',
+    ]);
   });
 
   it('grep searches the files the port reads (the Node engine, the pattern in its worker), and streams matches', async () => {
     const host = workspace(FILES);
     const engines: string[] = [];
     const c = ctx(host);
-    const out = await run(createGrepTool({ onEngine: (e) => engines.push(e), rgPath: '/usr/bin/rg' }), { pattern: 'TODO' }, c);
+    const out = await run(
+      createGrepTool({ onEngine: (e) => engines.push(e), rgPath: '/usr/bin/rg' }),
+      { pattern: 'TODO' },
+      c,
+    );
     expect(engines).toEqual(['node']);
     expect(out.output).toMatch(/^docs\/readme\.md:1:# TODO list$/m);
     expect(out.output).toMatch(/^src\/app\.ts:2:\/\/ TODO: more$/m);
     expect(out.output).not.toMatch(/build\/out\.js/);
     expect(c.chunks.join('')).toMatch(/src\/app\.ts:2/);
-    await expectToolError(run(createGrepTool({ engine: 'ripgrep' }), { pattern: 'TODO' }, ctx(host)), 'failed', /not a local folder/);
+    await expectToolError(
+      run(createGrepTool({ engine: 'ripgrep' }), { pattern: 'TODO' }, ctx(host)),
+      'failed',
+      /not a local folder/,
+    );
   });
 
   it('grep reports files over the size limit and binaries without reading them as text', async () => {
@@ -83,7 +114,16 @@ describe('the tools in a workspace with no local folder (MemoryHost)', () => {
   it('apply_patch and replace_in_file write through the host, all or nothing, after approval', async () => {
     const host = workspace(FILES);
     const c = ctx(host, { edits: 'ask' });
-    const patch = ['*** Begin Patch', '*** Update File: src/util.ts', '@@', '-  return a + b;', '+  return a + b + 0;', '*** Add File: src/new.ts', '+export {};', '*** End Patch'].join('\n');
+    const patch = [
+      '*** Begin Patch',
+      '*** Update File: src/util.ts',
+      '@@',
+      '-  return a + b;',
+      '+  return a + b + 0;',
+      '*** Add File: src/new.ts',
+      '+export {};',
+      '*** End Patch',
+    ].join('\n');
     const r = await run(applyPatchTool, patch, c);
     expect(r.isError).toBeFalsy();
     expect(c.approvals).toHaveLength(1);
@@ -95,7 +135,18 @@ describe('the tools in a workspace with no local folder (MemoryHost)', () => {
     expect(host.fs.text(host.uri('src/app.ts'))).toBe('export const answer = 43;\n// TODO: more\n');
 
     // A hunk that fails leaves every file as it was.
-    const bad = ['*** Begin Patch', '*** Update File: src/app.ts', '@@', '-export const answer = 43;', '+export const answer = 44;', '*** Update File: src/util.ts', '@@', '-no such line', '+x', '*** End Patch'].join('\n');
+    const bad = [
+      '*** Begin Patch',
+      '*** Update File: src/app.ts',
+      '@@',
+      '-export const answer = 43;',
+      '+export const answer = 44;',
+      '*** Update File: src/util.ts',
+      '@@',
+      '-no such line',
+      '+x',
+      '*** End Patch',
+    ].join('\n');
     await expectToolError(run(applyPatchTool, bad, ctx(host, { edits: 'auto' })), 'patch_failed');
     expect(host.fs.text(host.uri('src/app.ts'))).toContain('answer = 43');
   });
@@ -103,13 +154,20 @@ describe('the tools in a workspace with no local folder (MemoryHost)', () => {
   it('refuses a read-only file and an untrusted workspace before writing', async () => {
     const host = workspace({ 'a.txt': 'keep\n' });
     host.fs.put(host.uri('locked.txt'), 'keep\n', { readonly: true });
-    await expectToolError(run(replaceInFileTool, { path: 'locked.txt', old_text: 'keep', new_text: 'lose' }, ctx(host, { edits: 'auto' })), 'read_only', /'locked\.txt' is read-only, so it was not changed/);
+    await expectToolError(
+      run(replaceInFileTool, { path: 'locked.txt', old_text: 'keep', new_text: 'lose' }, ctx(host, { edits: 'auto' })),
+      'read_only',
+      /'locked\.txt' is read-only, so it was not changed/,
+    );
     host.setTrusted(false);
-    await expectToolError(run(replaceInFileTool, { path: 'a.txt', old_text: 'keep', new_text: 'lose' }, ctx(host, { edits: 'auto' })), 'untrusted');
+    await expectToolError(
+      run(replaceInFileTool, { path: 'a.txt', old_text: 'keep', new_text: 'lose' }, ctx(host, { edits: 'auto' })),
+      'untrusted',
+    );
     expect(host.fs.text(host.uri('a.txt'))).toBe('keep\n');
   });
 
-  it('get_diagnostics takes the host\'s URIs and hides ignored files', async () => {
+  it("get_diagnostics takes the host's URIs and hides ignored files", async () => {
     const host = workspace(FILES);
     host.setDiagnostics(host.uri('src/app.ts'), [{ line: 1, column: 1, severity: 'error', message: 'bad' }]);
     host.setDiagnostics(host.uri('build/out.js'), [{ line: 1, column: 1, severity: 'error', message: 'generated' }]);
@@ -120,14 +178,20 @@ describe('the tools in a workspace with no local folder (MemoryHost)', () => {
 
   it('run_task says plainly that a virtual workspace cannot run anything', async () => {
     const host = workspace(FILES);
-    await expectToolError(run(runTaskTool, { name: 'build' }, ctx(host, { tasks: 'auto' })), 'not_allowed', /no local folder/);
+    await expectToolError(
+      run(runTaskTool, { name: 'build' }, ctx(host, { tasks: 'auto' })),
+      'not_allowed',
+      /no local folder/,
+    );
   });
 
   it('a multi-root workspace of two schemes resolves <folder>/path in each', async () => {
     const host = workspace({}, ['mem:/alpha', 'other://host/beta']);
     host.fs.put('mem:/alpha/x.txt', 'from alpha\n');
     host.fs.put('other://host/beta/x.txt', 'from beta\n');
-    expect((await run(readFileTool, { path: 'beta/x.txt' }, ctx(host))).output).toMatch(/^beta\/x\.txt: lines 1-1 of 1\n1\tfrom beta$/);
+    expect((await run(readFileTool, { path: 'beta/x.txt' }, ctx(host))).output).toMatch(
+      /^beta\/x\.txt: lines 1-1 of 1\n1\tfrom beta$/,
+    );
     expect((await run(readFileTool, { path: 'alpha/x.txt' }, ctx(host))).output).toMatch(/from alpha/);
   });
 });

@@ -30,7 +30,10 @@ describe('NodeHost.applyChanges', () => {
     const steps: string[] = [];
     const host = new NodeHost({
       roots: [ws.root],
-      beforeCommitStep: (i, target) => { steps.push(target); if (i === 3) throw new Error('disk full') },
+      beforeCommitStep: (i, target) => {
+        steps.push(target);
+        if (i === 3) throw new Error('disk full');
+      },
     });
     const ok = await host.applyChanges([
       { kind: 'update', uri: ws.uri('a.txt'), oldText: 'a\n', newText: 'A\n' },
@@ -51,10 +54,12 @@ describe('NodeHost.applyChanges', () => {
   it('refuses changes whose old text no longer matches, writing nothing', async () => {
     const ws = fixture({ 'a.txt': 'a\n', 'b.txt': 'changed on disk\n' });
     const host = new NodeHost({ roots: [ws.root] });
-    expect(await host.applyChanges([
-      { kind: 'update', uri: ws.uri('a.txt'), oldText: 'a\n', newText: 'A\n' },
-      { kind: 'update', uri: ws.uri('b.txt'), oldText: 'b\n', newText: 'B\n' },
-    ])).toBe(false);
+    expect(
+      await host.applyChanges([
+        { kind: 'update', uri: ws.uri('a.txt'), oldText: 'a\n', newText: 'A\n' },
+        { kind: 'update', uri: ws.uri('b.txt'), oldText: 'b\n', newText: 'B\n' },
+      ]),
+    ).toBe(false);
     expect(ws.read('a.txt')).toBe('a\n');
     expect(await host.applyChanges([{ kind: 'add', uri: ws.uri('a.txt'), newText: 'x' }])).toBe(false);
     expect(ws.read('a.txt')).toBe('a\n');
@@ -64,7 +69,9 @@ describe('NodeHost.applyChanges', () => {
     const ws = fixture({ 'run.sh': '#!/bin/sh\necho 1\n' });
     fs.chmodSync(ws.abs('run.sh'), 0o755);
     const host = new NodeHost({ roots: [ws.root] });
-    await host.applyChanges([{ kind: 'update', uri: ws.uri('run.sh'), oldText: '#!/bin/sh\necho 1\n', newText: '#!/bin/sh\necho 2\n' }]);
+    await host.applyChanges([
+      { kind: 'update', uri: ws.uri('run.sh'), oldText: '#!/bin/sh\necho 1\n', newText: '#!/bin/sh\necho 2\n' },
+    ]);
     expect(fs.statSync(ws.abs('run.sh')).mode & 0o777).toBe(0o755);
   });
 });
@@ -74,7 +81,14 @@ describe('NodeHost tasks and processes', () => {
     const ws = fixture({ 'x.txt': '' });
     const host = new NodeHost({ roots: [ws.root] });
     let out = '';
-    const r = await host.runProcess({ command: 'pwd; exit 4', cwd: ws.root }, (c) => { out += c }, new AbortController().signal, 5000);
+    const r = await host.runProcess(
+      { command: 'pwd; exit 4', cwd: ws.root },
+      (c) => {
+        out += c;
+      },
+      new AbortController().signal,
+      5000,
+    );
     expect(r).toEqual({ exitCode: 4, signal: null, timedOut: false, cancelled: false });
     expect(out.trim()).toBe(fs.realpathSync(ws.root));
   });
@@ -83,7 +97,12 @@ describe('NodeHost tasks and processes', () => {
     const ws = fixture({});
     const host = new NodeHost({ roots: [ws.root] });
     const started = Date.now();
-    const r = await host.runProcess({ command: 'sleep 30 & echo done', cwd: ws.root }, () => {}, new AbortController().signal, 20_000);
+    const r = await host.runProcess(
+      { command: 'sleep 30 & echo done', cwd: ws.root },
+      () => {},
+      new AbortController().signal,
+      20_000,
+    );
     expect(r.exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -92,7 +111,9 @@ describe('NodeHost tasks and processes', () => {
     const ws = fixture({});
     const host = new NodeHost({ roots: [ws.root] });
     host.setDiagnostics(ws.abs('a.ts'), [{ line: 1, column: 2, severity: 'error', message: 'bad' }]);
-    expect(host.diagnostics(ws.abs('a.ts'))).toEqual([{ path: ws.uri('a.ts'), line: 1, column: 2, severity: 'error', message: 'bad' }]);
+    expect(host.diagnostics(ws.abs('a.ts'))).toEqual([
+      { path: ws.uri('a.ts'), line: 1, column: 2, severity: 'error', message: 'bad' },
+    ]);
     expect(host.diagnostics()).toHaveLength(1);
     expect(host.diagnostics(ws.abs('b.ts'))).toEqual([]);
   });

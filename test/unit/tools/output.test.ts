@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { OutputCollector, boundOutput, stripAnsi } from '../../../src/tools/output.ts';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const lines = (n: number, prefix = 'line') => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`).join('\n') + '\n';
+const lines = (n: number, prefix = 'line') =>
+  Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`).join('\n') + '\n';
 
 describe('boundOutput', () => {
   it('returns short text unchanged', () => {
@@ -15,7 +16,10 @@ describe('boundOutput', () => {
     expect(bytes(out)).toBeLessThanOrEqual(2000);
     expect(out.startsWith('line 1\nline 2\n')).toBe(true);
     expect(out.endsWith('line 999\nline 1000\n')).toBe(true);
-    const m = /\[\.\.\. ([\d,]+) bytes \(([\d,]+) lines\) cut \.\.\.; read a narrower range or use grep to see the rest\]/.exec(out);
+    const m =
+      /\[\.\.\. ([\d,]+) bytes \(([\d,]+) lines\) cut \.\.\.; read a narrower range or use grep to see the rest\]/.exec(
+        out,
+      );
     expect(m).not.toBeNull();
     const cutBytes = Number(m![1]!.replace(/,/g, ''));
     const cutLines = Number(m![2]!.replace(/,/g, ''));
@@ -29,8 +33,18 @@ describe('boundOutput', () => {
     const out = boundOutput(lines(500), 1500);
     const [head, tail] = out.split(/\[\.\.\. .* cut \.\.\.; .*\]\n/);
     expect(head!.endsWith('\n')).toBe(true);
-    expect(head!.split('\n').filter(Boolean).every((l) => /^line \d+$/.test(l))).toBe(true);
-    expect(tail!.split('\n').filter(Boolean).every((l) => /^line \d+$/.test(l))).toBe(true);
+    expect(
+      head!
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^line \d+$/.test(l)),
+    ).toBe(true);
+    expect(
+      tail!
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^line \d+$/.test(l)),
+    ).toBe(true);
   });
 
   it('never splits a multi-byte character', () => {

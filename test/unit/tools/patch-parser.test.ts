@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { APPLY_PATCH_LARK_GRAMMAR, PatchParseError, PatchStreamParser, parsePatch, parsePatchPrefix } from '../../../src/tools/patch-parser.ts';
+import {
+  APPLY_PATCH_LARK_GRAMMAR,
+  PatchParseError,
+  PatchStreamParser,
+  parsePatch,
+  parsePatchPrefix,
+} from '../../../src/tools/patch-parser.ts';
 import type { PatchHunk } from '../../../src/tools/patch-parser.ts';
 import { seekSequence } from '../../../src/tools/patch-apply.ts';
 
@@ -51,10 +57,17 @@ describe('parsePatch', () => {
   it('parses every kind of hunk', () => {
     const { hunks } = parsePatch(BIG_PATCH);
     expect(hunks.map((h) => `${h.kind} ${h.path}`)).toEqual([
-      'add docs/release-notes.md', 'update src/config.rs', 'delete src/legacy_patch_progress.rs', 'update crates/cli/src/main.rs',
-      'add tests/fixtures/progress.json', 'update README.md', 'delete docs/old.md',
+      'add docs/release-notes.md',
+      'update src/config.rs',
+      'delete src/legacy_patch_progress.rs',
+      'update crates/cli/src/main.rs',
+      'add tests/fixtures/progress.json',
+      'update README.md',
+      'delete docs/old.md',
     ]);
-    expect(hunks[0]).toMatchObject({ contents: '# Release notes\n\n## CLI\n- Surface apply_patch progress while arguments stream.\n' });
+    expect(hunks[0]).toMatchObject({
+      contents: '# Release notes\n\n## CLI\n- Surface apply_patch progress while arguments stream.\n',
+    });
     const config = hunks[1] as Extract<PatchHunk, { kind: 'update' }>;
     expect(config.chunks).toHaveLength(2);
     expect(config.chunks[0]).toMatchObject({
@@ -68,10 +81,18 @@ describe('parsePatch', () => {
   });
 
   it('accepts a first hunk without @@, CRLF line ends, padded markers and a heredoc wrapper', () => {
-    expect(parsePatch('*** Begin Patch\n*** Update File: a.py\n import foo\n+bar\n*** End Patch').hunks[0]).toMatchObject({ chunks: [{ oldLines: ['import foo'], newLines: ['import foo', 'bar'] }] });
-    expect(parsePatch('*** Begin Patch\r\n*** Add File: a\r\n+x\r\n*** End Patch\r\n').hunks).toEqual([{ kind: 'add', path: 'a', contents: 'x\n', line: 2 }]);
-    expect(parsePatch('*** Begin Patch \n  *** Update File: f\n@@\n-one\n+two\n *** End Patch\n').hunks).toHaveLength(1);
-    expect(parsePatch("<<'EOF'\n*** Begin Patch\n*** Delete File: x\n*** End Patch\nEOF\n").hunks).toEqual([{ kind: 'delete', path: 'x', line: 3 }]);
+    expect(
+      parsePatch('*** Begin Patch\n*** Update File: a.py\n import foo\n+bar\n*** End Patch').hunks[0],
+    ).toMatchObject({ chunks: [{ oldLines: ['import foo'], newLines: ['import foo', 'bar'] }] });
+    expect(parsePatch('*** Begin Patch\r\n*** Add File: a\r\n+x\r\n*** End Patch\r\n').hunks).toEqual([
+      { kind: 'add', path: 'a', contents: 'x\n', line: 2 },
+    ]);
+    expect(parsePatch('*** Begin Patch \n  *** Update File: f\n@@\n-one\n+two\n *** End Patch\n').hunks).toHaveLength(
+      1,
+    );
+    expect(parsePatch("<<'EOF'\n*** Begin Patch\n*** Delete File: x\n*** End Patch\nEOF\n").hunks).toEqual([
+      { kind: 'delete', path: 'x', line: 3 },
+    ]);
   });
 
   it('names the line of what is malformed', () => {
@@ -86,7 +107,9 @@ describe('parsePatch', () => {
     const noMarker = parseError('*** Begin Patch\n*** Update File: a\n@@\n-x\n+y\nstray\n*** End Patch');
     expect(noMarker.line).toBe(6);
     expect(noMarker.message).toMatch(/expected an '@@' line/);
-    expect(parseError('*** Begin Patch\n*** Update File: a\n@@\n*** End of File\n*** End Patch').message).toMatch(/line 4/);
+    expect(parseError('*** Begin Patch\n*** Update File: a\n@@\n*** End of File\n*** End Patch').message).toMatch(
+      /line 4/,
+    );
   });
 
   it('offers a Lark grammar without empty terminals', () => {
@@ -109,7 +132,8 @@ describe('parsePatchPrefix (streaming)', () => {
         expect(now.kind).toBe(h.kind);
         expect(now.path).toBe(h.path);
         if (h.kind === 'add' && now.kind === 'add') expect(now.contents.startsWith(h.contents)).toBe(true);
-        if (h.kind === 'update' && now.kind === 'update') expect(now.chunks.length).toBeGreaterThanOrEqual(h.chunks.length);
+        if (h.kind === 'update' && now.kind === 'update')
+          expect(now.chunks.length).toBeGreaterThanOrEqual(h.chunks.length);
       });
       if (hunks.length > previous.length) counts.push(hunks.length);
       previous = hunks;
@@ -120,8 +144,12 @@ describe('parsePatchPrefix (streaming)', () => {
 
   it('reports a file as soon as its header line is complete', () => {
     expect(parsePatchPrefix('*** Begin Patch\n*** Add File: src/hel')).toEqual([]);
-    expect(parsePatchPrefix('*** Begin Patch\n*** Add File: src/hello.txt\n+hello\n+wor')).toEqual([{ kind: 'add', path: 'src/hello.txt', contents: 'hello\n', line: 2 }]);
-    expect(parsePatchPrefix('*** Begin Patch\n*** Update File: src/old.rs\n*** Move to: src/new.rs\n@@\n-old\n+new\n')[0]).toMatchObject({ moveTo: 'src/new.rs', chunks: [{ oldLines: ['old'], newLines: ['new'] }] });
+    expect(parsePatchPrefix('*** Begin Patch\n*** Add File: src/hello.txt\n+hello\n+wor')).toEqual([
+      { kind: 'add', path: 'src/hello.txt', contents: 'hello\n', line: 2 },
+    ]);
+    expect(
+      parsePatchPrefix('*** Begin Patch\n*** Update File: src/old.rs\n*** Move to: src/new.rs\n@@\n-old\n+new\n')[0],
+    ).toMatchObject({ moveTo: 'src/new.rs', chunks: [{ oldLines: ['old'], newLines: ['new'] }] });
     expect(parsePatchPrefix('not a patch\n')).toEqual([]);
     expect(parsePatchPrefix('*** Begin Patch\n*** Add File: a\n+x\n*** Nonsense\n+y\n')).toHaveLength(1);
   });

@@ -26,8 +26,16 @@ describe('read_file', () => {
 
   it('says when a range starts past the end, or is reversed', async () => {
     const ws = fixture({ 'a.txt': text });
-    await expectToolError(run(readFileTool, { path: 'a.txt', start_line: 31 }, context(ws.root)), 'invalid_arguments', /past the end.*30 lines/);
-    await expectToolError(run(readFileTool, { path: 'a.txt', start_line: 5, end_line: 2 }, context(ws.root)), 'invalid_arguments', /before start_line/);
+    await expectToolError(
+      run(readFileTool, { path: 'a.txt', start_line: 31 }, context(ws.root)),
+      'invalid_arguments',
+      /past the end.*30 lines/,
+    );
+    await expectToolError(
+      run(readFileTool, { path: 'a.txt', start_line: 5, end_line: 2 }, context(ws.root)),
+      'invalid_arguments',
+      /before start_line/,
+    );
   });
 
   it('reads the editor buffer when the file is open with unsaved changes', async () => {
@@ -47,7 +55,11 @@ describe('read_file', () => {
   it('refuses a file over the size limit, naming size and limit, but reads a range of it', async () => {
     const ws = fixture({ 'big.log': 'x'.repeat(100) + '\n' + 'y'.repeat(3000) + '\nlast\n' });
     const ctx = context(ws.root, { maxReadBytes: 1000 });
-    await expectToolError(run(readFileTool, { path: 'big.log' }, ctx), 'too_large', /3\.0 KB, over the 1000 bytes limit.*start_line/);
+    await expectToolError(
+      run(readFileTool, { path: 'big.log' }, ctx),
+      'too_large',
+      /3\.0 KB, over the 1000 bytes limit.*start_line/,
+    );
     const r = await run(readFileTool, { path: 'big.log', start_line: 3, end_line: 3 }, ctx);
     expect(r.output).toMatch(/^big\.log: lines 3-3 \(a 3\.0 KB file, read by range\)\n3\tlast$/);
   });
@@ -58,7 +70,9 @@ describe('read_file', () => {
     expect(Buffer.byteLength(r.output)).toBeLessThanOrEqual(4000);
     expect(r.output).toContain('\n   1\trow 1\n');
     expect(r.output).toMatch(/5000\trow 5000$/);
-    expect(r.output).toMatch(/\[\.\.\. [\d,]+ bytes \([\d,]+ lines\) cut \.\.\.; read the missing lines with start_line\/end_line/);
+    expect(r.output).toMatch(
+      /\[\.\.\. [\d,]+ bytes \([\d,]+ lines\) cut \.\.\.; read the missing lines with start_line\/end_line/,
+    );
   });
 
   it('cuts very long lines', async () => {
@@ -77,7 +91,11 @@ describe('read_file', () => {
 
   it('suggests the nearest name for a missing file, and refuses folders', async () => {
     const ws = fixture({ 'src/index.ts': 'x', 'src/util/': '' });
-    await expectToolError(run(readFileTool, { path: 'src/indx.ts' }, context(ws.root)), 'not_found', /Did you mean 'src\/index\.ts'/);
+    await expectToolError(
+      run(readFileTool, { path: 'src/indx.ts' }, context(ws.root)),
+      'not_found',
+      /Did you mean 'src\/index\.ts'/,
+    );
     await expectToolError(run(readFileTool, { path: 'src/util' }, context(ws.root)), 'invalid_arguments', /folder/);
   });
 
@@ -85,13 +103,31 @@ describe('read_file', () => {
     const ws = fixture({ 'a.txt': 'x' });
     const ctx = context(ws.root);
     await expectToolError(() => readFileTool.parse('{not json'), 'invalid_arguments', /not valid JSON/);
-    await expectToolError(() => readFileTool.parse('{"path": 3}'), 'invalid_arguments', /'path' must be a string, got number 3/);
+    await expectToolError(
+      () => readFileTool.parse('{"path": 3}'),
+      'invalid_arguments',
+      /'path' must be a string, got number 3/,
+    );
     await expectToolError(() => readFileTool.parse('{}'), 'invalid_arguments', /missing required field 'path'/);
-    await expectToolError(() => readFileTool.parse('{"path":"a.txt","mode":"fast"}'), 'invalid_arguments', /unknown field 'mode'/);
-    await expectToolError(() => readFileTool.parse('{"path":"a.txt","start_line":"3"}'), 'invalid_arguments', /must be an integer/);
-    await expectToolError(() => readFileTool.parse('{"path":"a.txt","start_line":0}'), 'invalid_arguments', /at least 1/);
+    await expectToolError(
+      () => readFileTool.parse('{"path":"a.txt","mode":"fast"}'),
+      'invalid_arguments',
+      /unknown field 'mode'/,
+    );
+    await expectToolError(
+      () => readFileTool.parse('{"path":"a.txt","start_line":"3"}'),
+      'invalid_arguments',
+      /must be an integer/,
+    );
+    await expectToolError(
+      () => readFileTool.parse('{"path":"a.txt","start_line":0}'),
+      'invalid_arguments',
+      /at least 1/,
+    );
     await expectToolError(() => readFileTool.parse('["a.txt"]'), 'invalid_arguments', /JSON object/);
-    expect((await run(readFileTool, '{"path":"a.txt","start_line":null,"end_line":null}', ctx)).output).toContain('1\tx');
+    expect((await run(readFileTool, '{"path":"a.txt","start_line":null,"end_line":null}', ctx)).output).toContain(
+      '1\tx',
+    );
   });
 });
 
@@ -119,7 +155,12 @@ describe('list_files', () => {
   it('lists recursively', async () => {
     const ws = fixture(files);
     const r = await run(listFilesTool, { path: 'src', recursive: true }, context(ws.root));
-    expect(r.output.split('\n').slice(1)).toEqual(['src/index.ts', 'src/util/', 'src/util/strings.test.ts', 'src/util/strings.ts']);
+    expect(r.output.split('\n').slice(1)).toEqual([
+      'src/index.ts',
+      'src/util/',
+      'src/util/strings.test.ts',
+      'src/util/strings.ts',
+    ]);
   });
 
   it('finds files by glob; a glob without a slash matches names at any depth', async () => {
@@ -155,7 +196,10 @@ describe('list_files', () => {
     const keys = await run(listFilesTool, { path: 'keys' }, ctx);
     expect(keys.output).not.toContain('id_rsa');
     await expectToolError(run(listFilesTool, { path: 'keys/id_rsa' }, ctx), 'secret');
-    await expectToolError(run(listFilesTool, { path: 'vault' }, context(ws.root, { secretPatterns: ['vault/'] })), 'secret');
+    await expectToolError(
+      run(listFilesTool, { path: 'vault' }, context(ws.root, { secretPatterns: ['vault/'] })),
+      'secret',
+    );
     expect((await run(listFilesTool, { glob: '**/*' }, ctx)).output).not.toMatch(/\.env|id_rsa/);
   });
 

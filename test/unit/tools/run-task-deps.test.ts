@@ -21,14 +21,22 @@ describe('run_task: dependsOn', () => {
     const ws = tasksWorkspace([
       { label: 'one', type: 'shell', command: 'echo one >> order.txt; echo ran one' },
       { label: 'two', type: 'shell', command: 'echo two >> order.txt; echo ran two' },
-      { label: 'all', type: 'shell', command: 'echo all >> order.txt; echo ran all', dependsOn: ['two', 'one'], dependsOrder: 'sequence' },
+      {
+        label: 'all',
+        type: 'shell',
+        command: 'echo all >> order.txt; echo ran all',
+        dependsOn: ['two', 'one'],
+        dependsOrder: 'sequence',
+      },
     ]);
     const ctx = auto(ws.root);
     const r = await run(runTaskTool, { name: 'all' }, ctx);
     expect(ws.read('order.txt')).toBe('two\none\nall\n');
     expect(r.isError).toBe(false);
     expect(r.summary).toBe('exit 0 (3 tasks)');
-    expect(r.output).toMatch(/^task 'all' succeeded with the 2 tasks it depends on:\n--- task 'two' exited with code 0 after [\d.]+ s\.\nOutput:\nran two\n\n--- task 'one' exited with code 0 after [\d.]+ s\.\nOutput:\nran one\n\n--- task 'all' exited with code 0/);
+    expect(r.output).toMatch(
+      /^task 'all' succeeded with the 2 tasks it depends on:\n--- task 'two' exited with code 0 after [\d.]+ s\.\nOutput:\nran two\n\n--- task 'one' exited with code 0 after [\d.]+ s\.\nOutput:\nran one\n\n--- task 'all' exited with code 0/,
+    );
     expect(ctx.chunks.join('')).toMatch(/> task 'two'\nran two\n\n> task 'one'\nran one\n\n> task 'all'\nran all/);
   });
 
@@ -80,19 +88,37 @@ describe('run_task: dependsOn', () => {
       { label: 'd', type: 'shell', command: 'echo d', dependsOn: [{ type: 'npm', script: 'build' }] },
     ]);
     ws.write('package.json', JSON.stringify({ scripts: { build: 'echo building' } }));
-    await expectToolError(run(runTaskTool, { name: 'a' }, auto(ws.root)), 'invalid_arguments', /goes round in a circle \('a' -> 'b' -> 'a'\)/);
-    await expectToolError(run(runTaskTool, { name: 'c' }, auto(ws.root)), 'unknown_task', /Task 'c' depends on 'missing', which is not a task in this workspace, so nothing ran/);
+    await expectToolError(
+      run(runTaskTool, { name: 'a' }, auto(ws.root)),
+      'invalid_arguments',
+      /goes round in a circle \('a' -> 'b' -> 'a'\)/,
+    );
+    await expectToolError(
+      run(runTaskTool, { name: 'c' }, auto(ws.root)),
+      'unknown_task',
+      /Task 'c' depends on 'missing', which is not a task in this workspace, so nothing ran/,
+    );
     expect(ws.exists('ran-a') || ws.exists('ran-b') || ws.exists('ran-c')).toBe(false);
     const ctx = context(ws.root, { tasks: 'ask' }, { approve: false });
     await run(runTaskTool, { name: 'd' }, ctx);
-    expect(ctx.approvals[0]).toEqual({ kind: 'task', title: 'Run task d', command: 'first: npm: build (echo building) (together)\nthen: echo d' });
+    expect(ctx.approvals[0]).toEqual({
+      kind: 'task',
+      title: 'Run task d',
+      command: 'first: npm: build (echo building) (together)\nthen: echo d',
+    });
   });
 
   it('is cancelled between and during dependencies', async () => {
     const ws = tasksWorkspace([
       { label: 'slow', type: 'shell', command: 'sleep 30' },
       { label: 'after', type: 'shell', command: 'touch after-ran' },
-      { label: 'chain', type: 'shell', command: 'touch chain-ran', dependsOn: ['slow', 'after'], dependsOrder: 'sequence' },
+      {
+        label: 'chain',
+        type: 'shell',
+        command: 'touch chain-ran',
+        dependsOn: ['slow', 'after'],
+        dependsOrder: 'sequence',
+      },
     ]);
     const ctx = auto(ws.root);
     const running = run(runTaskTool, { name: 'chain' }, ctx);
@@ -109,10 +135,18 @@ describe('run_task: dependsOn', () => {
 
 describe('run_task: the shell a task runs under', () => {
   it("uses the host's default shell, a task's options.shell, and the tasks.json-wide one", async () => {
-    const ws = tasksWorkspace([
-      { label: 'default', type: 'shell', command: 'echo "$0"' },
-      { label: 'bash', type: 'shell', command: 'echo "$0"; echo "${BASH_VERSION:+is bash}"', options: { shell: { executable: '/bin/bash', args: ['-c'] } } },
-    ], { options: { shell: { executable: '/bin/sh', args: ['-c'] } } });
+    const ws = tasksWorkspace(
+      [
+        { label: 'default', type: 'shell', command: 'echo "$0"' },
+        {
+          label: 'bash',
+          type: 'shell',
+          command: 'echo "$0"; echo "${BASH_VERSION:+is bash}"',
+          options: { shell: { executable: '/bin/bash', args: ['-c'] } },
+        },
+      ],
+      { options: { shell: { executable: '/bin/sh', args: ['-c'] } } },
+    );
     expect((await run(runTaskTool, { name: 'default' }, auto(ws.root))).output).toMatch(/Output:\n\/bin\/sh\n/);
     const bash = await run(runTaskTool, { name: 'bash' }, auto(ws.root));
     expect(bash.output).toMatch(/Output:\n\/bin\/bash\nis bash\n/);
@@ -120,27 +154,68 @@ describe('run_task: the shell a task runs under', () => {
 
   it('without options.shell, runs under the default shell of the host, not always bash', async () => {
     const ws = tasksWorkspace([{ label: 'which', type: 'shell', command: 'echo "$0"' }]);
-    const r = await run(runTaskTool, { name: 'which' }, context(ws.root, { tasks: 'auto' }, { host: { shell: '/bin/sh' } }));
+    const r = await run(
+      runTaskTool,
+      { name: 'which' },
+      context(ws.root, { tasks: 'auto' }, { host: { shell: '/bin/sh' } }),
+    );
     expect(r.output).toMatch(/Output:\n\/bin\/sh\n/);
   });
 
   it('like VS Code, a named shell gets only the arguments it was given (no -c added)', async () => {
-    const ws = tasksWorkspace([{ label: 'echoed', type: 'shell', command: 'hello from the task', options: { shell: { executable: '/bin/echo', args: ['given:'] } } }]);
-    expect((await run(runTaskTool, { name: 'echoed' }, auto(ws.root))).output).toMatch(/Output:\ngiven: hello from the task\n/);
+    const ws = tasksWorkspace([
+      {
+        label: 'echoed',
+        type: 'shell',
+        command: 'hello from the task',
+        options: { shell: { executable: '/bin/echo', args: ['given:'] } },
+      },
+    ]);
+    expect((await run(runTaskTool, { name: 'echoed' }, auto(ws.root))).output).toMatch(
+      /Output:\ngiven: hello from the task\n/,
+    );
   });
 
   it('runs a process task without a shell: its arguments are passed as they are', async () => {
-    const ws = tasksWorkspace([{ label: 'args', type: 'process', command: 'printf', args: ['%s|', '$HOME', 'a b', '*'] }]);
+    const ws = tasksWorkspace([
+      { label: 'args', type: 'process', command: 'printf', args: ['%s|', '$HOME', 'a b', '*'] },
+    ]);
     expect((await run(runTaskTool, { name: 'args' }, auto(ws.root))).output).toMatch(/Output:\n\$HOME\|a b\|\*\|/);
   });
 
   it('invokes shells as VS Code does on Windows: cmd /d /c (verbatim), PowerShell -Command, bash -c', () => {
-    expect(shellInvocation('dir /b', undefined, { executable: 'C:\\Windows\\System32\\cmd.exe' }, 'win32')).toEqual({ file: 'C:\\Windows\\System32\\cmd.exe', args: ['/d', '/c', 'dir /b'], verbatim: true });
-    expect(shellInvocation('Get-ChildItem', undefined, { executable: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe', args: ['-NoProfile'] }, 'win32')).toEqual({ file: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe', args: ['-NoProfile', '-Command', 'Get-ChildItem'], verbatim: false });
-    expect(shellInvocation('ls', undefined, { executable: 'C:\\Program Files\\Git\\bin\\bash.exe' }, 'win32').args).toEqual(['-c', 'ls']);
-    expect(shellInvocation('ls', { args: ['-l'] }, { executable: '/bin/zsh' }, 'linux')).toEqual({ file: '/bin/zsh', args: ['-l', '-c', 'ls'], verbatim: false });
-    expect(shellInvocation('ls', { executable: 'pwsh.exe', args: ['-Command'] }, { executable: 'cmd.exe' }, 'win32')).toEqual({ file: 'pwsh.exe', args: ['-Command', 'ls'], verbatim: false });
-    expect(shellInvocation('ls', undefined, { executable: '/bin/bash', args: ['-c'] }, 'linux').args).toEqual(['-c', 'ls']);
+    expect(shellInvocation('dir /b', undefined, { executable: 'C:\\Windows\\System32\\cmd.exe' }, 'win32')).toEqual({
+      file: 'C:\\Windows\\System32\\cmd.exe',
+      args: ['/d', '/c', 'dir /b'],
+      verbatim: true,
+    });
+    expect(
+      shellInvocation(
+        'Get-ChildItem',
+        undefined,
+        { executable: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe', args: ['-NoProfile'] },
+        'win32',
+      ),
+    ).toEqual({
+      file: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+      args: ['-NoProfile', '-Command', 'Get-ChildItem'],
+      verbatim: false,
+    });
+    expect(
+      shellInvocation('ls', undefined, { executable: 'C:\\Program Files\\Git\\bin\\bash.exe' }, 'win32').args,
+    ).toEqual(['-c', 'ls']);
+    expect(shellInvocation('ls', { args: ['-l'] }, { executable: '/bin/zsh' }, 'linux')).toEqual({
+      file: '/bin/zsh',
+      args: ['-l', '-c', 'ls'],
+      verbatim: false,
+    });
+    expect(
+      shellInvocation('ls', { executable: 'pwsh.exe', args: ['-Command'] }, { executable: 'cmd.exe' }, 'win32'),
+    ).toEqual({ file: 'pwsh.exe', args: ['-Command', 'ls'], verbatim: false });
+    expect(shellInvocation('ls', undefined, { executable: '/bin/bash', args: ['-c'] }, 'linux').args).toEqual([
+      '-c',
+      'ls',
+    ]);
   });
 });
 
@@ -158,7 +233,12 @@ describe('task discovery never blocks the agent', () => {
   it('fetches once in the background, caches, and refreshes a stale cache while serving it', async () => {
     let calls = 0;
     let release: (v: string[]) => void = () => {};
-    const d = new TaskDiscovery<string>(() => { calls++; return new Promise<string[]>((r) => { release = r }) }, 0);
+    const d = new TaskDiscovery<string>(() => {
+      calls++;
+      return new Promise<string[]>((r) => {
+        release = r;
+      });
+    }, 0);
     await d.list(10, new AbortController().signal);
     await d.list(10, new AbortController().signal);
     expect(calls).toBe(1); // one fetch in flight at a time
@@ -172,7 +252,10 @@ describe('task discovery never blocks the agent', () => {
 
   it('asks one type alone, time-limited; a wait is cancelled at once', async () => {
     const asked: Array<string | undefined> = [];
-    const d = new TaskDiscovery<string>((type) => { asked.push(type); return type === 'npm' ? Promise.resolve(['npm: x']) : never() });
+    const d = new TaskDiscovery<string>((type) => {
+      asked.push(type);
+      return type === 'npm' ? Promise.resolve(['npm: x']) : never();
+    });
     expect(await d.ofType('npm', 1000, new AbortController().signal)).toEqual(['npm: x']);
     expect(await d.ofType('gulp', 50, new AbortController().signal)).toBeUndefined();
     expect(asked).toEqual(['npm', 'gulp']);
@@ -190,6 +273,9 @@ describe('task discovery never blocks the agent', () => {
 
   it('reports a provider that fails', async () => {
     const d = new TaskDiscovery<string>(() => Promise.reject(new Error('provider exploded')));
-    expect(await d.list(1000, new AbortController().signal)).toMatchObject({ state: 'failed', error: 'provider exploded' });
+    expect(await d.list(1000, new AbortController().signal)).toMatchObject({
+      state: 'failed',
+      error: 'provider exploded',
+    });
   });
 });

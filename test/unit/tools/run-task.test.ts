@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAllowedCommand, runTaskTool, REJECTED_RUN_MESSAGE } from '../../../src/tools/run-task.ts';
 import { readTasksJson, stripJsonComments } from '../../../src/tools/tasks-file.ts';
-import { cleanupFixtures, context, expectToolError, fixture, isAlive, liveGroupMembers, run, waitUntil } from './helpers.ts';
+import {
+  cleanupFixtures,
+  context,
+  expectToolError,
+  fixture,
+  isAlive,
+  liveGroupMembers,
+  run,
+  waitUntil,
+} from './helpers.ts';
 
 afterAll(cleanupFixtures);
 
@@ -19,10 +28,13 @@ const TASKS_JSON = `{
 }`;
 
 function workspace() {
-  return fixture({
-    '.vscode/tasks.json': TASKS_JSON,
-    'package.json': JSON.stringify({ name: 'demo', scripts: { test: 'echo testing', lint: 'echo linting' } }),
-  }, 'demo-ws');
+  return fixture(
+    {
+      '.vscode/tasks.json': TASKS_JSON,
+      'package.json': JSON.stringify({ name: 'demo', scripts: { test: 'echo testing', lint: 'echo linting' } }),
+    },
+    'demo-ws',
+  );
 }
 
 describe('run_task: tasks', () => {
@@ -30,7 +42,12 @@ describe('run_task: tasks', () => {
     const ws = workspace();
     const r = await run(runTaskTool, {}, context(ws.root));
     expect(r.output).toContain('Tasks in this workspace:');
-    expect(r.output).toContain('  build  (tasks.json: echo building ${workspaceFolderBasename})'.replace('${workspaceFolderBasename}', 'demo-ws'));
+    expect(r.output).toContain(
+      '  build  (tasks.json: echo building ${workspaceFolderBasename})'.replace(
+        '${workspaceFolderBasename}',
+        'demo-ws',
+      ),
+    );
     expect(r.output).toContain('  npm: test  (npm: echo testing)');
     expect(r.output).toContain('Shell commands are disabled');
     expect(r.summary).toBe('6 tasks');
@@ -48,7 +65,9 @@ describe('run_task: tasks', () => {
 
   it('passes process-task arguments intact, and reports a failing exit code', async () => {
     const ws = workspace();
-    expect((await run(runTaskTool, { name: 'list args' }, context(ws.root, { tasks: 'auto' }))).output).toContain('%s|a b|c|'.replace('%s|', ''));
+    expect((await run(runTaskTool, { name: 'list args' }, context(ws.root, { tasks: 'auto' }))).output).toContain(
+      '%s|a b|c|'.replace('%s|', ''),
+    );
     const fail = await run(runTaskTool, { name: 'fail' }, context(ws.root, { tasks: 'auto' }));
     expect(fail).toMatchObject({ isError: true, summary: 'exit 3' });
     expect(fail.output).toContain('failing');
@@ -62,13 +81,24 @@ describe('run_task: tasks', () => {
 
   it('names the available tasks for an unknown task', async () => {
     const ws = workspace();
-    await expectToolError(run(runTaskTool, { name: 'deploy' }, context(ws.root, { tasks: 'auto' })), 'unknown_task', /no task named 'deploy'\. Available tasks: 'build', 'list args', 'all', 'fail', 'npm: test', 'npm: lint'\./);
+    await expectToolError(
+      run(runTaskTool, { name: 'deploy' }, context(ws.root, { tasks: 'auto' })),
+      'unknown_task',
+      /no task named 'deploy'\. Available tasks: 'build', 'list args', 'all', 'fail', 'npm: test', 'npm: lint'\./,
+    );
   });
 
   it('refuses when tasks are off, when untrusted, and reports a rejection', async () => {
     const ws = workspace();
-    await expectToolError(run(runTaskTool, { name: 'build' }, context(ws.root, { tasks: 'off' })), 'not_allowed', /turned off/);
-    await expectToolError(run(runTaskTool, { name: 'build' }, context(ws.root, { tasks: 'auto' }, { host: { trusted: false } })), 'untrusted');
+    await expectToolError(
+      run(runTaskTool, { name: 'build' }, context(ws.root, { tasks: 'off' })),
+      'not_allowed',
+      /turned off/,
+    );
+    await expectToolError(
+      run(runTaskTool, { name: 'build' }, context(ws.root, { tasks: 'auto' }, { host: { trusted: false } })),
+      'untrusted',
+    );
     const r = await run(runTaskTool, { name: 'build' }, context(ws.root, { tasks: 'ask' }, { approve: false }));
     expect(r).toMatchObject({ output: REJECTED_RUN_MESSAGE, isError: true });
   });
@@ -80,7 +110,9 @@ describe('run_task: tasks', () => {
     expect(Buffer.byteLength(r.output)).toBeLessThanOrEqual(4096);
     expect(r.output).toMatch(/Output:\n1\n2\n3\n/);
     expect(r.output).toMatch(/\n199999\n200000\n$/);
-    expect(r.output).toMatch(/\[\.\.\. [\d,]+ bytes \([\d,]+ lines\) cut \.\.\.; the full output is in the terminal panel/);
+    expect(r.output).toMatch(
+      /\[\.\.\. [\d,]+ bytes \([\d,]+ lines\) cut \.\.\.; the full output is in the terminal panel/,
+    );
     expect(ctx.chunks.join('').length).toBeGreaterThan(1_000_000); // the UI saw all of it
     expect(ctx.approvals).toHaveLength(0); // allow-listed
   });
@@ -123,7 +155,11 @@ describe('run_task: the process tree dies on timeout and cancellation', () => {
 describe('run_task: shell commands', () => {
   it('refuses commands unless shell commands are enabled', async () => {
     const ws = workspace();
-    await expectToolError(run(runTaskTool, { command: 'ls' }, context(ws.root)), 'not_allowed', /Shell commands are disabled/);
+    await expectToolError(
+      run(runTaskTool, { command: 'ls' }, context(ws.root)),
+      'not_allowed',
+      /Shell commands are disabled/,
+    );
   });
 
   it('asks before commands outside the allow list, and runs them in the given folder', async () => {
@@ -148,7 +184,11 @@ describe('run_task: shell commands', () => {
   });
 
   it('rejects malformed arguments', async () => {
-    await expectToolError(() => runTaskTool.parse('{"name":"build","command":"ls"}'), 'invalid_arguments', /either name/);
+    await expectToolError(
+      () => runTaskTool.parse('{"name":"build","command":"ls"}'),
+      'invalid_arguments',
+      /either name/,
+    );
     await expectToolError(() => runTaskTool.parse('{"name":5}'), 'invalid_arguments', /must be a string/);
     await expectToolError(() => runTaskTool.parse('{"task":"build"}'), 'invalid_arguments', /unknown field 'task'/);
   });
@@ -156,7 +196,10 @@ describe('run_task: shell commands', () => {
 
 describe('tasks.json reading', () => {
   it('strips comments and trailing commas but not inside strings', () => {
-    expect(JSON.parse(stripJsonComments('{ "a": "http://x//y", /* c */ "b": [1, 2,], // end\n }'))).toEqual({ a: 'http://x//y', b: [1, 2] });
+    expect(JSON.parse(stripJsonComments('{ "a": "http://x//y", /* c */ "b": [1, 2,], // end\n }'))).toEqual({
+      a: 'http://x//y',
+      b: [1, 2],
+    });
   });
 
   it('resolves labels, variables, process args and composite tasks', () => {
