@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setImmediate(r));
         slice = performance.now();
       }
-      const buf = fs.readFileSync(fileURLToPath(e.uri));
+      const buf = fs.readFileSync(guard.localPathOf(root, e.rel)!);
       if (buf.length > q.maxFileBytes) continue;
       const decoded = decodeText(buf);
       if (!decoded) continue;

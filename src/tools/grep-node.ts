@@ -99,11 +99,11 @@ export const nodeGrepEngine: GrepEngine = {
       while (inFlight.length >= MAX_IN_FLIGHT && state.mode !== 'stop') await settle();
     };
     const add = async (root: WorkspaceRoot, rel: string): Promise<void> => {
-      const uri = guard.uriOf(root, rel);
-      const local = guard.host.fs.localPath(uri);
+      const local = guard.localPathOf(root, rel);
       let file: GrepFileRef;
       if (local !== undefined) file = local;
       else {
+        const uri = guard.uriOf(root, rel);
         const stat = await guard.host.fs.stat(uri).catch(() => undefined);
         if (!stat) {
           outcome.unreadable.push({ root, rel });

@@ -162,7 +162,19 @@ export class WorkspaceGuard {
 
   /** The URI of a root-relative path. */
   uriOf(root: WorkspaceRoot, rel: string): string {
-    return joinUri(root.uri, rel);
+    if (rel === '') return root.uri;
+    // A plain relative path (as walks and searches give): appended without re-reading the root.
+    if (NOT_PLAIN_REL.test(rel) || rel.includes('\\')) return joinUri(root.uri, rel);
+    return `${root.uri.endsWith('/') ? root.uri : `${root.uri}/`}${rel.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  /** The local path of a root-relative path in a local folder; undefined in a virtual one. */
+  localPathOf(root: WorkspaceRoot, rel: string): string | undefined {
+    return root.localPath === undefined
+      ? undefined
+      : rel === ''
+        ? root.localPath
+        : path.join(root.localPath, ...rel.split('/'));
   }
 
   /**

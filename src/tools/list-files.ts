@@ -125,7 +125,7 @@ async function listFiles(args: ListFilesArgs, ctx: ToolContext): Promise<ToolRes
         if (!matcher.match(below)) continue;
       }
       matched++;
-      if (shown.length < limit) shown.push(guard.display(entry.uri) + (entry.isDir ? '/' : ''));
+      if (shown.length < limit) shown.push(guard.displayRel(start.root, entry.rel) + (entry.isDir ? '/' : ''));
     }
     if (ctx.signal.aborted) throw new ToolError('cancelled', 'Cancelled.');
   }

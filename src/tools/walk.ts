@@ -7,10 +7,10 @@ import type { WorkspaceGuard, WorkspaceRoot } from './guard.ts';
 import type { DirEntry } from './workspace-fs.ts';
 
 /** Folders listed ahead of the walk. */
-const LOOKAHEAD = 8;
+const LOOKAHEAD = 32;
 
+/** An entry found by a walk (its URI: `guard.uriOf(root, rel)`, computed only where needed). */
 export interface WalkEntry {
-  readonly uri: string;
   /** Posix, relative to the root. */
   readonly rel: string;
   readonly isDir: boolean;
@@ -88,7 +88,7 @@ export async function* walk(
       if (!isDir && d.type !== 'file' && !isSymlink) continue; // sockets, fifos, devices
       if (opts.exclude?.(rel, isDir)) continue;
       if (guard.hiddenEntry(root, rel, isDir)) continue;
-      yield { uri: guard.uriOf(root, rel), rel, isDir, isSymlink };
+      yield { rel, isDir, isSymlink };
       if (isDir && (opts.maxDepth === undefined || depth < opts.maxDepth)) subdirs.push(rel);
     }
     // Depth-first in name order: push in reverse so the first name is walked first.
