@@ -86,7 +86,7 @@ export class NodeHost implements WorkspaceHost {
   }
 
   async listTasks(): Promise<TaskList> {
-    return { tasks: readWorkspaceTasks(this.rootPaths).map(taskInfo) };
+    return { tasks: (await readWorkspaceTasks(this.fs, this.rootPaths)).map(taskInfo) };
   }
 
   async runProcess(
@@ -97,7 +97,7 @@ export class NodeHost implements WorkspaceHost {
   ): Promise<ProcessResult> {
     let run: CommandSpec;
     if (spec.task !== undefined) {
-      const task = readWorkspaceTasks(this.rootPaths).find((t) => t.name === spec.task);
+      const task = (await readWorkspaceTasks(this.fs, this.rootPaths)).find((t) => t.name === spec.task);
       if (!task) throw new Error(`no task named ${spec.task}`);
       if (!task.command) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
       run = {

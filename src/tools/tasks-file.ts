@@ -4,11 +4,12 @@
 // process runner needs: a command line and the shell to run it with (the task's options.shell,
 // else the tasks.json-wide one, else the host's default), or for a "process" task a program
 // and its arguments (no shell); its folder and environment; the tasks it depends on.
-import fs from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from './process-runner.ts';
 import type { ShellSpec } from './process-runner.ts';
 import type { TaskInfo } from './types.ts';
+import { fileUri } from './uri.ts';
+import type { WorkspaceFs } from './workspace-fs.ts';
 
 export interface ResolvedTask extends TaskInfo {
   /** The shell command line to run; undefined for tasks that only depend on others. */
@@ -124,13 +125,26 @@ function dependencyNames(value: unknown): string[] {
   return out;
 }
 
-/** The tasks of one workspace folder's .vscode/tasks.json. */
-export function readTasksJson(folder: string): ResolvedTask[] {
+/** A file's text through the host's file system; undefined when it cannot be read. */
+async function readText(fs: WorkspaceFs, file: string): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await fs.readFile(fileUri(file)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tasks of one (local) workspace folder's .vscode/tasks.json. */
+export async function readTasksJson(fs: WorkspaceFs, folder: string): Promise<ResolvedTask[]> {
+  const text = await readText(fs, path.join(folder, '.vscode', 'tasks.json'));
+  return text === undefined ? [] : tasksFromJson(text, folder);
+}
+
+/** The tasks a tasks.json text defines, for a folder. */
+export function tasksFromJson(text: string, folder: string): ResolvedTask[] {
   let parsed: TasksFile;
   try {
-    parsed = JSON.parse(
-      stripJsonComments(fs.readFileSync(path.join(folder, '.vscode', 'tasks.json'), 'utf8')),
-    ) as TasksFile;
+    parsed = JSON.parse(stripJsonComments(text)) as TasksFile;
   } catch {
     return [];
   }
@@ -206,12 +220,11 @@ export function readTasksJson(folder: string): ResolvedTask[] {
 }
 
 /** package.json scripts of one folder as "npm: <script>" tasks. */
-export function readPackageScripts(folder: string): ResolvedTask[] {
+export async function readPackageScripts(fs: WorkspaceFs, folder: string): Promise<ResolvedTask[]> {
+  const text = await readText(fs, path.join(folder, 'package.json'));
   let scripts: Record<string, unknown> | undefined;
   try {
-    scripts = (
-      JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> }
-    ).scripts;
+    scripts = (JSON.parse(text ?? '') as { scripts?: Record<string, unknown> }).scripts;
   } catch {
     return [];
   }
@@ -226,12 +239,12 @@ export function readPackageScripts(folder: string): ResolvedTask[] {
     }));
 }
 
-/** All tasks of the workspace folders, first name wins. */
-export function readWorkspaceTasks(roots: readonly string[]): ResolvedTask[] {
+/** All tasks of the (local) workspace folders, read through the host's file system; first name wins. */
+export async function readWorkspaceTasks(fs: WorkspaceFs, roots: readonly string[]): Promise<ResolvedTask[]> {
   const seen = new Set<string>();
   const out: ResolvedTask[] = [];
   for (const root of roots) {
-    for (const t of [...readTasksJson(root), ...readPackageScripts(root)]) {
+    for (const t of [...(await readTasksJson(fs, root)), ...(await readPackageScripts(fs, root))]) {
       if (seen.has(t.name)) continue;
       seen.add(t.name);
       out.push(t);

@@ -325,7 +325,7 @@ export class VscodeHost implements WorkspaceHost {
 
   async listTasks(signal: AbortSignal, options: { waitMs?: number } = {}): Promise<TaskList> {
     // tasks.json and package.json first: read at once, never waiting on the providers.
-    const tasks: TaskInfo[] = readWorkspaceTasks(this.localRoots()).map(taskInfo);
+    const tasks: TaskInfo[] = (await readWorkspaceTasks(this.fs, this.localRoots())).map(taskInfo);
     const seen = new Set(tasks.map((t) => t.name));
     const found = await this.discovery.list(options.waitMs ?? LIMITS.taskListWaitMs, signal);
     for (const task of found.tasks) {
@@ -375,7 +375,7 @@ export class VscodeHost implements WorkspaceHost {
     let folder: vscode.WorkspaceFolder | undefined;
     if (spec.task !== undefined) {
       title = `Warmline: ${spec.task}`;
-      const own = readWorkspaceTasks(this.localRoots()).find((t) => t.name === spec.task);
+      const own = (await readWorkspaceTasks(this.fs, this.localRoots())).find((t) => t.name === spec.task);
       if (own) {
         if (own.command === undefined) return { exitCode: 0, signal: null, timedOut: false, cancelled: false }; // only runs other tasks
         run = {

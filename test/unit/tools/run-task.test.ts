@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAllowedCommand, runTaskTool, REJECTED_RUN_MESSAGE } from '../../../src/tools/run-task.ts';
+import { NodeFs } from '../../../src/tools/node-fs.ts';
 import { readTasksJson, stripJsonComments } from '../../../src/tools/tasks-file.ts';
 import {
   cleanupFixtures,
@@ -202,9 +203,9 @@ describe('tasks.json reading', () => {
     });
   });
 
-  it('resolves labels, variables, process args and composite tasks', () => {
+  it('resolves labels, variables, process args and composite tasks', async () => {
     const ws = workspace();
-    const tasks = readTasksJson(ws.root);
+    const tasks = await readTasksJson(new NodeFs(), ws.root);
     expect(tasks.map((t) => t.name)).toEqual(['build', 'list args', 'all', 'fail']);
     expect(tasks[0]!.command).toBe('echo building demo-ws');
     expect(tasks[1]!.command).toBe("printf '%s|' 'a b' c");
