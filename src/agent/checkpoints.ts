@@ -61,6 +61,8 @@ const SHA = /^[0-9a-f]{64}$/;
 /** The storage in a folder (`<storage>/checkpoints`): `<chatId>/manifest.jsonl`, `<chatId>/blobs/<sha>`. */
 export class NodeCheckpointStorage implements CheckpointStorage {
   readonly root: string;
+  /** Chats whose blob folder exists already. */
+  private readonly made = new Set<string>();
   constructor(root: string) {
     this.root = root;
   }
@@ -73,11 +75,19 @@ export class NodeCheckpointStorage implements CheckpointStorage {
     } catch {
       /* not there yet */
     }
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    if (!this.made.has(chatId)) {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      this.made.add(chatId);
+    }
     // Written aside and renamed: a blob is whole or absent, never torn.
     const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     try {
-      await fs.writeFile(temp, data);
+      await fs.writeFile(temp, data).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // The folder went away since (storage cleared): made again.
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(temp, data);
+      });
       await fs.rename(temp, file);
     } catch (err) {
       await fs.rm(temp, { force: true }).catch(() => {});
@@ -253,14 +263,17 @@ export class CheckpointStore {
   async snapshot(chatId: string, turn: number, changes: readonly FileChange[]): Promise<void> {
     const records = await this.records(chatId);
     const seen = new Set(records.flatMap((r) => (r.t === 'before' && r.turn === turn ? [r.uri] : [])));
-    const add: CheckpointRecord[] = [];
+    const firsts: Array<[string, FileState]> = [];
     for (const c of changes) {
       for (const [uri, state] of statesBefore(c)) {
         if (seen.has(uri)) continue;
         seen.add(uri);
-        add.push({ t: 'before', turn, uri, state: await this.put(chatId, state) });
+        firsts.push([uri, state]);
       }
     }
+    // Blobs in parallel (each is written aside and renamed), then the manifest lines in one write.
+    const refs = await Promise.all(firsts.map(([, state]) => this.put(chatId, state)));
+    const add: CheckpointRecord[] = firsts.map(([uri], i) => ({ t: 'before', turn, uri, state: refs[i]! }));
     for (const c of changes) for (const [uri, state] of statesAfter(c)) add.push(wrote(uri, state));
     await this.append(chatId, add);
   }
