@@ -6,6 +6,7 @@
 //   bench/grep/run.ts     (if present)
 //   bench/webview/run.ts  (if present)
 //   bench/inline/run.ts   inline edits: time to the first changed line, file staged vs cold
+//   bench/checkpoints/run.ts  checkpoints: snapshot time and store size per turn on a 50,000-file tree
 //
 //   node bench/run.ts [--quick] [--only chain,size,...]
 // `--quick` is forwarded to every benchmark (and BENCH_QUICK=1 set in its environment).
@@ -31,6 +32,7 @@ const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
   { name: 'grep', script: 'grep/run.ts' },
   { name: 'webview', script: 'webview/run.ts' },
   { name: 'inline', script: 'inline/run.ts' },
+  { name: 'checkpoints', script: 'checkpoints/run.ts' },
 ];
 
 function machine(): string {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import { ChatStore } from './agent/chat-store.ts';
+import { CheckpointStore, NodeCheckpointStorage } from './agent/checkpoints.ts';
 import { agentInstructions } from './agent/instructions.ts';
 import { AgentLoop } from './agent/loop.ts';
 import { SessionManager } from './session/manager.ts';
@@ -82,10 +83,15 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   const agent = new AgentLoop({
     session,
     tools,
-    toolContext: (_call, signal, progress, approve) => toolContext(signal, progress, approve),
+    toolContext: (_call, signal, progress, approve) => ({
+      ...toolContext(signal, progress, approve),
+      checkpoint: (changes) => chat.checkpoint(changes),
+    }),
     approve: (callId, request) => chat.approve(callId, request),
   });
   const storage = context.storageUri ?? context.globalStorageUri;
+  // What the files were before each turn's edits (issue 16), beside the chats: <storage>/checkpoints/<chatId>/.
+  const checkpoints = new CheckpointStore(new NodeCheckpointStorage(path.join(storage.fsPath, 'checkpoints')));
   chat = new ChatController({
     session,
     agent,
@@ -98,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
       return { model: s.model, maxToolCalls: s.maxToolCalls, scripted: /scripted|not ai/i.test(s.model) };
     },
     log: (message) => log.info(message),
+    checkpoints: { store: checkpoints, host },
   });
   const actions = new WorkspaceActions(
     () => chat,

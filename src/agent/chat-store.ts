@@ -31,7 +31,22 @@ export type ChatRecord =
       summary?: string;
       progress?: string;
     }
-  | { t: 'end'; figures?: TurnFigures; error?: ErrorView; at: number };
+  | { t: 'end'; figures?: TurnFigures; error?: ErrorView; at: number }
+  /**
+   * The conversation was restored to an earlier message (checkpoints): the chat's records from
+   * the `keep`th on (counted as the chat stood) are dropped from it. They stay in the file.
+   */
+  | { t: 'rewind'; keep: number; at: number }
+  /** The workspace was restored to a message, or a restore undone (a marker in the chat). */
+  | {
+      t: 'checkpoint';
+      action: 'restored' | 'undone';
+      restoreId: string;
+      turn: number;
+      files: number;
+      conversation: boolean;
+      at: number;
+    };
 
 const ID = /^[a-z0-9-]{1,64}$/;
 

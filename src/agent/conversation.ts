@@ -23,13 +23,45 @@ export class Conversation {
   private constructor(store: ChatStore, id: string, records: ChatRecord[]) {
     this.store = store;
     this.id = id;
-    this.recorded = records;
+    this.recorded = [];
+    for (const r of records) {
+      if (r.t === 'rewind') this.recorded.length = Math.min(r.keep, this.recorded.length);
+      else this.recorded.push(r);
+    }
     const meta = records.find((r) => r.t === 'meta');
     this.title = meta?.t === 'meta' ? meta.title : 'Chat';
-    for (const r of records) {
+    this.rebuild();
+  }
+
+  /** The transcript from the records as they stand. */
+  private rebuild(): void {
+    this.transcript.length = 0;
+    for (const r of this.recorded) {
       if (r.t === 'items') this.transcript.push(...r.items);
       else if (r.t === 'compact') applyCompaction(this.transcript, r);
     }
+  }
+
+  /** How many user messages the chat has: the next one's turn number (checkpoints count turns so). */
+  get userMessages(): number {
+    return this.recorded.filter((r) => r.t === 'user').length;
+  }
+
+  /**
+   * Cuts the conversation at the user message of `turn` (0-based): that message and everything
+   * after it are dropped from the chat and its transcript (the file keeps them, behind a `rewind`
+   * record). Returns the message, for the message box. The next request then cannot continue the
+   * server's chain and is sent in full (the delta rule in src/session/delta.ts).
+   */
+  rewindTo(turn: number): { text: string; context: ContextChip[] } {
+    let seen = -1;
+    const at = this.recorded.findIndex((r) => r.t === 'user' && ++seen === turn);
+    const user = this.recorded[at];
+    if (user?.t !== 'user') throw new Error(`This chat has no message ${turn + 1}.`);
+    this.store.append(this.id, { t: 'rewind', keep: at, at: Date.now() });
+    this.recorded.length = at;
+    this.rebuild();
+    return { text: user.text, context: user.context };
   }
 
   static create(store: ChatStore, title: string): Conversation {

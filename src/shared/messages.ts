@@ -93,9 +93,35 @@ export interface CompactionView {
   tokensAfter: number;
 }
 
+/** A restore of the workspace (checkpoints), or its undo: a marker in the chat. */
+export interface RestoreView {
+  /** The restore's id: "Undo restore" names it. */
+  restoreId: string;
+  action: 'restored' | 'undone';
+  /** The user message (0-based turn) the workspace went back to. */
+  turn: number;
+  files: number;
+  /** The conversation was cut there too. */
+  conversation: boolean;
+}
+
+/** What a restore (or its undo) would change, shown before anything is written. */
+export interface RestorePlanView {
+  turn: number;
+  /** Set for "Undo restore": the restore it undoes. */
+  undo?: string;
+  diff: FileDiffView[];
+  /** Files changed by hand since Warmline last wrote them: named before they are overwritten. */
+  handChanged: string[];
+  /** Why there is nothing to restore, or why it failed (nothing was written). */
+  error?: string;
+}
+
 export type ChatEntryView =
-  | { kind: 'user'; id: string; text: string; context: ContextChip[] }
+  /** `turn`: the message's number in the chat (0-based), for "Restore workspace to here". */
+  | { kind: 'user'; id: string; text: string; context: ContextChip[]; turn?: number }
   | ({ kind: 'compacted'; id: string } & CompactionView)
+  | ({ kind: 'restored'; id: string } & RestoreView)
   | {
       kind: 'assistant';
       id: string;
@@ -162,6 +188,12 @@ export interface HostMessages {
   'usage': { used: number; window: number };
   /** The conversation was compacted: a marker where it happened. */
   'compacted': { entry: Extract<ChatEntryView, { kind: 'compacted' }> };
+  /** Checkpoints: the turns whose user message offers a restore, and the restore "Undo restore" would undo. */
+  'checkpoints': { turns: number[]; undoable?: string };
+  /** The diff and the files changed by hand, for the user to confirm (or the error: nothing was written). */
+  'checkpoint.plan': RestorePlanView;
+  /** A restore or its undo happened: a marker in the chat. */
+  'checkpoint.done': { entry: Extract<ChatEntryView, { kind: 'restored' }> };
 }
 
 /** Webview -> host. */
@@ -182,6 +214,10 @@ export interface WebviewMessages {
   'link.open': { href: string };
   /** `/compact`, or the error's "Compact Conversation". */
   'chat.compact': Record<string, never>;
+  /** "Restore workspace to here" on a user message, or "Undo restore": ask for the plan. */
+  'checkpoint.preview': { turn: number } | { undo: string };
+  /** The user confirmed the plan. */
+  'checkpoint.apply': { turn: number; conversation: boolean } | { undo: string };
 }
 
 /** Webview -> host requests that expect an answer. */

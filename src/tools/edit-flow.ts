@@ -5,6 +5,7 @@ import { diffLines } from 'diff';
 import type { WorkspaceGuard } from './guard.ts';
 import { refuseReadOnly, stripBom } from './files.ts';
 import { LIMITS } from './settings.ts';
+import { relativeUri } from './uri.ts';
 import { ToolError } from './types.ts';
 import type { Diagnostic, FileChange, ToolContext, ToolResult } from './types.ts';
 
@@ -37,6 +38,7 @@ export async function commitChanges(
   await refuseStale(changes, guard, ctx);
   // Made read-only while the user looked: still refused, never replaced.
   for (const c of changes) if (c.kind !== 'add') await refuseReadOnly(ctx.host, c.uri, guard.display(c.uri));
+  if (ctx.checkpoint) await checkpoint(changes, guard, ctx.checkpoint);
 
   const finalPaths = changes
     .filter((c) => c.kind !== 'delete')
@@ -78,6 +80,35 @@ export async function commitChanges(
     summary: `${changes.length} file${changes.length === 1 ? '' : 's'} changed${fresh.length ? `, ${fresh.length} new error${fresh.length === 1 ? '' : 's'}` : ''}`,
     changedFiles: [...new Set(changes.flatMap((c) => (c.kind === 'update' && c.moveTo ? [c.uri, c.moveTo] : [c.uri])))],
   };
+}
+
+/**
+ * Keeps the files' state before the write (checkpoints). Only what the guard lets the tools write
+ * is ever stored: the guard refused secrets and ignored files already, and this checks it again.
+ */
+async function checkpoint(
+  changes: FileChange[],
+  guard: WorkspaceGuard,
+  save: (changes: FileChange[]) => Promise<void>,
+): Promise<void> {
+  const memo = new Map<string, boolean>();
+  for (const uri of changes.flatMap((c) => (c.kind === 'update' && c.moveTo ? [c.uri, c.moveTo] : [c.uri]))) {
+    const root = guard.rootOf(uri);
+    const rel = root && (relativeUri(root.uri, uri) ?? relativeUri(root.real, uri));
+    if (!root || !rel || guard.hiddenBelow(root, '', rel, memo))
+      throw new ToolError(
+        'failed',
+        `'${guard.display(uri)}' is not a file the tools may write, so nothing was written.`,
+      );
+  }
+  try {
+    await save(changes);
+  } catch (err) {
+    throw new ToolError(
+      'failed',
+      `Warmline could not keep a checkpoint of the files before editing them (${err instanceof Error ? err.message : String(err)}), so nothing was written.`,
+    );
+  }
 }
 
 function describeChange(c: FileChange, guard: WorkspaceGuard): string {

@@ -161,6 +161,12 @@ export interface ToolContext {
   progress(chunk: string): void;
   /** Asks the user; resolves false when rejected. Not called when the settings allow the action. */
   approve(request: ApprovalRequest): Promise<boolean>;
+  /**
+   * Optional: keeps what the files were before an edit writes them (checkpoints,
+   * src/agent/checkpoints.ts). Called by commitChanges once the edit is approved and checked,
+   * right before the write; when it throws, nothing is written.
+   */
+  checkpoint?(changes: FileChange[]): Promise<void>;
 }
 
 export interface ToolResult {

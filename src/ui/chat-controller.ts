@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ChatStore } from '../agent/chat-store.ts';
+import type { CheckpointStore, RestorePlan } from '../agent/checkpoints.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import type { Compaction } from '../session/compaction.ts';
@@ -10,10 +11,13 @@ import type {
   ContextChip,
   ErrorView,
   HostMessage,
+  HostMessages,
+  RestorePlanView,
+  RestoreView,
   ToolCardView,
   TurnFigures,
 } from '../shared/messages.ts';
-import type { ApprovalRequest, FileChange } from '../tools/types.ts';
+import type { ApprovalRequest, FileChange, WorkspaceHost } from '../tools/types.ts';
 import { ChatState } from './chat-state.ts';
 import type { ChatOutcome, ChatPhase } from './chat-state.ts';
 import { chatEntries, withLiveTurn } from './chat-view-model.ts';
@@ -33,6 +37,8 @@ export interface ChatControllerDeps {
   settings(): { model: string; maxToolCalls: number; scripted: boolean };
   /** Where what the state machine refuses is logged. */
   log?(message: string): void;
+  /** Checkpoints of the files the edit tools change, and the host restores go through (issue 16). */
+  checkpoints?: { store: CheckpointStore; host: WorkspaceHost };
 }
 
 interface LiveTurn {
@@ -76,6 +82,10 @@ export class ChatController implements vscode.Disposable {
   private chips: ContextChip[] = [];
   private state: { state: SessionState; detail?: string } = { state: 'idle' };
   private turnCounter = 0;
+  /** The chat the running turn belongs to (its edits are checkpointed there). */
+  private turnChat?: Conversation;
+  /** The restore (or undo) last previewed: only what the user saw is applied. */
+  private restorePlan?: RestorePlan;
   /** The context meter's last reading (tokens in use, the model's window). */
   private usage?: { used: number; window: number };
   private readonly changed = new vscode.EventEmitter<void>();
@@ -289,6 +299,133 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'compose', payload: { text, send } });
   }
 
+  // ---------- checkpoints (issue 16): src/agent/checkpoints.ts keeps them ----------
+
+  /** ToolContext.checkpoint: keeps the files an edit of the running turn is about to write. */
+  async checkpoint(changes: FileChange[]): Promise<void> {
+    const chat = this.turnChat;
+    const store = this.deps.checkpoints?.store;
+    if (!store || !chat || !this.machine.turn) return;
+    await store.snapshot(chat.id, chat.userMessages - 1, changes);
+    if (chat === this.chat) void this.postCheckpoints();
+  }
+
+  /**
+   * What "Restore workspace to here" (`{ turn }`) or "Undo restore" (`{ undo }`) would change, for
+   * the user to confirm: the diff and the files changed by hand since. Writes nothing.
+   */
+  async previewRestore(target: { turn: number } | { undo: string }): Promise<RestorePlanView> {
+    const cp = this.deps.checkpoints;
+    const chat = this.chat;
+    const turn = 'turn' in target ? target.turn : -1;
+    const undo = 'undo' in target ? target.undo : undefined;
+    let view: RestorePlanView;
+    this.restorePlan = undefined;
+    try {
+      if (!cp || !chat) throw new Error('There is no chat with checkpoints open.');
+      const plan =
+        undo === undefined
+          ? await cp.store.planRestore(chat.id, turn, cp.host)
+          : await cp.store.planUndo(chat.id, undo, cp.host);
+      this.restorePlan = plan;
+      view = {
+        turn: plan.turn,
+        undo,
+        diff: diffViews(plan.changes, this.deps.relative),
+        handChanged: plan.handChanged.map((u) => this.deps.relative(u)),
+      };
+    } catch (err) {
+      view = { turn, undo, diff: [], handChanged: [], error: errorView(err).message };
+    }
+    this.post({ type: 'checkpoint.plan', payload: view });
+    return view;
+  }
+
+  /**
+   * Applies the plan last previewed (and only that: a file changed since makes the editor refuse
+   * it, and nothing is written). With `conversation`, the chat is also cut at that message, whose
+   * text goes back to the message box. Only between turns.
+   */
+  async applyRestore(
+    target: { turn: number; conversation: boolean } | { undo: string },
+  ): Promise<RestoreView | undefined> {
+    const cp = this.deps.checkpoints;
+    const chat = this.chat;
+    const plan = this.restorePlan;
+    const undo = 'undo' in target ? target.undo : undefined;
+    const conversation = 'conversation' in target && target.conversation;
+    const fail = (message: string) => {
+      const turn = 'turn' in target ? target.turn : (plan?.turn ?? -1);
+      this.post({ type: 'checkpoint.plan', payload: { turn, undo, diff: [], handChanged: [], error: message } });
+      return undefined;
+    };
+    if (
+      !cp ||
+      !chat ||
+      !plan ||
+      plan.chatId !== chat.id ||
+      plan.undoOf !== undo ||
+      ('turn' in target && plan.turn !== target.turn)
+    )
+      return fail('Look at what the restore would change first.');
+    const started = this.machine.dispatch({ type: 'restore' });
+    if (!started.ok) return fail(started.reason);
+    this.restorePlan = undefined;
+    try {
+      const id = plan.changes.length ? await cp.store.apply(plan, cp.host) : undefined;
+      const restoreId = undo ?? id ?? '';
+      let message: { text: string; context: ContextChip[] } | undefined;
+      if (conversation) {
+        message = chat.rewindTo(plan.turn);
+        await cp.store.truncate(chat.id, plan.turn);
+      }
+      const view: RestoreView = {
+        restoreId,
+        action: undo ? 'undone' : 'restored',
+        turn: plan.turn,
+        files: plan.changes.length,
+        conversation,
+      };
+      chat.record({ t: 'checkpoint', ...view, at: Date.now() });
+      if (this.chat === chat) {
+        if (message) {
+          this.postChat(false);
+          this.chips = message.context;
+          this.post({ type: 'context', payload: { chips: this.chips } });
+          this.compose(message.text, false);
+        } else {
+          this.post({
+            type: 'checkpoint.done',
+            payload: { entry: { kind: 'restored', id: `r-live-${++this.turnCounter}`, ...view } },
+          });
+          await this.postCheckpoints();
+        }
+      }
+      return view;
+    } catch (err) {
+      return fail(errorView(err).message);
+    } finally {
+      this.machine.dispatch({ type: 'restore.end' });
+      this.changed.fire();
+    }
+  }
+
+  /** Which user messages offer "Restore workspace to here" (that turn or a later one changed files), and what Undo would undo. */
+  private async postCheckpoints(): Promise<void> {
+    const chat = this.chat;
+    const store = this.deps.checkpoints?.store;
+    let payload: HostMessages['checkpoints'] = { turns: [] };
+    try {
+      if (store && chat) {
+        const last = Math.min((await store.changedTurns(chat.id)).at(-1) ?? -1, chat.userMessages - 1);
+        payload = { turns: Array.from({ length: last + 1 }, (_, i) => i), undoable: await store.undoable(chat.id) };
+      }
+    } catch (err) {
+      this.deps.log?.(`checkpoints: ${errorView(err).message}`);
+    }
+    if (this.chat === chat) this.post({ type: 'checkpoints', payload });
+  }
+
   dispose(): void {
     if (this.machine.turn) this.stop();
     this.outbox.flush();
@@ -312,6 +449,7 @@ export class ChatController implements vscode.Disposable {
       figures: { totalMs: 0, savedBytes: 0, transport: 'websocket' },
     };
     this.live = live;
+    this.turnChat = chat;
     const started = Date.now();
     this.perform(outcome, { live });
     let error: ErrorView | undefined;
@@ -461,6 +599,7 @@ export class ChatController implements vscode.Disposable {
       type: 'chat.load',
       payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy },
     });
+    void this.postCheckpoints();
   }
 
   /** A message of turn `live`: dropped once the view shows another chat. */

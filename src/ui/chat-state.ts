@@ -10,6 +10,8 @@
 //   awaiting_approval  approval.asked · approval.answered (the last) ▶ running · stop, chat.new ▶ stopping · turn.end ▶ idle
 //   stopping           stop (no change) · approval.answered · turn.end ▶ idle
 //   compacting         compact.end ▶ idle
+//   idle               restore ▶ restoring (checkpoints: files, maybe the conversation, put back)
+//   restoring          restore.end ▶ idle
 //   any state          chat.new, view.attach, view.detach
 //
 // There is no queue: one request at a time, and a message sent while one runs is refused (the
@@ -17,7 +19,7 @@
 // New Chat stops it and the view shows the new chat at once, busy until the turn has stopped, with
 // nothing of the old turn in it. No vscode import: test/unit/chat-state.test.ts drives it.
 
-export type ChatPhase = 'idle' | 'starting' | 'running' | 'awaiting_approval' | 'stopping' | 'compacting';
+export type ChatPhase = 'idle' | 'starting' | 'running' | 'awaiting_approval' | 'stopping' | 'compacting' | 'restoring';
 
 export type ChatInput =
   /** The user sent a message: its attached context is read, and it is saved, before its turn starts. */
@@ -39,6 +41,9 @@ export type ChatInput =
   /** `/compact`, "Compact Conversation". */
   | { type: 'compact'; hasTranscript: boolean }
   | { type: 'compact.end' }
+  /** "Restore workspace to here" or "Undo restore" confirmed: only between turns. */
+  | { type: 'restore' }
+  | { type: 'restore.end' }
   | { type: 'chat.new' }
   /** A past chat picked from the history. */
   | { type: 'chat.open' }
@@ -133,6 +138,8 @@ export class ChatState {
       case 'send':
         if (phase === 'compacting')
           return 'Warmline is compacting the conversation. Send your message when it has finished.';
+        if (phase === 'restoring')
+          return 'Warmline is restoring the workspace. Send your message when it has finished.';
         if (phase !== 'idle') return BUSY_REASON;
         this.current = 'starting';
         return [];
@@ -209,6 +216,17 @@ export class ChatState {
         this.current = 'idle';
         return shown ? [{ type: 'view.compacted' }] : [];
       }
+
+      case 'restore':
+        if (phase === 'restoring') return 'Warmline is already restoring the workspace.';
+        if (phase !== 'idle') return 'Warmline is busy; restore the workspace when it has finished.';
+        this.current = 'restoring';
+        return [];
+
+      case 'restore.end':
+        if (phase !== 'restoring') return 'no restore is running';
+        this.current = 'idle';
+        return [];
 
       case 'chat.new': {
         // Allowed in every state: what runs is stopped (or left to finish, for a compaction or

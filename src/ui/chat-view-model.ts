@@ -24,6 +24,7 @@ export function chatEntries(records: readonly ChatRecord[], describe: DescribeTo
   const cards = new Map<string, ToolCardView>();
   let assistant: AssistantEntry | undefined;
   let n = 0;
+  let turn = 0;
   const current = () => {
     if (!assistant) {
       assistant = { kind: 'assistant', id: `a${++n}`, text: '', tools: [], done: false };
@@ -35,7 +36,7 @@ export function chatEntries(records: readonly ChatRecord[], describe: DescribeTo
     if (r.t === 'user') {
       if (assistant) assistant.done = true;
       assistant = undefined;
-      entries.push({ kind: 'user', id: `u${++n}`, text: r.text, context: r.context });
+      entries.push({ kind: 'user', id: `u${++n}`, text: r.text, context: r.context, turn: turn++ });
     } else if (r.t === 'items') {
       for (const item of r.items) applyItem(item, current, cards, describe);
     } else if (r.t === 'tool') {
@@ -54,6 +55,16 @@ export function chatEntries(records: readonly ChatRecord[], describe: DescribeTo
         reason: r.reason,
         tokensBefore: r.tokensBefore,
         tokensAfter: r.tokensAfter,
+      });
+    } else if (r.t === 'checkpoint') {
+      entries.push({
+        kind: 'restored',
+        id: `r${++n}`,
+        restoreId: r.restoreId,
+        action: r.action,
+        turn: r.turn,
+        files: r.files,
+        conversation: r.conversation,
       });
     } else if (r.t === 'end') {
       const a = current();
@@ -98,7 +109,7 @@ function applyItem(
  * message it happened in: the live turn is that message.
  */
 export function withLiveTurn(entries: ChatEntryView[], live: LiveTurnView): ChatEntryView[] {
-  let last = entries.findLast((e) => e.kind !== 'compacted');
+  let last = entries.findLast((e) => e.kind !== 'compacted' && e.kind !== 'restored');
   if (last?.kind !== 'assistant') {
     last = { kind: 'assistant', id: live.id, text: '', tools: [], done: false };
     entries.push(last);

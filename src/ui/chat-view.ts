@@ -118,6 +118,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'link.open':
         await openLink(m.payload.href);
         break;
+      case 'checkpoint.preview':
+        await this.controller.previewRestore(m.payload);
+        break;
+      case 'checkpoint.apply':
+        await this.controller.applyRestore(m.payload);
+        break;
       case 'request':
         if (m.name === 'files.query')
           this.post({

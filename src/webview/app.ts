@@ -90,6 +90,9 @@ export function startApp(options: AppOptions): App {
     'compose': (p) => composer.compose(p.text, p.send),
     'usage': (p) => header.setUsage(p),
     'compacted': (p) => log.addCompaction(p.entry),
+    'checkpoints': (p) => log.setCheckpoints(p),
+    'checkpoint.plan': (p) => log.showRestorePlan(p),
+    'checkpoint.done': (p) => log.addRestore(p.entry),
   };
   channel.listen(handlers);
   post('ready', {});

@@ -139,4 +139,40 @@ describe('workspace tools in VS Code', () => {
     assert.match(out, /^Error: .*secret/i);
     assert.doesNotMatch(out, /fake-secret-for-tests/);
   });
+  it('restores the workspace to a message from the chat, and undoes the restore (checkpoints)', async () => {
+    await useEmulator(patchScenario(FIXED), { 'approvals.edits': 'auto' });
+    const api = await warmline();
+    const editor = await openFixture('src/math.js');
+    await chat('Fix average');
+    assert.match(await readFixtureFile('src/math.js'), /values\.length \? sum/);
+    const first = api.chat.entries()[0];
+    assert.equal(first?.kind === 'user' ? first.turn : undefined, 0);
+
+    // The diff first: nothing is written by looking.
+    const plan = await api.chat.previewRestore({ turn: 0 });
+    assert.equal(plan.error, undefined);
+    assert.deepEqual(plan.handChanged, []);
+    assert.deepEqual(
+      plan.diff.map((d) => [d.path, d.kind]),
+      [['src/math.js', 'update']],
+    );
+    assert.match(await readFixtureFile('src/math.js'), /values\.length \? sum/);
+
+    const restored = await api.chat.applyRestore({ turn: 0, conversation: false });
+    assert.equal(restored?.action, 'restored');
+    assert.equal(await readFixtureFile('src/math.js'), original);
+    await waitFor(() => editor.document.getText() === original, 5000, 'the open editor to follow the restore');
+    assert.equal(editor.document.isDirty, false, 'the restore is saved');
+    assert.ok(api.chat.entries().some((e) => e.kind === 'restored' && e.action === 'restored'));
+
+    await api.chat.previewRestore({ undo: restored!.restoreId });
+    const undone = await api.chat.applyRestore({ undo: restored!.restoreId });
+    assert.equal(undone?.action, 'undone');
+    assert.match(await readFixtureFile('src/math.js'), /values\.length \? sum/);
+    await waitFor(
+      () => /values\.length \? sum/.test(editor.document.getText()),
+      5000,
+      'the editor to get the edit back',
+    );
+  });
 });

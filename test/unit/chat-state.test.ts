@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BUSY_REASON, ChatState } from '../../src/ui/chat-state.ts';
 import type { ChatEffect, ChatInput, ChatOutcome, ChatPhase } from '../../src/ui/chat-state.ts';
 
-const PHASES: ChatPhase[] = ['idle', 'starting', 'running', 'awaiting_approval', 'stopping', 'compacting'];
+const PHASES: ChatPhase[] = ['idle', 'starting', 'running', 'awaiting_approval', 'stopping', 'compacting', 'restoring'];
 
 function machine(): { m: ChatState; log: string[] } {
   const log: string[] = [];
@@ -50,6 +50,9 @@ function at(
       break;
     case 'compacting':
       ok(m.dispatch({ type: 'compact', hasTranscript: true }));
+      break;
+    case 'restoring':
+      ok(m.dispatch({ type: 'restore' }));
       break;
   }
   expect(m.phase).toBe(phase);
@@ -137,6 +140,8 @@ describe('chat state: allowed transitions and their effects', () => {
     { from: 'stopping', input: { type: 'chat.new' }, to: 'stopping', effects: [{ type: 'view.load', busy: true }] },
     { from: 'stopping', input: { type: 'turn.end' }, to: 'idle', effects: [{ type: 'view.turn.end' }] },
     { from: 'compacting', input: { type: 'compact.end' }, to: 'idle', effects: [{ type: 'view.compacted' }] },
+    { from: 'idle', input: { type: 'restore' }, to: 'restoring', effects: [] },
+    { from: 'restoring', input: { type: 'restore.end' }, to: 'idle', effects: [] },
     {
       from: 'compacting',
       input: { type: 'chat.new' },
@@ -235,6 +240,8 @@ describe('chat state: refusals', () => {
     'turn.end': ['running', 'awaiting_approval', 'stopping'],
     'compact': ['idle'],
     'compact.end': ['compacting'],
+    'restore': ['idle'],
+    'restore.end': ['restoring'],
     'chat.new': PHASES,
     'chat.open': ['idle'],
     'view.attach': PHASES,
@@ -251,6 +258,8 @@ describe('chat state: refusals', () => {
     { type: 'turn.end' },
     { type: 'compact', hasTranscript: true },
     { type: 'compact.end' },
+    { type: 'restore' },
+    { type: 'restore.end' },
     { type: 'chat.new' },
     { type: 'chat.open' },
     { type: 'view.attach' },
@@ -366,6 +375,8 @@ function randomInput(next: () => number): ChatInput {
     { type: 'turn.end' },
     { type: 'compact', hasTranscript: next() < 0.8 },
     { type: 'compact.end' },
+    { type: 'restore' },
+    { type: 'restore.end' },
     { type: 'chat.new' },
     { type: 'chat.open' },
     { type: 'view.attach' },

@@ -52,9 +52,9 @@ describe('chat view model: entries from records', () => {
       user('again'),
     ]);
     expect(entries).toEqual([
-      { kind: 'user', id: 'u1', text: 'hi', context: [] },
+      { kind: 'user', id: 'u1', text: 'hi', context: [], turn: 0 },
       { kind: 'assistant', id: 'a2', text: 'One.\n\nTwo.', tools: [], done: true },
-      { kind: 'user', id: 'u3', text: 'again', context: [] },
+      { kind: 'user', id: 'u3', text: 'again', context: [], turn: 1 },
     ]);
   });
 

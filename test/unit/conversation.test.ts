@@ -41,7 +41,7 @@ describe('chat history', () => {
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toHaveLength(1);
     expect(chatEntries(reopened.records)).toEqual([
-      { kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }] },
+      { kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }], turn: 0 },
     ]);
     expect(store.list().map((c) => c.title)).toEqual(['find x']);
   });

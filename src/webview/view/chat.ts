@@ -3,13 +3,21 @@
 // screens; a second, wider one turns entries more than 4 screens away back into placeholders of
 // their measured height. A 500-message chat therefore has a few dozen built entries at most,
 // and loading it costs 500 empty boxes, not 500 markdown renders.
-import type { ChatEntryView, ErrorView, HostMessages, ToolCardView, TurnFigures } from '../../shared/messages.ts';
+import type {
+  ChatEntryView,
+  ErrorView,
+  HostMessages,
+  RestorePlanView,
+  ToolCardView,
+  TurnFigures,
+} from '../../shared/messages.ts';
 import { h, icon } from '../dom.ts';
 import type { FrameQueue } from '../dom.ts';
 import type { Post } from '../protocol.ts';
 import type { BodyFactory, BodyHost } from '../render/streaming.ts';
 import type { LazyEntry } from './entry.ts';
-import { AssistantEntry, CompactionEntry, UserEntry } from './messages.ts';
+import { AssistantEntry, CompactionEntry, RestoreEntry, UserEntry } from './messages.ts';
+import { restorePlanView } from './restore.ts';
 import type { EntryContext } from './messages.ts';
 
 export interface ChatLogOptions {
@@ -33,6 +41,9 @@ export class ChatLog {
   private readonly byElement = new WeakMap<Element, LazyEntry>();
   private readonly toolOwner = new Map<string, AssistantEntry>();
   private pinnedToBottom = true;
+  /** Checkpoints: the turns that can be restored, the restore Undo would undo, the plan shown. */
+  private checkpoints: HostMessages['checkpoints'] = { turns: [] };
+  private plan: HTMLElement | undefined;
   private near: IntersectionObserver | undefined;
   private far: IntersectionObserver | undefined;
   private readonly followTask = (): void => this.follow();
@@ -143,7 +154,7 @@ export class ChatLog {
   }
 
   addUser(entry: Extract<ChatEntryView, { kind: 'user' }>): void {
-    this.append(new UserEntry(entry));
+    this.append(new UserEntry(entry, this.ctx.post));
     this.pinnedToBottom = true;
     this.ctx.bodyHost.rendered();
   }
@@ -152,6 +163,45 @@ export class ChatLog {
     if (this.byId.has(entry.id)) return;
     this.append(new CompactionEntry(entry));
     this.ctx.bodyHost.rendered();
+  }
+
+  addRestore(entry: Extract<ChatEntryView, { kind: 'restored' }>): void {
+    this.closeRestorePlan();
+    if (this.byId.has(entry.id)) return;
+    this.append(new RestoreEntry(entry, this.ctx.post));
+    this.ctx.bodyHost.rendered();
+  }
+
+  /** Which user messages offer "Restore workspace to here", and which marker "Undo restore". */
+  setCheckpoints(c: HostMessages['checkpoints']): void {
+    this.checkpoints = c;
+    for (const e of this.entries) this.markCheckpoint(e);
+  }
+
+  /** The diff and choice for a restore (under its message) or an undo (under its marker). */
+  showRestorePlan(plan: RestorePlanView): void {
+    this.closeRestorePlan();
+    const anchor = plan.undo
+      ? this.entries.findLast((e) => e instanceof RestoreEntry && e.view.restoreId === plan.undo)
+      : this.entries.find((e) => e instanceof UserEntry && e.turn === plan.turn);
+    const panel = restorePlanView(plan, this.ctx.post, () => this.closeRestorePlan());
+    this.plan = panel;
+    if (anchor) anchor.element.after(panel);
+    else this.list.append(panel);
+    panel.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
+    panel.scrollIntoView({ block: 'nearest' });
+  }
+
+  closeRestorePlan(): void {
+    this.plan?.remove();
+    this.plan = undefined;
+  }
+
+  private markCheckpoint(e: LazyEntry): void {
+    if (e instanceof UserEntry)
+      e.element.toggleAttribute('data-restorable', e.turn !== undefined && this.checkpoints.turns.includes(e.turn));
+    else if (e instanceof RestoreEntry)
+      e.element.toggleAttribute('data-undoable', e.view.restoreId === this.checkpoints.undoable);
   }
 
   startAssistant(id: string): AssistantEntry {
@@ -208,10 +258,13 @@ export class ChatLog {
   private create(e: ChatEntryView): LazyEntry {
     const entry =
       e.kind === 'user'
-        ? new UserEntry(e)
+        ? new UserEntry(e, this.ctx.post)
         : e.kind === 'compacted'
           ? new CompactionEntry(e)
-          : new AssistantEntry(e, this.ctx);
+          : e.kind === 'restored'
+            ? new RestoreEntry(e, this.ctx.post)
+            : new AssistantEntry(e, this.ctx);
+    this.markCheckpoint(entry);
     this.byId.set(entry.id, entry);
     this.byElement.set(entry.element, entry);
     if (entry instanceof AssistantEntry) for (const toolId of entry.toolIds) this.toolOwner.set(toolId, entry);
@@ -220,6 +273,7 @@ export class ChatLog {
   }
 
   private append(entry: LazyEntry): void {
+    this.markCheckpoint(entry);
     this.byId.set(entry.id, entry);
     this.byElement.set(entry.element, entry);
     this.entries.push(entry);
@@ -242,6 +296,7 @@ export class ChatLog {
     this.byId.clear();
     this.toolOwner.clear();
     this.list.replaceChildren();
+    this.plan = undefined;
   }
 
   private updateWelcome(): void {

@@ -9,7 +9,7 @@ import type {
   ToolCardView,
   TurnFigures,
 } from '../../shared/messages.ts';
-import { h, icon } from '../dom.ts';
+import { button, h, icon } from '../dom.ts';
 import type { FrameQueue } from '../dom.ts';
 import type { Post } from '../protocol.ts';
 import type { BodyFactory, BodyHost, MarkdownBody } from '../render/streaming.ts';
@@ -30,11 +30,17 @@ export interface EntryContext {
 export class UserEntry extends LazyEntry {
   private readonly text: string;
   private readonly context: ContextChip[];
+  /** The message's number in the chat, for "Restore workspace to here" (checkpoints). */
+  readonly turn: number | undefined;
+  private readonly post: Post | undefined;
 
-  constructor(entry: Extract<ChatEntryView, { kind: 'user' }>) {
+  constructor(entry: Extract<ChatEntryView, { kind: 'user' }>, post?: Post) {
     super(entry.id, 'user', 'You');
     this.text = entry.text;
     this.context = entry.context;
+    this.turn = entry.turn;
+    this.post = post;
+    if (entry.turn !== undefined) this.element.dataset.turn = String(entry.turn);
   }
 
   protected estimateHeight(): number {
@@ -42,8 +48,16 @@ export class UserEntry extends LazyEntry {
   }
 
   protected build(): void {
+    const turn = this.turn;
+    // Shown only while the chat's article says this turn can be restored (data-restorable, style.css).
+    const restore =
+      turn !== undefined && this.post
+        ? button({ label: 'Restore workspace to here', icon: 'discard', class: 'icon-btn restore-action' }, () =>
+            this.post?.('checkpoint.preview', { turn }),
+          )
+        : null;
     this.element.append(
-      h('div', { class: 'entry-head' }, icon('account'), h('span', { text: 'You' })),
+      h('div', { class: 'entry-head' }, icon('account'), h('span', { text: 'You' }), restore),
       h('div', { class: 'user-text', text: this.text }),
     );
     if (this.context.length)
@@ -94,6 +108,45 @@ export class CompactionEntry extends LazyEntry {
         }),
       ),
     );
+  }
+
+  protected teardown(): void {}
+
+  protected pinned(): boolean {
+    return false;
+  }
+}
+
+/** The workspace was restored to a message (checkpoints), or a restore undone; "Undo restore" while it is the latest. */
+export class RestoreEntry extends LazyEntry {
+  readonly view: Extract<ChatEntryView, { kind: 'restored' }>;
+  private readonly post: Post;
+
+  constructor(entry: Extract<ChatEntryView, { kind: 'restored' }>, post: Post) {
+    super(entry.id, 'restored', entry.action === 'restored' ? 'Workspace restored' : 'Restore undone');
+    this.view = entry;
+    this.post = post;
+    this.element.dataset.restoreId = entry.restoreId;
+  }
+
+  protected estimateHeight(): number {
+    return 30;
+  }
+
+  protected build(): void {
+    const v = this.view;
+    const files = `${v.files} file${v.files === 1 ? '' : 's'}`;
+    const text =
+      v.action === 'undone'
+        ? `Restore undone: ${files} put back as they were before it`
+        : `Workspace restored to message ${v.turn + 1}: ${files}${v.conversation ? ', and the conversation' : ''}`;
+    const undo =
+      v.action === 'restored'
+        ? button({ label: 'Undo restore', icon: 'redo', text: true, class: 'btn secondary small undo-restore' }, () =>
+            this.post('checkpoint.preview', { undo: v.restoreId }),
+          )
+        : null;
+    this.element.append(h('div', { class: 'restored-line', role: 'note' }, icon('history'), h('span', { text }), undo));
   }
 
   protected teardown(): void {}
