@@ -84,18 +84,18 @@ export async function commitChanges(
 
 /**
  * Keeps the files' state before the write (checkpoints). Only what the guard lets the tools write
- * is ever stored: the guard refused secrets and ignored files already, and this checks it again.
+ * is ever stored: the guard refused secrets, .git and ignored files already (resolve(…, 'write')),
+ * and this checks again that no secret and nothing in .git gets there.
  */
 async function checkpoint(
   changes: FileChange[],
   guard: WorkspaceGuard,
   save: (changes: FileChange[]) => Promise<void>,
 ): Promise<void> {
-  const memo = new Map<string, boolean>();
   for (const uri of changes.flatMap((c) => (c.kind === 'update' && c.moveTo ? [c.uri, c.moveTo] : [c.uri]))) {
     const root = guard.rootOf(uri);
     const rel = root && (relativeUri(root.uri, uri) ?? relativeUri(root.real, uri));
-    if (!root || !rel || guard.hiddenBelow(root, '', rel, memo))
+    if (!root || !rel || rel.split('/').includes('.git') || guard.isSecret(rel))
       throw new ToolError(
         'failed',
         `'${guard.display(uri)}' is not a file the tools may write, so nothing was written.`,
