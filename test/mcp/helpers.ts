@@ -2,13 +2,14 @@
 // starts itself; over streamable HTTP it is a child process whose URL is read from its stdout.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
-export const SERVER_SCRIPT = fileURLToPath(new URL('./server.ts', import.meta.url));
+/** server.ts beside this file (a bundled test, whose own directory is elsewhere, passes the path itself). */
+export const SERVER_SCRIPT = path.join(import.meta.dirname, 'server.ts');
 
 /** A stdio definition of the test server, as `warmline.mcp.servers` or mcp.json would hold it. */
-export function stdioDefinition(env: Record<string, string> = {}) {
-  return { type: 'stdio', command: process.execPath, args: [SERVER_SCRIPT], env };
+export function stdioDefinition(env: Record<string, string> = {}, script = SERVER_SCRIPT) {
+  return { type: 'stdio', command: process.execPath, args: [script], env };
 }
 
 export interface HttpTestServer {
@@ -18,8 +19,8 @@ export interface HttpTestServer {
 }
 
 /** Starts the test server over streamable HTTP in a child process. */
-export function startHttpServer(): Promise<HttpTestServer> {
-  const child = spawn(process.execPath, [SERVER_SCRIPT, '--http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startHttpServer(script = SERVER_SCRIPT): Promise<HttpTestServer> {
+  const child = spawn(process.execPath, [script, '--http'], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
