@@ -22,15 +22,20 @@ function build(): McpServer {
   );
   server.registerTool(
     'progress',
-    { description: 'Reports three steps of progress, then answers.', inputSchema: {} },
-    async (_args, extra) => {
+    {
+      description: 'Reports three steps of progress, then answers.',
+      inputSchema: { burst: z.boolean().optional().describe('Send them and the answer at once, without waiting') },
+    },
+    async ({ burst }, extra) => {
       const token = extra._meta?.progressToken;
       for (let i = 1; i <= 3; i++) {
-        if (token !== undefined)
-          await extra.sendNotification({
+        if (token !== undefined) {
+          const sent = extra.sendNotification({
             method: 'notifications/progress',
             params: { progressToken: token, progress: i, total: 3, message: `step ${i} of 3` },
           });
+          if (!burst) await sent;
+        }
       }
       return { content: [{ type: 'text', text: 'all 3 steps done' }] };
     },

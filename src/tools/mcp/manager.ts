@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ToolError } from '../types.ts';
 import type { Tool } from '../types.ts';
 import { commandLine, definitionHash, parseEnvFile } from './config.ts';
@@ -78,6 +79,22 @@ interface Entry {
   starting?: Promise<void>;
   /** Set when Warmline closes it on purpose: the close is not a crash. */
   closing?: boolean;
+}
+
+/**
+ * The SDK hands notifications (progress among them) to their handlers a microtask later, but
+ * settles a response at once: when a server's last progress notifications and its result arrive
+ * in one read, the result wins and that progress is lost ("unknown token"). Delaying responses by
+ * one microtask keeps the order the server sent them in.
+ */
+function keepProgressBeforeResponse(transport: Transport): void {
+  const t = transport as { onmessage?: (message: JSONRPCMessage, extra?: unknown) => void };
+  const deliver = t.onmessage;
+  if (!deliver) return;
+  t.onmessage = (message, extra) => {
+    if ('result' in message || 'error' in message) queueMicrotask(() => deliver(message, extra));
+    else deliver(message, extra);
+  };
 }
 
 export class McpManager implements McpCaller {
@@ -296,6 +313,7 @@ export class McpManager implements McpCaller {
     entry.transport = transport;
     try {
       await client.connect(transport, { timeout: this.options.timeoutMs() });
+      keepProgressBeforeResponse(transport);
       entry.tools = await this.listTools(client);
       if (entry.client !== client) return; // closed meanwhile
       entry.state = 'ready';

@@ -104,6 +104,10 @@ describe.each([
     expect(result.output).toBe('all 3 steps done');
     expect(ctx.chunks).toEqual(['step 1 of 3\n', 'step 2 of 3\n', 'step 3 of 3\n']);
     expect(ctx.approvals).toEqual([]); // the server is allowed by the policy
+    // Progress and the answer arriving together: the progress is not lost to the answer.
+    const burst = context('/tmp');
+    await run(tool(m, 'test__progress'), { burst: true }, burst);
+    expect(burst.chunks).toEqual(['step 1 of 3\n', 'step 2 of 3\n', 'step 3 of 3\n']);
   });
 
   it("passes the server's isError on, and summarises images", async () => {
