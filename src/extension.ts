@@ -16,6 +16,7 @@ import { ChatViewProvider } from './ui/chat-view.ts';
 import { registerCommands } from './ui/commands.ts';
 import { registerInlineCommands } from './ui/inline-commands.ts';
 import { InlineEdits } from './ui/inline-edits.ts';
+import { McpService } from './ui/mcp.ts';
 import { outputLogger } from './ui/log.ts';
 import { needsApiKey, readSettings } from './ui/settings.ts';
 import { StatusBar } from './ui/status-bar.ts';
@@ -28,7 +29,11 @@ export interface WarmlineApi {
   inline: InlineEdits;
   status: StatusBar;
   keys: ApiKeyStore;
+  mcp: McpService;
 }
+
+/** Stopped (every MCP server process with it) when the extension deactivates. */
+let mcpService: McpService | undefined;
 
 export function activate(context: vscode.ExtensionContext): WarmlineApi {
   const log = vscode.window.createOutputChannel('Warmline', { log: true });
@@ -74,6 +79,15 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     status.setMode(session.mode);
   });
 
+  // MCP servers' tools join the built-in ones as they come and go; a change makes the next request a full one.
+  const mcp = new McpService(context, host, log);
+  mcpService = mcp;
+  mcp.onDidChangeTools(() => {
+    if (tools.setAddedTools(mcp.tools(tools.builtInNames())))
+      session.updateConfig({ tools: tools.definitions(), toolFallbacks: tools.fallbacks() });
+  });
+  void mcp.reload();
+
   const toolContext = (
     signal = new AbortController().signal,
     progress: (c: string) => void = () => {},
@@ -105,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     },
     log: (message) => log.info(message),
     checkpoints: { store: checkpoints, host },
+    allowMcp: (server, tool) => void mcp.allow(server, tool),
   });
   const actions = new WorkspaceActions(
     () => chat,
@@ -157,6 +172,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     ),
     ...registerCommands({ chat, session, keys, log, relative: relativePath, restart }),
     inline,
+    mcp,
     ...registerInlineCommands(inline, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (
@@ -181,7 +197,12 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   // Warm the socket now, so the first real turn starts fast; failures show in the status bar.
   // Inline actions get their own socket, so they never wait behind a chat turn.
   void session.start(['chat', 'inline']);
-  return { session, chat, inline, status, keys };
+  return { session, chat, inline, status, keys, mcp };
 }
 
-export function deactivate(): void {}
+/** Waits for the MCP servers to stop (stdio processes are ended: stdin closed, then SIGTERM, then SIGKILL). */
+export async function deactivate(): Promise<void> {
+  const mcp = mcpService;
+  mcpService = undefined;
+  await mcp?.manager.dispose();
+}

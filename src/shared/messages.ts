@@ -82,7 +82,8 @@ export interface ToolCardView {
   /** Result line: "12 matches", "exit 0", the error. */
   result?: string;
   diff?: FileDiffView[];
-  approval?: { kind: 'edit' | 'task' | 'shell'; title: string; command?: string };
+  /** `mcp`: an MCP tool call (`command` holds its arguments as JSON); the card also offers "always allow". */
+  approval?: { kind: 'edit' | 'task' | 'shell' | 'mcp'; title: string; command?: string };
 }
 
 /** Where the conversation was compacted to fit the model's window (the chat still shows everything). */
@@ -203,7 +204,8 @@ export interface WebviewMessages {
   'stop': Record<string, never>;
   'chat.new': Record<string, never>;
   'chat.open': { chatId: string };
-  'approval': { toolId: string; approved: boolean };
+  /** `always` (an MCP call approved): allow this tool, or the whole server, from now on. */
+  'approval': { toolId: string; approved: boolean; always?: 'tool' | 'server' };
   'diff.open': { toolId: string };
   'code.copy': { text: string };
   'code.insert': { text: string };

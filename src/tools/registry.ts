@@ -28,6 +28,8 @@ export interface ToolCallInput {
 
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
+  /** Names of the tools added at run time (MCP servers' tools), replaced as a set. */
+  private readonly added = new Set<string>();
 
   constructor(tools: readonly Tool[]) {
     for (const t of tools) {
@@ -49,6 +51,27 @@ export class ToolRegistry {
     const out: Record<string, { name: string; argument: string }> = {};
     for (const t of this.tools.values()) if (t.fallback && this.tools.has(t.fallback.name)) out[t.name] = t.fallback;
     return out;
+  }
+
+  /**
+   * Replaces the tools added at run time (the MCP servers' tools) with `tools`; the built-in ones
+   * stay. Returns true when the set of definitions changed. A name a built-in tool has is refused.
+   */
+  setAddedTools(tools: readonly Tool[]): boolean {
+    const before = JSON.stringify(this.definitions());
+    for (const name of this.added) this.tools.delete(name);
+    this.added.clear();
+    for (const t of tools) {
+      if (this.tools.has(t.name)) throw new Error(`duplicate tool ${t.name}`);
+      this.tools.set(t.name, t);
+      this.added.add(t.name);
+    }
+    return JSON.stringify(this.definitions()) !== before;
+  }
+
+  /** The built-in tools' names (what added tools must not be named). */
+  builtInNames(): string[] {
+    return this.names().filter((n) => !this.added.has(n));
   }
 
   names(): string[] {

@@ -64,11 +64,14 @@ export type FileChange =
   | { kind: 'delete'; uri: string; oldText: string; bom?: boolean };
 
 export interface ApprovalRequest {
-  kind: 'edit' | 'task' | 'shell';
+  kind: 'edit' | 'task' | 'shell' | 'mcp';
   /** A one-line description for the UI: "Edit 2 files", "Run task build", "Run: npm test". */
   title: string;
   changes?: FileChange[];
+  /** The command line, or an MCP call's arguments as JSON text. */
   command?: string;
+  /** An MCP call: the server and its tool (the approval card offers "always allow" for them). */
+  mcp?: { server: string; tool: string };
 }
 
 export interface TaskInfo {

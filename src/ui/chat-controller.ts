@@ -39,6 +39,8 @@ export interface ChatControllerDeps {
   log?(message: string): void;
   /** Checkpoints of the files the edit tools change, and the host restores go through (issue 16). */
   checkpoints?: { store: CheckpointStore; host: WorkspaceHost };
+  /** "Always allow" on an MCP call's approval: this tool of the server, or (no tool) the whole server. */
+  allowMcp?(server: string, tool?: string): void;
 }
 
 interface LiveTurn {
@@ -77,7 +79,10 @@ export class ChatController implements vscode.Disposable {
   /** Every message to the view goes through it: streamed deltas are batched (~one a frame), never reordered. */
   private readonly outbox = new DeltaCoalescer((m) => this.sink?.(m));
   /** How to answer each approval the machine has waiting. */
-  private readonly approvals = new Map<string, { resolve(ok: boolean): void; changes?: FileChange[] }>();
+  private readonly approvals = new Map<
+    string,
+    { resolve(ok: boolean): void; changes?: FileChange[]; mcp?: ApprovalRequest['mcp'] }
+  >();
   private readonly proposed = new Map<string, FileChange[]>();
   private chips: ContextChip[] = [];
   private state: { state: SessionState; detail?: string } = { state: 'idle' };
@@ -230,10 +235,12 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
   }
 
-  resolveApproval(toolId: string, approved: boolean): boolean {
+  resolveApproval(toolId: string, approved: boolean, always?: 'tool' | 'server'): boolean {
     const pending = this.approvals.get(toolId);
     if (!this.machine.dispatch({ type: 'approval.answered', callId: toolId }).ok || !pending) return false;
     this.approvals.delete(toolId);
+    if (approved && always && pending.mcp)
+      this.deps.allowMcp?.(pending.mcp.server, always === 'tool' ? pending.mcp.tool : undefined);
     pending.resolve(approved);
     return true;
   }
@@ -274,6 +281,7 @@ export class ChatController implements vscode.Disposable {
           resolve(ok);
         },
         changes: request.changes,
+        mcp: request.mcp,
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });

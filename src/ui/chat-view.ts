@@ -91,7 +91,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.controller.open(m.payload.chatId);
         break;
       case 'approval':
-        this.controller.resolveApproval(m.payload.toolId, m.payload.approved);
+        this.controller.resolveApproval(m.payload.toolId, m.payload.approved, m.payload.always);
         break;
       case 'diff.open':
         await this.actions.openDiff(m.payload.toolId);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeSharedEnvironment, openView } from './harness.ts';
 import type { View } from './harness.ts';
+import type { ToolCardView } from '../../src/shared/messages.ts';
 import { CODE, DIFF, FIRST_TEXT, SECOND_TEXT, deltas, emptyChat, msg, userMessage } from './fixtures.ts';
 
 after(() => closeSharedEnvironment());
@@ -95,6 +96,47 @@ describe('approvals', () => {
     assert.equal(await card('edit1').getByRole('button', { name: 'Open Diff' }).count(), 1, 'the diff stays openable');
     assert.equal(await card('edit2').locator('.tool-status').getAttribute('aria-label'), 'Rejected');
     await view.screenshot('approvals');
+    await view.close();
+  });
+
+  it('an MCP call shows its arguments and offers Run, Skip and "always allow" for the tool or the server', async () => {
+    const view = await openView();
+    const { page } = view;
+    const mcpCard = (id: string): { messageId: string; tool: ToolCardView } => ({
+      messageId: 'a1',
+      tool: {
+        id,
+        name: 'docs__search',
+        summary: 'docs: search {"q":"x"}',
+        status: 'awaiting_approval',
+        output: '',
+        approval: { kind: 'mcp', title: 'Run search on MCP server docs', command: '{\n  "q": "x"\n}' },
+      },
+    });
+    await view.send(
+      emptyChat(),
+      userMessage('u1', 'search'),
+      msg('assistant.start', { id: 'a1' }),
+      msg('tool.start', mcpCard('m1')),
+      msg('tool.start', mcpCard('m2')),
+      msg('tool.start', mcpCard('m3')),
+    );
+    const card = (id: string) => page.locator(`.tool-card[data-tool-id="${id}"]`);
+    assert.equal(await card('m1').locator('.approval-title').innerText(), 'Run search on MCP server docs');
+    assert.equal(await card('m1').locator('.approval-command').innerText(), '{\n  "q": "x"\n}');
+    await card('m1').getByRole('button', { name: 'Always allow this tool' }).click();
+    await card('m2').getByRole('button', { name: 'Always allow this server' }).click();
+    await card('m3').getByRole('button', { name: 'Skip' }).click();
+    assert.deepEqual(
+      (await view.posted('approval')).map((m) => m.payload),
+      [
+        { toolId: 'm1', approved: true, always: 'tool' },
+        { toolId: 'm2', approved: true, always: 'server' },
+        { toolId: 'm3', approved: false },
+      ],
+    );
+    assert.equal(await card('m1').getByRole('button', { name: 'Always allow this server' }).isDisabled(), true);
+    await view.screenshot('approval-mcp');
     await view.close();
   });
 

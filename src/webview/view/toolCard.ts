@@ -172,14 +172,28 @@ export class ToolCard {
         );
       }
       row.prepend(accept, reject);
+      if (kind === 'mcp') {
+        // An MCP call may be allowed from now on: this tool, or every tool of its server.
+        const always = (scope: 'tool' | 'server', label: string) => {
+          const b = button({ label, icon: 'check-all', text: true, class: 'btn secondary always' }, () =>
+            this.decide(true, scope),
+          );
+          b.disabled = decided !== undefined;
+          return b;
+        };
+        reject.before(always('tool', 'Always allow this tool'), always('server', 'Always allow this server'));
+      }
     }
     box.append(row);
   }
 
-  private decide(approved: boolean): void {
+  private decide(approved: boolean, always?: 'tool' | 'server'): void {
     if (this.state.decision !== undefined) return;
     this.state.decision = approved;
-    this.post('approval', { toolId: this.state.view.id, approved });
+    this.post(
+      'approval',
+      always ? { toolId: this.state.view.id, approved, always } : { toolId: this.state.view.id, approved },
+    );
     this.renderApproval();
     // Focus would otherwise fall to <body> when the clicked button is replaced.
     this.approvalEl.querySelector<HTMLButtonElement>('button:not([disabled])')?.focus();
