@@ -8,7 +8,7 @@ import type { McpServerConfig } from '../../src/tools/mcp/config.ts';
 import { startHttpServer, stdioDefinition } from '../mcp/helpers.ts';
 import type { HttpTestServer } from '../mcp/helpers.ts';
 import { waitFor } from './helpers.ts';
-import { chat, setSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
+import { chat, resetSettings, setSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 const SCRIPT = path.resolve(__dirname, '../../../test/mcp/server.ts');
 const mcpConfig = () => vscode.workspace.getConfiguration('warmline.mcp');
@@ -52,6 +52,7 @@ describe('MCP servers in VS Code', () => {
   });
   afterEach(async () => {
     await stopEmulator();
+    await resetSettings(); // the next suites start from the fixture's settings, not this one's emulator
     for (const key of ['servers', 'autoApprove']) {
       await mcpConfig().update(key, undefined, vscode.ConfigurationTarget.Workspace);
       await mcpConfig().update(key, undefined, vscode.ConfigurationTarget.Global);
