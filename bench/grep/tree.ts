@@ -166,7 +166,7 @@ export function generateTree(dir: string, spec: TreeSpec): TreeInfo {
           rare++;
         }
         lines.push(ext === 'json' ? '  "end": true\n}' : ext === 'ts' || ext === 'go' ? '}' : '');
-        const text = lines.join('\n') + '\n';
+        const text = `${lines.join('\n')}\n`;
         bytes += text.length;
         write(
           `packages/pkg-${String(p).padStart(2, '0')}/src/mod-${String(d).padStart(2, '0')}/${ident()}-${f}.${ext}`,

@@ -64,7 +64,7 @@ export class ChatStore {
   }
 
   append(chatId: string, record: ChatRecord): void {
-    fs.appendFileSync(this.file(chatId), JSON.stringify(record) + '\n');
+    fs.appendFileSync(this.file(chatId), `${JSON.stringify(record)}\n`);
   }
 
   load(chatId: string): ChatRecord[] {

@@ -44,7 +44,7 @@ export interface TransportOptions {
 
 /** `https://host/v1` -> `wss://host/v1/responses`, as the SDKs derive it. */
 export function webSocketUrl(baseUrl: string): string {
-  const url = new URL(baseUrl.replace(/\/+$/, '') + '/responses');
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/responses`);
   if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
@@ -53,7 +53,7 @@ export function webSocketUrl(baseUrl: string): string {
 }
 
 export function httpUrl(baseUrl: string): string {
-  const url = new URL(baseUrl.replace(/\/+$/, '') + '/responses');
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/responses`);
   if (url.protocol === 'wss:') url.protocol = 'https:';
   else if (url.protocol === 'ws:') url.protocol = 'http:';
   return url.toString();

@@ -34,7 +34,7 @@ export function compileJsRegex(pattern: string, literal: boolean, ignoreCase: bo
     if (!flags.includes('i')) flags += 'i';
   }
   try {
-    return new RegExp(source, flags + 'u');
+    return new RegExp(source, `${flags}u`);
   } catch {
     try {
       return new RegExp(source, flags);
@@ -71,7 +71,7 @@ export function lineMatcher(query: MatchQuery): LineMatcher {
     return { mayMatch: (t) => t.includes(needle), firstMatch: (l) => l.indexOf(needle) };
   }
   // The whole-file check is sound unless look-around could see across a line end.
-  const whole = query.literal || !/\(\?<?[=!]/.test(query.pattern) ? new RegExp(re.source, re.flags + 'm') : undefined;
+  const whole = query.literal || !/\(\?<?[=!]/.test(query.pattern) ? new RegExp(re.source, `${re.flags}m`) : undefined;
   return {
     mayMatch: (t) => (whole ? whole.test(t) : true),
     firstMatch: (l) => l.search(re),

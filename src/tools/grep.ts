@@ -193,7 +193,7 @@ async function grep(args: GrepArgs, ctx: ToolContext, options: GrepToolOptions):
         const name = displayOf(guard, kept);
         const text = formatFile(name, kept, context);
         found.push({ name, text });
-        ctx.progress(text + '\n');
+        ctx.progress(`${text}\n`);
       }
     } else {
       budget.count(file.matches);

@@ -162,7 +162,7 @@ function parseOneHunk(lines: string[], at: number, base: number, mode: Mode): { 
     if (!path) throw new PatchParseError(lineNo, 'Add File needs a path');
     let contents = '';
     let j = at + 1;
-    while (j < lines.length && lines[j]!.startsWith('+')) contents += lines[j++]!.slice(1) + '\n';
+    while (j < lines.length && lines[j]!.startsWith('+')) contents += `${lines[j++]!.slice(1)}\n`;
     if (j === at + 1 && mode === 'complete')
       throw new PatchParseError(
         lineNo + 1,

@@ -17,15 +17,13 @@ function attr(value: string): string {
 }
 
 export function chatCsp(cspSource: string, nonce: string): string {
-  return (
-    [
-      "default-src 'none'",
-      `img-src ${cspSource}`, // model output never loads images (they could leak data): only our own
-      `style-src ${cspSource} 'nonce-${nonce}'`,
-      `font-src ${cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ') + ';'
-  );
+  return `${[
+    "default-src 'none'",
+    `img-src ${cspSource}`, // model output never loads images (they could leak data): only our own
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ')};`;
 }
 
 export function chatHtml(o: ChatHtmlOptions): string {

@@ -251,7 +251,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     forward.on('upgrade', (answer, remote, remoteHead) => {
       record.status = answer.statusCode;
       track(remote);
-      client.write(statusLine(answer) + headerLines(answer.rawHeaders) + '\r\n');
+      client.write(`${statusLine(answer) + headerLines(answer.rawHeaders)}\r\n`);
       if (remoteHead.length) client.write(remoteHead);
       if (head.length) remote.write(head);
       remote.pipe(client).pipe(remote);

@@ -146,7 +146,7 @@ describe('SessionManager.stage', () => {
   it('stages the context with generate:false; a request starting with it is a one-item delta on it', async () => {
     const { emu, s } = await setup({ scenario });
     await s.start(['inline']);
-    const context = userMessage('The file src/a.ts:\n' + 'const x = 1;\n'.repeat(500));
+    const context = userMessage(`The file src/a.ts:\n${'const x = 1;\n'.repeat(500)}`);
     expect(await s.stage([context], { lane: 'inline' })).toBe(true);
     const warmups = emu.requests.filter((r) => r.generate === false);
     const staging = warmups.at(-1)!;

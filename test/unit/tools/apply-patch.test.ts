@@ -270,7 +270,7 @@ describe('apply_patch: tolerant seeking', () => {
 
   it('shows the nearest match when a line changed slightly', async () => {
     const ws = fixture({
-      'c.ts': Array.from({ length: 40 }, (_, i) => `const value${i} = compute(${i});`).join('\n') + '\n',
+      'c.ts': `${Array.from({ length: 40 }, (_, i) => `const value${i} = compute(${i});`).join('\n')}\n`,
     });
     const e = await expectToolError(
       apply(ws, patch('*** Update File: c.ts', '@@', '-const value17 = compute(71);', '+const value17 = 0;')),

@@ -38,8 +38,8 @@ function randomTree(seed: number) {
     const lines: string[] = [];
     for (let k = 0; k < f.matches; k++) lines.push(`line ${k} has the needle`);
     lines.push('plain line');
-    let text = lines.join('\n') + '\n';
-    if (f.kind === 'big') text += 'x'.repeat(maxReadBytes) + '\n';
+    let text = `${lines.join('\n')}\n`;
+    if (f.kind === 'big') text += `${'x'.repeat(maxReadBytes)}\n`;
     contents[f.rel] = f.kind === 'binary' ? Buffer.concat([Buffer.from(text), Buffer.from([0, 1, 2])]) : text;
   }
   return { files, contents, maxReadBytes, budget: int(1, 25), context: int(0, 1) };
@@ -150,7 +150,7 @@ describe('read_file says what it cut, iff it cut something', () => {
         { length: 1 + Math.floor(rnd() * 200) },
         (_, i) => `line ${i + 1} ${'w'.repeat(Math.floor(rnd() * 60))}`,
       );
-      const ws = fixture({ 'f.txt': lines.join('\n') + '\n' });
+      const ws = fixture({ 'f.txt': `${lines.join('\n')}\n` });
       const maxOutputBytes = 300 + Math.floor(rnd() * 6000);
       const r = await run(readFileTool, { path: 'f.txt' }, context(ws.root, { maxOutputBytes }));
       const shown = new Set(

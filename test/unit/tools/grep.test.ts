@@ -102,9 +102,8 @@ const AGREEMENT_FILES: Record<string, string | Buffer> = {
   'win/crlf.txt': 'first TODO line\r\nsecond line\r\nends with TODO\r\n',
   'bom.txt': '\uFEFFTODO with bom\n',
   'docs/unicode.md': 'Überschrift TODO\nüberall todo\nnaïve café TODO\n',
-  'docs/long.md':
-    Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `TODO item ${i}` : `line ${i}`)).join('\n') + '\n',
-  'big/huge.txt': 'TODO huge\n' + 'x'.repeat(3000) + '\n',
+  'docs/long.md': `${Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? `TODO item ${i}` : `line ${i}`)).join('\n')}\n`,
+  'big/huge.txt': `TODO huge\n${'x'.repeat(3000)}\n`,
 };
 
 const QUERIES: Array<Record<string, unknown>> = [

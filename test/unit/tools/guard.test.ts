@@ -170,7 +170,7 @@ describe('WorkspaceGuard ignore rules', () => {
   };
 
   it('hides gitignored files (nested, negated, anchored) with the rule in the message', async () => {
-    const ws = fixture({ ...files, '.gitignore': files['.gitignore'] + 'node_modules/\n' });
+    const ws = fixture({ ...files, '.gitignore': `${files['.gitignore']}node_modules/\n` });
     const g = guardFor(ws.root);
     await expectToolError(g.resolve('build/out.js', 'read'), 'ignored', /\.gitignore \(rule 'build\/'\)/);
     await expectToolError(g.resolve('app.log', 'read'), 'ignored');

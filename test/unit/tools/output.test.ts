@@ -3,7 +3,7 @@ import { OutputCollector, boundOutput, stripAnsi } from '../../../src/tools/outp
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const lines = (n: number, prefix = 'line') =>
-  Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`).join('\n') + '\n';
+  `${Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`).join('\n')}\n`;
 
 describe('boundOutput', () => {
   it('returns short text unchanged', () => {

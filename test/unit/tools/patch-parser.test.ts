@@ -139,7 +139,7 @@ describe('parsePatchPrefix (streaming)', () => {
       previous = hunks;
     }
     expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(parsePatchPrefix(BIG_PATCH + '\n')).toEqual(parsePatch(BIG_PATCH).hunks);
+    expect(parsePatchPrefix(`${BIG_PATCH}\n`)).toEqual(parsePatch(BIG_PATCH).hunks);
   });
 
   it('reports a file as soon as its header line is complete', () => {

@@ -7,7 +7,7 @@ import { cleanupFixtures, context, expectToolError, fixture, run } from './helpe
 afterAll(cleanupFixtures);
 
 describe('read_file', () => {
-  const text = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+  const text = `${Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
 
   it('reads a whole file with line numbers', async () => {
     const ws = fixture({ 'src/a.ts': 'const a = 1;\nconst b = 2;\n' });
@@ -53,7 +53,7 @@ describe('read_file', () => {
   });
 
   it('refuses a file over the size limit, naming size and limit, but reads a range of it', async () => {
-    const ws = fixture({ 'big.log': 'x'.repeat(100) + '\n' + 'y'.repeat(3000) + '\nlast\n' });
+    const ws = fixture({ 'big.log': `${'x'.repeat(100)}\n${'y'.repeat(3000)}\nlast\n` });
     const ctx = context(ws.root, { maxReadBytes: 1000 });
     await expectToolError(
       run(readFileTool, { path: 'big.log' }, ctx),
