@@ -58,6 +58,8 @@ export interface WorkbenchOptions {
   workspaceTrust?: boolean;
   /** Install the extension (default true). */
   installExtension?: boolean;
+  /** Files written into the workspace copy before it opens (path relative to it -> text). */
+  files?: Record<string, string>;
   /**
    * The extension folder to install (package.json, dist/, media/); default
    * $WARMLINE_E2E_EXTENSION_ROOT, else this repository.
@@ -147,6 +149,10 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
       .replace(/\.\w+$/, '');
   const scratch = path.join(artifactsDir, 'e2e', name);
   const workspace = tempFixtureWorkspace();
+  for (const [rel, text] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, rel), text);
+  }
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   const close = async (): Promise<void> => {
@@ -324,6 +330,7 @@ export function useScriptedWorkbench(
     settings?: Record<string, unknown>;
     workspaceTrust?: boolean;
     emulator?: Partial<EmulatorOptions>;
+    files?: Record<string, string>;
   } = {},
 ): { wb: () => Workbench; emulator: () => Emulator } {
   let emu: Emulator | undefined;
@@ -336,6 +343,7 @@ export function useScriptedWorkbench(
   const wb = useWorkbench({
     settings,
     ...(opts.workspaceTrust !== undefined ? { workspaceTrust: opts.workspaceTrust } : {}),
+    ...(opts.files ? { files: opts.files } : {}),
   });
   after(async () => {
     const violations = emu?.violations ?? [];

@@ -2,8 +2,24 @@
 // the authors", and Warmline keeps reading but refuses to run tasks. The model is the Responses
 // emulator (scripted, not AI). Screenshots in .test-artifacts/screenshots/.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { useScriptedWorkbench } from './harness.ts';
+
+// A workspace-defined MCP server (issue 16) whose start would leave a marker file: in a
+// restricted workspace it must not start, nor even be offered for the user to start.
+const MARKER = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-mcp-marker-')), 'started');
+const MCP_JSON = JSON.stringify({
+  servers: {
+    planted: {
+      type: 'stdio',
+      command: process.execPath,
+      args: ['-e', `require('fs').writeFileSync(${JSON.stringify(MARKER)}, 'started')`],
+    },
+  },
+});
 
 const scenario = {
   name: 'e2e-untrusted',
@@ -22,6 +38,7 @@ describe('a restricted (untrusted) workspace', () => {
   const { wb, emulator } = useScriptedWorkbench(scenario, {
     workspaceTrust: true,
     settings: { 'warmline.approvals.tasks': 'auto' },
+    files: { '.vscode/mcp.json': MCP_JSON },
   });
 
   it('reads files but refuses to run a task', async () => {
@@ -62,5 +79,28 @@ describe('a restricted (untrusted) workspace', () => {
       texts.some((t) => /not trusted/.test(t)),
       'the task was refused as untrusted',
     );
+  });
+
+  it("starts no MCP server the workspace defines, and doesn't ask to", async () => {
+    const { page } = wb();
+    // The model was offered no tool of the planted server.
+    const tools = emulator().requests.flatMap((r) => (r.body.tools as Array<{ name: string }> | undefined) ?? []);
+    assert.ok(tools.length > 0, 'the requests carried tools');
+    assert.deepEqual(
+      tools.filter((t) => t.name.startsWith('planted__')),
+      [],
+    );
+    // Show MCP Servers says why it did not start.
+    await wb().runCommand('Warmline: Show MCP Servers');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'planted' });
+    await row.waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget', { hasText: /not trusted/ })
+      .first()
+      .waitFor({ state: 'visible' });
+    await wb().screenshot('untrusted-mcp-server-refused');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('.monaco-dialog-box', { hasText: /MCP server/ }).count(), 0, 'no start dialog');
+    assert.equal(fs.existsSync(MARKER), false, 'the planted server never ran');
   });
 });
