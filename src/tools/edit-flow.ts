@@ -6,6 +6,7 @@ import type { WorkspaceGuard } from './guard.ts';
 import { refuseReadOnly, stripBom } from './files.ts';
 import { LIMITS } from './settings.ts';
 import { relativeUri } from './uri.ts';
+import { readText } from './workspace-fs.ts';
 import { ToolError } from './types.ts';
 import type { Diagnostic, FileChange, ToolContext, ToolResult } from './types.ts';
 
@@ -154,11 +155,7 @@ async function refuseStale(changes: readonly FileChange[], guard: WorkspaceGuard
 async function currentText(ctx: ToolContext, uri: string): Promise<string | undefined> {
   const open = ctx.host.openDocumentText(uri);
   if (open !== undefined) return stripBom(open).text;
-  try {
-    return stripBom(new TextDecoder().decode(await ctx.host.fs.readFile(uri))).text;
-  } catch {
-    return undefined;
-  }
+  return readText(ctx.host.fs, uri); // (without the BOM, as stripBom gives it)
 }
 
 function errorsIn(ctx: ToolContext, paths: readonly string[]): Diagnostic[] {

@@ -23,6 +23,7 @@ import type { IgnoreRule } from './ignore-rules.ts';
 import { ToolError } from './types.ts';
 import type { ToolContext, ToolSettings, WorkspaceHost } from './types.ts';
 import { basenameUri, isUri, joinUri, relativeUri, showUri, toUri } from './uri.ts';
+import { readText } from './workspace-fs.ts';
 import type { FileStat } from './workspace-fs.ts';
 
 export { boundOutput, DEFAULT_CUT_HINT } from './output.ts';
@@ -329,13 +330,8 @@ export class WorkspaceGuard {
 
   /** An ignore file's rules (most folders have none: then []). */
   private async readRules(file: string): Promise<IgnoreRule[]> {
-    try {
-      const stat = await this.host.fs.stat(file);
-      if (stat?.type !== 'file') return [];
-      return parseIgnoreFile(new TextDecoder().decode(await this.host.fs.readFile(file)), this.display(file));
-    } catch {
-      return [];
-    }
+    const text = await readText(this.host.fs, file);
+    return text === undefined ? [] : parseIgnoreFile(text, this.display(file));
   }
 
   /** Secret and .git checks on a path and its ancestors (throws). */

@@ -9,6 +9,7 @@ import { shellQuote } from './process-runner.ts';
 import type { ShellSpec } from './process-runner.ts';
 import type { TaskInfo } from './types.ts';
 import { fileUri } from './uri.ts';
+import { readText } from './workspace-fs.ts';
 import type { WorkspaceFs } from './workspace-fs.ts';
 
 export interface ResolvedTask extends TaskInfo {
@@ -125,18 +126,9 @@ function dependencyNames(value: unknown): string[] {
   return out;
 }
 
-/** A file's text through the host's file system; undefined when it cannot be read. */
-async function readText(fs: WorkspaceFs, file: string): Promise<string | undefined> {
-  try {
-    return new TextDecoder().decode(await fs.readFile(fileUri(file)));
-  } catch {
-    return undefined;
-  }
-}
-
 /** The tasks of one (local) workspace folder's .vscode/tasks.json. */
 export async function readTasksJson(fs: WorkspaceFs, folder: string): Promise<ResolvedTask[]> {
-  const text = await readText(fs, path.join(folder, '.vscode', 'tasks.json'));
+  const text = await readText(fs, fileUri(path.join(folder, '.vscode', 'tasks.json')));
   return text === undefined ? [] : tasksFromJson(text, folder);
 }
 
@@ -221,7 +213,7 @@ export function tasksFromJson(text: string, folder: string): ResolvedTask[] {
 
 /** package.json scripts of one folder as "npm: <script>" tasks. */
 export async function readPackageScripts(fs: WorkspaceFs, folder: string): Promise<ResolvedTask[]> {
-  const text = await readText(fs, path.join(folder, 'package.json'));
+  const text = await readText(fs, fileUri(path.join(folder, 'package.json')));
   let scripts: Record<string, unknown> | undefined;
   try {
     scripts = (JSON.parse(text ?? '') as { scripts?: Record<string, unknown> }).scripts;

@@ -31,7 +31,7 @@ import { TaskDiscovery, waitAtMost } from './task-discovery.ts';
 import { readWorkspaceTasks, substitute, taskInfo } from './tasks-file.ts';
 import type { Diagnostic, FileChange, ProcessResult, TaskInfo, TaskList, WorkspaceHost } from './types.ts';
 import { fileUri, localPathOf, normalizeUri, schemeOf } from './uri.ts';
-import { FsError } from './workspace-fs.ts';
+import { FsError, readText } from './workspace-fs.ts';
 import type { DirEntry, FileStat, FileType, WorkspaceFs } from './workspace-fs.ts';
 
 const lf = (s: string): string => s.replace(/\r\n/g, '\n');
@@ -289,7 +289,7 @@ export class VscodeHost implements WorkspaceHost {
       if (c.kind === 'add') {
         edit.createFile(uri, { overwrite: false, contents: new TextEncoder().encode(c.newText) });
       } else if (c.kind === 'delete') {
-        const current = findDocument(c.uri)?.getText() ?? (await this.readText(c.uri));
+        const current = findDocument(c.uri)?.getText() ?? (await readText(this.fs, c.uri));
         if (current === undefined || lf(noBom(current)) !== lf(c.oldText)) return false;
         edit.deleteFile(uri, { recursive: false, ignoreIfNotExists: false });
       } else {
@@ -312,15 +312,6 @@ export class VscodeHost implements WorkspaceHost {
       if (doc.isDirty) await doc.save();
     }
     return true;
-  }
-
-  /** A file's text through the port (undefined when it cannot be read). */
-  private async readText(uri: string): Promise<string | undefined> {
-    try {
-      return new TextDecoder().decode(await this.fs.readFile(uri));
-    } catch {
-      return undefined;
-    }
   }
 
   async listTasks(signal: AbortSignal, options: { waitMs?: number } = {}): Promise<TaskList> {

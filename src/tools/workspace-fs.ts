@@ -66,6 +66,15 @@ export interface WorkspaceFs {
   localPath(uri: string): string | undefined;
 }
 
+/** A file's text (UTF-8, a byte order mark dropped); undefined when it cannot be read (missing, a folder, …). */
+export async function readText(fs: WorkspaceFs, uri: string): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await fs.readFile(uri));
+  } catch {
+    return undefined;
+  }
+}
+
 export function fsErrorCode(e: unknown): FsError['code'] | undefined {
   return e instanceof FsError ? e.code : undefined;
 }
