@@ -36,17 +36,15 @@ export class NodeFs implements WorkspaceFs {
 
   async stat(uri: string): Promise<FileStat | undefined> {
     const p = this.p(uri);
+    // lstat first: only a symbolic link needs a second call to see what it leads to.
     let st: fs.Stats;
+    let symlink: boolean;
     try {
-      st = await fs.promises.stat(p);
+      st = await fs.promises.lstat(p);
+      symlink = st.isSymbolicLink();
+      if (symlink) st = await fs.promises.stat(p); // a dangling link throws: nothing there
     } catch {
       return undefined;
-    }
-    let symlink = false;
-    try {
-      symlink = (await fs.promises.lstat(p)).isSymbolicLink();
-    } catch {
-      /* raced away: keep false */
     }
     let readonly = (st.mode & 0o222) === 0;
     if (!readonly && st.isFile()) {
