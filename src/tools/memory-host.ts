@@ -3,9 +3,10 @@
 // path, so no processes and no ripgrep, as in a GitHub repository opened without a clone).
 // Edits are all or nothing, like the other hosts.
 import { dirnameUri, joinUri, normalizeUri, relativeUri, segmentsOf } from './uri.ts';
+import { SimulatedEditor } from './simulated-editor.ts';
 import { FsError } from './workspace-fs.ts';
 import type { DirEntry, FileStat, WorkspaceFs } from './workspace-fs.ts';
-import type { Diagnostic, FileChange, ProcessResult, TaskList, WorkspaceHost } from './types.ts';
+import type { FileChange, ProcessResult, TaskList, WorkspaceHost } from './types.ts';
 
 type Node = { kind: 'file'; data: Uint8Array; mtime: number; readonly: boolean } | { kind: 'dir'; mtime: number };
 
@@ -137,14 +138,13 @@ export interface MemoryHostOptions {
 }
 
 /** A host over MemoryFs. Tasks and processes need a local folder: there are none. */
-export class MemoryHost implements WorkspaceHost {
+export class MemoryHost extends SimulatedEditor implements WorkspaceHost {
   readonly fs: MemoryFs;
   private readonly rootUris: string[];
   private trusted: boolean;
-  private readonly openDocs = new Map<string, string>();
-  private readonly diags = new Map<string, Diagnostic[]>();
 
   constructor(options: MemoryHostOptions = {}) {
+    super();
     this.rootUris = (options.roots ?? ['mem:/workspace']).map(normalizeUri);
     this.fs = new MemoryFs(this.rootUris);
     this.trusted = options.trusted ?? true;
@@ -168,26 +168,6 @@ export class MemoryHost implements WorkspaceHost {
     return undefined;
   }
 
-  setOpenDocument(uri: string, text: string | undefined): void {
-    if (text === undefined) this.openDocs.delete(normalizeUri(uri));
-    else this.openDocs.set(normalizeUri(uri), text);
-  }
-  openDocumentText(uri: string): string | undefined {
-    return this.openDocs.get(normalizeUri(uri));
-  }
-
-  setDiagnostics(uri: string, list: Array<Omit<Diagnostic, 'path'>>): void {
-    const key = normalizeUri(uri);
-    this.diags.set(
-      key,
-      list.map((d) => ({ ...d, path: key })),
-    );
-  }
-  diagnostics(uri?: string): Diagnostic[] {
-    if (uri !== undefined) return [...(this.diags.get(normalizeUri(uri)) ?? [])];
-    return [...this.diags.values()].flat();
-  }
-
   async listTasks(): Promise<TaskList> {
     return { tasks: [], notes: ['(This workspace has no local folder, so it has no tasks to run.)'] };
   }
@@ -204,10 +184,11 @@ export class MemoryHost implements WorkspaceHost {
       }
     }
     for (const c of changes) {
-      const current = this.openDocs.get(c.uri) ?? before.get(c.uri);
+      const current = this.openDocumentText(c.uri) ?? before.get(c.uri);
       if (c.kind === 'add' ? current !== undefined : current?.replace(/^\uFEFF/, '') !== c.oldText) return false;
       if (c.kind === 'update' && c.moveTo && c.moveTo !== c.uri && before.get(c.moveTo) !== undefined) return false;
-      if (c.kind !== 'add' && (await this.fs.stat(c.uri))?.readonly && !this.openDocs.has(c.uri)) return false;
+      if (c.kind !== 'add' && (await this.fs.stat(c.uri))?.readonly && this.openDocumentText(c.uri) === undefined)
+        return false;
     }
     try {
       for (const c of changes) {
@@ -215,8 +196,8 @@ export class MemoryHost implements WorkspaceHost {
           await this.fs.delete(c.uri);
           continue;
         }
-        if (c.kind === 'update' && this.openDocs.has(c.uri) && !c.moveTo) {
-          this.openDocs.set(c.uri, c.newText);
+        if (c.kind === 'update' && this.openDocumentText(c.uri) !== undefined && !c.moveTo) {
+          this.setOpenDocument(c.uri, c.newText);
           continue;
         }
         const target = c.kind === 'update' && c.moveTo ? c.moveTo : c.uri;

@@ -8,11 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stripBom, withBom } from './files.ts';
 import { NodeFs } from './node-fs.ts';
+import { SimulatedEditor } from './simulated-editor.ts';
 import { platformDefaultShell, runCommandTree } from './process-runner.ts';
 import type { CommandSpec, ShellSpec } from './process-runner.ts';
 import { readWorkspaceTasks, taskInfo } from './tasks-file.ts';
-import type { Diagnostic, FileChange, ProcessResult, TaskList, WorkspaceHost } from './types.ts';
-import { fileUri, localPathOf, toUri } from './uri.ts';
+import type { FileChange, ProcessResult, TaskList, WorkspaceHost } from './types.ts';
+import { fileUri, localPathOf } from './uri.ts';
 
 export interface NodeHostOptions {
   roots: string[];
@@ -29,19 +30,18 @@ export interface NodeHostOptions {
   beforeCommitStep?: (step: number, target: string) => void;
 }
 
-export class NodeHost implements WorkspaceHost {
+export class NodeHost extends SimulatedEditor implements WorkspaceHost {
   readonly fs = new NodeFs();
   private readonly rootPaths: string[];
   private trusted: boolean;
   private readonly rg: string | undefined;
   private readonly shell: ShellSpec;
   private readonly beforeCommitStep: NodeHostOptions['beforeCommitStep'];
-  private readonly openDocs = new Map<string, string>();
-  private readonly diags = new Map<string, Diagnostic[]>();
   /** Every process started, for tests that check nothing is left running. */
   readonly startedPids: number[] = [];
 
   constructor(options: NodeHostOptions) {
+    super();
     this.rootPaths = options.roots.map((r) => path.resolve(r));
     this.trusted = options.trusted ?? true;
     this.rg = options.ripgrepPath;
@@ -61,28 +61,6 @@ export class NodeHost implements WorkspaceHost {
   }
   ripgrepPath(): string | undefined {
     return this.rg;
-  }
-
-  /** Simulates an editor buffer with unsaved changes (undefined closes it). A path or a URI. */
-  setOpenDocument(file: string, text: string | undefined): void {
-    if (text === undefined) this.openDocs.delete(toUri(file));
-    else this.openDocs.set(toUri(file), text);
-  }
-  openDocumentText(uri: string): string | undefined {
-    return this.openDocs.get(toUri(uri));
-  }
-
-  /** Sets a file's diagnostics (a path or a URI); they are reported with the file's URI. */
-  setDiagnostics(file: string, list: Array<Omit<Diagnostic, 'path'>>): void {
-    const uri = toUri(file);
-    this.diags.set(
-      uri,
-      list.map((d) => ({ ...d, path: uri })),
-    );
-  }
-  diagnostics(uri?: string): Diagnostic[] {
-    if (uri !== undefined) return [...(this.diags.get(toUri(uri)) ?? [])];
-    return [...this.diags.values()].flat();
   }
 
   async listTasks(): Promise<TaskList> {
@@ -143,7 +121,7 @@ export class NodeHost implements WorkspaceHost {
     const inBuffer: Array<{ path: string; newText: string }> = [];
     for (const c of changes) {
       const before = backups.get(c.path);
-      const open = this.openDocs.get(c.uri);
+      const open = this.openDocumentText(c.uri);
       if (c.kind === 'add' && (before !== undefined || open !== undefined)) return false;
       if (c.kind === 'update' && !c.moveTo && open !== undefined) {
         // Unsaved changes in the "editor": the edit goes into the buffer, nothing is saved.
@@ -195,7 +173,7 @@ export class NodeHost implements WorkspaceHost {
         this.beforeCommitStep?.(i, step.target);
         await step.run();
       }
-      for (const b of inBuffer) this.openDocs.set(b.path, b.newText);
+      for (const b of inBuffer) this.setOpenDocument(b.path, b.newText);
       return true;
     } catch {
       await this.restore(backups, temps, createdDirs);
