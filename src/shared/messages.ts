@@ -133,6 +133,11 @@ export type ChatEntryView =
       done: boolean;
     };
 
+// ---- rules (issue 15) ----
+// ---- modes and slash commands (issue 15) ----
+// ---- mentions and images (issue 15) ----
+// ---- queue and reload (issue 15) ----
+
 export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
 
 export interface ErrorView {
@@ -195,6 +200,10 @@ export interface HostMessages {
   'checkpoint.plan': RestorePlanView;
   /** A restore or its undo happened: a marker in the chat. */
   'checkpoint.done': { entry: Extract<ChatEntryView, { kind: 'restored' }> };
+  // ---- rules (issue 15) ----
+  // ---- modes and slash commands (issue 15) ----
+  // ---- mentions and images (issue 15) ----
+  // ---- queue and reload (issue 15) ----
 }
 
 /** Webview -> host. */
@@ -220,11 +229,19 @@ export interface WebviewMessages {
   'checkpoint.preview': { turn: number } | { undo: string };
   /** The user confirmed the plan. */
   'checkpoint.apply': { turn: number; conversation: boolean } | { undo: string };
+  // ---- rules (issue 15) ----
+  // ---- modes and slash commands (issue 15) ----
+  // ---- mentions and images (issue 15) ----
+  // ---- queue and reload (issue 15) ----
 }
 
 /** Webview -> host requests that expect an answer. */
 export interface WebviewRequests {
   'files.query': [{ query: string }, { files: string[] }];
+  // ---- rules (issue 15) ----
+  // ---- modes and slash commands (issue 15) ----
+  // ---- mentions and images (issue 15) ----
+  // ---- queue and reload (issue 15) ----
 }
 
 export type Message<M> = { [K in keyof M]: { type: K; payload: M[K] } }[keyof M];

@@ -124,6 +124,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'checkpoint.apply':
         await this.controller.applyRestore(m.payload);
         break;
+      // ---- rules (issue 15) ----
+      // ---- modes and slash commands (issue 15) ----
+      // ---- mentions and images (issue 15) ----
+      // ---- queue and reload (issue 15) ----
       case 'request':
         if (m.name === 'files.query')
           this.post({

@@ -93,6 +93,10 @@ export function startApp(options: AppOptions): App {
     'checkpoints': (p) => log.setCheckpoints(p),
     'checkpoint.plan': (p) => log.showRestorePlan(p),
     'checkpoint.done': (p) => log.addRestore(p.entry),
+    // ---- rules (issue 15) ----
+    // ---- modes and slash commands (issue 15) ----
+    // ---- mentions and images (issue 15) ----
+    // ---- queue and reload (issue 15) ----
   };
   channel.listen(handlers);
   post('ready', {});
