@@ -1,5 +1,12 @@
-/** The model's standing instructions. Sent with every request (they are not inherited through previous_response_id). */
-export function agentInstructions(extra: string, workspaceNames: string[]): string {
+import { rulesSection } from './rules.ts';
+import type { RulesFile } from './rules.ts';
+
+/**
+ * The model's standing instructions. Sent with every request (they are not inherited through
+ * previous_response_id). The same arguments give the same bytes, so unchanged rules keep the next
+ * request a delta; `rules` are the project rules files in effect (./rules.ts), under their paths.
+ */
+export function agentInstructions(extra: string, workspaceNames: string[], rules: readonly RulesFile[] = []): string {
   const lines = [
     "You are Warmline, a coding assistant working inside the user's VS Code workspace.",
     `Workspace folders: ${workspaceNames.join(', ') || '(none open)'}. Paths are relative to the first folder unless they start with another folder's name.`,
@@ -10,5 +17,7 @@ export function agentInstructions(extra: string, workspaceNames: string[]): stri
     'Answer in concise GitHub-flavoured markdown. Put code in fenced blocks with a language tag.',
   ];
   if (extra.trim()) lines.push('', "The user's own instructions:", extra.trim());
+  const section = rulesSection(rules);
+  if (section) lines.push('', section);
   return lines.join('\n');
 }

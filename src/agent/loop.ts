@@ -57,6 +57,8 @@ export interface AgentRunOptions {
   maxRepeats?: number;
   /** At most one `tool.preview` per call this often (default 50 ms; the last part always comes). */
   previewIntervalMs?: number;
+  /** Awaited before each model request (the project rules are refreshed there: issue 15). */
+  beforeRequest?: () => Promise<void>;
 }
 
 export interface AgentDeps {
@@ -176,6 +178,7 @@ export class AgentLoop {
 
     for (;;) {
       const previews = new PatchPreviews(emit, options.previewIntervalMs);
+      await options.beforeRequest?.();
       const turn = await this.deps.session.respond(transcript, {
         lane: options.lane,
         conversationId: options.conversationId,
