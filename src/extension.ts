@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import { ChatStore } from './agent/chat-store.ts';
 import { CheckpointStore, NodeCheckpointStorage } from './agent/checkpoints.ts';
-import { agentInstructions } from './agent/instructions.ts';
 import { AgentLoop } from './agent/loop.ts';
 import { SessionManager } from './session/manager.ts';
 import type { Capabilities } from './session/manager.ts';
@@ -15,6 +14,7 @@ import { ChatController } from './ui/chat-controller.ts';
 import { ChatViewProvider } from './ui/chat-view.ts';
 import { registerCommands } from './ui/commands.ts';
 import { registerInlineCommands } from './ui/inline-commands.ts';
+import { ProjectRules } from './ui/rules.ts';
 import { InlineEdits } from './ui/inline-edits.ts';
 import { McpService } from './ui/mcp.ts';
 import { outputLogger } from './ui/log.ts';
@@ -41,6 +41,13 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
   const host = new VscodeHost();
   const tools = createToolRegistry();
   const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.name);
+  // The instructions carry the project rules (AGENTS.md, issue 15) loaded last; the session is set when they change.
+  const rules = new ProjectRules({
+    host,
+    session: { updateConfig: (patch) => session.updateConfig(patch) },
+    folders,
+    log: (message) => log.info(message),
+  });
 
   const status = new StatusBar();
   // What each endpoint was found to support, remembered across sessions (never a secret).
@@ -60,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
       keyHeader: s.preset.keyHeader,
       contextWindow: s.contextWindow,
       compression: s.compression,
-      instructions: agentInstructions(s.instructions, folders()),
+      instructions: rules.instructions(),
       tools: tools.definitions(),
       toolFallbacks: tools.fallbacks(),
       capabilities: learned()[s.baseUrl],
@@ -120,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     log: (message) => log.info(message),
     checkpoints: { store: checkpoints, host },
     allowMcp: (server, tool) => void mcp.allow(server, tool),
+    rules,
   });
   const actions = new WorkspaceActions(
     () => chat,
@@ -196,7 +204,8 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
 
   // Warm the socket now, so the first real turn starts fast; failures show in the status bar.
   // Inline actions get their own socket, so they never wait behind a chat turn.
-  void session.start(['chat', 'inline']);
+  // The rules are loaded first, so the warmup stages the instructions the first turn sends.
+  void chat.refreshRules().finally(() => session.start(['chat', 'inline']));
   return { session, chat, inline, status, keys, mcp };
 }
 

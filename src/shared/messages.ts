@@ -134,6 +134,16 @@ export type ChatEntryView =
     };
 
 // ---- rules (issue 15) ----
+/** One project rules file as the header's Rules chip lists it (the paths are workspace text: shown as text). */
+export interface RulesFileView {
+  path: string;
+  scope: 'user' | 'workspace';
+  bytes: number;
+  /** Cut to the per-file or the total limit. */
+  truncated?: boolean;
+  /** Why it is not in effect (refused by the workspace guard, not text, over the total limit). */
+  refused?: string;
+}
 // ---- modes and slash commands (issue 15) ----
 // ---- mentions and images (issue 15) ----
 // ---- queue and reload (issue 15) ----
@@ -201,6 +211,8 @@ export interface HostMessages {
   /** A restore or its undo happened: a marker in the chat. */
   'checkpoint.done': { entry: Extract<ChatEntryView, { kind: 'restored' }> };
   // ---- rules (issue 15) ----
+  /** The project rules files for the open chat, in order (general first), for the header's chip. */
+  'rules': { files: RulesFileView[] };
   // ---- modes and slash commands (issue 15) ----
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
@@ -230,6 +242,8 @@ export interface WebviewMessages {
   /** The user confirmed the plan. */
   'checkpoint.apply': { turn: number; conversation: boolean } | { undo: string };
   // ---- rules (issue 15) ----
+  /** Open a rules file the chip lists (the host opens only a path of its current list). */
+  'rules.open': { path: string };
   // ---- modes and slash commands (issue 15) ----
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----

@@ -4,6 +4,7 @@ import type { CheckpointStore, RestorePlan } from '../agent/checkpoints.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import type { Compaction } from '../session/compaction.ts';
+import type { InputItem } from '../session/protocol.ts';
 import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   ContextChip,
   ErrorView,
   HostMessage,
+  RulesFileView,
   HostMessages,
   RestorePlanView,
   RestoreView,
@@ -41,6 +43,12 @@ export interface ChatControllerDeps {
   checkpoints?: { store: CheckpointStore; host: WorkspaceHost };
   /** "Always allow" on an MCP call's approval: this tool of the server, or (no tool) the whole server. */
   allowMcp?(server: string, tool?: string): void;
+  /** The project rules (issue 15): refreshed before each model request, listed in the header. */
+  rules?: {
+    refresh(transcript: readonly InputItem[]): Promise<RulesFileView[]>;
+    view(): RulesFileView[];
+    open(path: string): Promise<boolean>;
+  };
 }
 
 interface LiveTurn {
@@ -133,6 +141,7 @@ export class ChatController implements vscode.Disposable {
     this.perform(attached);
     this.post({ type: 'context', payload: { chips: this.chips } });
     if (this.usage) this.post({ type: 'usage', payload: this.usage });
+    if (this.deps.rules) this.post({ type: 'rules', payload: { files: this.deps.rules.view() } });
   }
 
   detach(): void {
@@ -219,6 +228,7 @@ export class ChatController implements vscode.Disposable {
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(switched);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: '' } });
+    void this.refreshRules(undefined);
   }
 
   open(chatId: string): void {
@@ -233,6 +243,7 @@ export class ChatController implements vscode.Disposable {
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(opened);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
+    void this.refreshRules(chat);
   }
 
   resolveApproval(toolId: string, approved: boolean, always?: 'tool' | 'server'): boolean {
@@ -305,6 +316,21 @@ export class ChatController implements vscode.Disposable {
   /** Shows text in the message box (commands that prefill a question). */
   compose(text: string, send: boolean): void {
     this.post({ type: 'compose', payload: { text, send } });
+  }
+
+  // ---------- project rules (issue 15): src/ui/rules.ts loads them ----------
+
+  /** Loads the rules for a chat (the files it touched count) into the instructions, and shows them. */
+  async refreshRules(chat: Conversation | undefined = this.chat): Promise<void> {
+    const rules = this.deps.rules;
+    if (!rules) return;
+    const files = await rules.refresh(chat?.transcript ?? []);
+    if (this.chat === chat) this.post({ type: 'rules', payload: { files } });
+  }
+
+  /** The header chip's file: opened only if it is in the list. */
+  openRulesFile(path: string): Promise<boolean> {
+    return this.deps.rules?.open(path) ?? Promise.resolve(false);
   }
 
   // ---------- checkpoints (issue 16): src/agent/checkpoints.ts keeps them ----------
@@ -466,6 +492,7 @@ export class ChatController implements vscode.Disposable {
         signal: live.controller.signal,
         maxToolCalls,
         conversationId: chat.id,
+        beforeRequest: () => this.refreshRules(chat),
       });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);

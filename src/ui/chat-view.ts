@@ -125,6 +125,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.controller.applyRestore(m.payload);
         break;
       // ---- rules (issue 15) ----
+      case 'rules.open':
+        await this.controller.openRulesFile(m.payload.path);
+        break;
       // ---- modes and slash commands (issue 15) ----
       // ---- mentions and images (issue 15) ----
       // ---- queue and reload (issue 15) ----

@@ -23,6 +23,8 @@ export interface WarmlineSettings {
   /** Stage the active file on the inline lane while the editor sits still (warmline.inline.prewarm). */
   inlinePrewarm: boolean;
   tools: ToolSettings;
+  /** Project rules (issue 15): the optional files to read besides AGENTS.md, and the user's own file ('' for none). */
+  rules: { include: string[]; userFile: string };
   /** VS Code's own proxy settings: `http.proxy` (empty: the environment's) and `http.proxyStrictSSL`. */
   proxy: { url?: string; strictSSL: boolean };
 }
@@ -55,6 +57,7 @@ export function readSettings(): WarmlineSettings {
     contextWindow: (c.get<number>('contextWindow') ?? 0) > 0 ? c.get<number>('contextWindow') : undefined,
     compression: c.get<boolean>('compression') ?? true,
     inlinePrewarm: c.get<boolean>('inline.prewarm') ?? true,
+    rules: { include: c.get<string[]>('rules.include') ?? [], userFile: c.get<string>('rules.userFile') ?? '' },
     proxy: {
       url: vscode.workspace.getConfiguration('http').get<string>('proxy') || undefined,
       strictSSL: vscode.workspace.getConfiguration('http').get<boolean>('proxyStrictSSL') ?? true,

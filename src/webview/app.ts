@@ -94,6 +94,7 @@ export function startApp(options: AppOptions): App {
     'checkpoint.plan': (p) => log.showRestorePlan(p),
     'checkpoint.done': (p) => log.addRestore(p.entry),
     // ---- rules (issue 15) ----
+    'rules': (p) => header.rules.set(p),
     // ---- modes and slash commands (issue 15) ----
     // ---- mentions and images (issue 15) ----
     // ---- queue and reload (issue 15) ----

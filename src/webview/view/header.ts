@@ -4,6 +4,7 @@ import type { ConnectionState, HostMessages, TurnFigures } from '../../shared/me
 import { button, h, icon } from '../dom.ts';
 import type { Post } from '../protocol.ts';
 import { figureItems } from './figures.ts';
+import { RulesChip } from './rules.ts';
 
 const STATES: Record<ConnectionState, { label: string; icon: string; tone: 'ok' | 'busy' | 'warn' | 'bad' | 'idle' }> =
   {
@@ -28,6 +29,8 @@ export interface HeaderActions {
 export class Header {
   readonly element: HTMLElement;
   readonly historyButton: HTMLButtonElement;
+  /** The project rules in effect (issue 15). */
+  readonly rules: RulesChip;
   private readonly conn: HTMLElement;
   private readonly connIcon: HTMLElement;
   private readonly connLabel: HTMLElement;
@@ -64,6 +67,7 @@ export class Header {
     this.historyButton.setAttribute('aria-expanded', 'false');
     this.historyButton.setAttribute('aria-haspopup', 'true');
     const newChat = button({ label: 'New chat', icon: 'add' }, () => actions.newChat());
+    this.rules = new RulesChip(post);
     this.figures = h('div', { class: 'figures', 'aria-label': 'Last turn', hidden: true });
     this.meterFill = h('span', { class: 'meter-fill' });
     this.meterText = h('span', { class: 'meter-text' });
@@ -88,11 +92,13 @@ export class Header {
         { class: 'header-row' },
         this.conn,
         this.scripted,
+        this.rules.chip,
         h('span', { class: 'spacer' }),
         this.setKey,
         this.historyButton,
         newChat,
       ),
+      this.rules.panel,
       this.figures,
       this.meter,
     );

@@ -1,0 +1,122 @@
+// Project rules in the running extension (issue 15): loads the rules files in effect for the open
+// chat (src/agent/rules.ts), puts them into the session's instructions when they change (an
+// unchanged set gives byte-identical instructions, so the next request stays a delta), and gives
+// the chat header's chip its list. The user's own file lies outside the workspace: it is read here
+// with node:fs, never through the workspace guard.
+import * as vscode from 'vscode';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { agentInstructions } from '../agent/instructions.ts';
+import { RulesLoader, touchedPaths } from '../agent/rules.ts';
+import type { RulesFile, UserRulesFile } from '../agent/rules.ts';
+import type { InputItem } from '../session/protocol.ts';
+import type { RulesFileView } from '../shared/messages.ts';
+import type { WorkspaceHost } from '../tools/types.ts';
+import { readSettings } from './settings.ts';
+
+export interface ProjectRulesDeps {
+  host: WorkspaceHost;
+  session: { updateConfig(patch: { instructions: string }): void };
+  /** The workspace folders' names, for the instructions. */
+  folders(): string[];
+  log(message: string): void;
+}
+
+export class ProjectRules {
+  private readonly deps: ProjectRulesDeps;
+  private readonly loader: RulesLoader;
+  private files: RulesFile[] = [];
+  private applied: string | undefined;
+  private logged = '';
+
+  constructor(deps: ProjectRulesDeps) {
+    this.deps = deps;
+    this.loader = new RulesLoader(deps.host, () => readSettings().tools);
+  }
+
+  /** The model's instructions with the rules last loaded. */
+  instructions(): string {
+    const s = readSettings();
+    return agentInstructions(s.instructions, this.deps.folders(), this.files);
+  }
+
+  /**
+   * Loads the rules for a chat's transcript (the files it touched decide the nested AGENTS.md
+   * files) and updates the session's instructions if they changed. Never throws: a failure keeps
+   * the rules last loaded, and is logged.
+   */
+  async refresh(transcript: readonly InputItem[]): Promise<RulesFileView[]> {
+    const s = readSettings();
+    try {
+      this.files = await this.loader.load(touchedPaths(transcript), s.rules, userRulesFile(s.rules.userFile));
+    } catch (err) {
+      this.deps.log(`rules: could not load the project rules: ${String(err)}`);
+    }
+    const instructions = this.instructions();
+    if (instructions !== this.applied) {
+      this.applied = instructions;
+      this.deps.session.updateConfig({ instructions });
+    }
+    const view = this.view();
+    const summary = view.map((f) => `${f.path}${f.truncated ? ' (cut)' : ''}${f.refused ? ` (${f.refused})` : ''}`);
+    if (summary.join('\n') !== this.logged) {
+      this.logged = summary.join('\n');
+      this.deps.log(`rules in effect: ${summary.join(', ') || 'none'}`);
+    }
+    return view;
+  }
+
+  view(): RulesFileView[] {
+    return this.files.map((f) => ({
+      path: f.path,
+      scope: f.scope,
+      bytes: f.bytes,
+      ...(f.truncated ? { truncated: true } : {}),
+      ...(f.refused ? { refused: f.refused } : {}),
+    }));
+  }
+
+  /** Opens a rules file of the current list in the editor; any other path is refused. */
+  async open(shown: string): Promise<boolean> {
+    const file = this.files.find((f) => f.path === shown);
+    if (!file) {
+      this.deps.log(`rules: not opening '${shown}': it is not one of the rules files in effect`);
+      return false;
+    }
+    const uri = file.scope === 'user' ? vscode.Uri.file(file.location) : vscode.Uri.parse(file.location, true);
+    await vscode.window.showTextDocument(uri, { preview: true });
+    return true;
+  }
+}
+
+/** warmline.rules.userFile: `~` is the home folder; a relative path is taken from there too. Empty: none. */
+export function userRulesFile(setting: string): UserRulesFile | undefined {
+  const given = setting.trim();
+  if (!given) return undefined;
+  const home = os.homedir();
+  const expanded = given === '~' ? home : given.startsWith('~/') ? path.join(home, given.slice(2)) : given;
+  const location = path.resolve(home, expanded);
+  return {
+    display: given,
+    location,
+    stat: async () => {
+      try {
+        const st = await fs.stat(location);
+        return st.isFile() ? { size: st.size, mtime: st.mtimeMs } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    read: async (maxBytes) => {
+      const handle = await fs.open(location, 'r');
+      try {
+        const buf = Buffer.alloc(maxBytes);
+        const { bytesRead } = await handle.read(buf, 0, maxBytes, 0);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
