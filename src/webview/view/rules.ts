@@ -84,7 +84,14 @@ export class RulesChip {
   private item(f: RulesFileView): HTMLElement {
     const path = h('span', { class: 'rules-path', text: f.path });
     const meta = h('span', { class: 'rules-meta', text: describe(f) });
-    if (f.refused) return h('li', { class: 'rules-item refused' }, icon('circle-slash'), path, meta);
+    if (f.refused)
+      return h(
+        'li',
+        { class: 'rules-item refused', title: `${f.path}: ${f.refused}` },
+        icon('circle-slash'),
+        path,
+        meta,
+      );
     const open = h(
       'button',
       { type: 'button', class: 'rules-file', title: `Open ${f.path}` },
