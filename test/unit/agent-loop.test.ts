@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/types.ts';
 import { chainScenario } from '../emulator/scenario.ts';
+import { agentInstructions } from '../../src/agent/instructions.ts';
 import { AgentLoop } from '../../src/agent/loop.ts';
+import { RulesLoader, touchedPaths } from '../../src/agent/rules.ts';
 import type { AgentEvent, ToolCall, ToolDispatcher } from '../../src/agent/loop.ts';
 import type { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { InputItem } from '../../src/session/protocol.ts';
+import { MemoryHost } from '../../src/tools/memory-host.ts';
+import { withDefaults } from '../../src/tools/settings.ts';
 import type { ToolContext, ToolResult } from '../../src/tools/types.ts';
 import { emulator, session } from './session-helpers.ts';
 
@@ -258,5 +262,41 @@ describe('the agent loop', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the agent loop: beforeRequest (project rules, issue 15)', () => {
+  it('is awaited before every model request, so a folder touched by a call brings its AGENTS.md into the next request of the same turn', async () => {
+    const host = new MemoryHost();
+    host.fs.put(host.uri('AGENTS.md'), 'Root rules.');
+    host.fs.put(host.uri('pkg/AGENTS.md'), 'Package rules: no default exports.');
+    host.fs.put(host.uri('pkg/x.ts'), 'export const x = 1;');
+    const rules = new RulesLoader(host, () => withDefaults());
+    const { tools } = fakeTools();
+    const { loop } = await setup(
+      {
+        name: 'touch-pkg',
+        turns: [{ calls: [{ name: 'read_file', arguments: { path: 'pkg/x.ts' } }] }, { text: 'Read it.' }],
+      },
+      tools,
+    );
+    const transcript: InputItem[] = [userMessage('look at pkg/x.ts')];
+    const order: string[] = [];
+    const requestsBefore = emu!.requests.length;
+    await loop.run(transcript, () => {}, {
+      beforeRequest: async () => {
+        order.push(`before ${emu!.requests.length - requestsBefore}`);
+        const files = await rules.load(touchedPaths(transcript), { include: [] });
+        s!.updateConfig({ instructions: agentInstructions('', ['workspace'], files) });
+      },
+    });
+    expect(order).toEqual(['before 0', 'before 1']);
+    const [first, second] = emu!.requests.slice(requestsBefore);
+    expect(first!.body.instructions).toContain('## AGENTS.md\nRoot rules.');
+    expect(first!.body.instructions).not.toContain('Package rules');
+    // The call touched pkg/: its rules join, and the changed instructions make the request a full one.
+    expect(second!.body.instructions).toContain('## pkg/AGENTS.md\nPackage rules: no default exports.');
+    expect(second!.previousResponseId).toBeUndefined();
+    expect(emu!.violations).toEqual([]);
   });
 });
