@@ -194,6 +194,7 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
       session.updateConfig({ instructions: sessionConfig().instructions }),
     ),
     keys.onDidChange(() => void restart()),
+    rules.watch(() => void chat.refreshRules()),
     {
       dispose: () => {
         clearTimeout(restartTimer);

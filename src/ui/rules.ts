@@ -77,6 +77,37 @@ export class ProjectRules {
     }));
   }
 
+  /**
+   * Calls `onChange` (debounced) when a rules file in the workspace is created, changed or deleted,
+   * or a rules setting changes, so the header's list follows without waiting for a message. The
+   * user's own file is outside the workspace: it is looked at again before each request.
+   */
+  watch(onChange: () => void): vscode.Disposable {
+    let timer: NodeJS.Timeout | undefined;
+    const fire = () => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 300);
+    };
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      '**/{AGENTS.md,CLAUDE.md,.cursorrules,.github/copilot-instructions.md}',
+    );
+    const subscriptions = [
+      watcher,
+      watcher.onDidCreate(fire),
+      watcher.onDidChange(fire),
+      watcher.onDidDelete(fire),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('warmline.rules')) fire();
+      }),
+    ];
+    return {
+      dispose: () => {
+        clearTimeout(timer);
+        for (const d of subscriptions) d.dispose();
+      },
+    };
+  }
+
   /** Opens a rules file of the current list in the editor; any other path is refused. */
   async open(shown: string): Promise<boolean> {
     const file = this.files.find((f) => f.path === shown);

@@ -102,6 +102,23 @@ describe('project rules (AGENTS.md)', () => {
     assert.equal(await api.chat.openRulesFile('.env'), false);
   });
 
+  it('the header list follows an AGENTS.md created, changed and deleted, without a message', async () => {
+    await setSettings({ 'rules.userFile': '' });
+    const api = await warmline();
+    const sent: HostMessage[] = [];
+    api.chat.attach((m) => sent.push(m));
+    const last = () => sent.flatMap((m) => (m.type === 'rules' ? [m.payload.files] : [])).at(-1);
+    await waitFor(() => last()?.length === 0, 5000, 'no rules at first');
+    created.push('AGENTS.md');
+    await write('AGENTS.md', 'Watched rules.');
+    await waitFor(() => last()?.[0]?.bytes === 'Watched rules.'.length, 10_000, 'the new AGENTS.md listed');
+    await write('AGENTS.md', 'Watched rules, changed.');
+    await waitFor(() => last()?.[0]?.bytes === 'Watched rules, changed.'.length, 10_000, 'the change listed');
+    created.pop();
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(fixtureFolder().uri, 'AGENTS.md'));
+    await waitFor(() => last()?.length === 0, 10_000, 'the deleted AGENTS.md gone from the list');
+  });
+
   it("a folder a tool call touched brings its AGENTS.md into the turn's next request", async () => {
     created.push('src/AGENTS.md');
     await write('src/AGENTS.md', 'Source rules: keep functions pure.');
