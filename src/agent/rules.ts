@@ -33,6 +33,8 @@ export const RULES_LIMITS = {
   maxTouched: 200,
   /** Folders below a root whose AGENTS.md is looked for. */
   maxFolders: 64,
+  /** Files whose text is cached (the oldest go first). */
+  maxCached: 256,
 };
 
 export interface RulesSettings {
@@ -156,7 +158,9 @@ export class RulesLoader {
    * rules are for working on that library.
    */
   private async touchedFolders(guard: WorkspaceGuard, touched: readonly string[]): Promise<string[]> {
-    const folders = new Map<string, number>();
+    // Per folder: its depth, its root's place among the roots, its path (the order, in that order of keys).
+    const roots = guard.roots();
+    const folders = new Map<string, { depth: number; root: number; rel: string }>();
     for (const p of touched) {
       let resolved: Awaited<ReturnType<WorkspaceGuard['resolve']>>;
       try {
@@ -169,11 +173,13 @@ export class RulesLoader {
       for (let i = 1; i <= depth; i++) {
         const name = segments[i - 1]!;
         if (name === 'node_modules' || name === '.git') break;
-        folders.set(guard.uriOf(resolved.root, segments.slice(0, i).join('/')), i);
+        const rel = segments.slice(0, i).join('/');
+        const root = roots.findIndex((r) => r.uri === resolved.root.uri);
+        folders.set(guard.uriOf(resolved.root, rel), { depth: i, root, rel });
       }
     }
     return [...folders.entries()]
-      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .sort(([, a], [, b]) => a.depth - b.depth || a.root - b.root || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
       .slice(0, RULES_LIMITS.maxFolders)
       .map(([uri]) => uri);
   }
@@ -228,7 +234,9 @@ export class RulesLoader {
       } catch (err) {
         entry.refused = `it could not be read (${err instanceof Error ? err.message : String(err)})`;
       }
+      this.cache.delete(key);
       this.cache.set(key, entry);
+      if (this.cache.size > RULES_LIMITS.maxCached) this.cache.delete(this.cache.keys().next().value!);
     }
     if (entry.refused) return { refused: entry.refused };
     return { text: entry.text, truncated: stat.size > maxFile || undefined };

@@ -215,11 +215,12 @@ describe('rules loader', () => {
     const two = fixture({ 'AGENTS.md': 'second root', 'lib/AGENTS.md': 'second lib', 'lib/b.ts': 'x' }, 'back');
     const host = new NodeHost({ roots: [one.root, two.root] });
     const files = await loader(host).load(['back/lib/b.ts', 'front/src/a.ts'], NONE);
+    // Same depth: in the order of the workspace folders (whatever their locations on disk).
     expect(files.map((f) => [f.path, f.text])).toEqual([
       ['front/AGENTS.md', 'first root'],
       ['back/AGENTS.md', 'second root'],
-      ['back/lib/AGENTS.md', 'second lib'],
       ['front/src/AGENTS.md', 'first src'],
+      ['back/lib/AGENTS.md', 'second lib'],
     ]);
   });
 
