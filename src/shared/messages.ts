@@ -135,6 +135,19 @@ export type ChatEntryView =
 
 // ---- rules (issue 15) ----
 // ---- modes and slash commands (issue 15) ----
+/** What the model may do in a chat: Ask and Plan offer read-only tools only; Plan asks for a checklist. */
+export type ChatMode = 'ask' | 'plan' | 'agent';
+
+/** A slash command from a prompt file of the workspace (`.github/prompts/*.prompt.md`, `.warmline/prompts/*.md`). */
+export interface PromptCommand {
+  /** The command without its slash: the file name without `.prompt.md` / `.md`. */
+  name: string;
+  description?: string;
+  /** The text the command puts in the message box (front matter stripped). */
+  body: string;
+  /** Where it comes from (workspace-relative), for the list's tooltip. */
+  path: string;
+}
 // ---- mentions and images (issue 15) ----
 // ---- queue and reload (issue 15) ----
 
@@ -202,6 +215,8 @@ export interface HostMessages {
   'checkpoint.done': { entry: Extract<ChatEntryView, { kind: 'restored' }> };
   // ---- rules (issue 15) ----
   // ---- modes and slash commands (issue 15) ----
+  /** The open chat's mode (after chat.load, and after a switch). */
+  'mode': { mode: ChatMode };
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
 }
@@ -231,6 +246,10 @@ export interface WebviewMessages {
   'checkpoint.apply': { turn: number; conversation: boolean } | { undo: string };
   // ---- rules (issue 15) ----
   // ---- modes and slash commands (issue 15) ----
+  /** The mode switch, `/ask`, `/plan`, `/agent`, "Run plan": the open (or next new) chat's mode. */
+  'mode.set': { mode: ChatMode };
+  /** `/explain`, `/fix`, `/tests`: the command-palette action on the editor's selection, with the user's text. */
+  'slash.run': { command: 'explain' | 'fix' | 'tests'; text: string };
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
 }
@@ -240,6 +259,8 @@ export interface WebviewRequests {
   'files.query': [{ query: string }, { files: string[] }];
   // ---- rules (issue 15) ----
   // ---- modes and slash commands (issue 15) ----
+  /** The workspace's prompt files as slash commands (read when the list opens). */
+  'prompts.list': [Record<string, never>, { prompts: PromptCommand[] }];
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
 }

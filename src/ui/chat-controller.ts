@@ -3,11 +3,13 @@ import type { ChatStore } from '../agent/chat-store.ts';
 import type { CheckpointStore, RestorePlan } from '../agent/checkpoints.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
+import { isChatMode, modePolicy } from '../agent/modes.ts';
 import type { Compaction } from '../session/compaction.ts';
 import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
 import type {
   ChatEntryView,
+  ChatMode,
   ContextChip,
   ErrorView,
   HostMessage,
@@ -93,6 +95,8 @@ export class ChatController implements vscode.Disposable {
   private restorePlan?: RestorePlan;
   /** The context meter's last reading (tokens in use, the model's window). */
   private usage?: { used: number; window: number };
+  /** The mode shown: the open chat's, or the one a new chat starts in (the last one used). */
+  private mode: ChatMode = 'agent';
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a request ends (tests wait on it). */
   readonly onDidFinishTurn = this.changed.event;
@@ -184,6 +188,7 @@ export class ChatController implements vscode.Disposable {
       const extra = await this.deps.contextText(context);
       if (!this.chat) {
         this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
+        this.chat.setMode(this.mode);
         this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
       }
       chat = this.chat;
@@ -230,6 +235,7 @@ export class ChatController implements vscode.Disposable {
       return;
     }
     this.chat = chat;
+    this.mode = chat.mode;
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(opened);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
@@ -305,6 +311,28 @@ export class ChatController implements vscode.Disposable {
   /** Shows text in the message box (commands that prefill a question). */
   compose(text: string, send: boolean): void {
     this.post({ type: 'compose', payload: { text, send } });
+  }
+
+  // ---------- modes (issue 15): src/agent/modes.ts says what each offers ----------
+
+  /** The open chat's mode, or the one the next new chat starts in. */
+  get chatMode(): ChatMode {
+    return this.mode;
+  }
+
+  /**
+   * Switches the open chat's mode (persisted with it), or the mode a new chat starts in. A turn
+   * already running keeps its mode; the next request offers the new tools, in full.
+   */
+  setMode(mode: ChatMode): void {
+    if (!isChatMode(mode)) return;
+    this.mode = mode;
+    try {
+      this.chat?.setMode(mode);
+    } catch (err) {
+      this.deps.log?.(`mode not saved: ${errorView(err).message}`);
+    }
+    this.post({ type: 'mode', payload: { mode } });
   }
 
   // ---------- checkpoints (issue 16): src/agent/checkpoints.ts keeps them ----------
@@ -466,6 +494,7 @@ export class ChatController implements vscode.Disposable {
         signal: live.controller.signal,
         maxToolCalls,
         conversationId: chat.id,
+        mode: modePolicy(chat.mode),
       });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
@@ -607,6 +636,7 @@ export class ChatController implements vscode.Disposable {
       type: 'chat.load',
       payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy },
     });
+    this.post({ type: 'mode', payload: { mode: this.mode } });
     void this.postCheckpoints();
   }
 
