@@ -17,6 +17,8 @@ export class CompletionList {
   private readonly onPick: (index: number) => void;
   private items: CompletionItem[] = [];
   private active = 0;
+  /** The textarea's aria-controls before this list showed (another list's), given back on hide. */
+  private controls: string | null = null;
 
   constructor(input: HTMLTextAreaElement, id: string, label: string, onPick: (index: number) => void) {
     this.input = input;
@@ -67,6 +69,7 @@ export class CompletionList {
           )
         : [h('li', { class: 'mention-empty', role: 'presentation', text: empty })]),
     );
+    if (this.element.hidden) this.controls = this.input.getAttribute('aria-controls');
     this.element.hidden = false;
     this.input.setAttribute('aria-controls', this.id);
     this.input.setAttribute('aria-expanded', 'true');
@@ -76,6 +79,7 @@ export class CompletionList {
   hide(): void {
     if (this.element.hidden) return;
     this.element.hidden = true;
+    if (this.controls) this.input.setAttribute('aria-controls', this.controls);
     this.input.setAttribute('aria-expanded', 'false');
     this.input.removeAttribute('aria-activedescendant');
   }
