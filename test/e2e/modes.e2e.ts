@@ -18,16 +18,21 @@ const PATCH = [
   '*** End Patch',
 ].join('\n');
 
+const ASK_TURNS = [
+  {
+    text: 'I will patch `average`.',
+    calls: [{ name: 'apply_patch', type: 'custom' as const, input: PATCH, unoffered: true }],
+  },
+  { text: 'This chat is in **Ask** mode, so I cannot edit files. Switch to Agent mode to apply the fix.' },
+];
+const EXPLAINED = 'The selected `average` divides by one less than the count.';
+
 const scenario = {
   name: 'e2e-modes',
   model: 'warmline-demo (scripted, not AI)',
-  turns: [
-    {
-      text: 'I will patch `average`.',
-      calls: [{ name: 'apply_patch', type: 'custom' as const, input: PATCH, unoffered: true }],
-    },
-    { text: 'This chat is in **Ask** mode, so I cannot edit files. Switch to Agent mode to apply the fix.' },
-  ],
+  // The chat started with /explain gets an explanation; the first chat plays the Ask-mode script.
+  turns: (index: number, context: unknown[]) =>
+    JSON.stringify(context).includes('Explain the selected code') ? { text: EXPLAINED } : ASK_TURNS[index]!,
 };
 
 describe('modes and slash commands in the Warmline view', () => {
@@ -71,5 +76,43 @@ describe('modes and slash commands in the Warmline view', () => {
     await wb().screenshot('slash-commands');
     await review.click();
     assert.equal(await input.inputValue(), 'Review the working tree.');
+  });
+
+  it('/new starts a new chat, and /explain asks about the editor selection with the text typed after it', async () => {
+    const { page } = wb();
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('math.js');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'math.js' })
+      .first()
+      .waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.editor-instance .view-lines')
+      .filter({ hasText: 'function average' })
+      .waitFor({ state: 'visible' });
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':11');
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Shift+ArrowDown');
+
+    const input = view().locator('textarea[aria-label="Message Warmline"]');
+    await input.click();
+    await input.fill('/new');
+    await input.press('Enter');
+    await view().locator('.entry.user').first().waitFor({ state: 'detached' });
+    await input.fill('/explain focus on empty lists');
+    await input.press('Enter');
+    await view().locator('p', { hasText: 'divides by one less' }).waitFor({ state: 'visible' });
+    await view().locator('.entry.user .chip', { hasText: 'src/math.js:11-14' }).waitFor({ state: 'visible' });
+    await page.mouse.move(800, 500);
+    await wb().screenshot('slash-explain');
+    const last = emulator()
+      .requests.filter((r) => r.generate !== false && r.endpoint === undefined)
+      .at(-1)!;
+    const sent = JSON.stringify(last.body.input);
+    assert.match(sent, /Explain the selected code/);
+    assert.match(sent, /focus on empty lists/);
+    assert.match(sent, /attached selection=\\"src\/math.js:11-14\\"/);
   });
 });
