@@ -25,14 +25,25 @@ const ASK_TURNS = [
   },
   { text: 'This chat is in **Ask** mode, so I cannot edit files. Switch to Agent mode to apply the fix.' },
 ];
+const PLAN = [
+  'The plan (scripted):',
+  '',
+  '- [ ] Divide by `values.length` in `average` (src/math.js)',
+  '- [ ] Return 0 for an empty list',
+].join('\n');
 const EXPLAINED = 'The selected `average` divides by one less than the count.';
 
 const scenario = {
   name: 'e2e-modes',
   model: 'warmline-demo (scripted, not AI)',
   // The chat started with /explain gets an explanation; the first chat plays the Ask-mode script.
-  turns: (index: number, context: unknown[]) =>
-    JSON.stringify(context).includes('Explain the selected code') ? { text: EXPLAINED } : ASK_TURNS[index]!,
+  turns: (index: number, context: unknown[]) => {
+    const text = JSON.stringify(context);
+    if (text.includes('Carry out this plan')) return { text: 'Carrying out the plan (scripted).' };
+    if (text.includes('Plan the fix')) return { text: PLAN };
+    if (text.includes('Explain the selected code')) return { text: EXPLAINED };
+    return ASK_TURNS[index]!;
+  },
 };
 
 describe('modes and slash commands in the Warmline view', () => {
@@ -114,5 +125,29 @@ describe('modes and slash commands in the Warmline view', () => {
     assert.match(sent, /Explain the selected code/);
     assert.match(sent, /focus on empty lists/);
     assert.match(sent, /attached selection=\\"src\/math.js:11-14\\"/);
+  });
+
+  it('Plan mode: the checklist of the answer is edited and run, which switches the chat to Agent', async () => {
+    const input = view().locator('textarea[aria-label="Message Warmline"]');
+    await input.fill('/plan Plan the fix');
+    await input.press('Enter');
+    const panel = view().getByRole('region', { name: 'Plan' });
+    await panel.waitFor({ state: 'visible' });
+    await panel.getByRole('textbox', { name: 'Step 2' }).fill('Return 0 for an empty list, with a test');
+    await wb().page.mouse.move(800, 500);
+    await wb().screenshot('plan-checklist');
+    await panel.getByRole('button', { name: 'Run plan' }).click();
+    await view().locator('p', { hasText: 'Carrying out the plan' }).waitFor({ state: 'visible' });
+    assert.equal(await view().locator('select[aria-label="Chat mode"]').inputValue(), 'agent');
+    const turns = emulator().requests.filter((r) => r.generate !== false && r.endpoint === undefined);
+    const names = (i: number) => ((turns.at(i)!.body.tools as Array<{ name: string }>) ?? []).map((t) => t.name);
+    assert.ok(!names(-2).includes('apply_patch'), 'Plan offered no edit tool');
+    assert.match(String(turns.at(-2)!.body.instructions), /Plan mode/);
+    assert.ok(names(-1).includes('apply_patch'), 'Agent offers the edit tools again');
+    assert.equal(turns.at(-1)!.previousResponseId, undefined, 'the request after the switch is a full one');
+    assert.match(
+      JSON.stringify(turns.at(-1)!.body.input),
+      /Carry out this plan:\\n- \[ \] Divide by `values.length` in `average` \(src\/math.js\)\\n- \[ \] Return 0 for an empty list, with a test/,
+    );
   });
 });

@@ -71,7 +71,7 @@ export class PlanPanel {
         'div',
         { class: 'plan-bar' },
         button({ label: 'Add step', icon: 'add', text: true, class: 'btn secondary small plan-add' }, () => {
-          this.addRow({ text: '', done: false }).querySelector<HTMLInputElement>('input[type=text]')?.focus();
+          this.addRow({ text: '', done: false }).querySelector<HTMLTextAreaElement>('.plan-text')?.focus();
         }),
         h('span', { class: 'spacer' }),
         this.run,
@@ -107,7 +107,7 @@ export class PlanPanel {
   steps(): PlanStep[] {
     return [...this.list.querySelectorAll('li')]
       .map((li) => ({
-        text: (li.querySelector<HTMLInputElement>('input[type=text]')?.value ?? '').replace(/\s+/g, ' ').trim(),
+        text: (li.querySelector<HTMLTextAreaElement>('.plan-text')?.value ?? '').replace(/\s+/g, ' ').trim(),
         done: li.querySelector<HTMLInputElement>('input[type=checkbox]')?.checked ?? false,
       }))
       .filter((s) => s.text);
@@ -116,8 +116,18 @@ export class PlanPanel {
   private addRow(step: PlanStep): HTMLLIElement {
     const check = h('input', { type: 'checkbox', class: 'plan-check' });
     check.checked = step.done;
-    const text = h('input', { type: 'text', class: 'plan-text', spellcheck: 'false' });
+    // A textarea that grows with its step (a step is one line: Enter does not break it).
+    const text = h('textarea', { class: 'plan-text', rows: '1', spellcheck: 'false' });
     text.value = step.text;
+    const fit = () => {
+      text.style.height = 'auto';
+      text.style.height = text.scrollHeight ? `${text.scrollHeight}px` : '';
+    };
+    text.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') e.preventDefault();
+    });
+    text.addEventListener('input', fit);
+    queueMicrotask(fit);
     const li = h('li', { class: 'plan-step' }, check, text);
     const remove = button({ label: 'Remove step', icon: 'trash', class: 'icon-btn plan-remove' }, () => {
       li.remove();
