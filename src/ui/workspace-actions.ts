@@ -118,6 +118,7 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
    * typed goes back to the message box.
    */
   async slash({ command, text }: WebviewMessages['slash.run']): Promise<void> {
+    if (!['explain', 'fix', 'tests'].includes(command) || typeof text !== 'string') return;
     const chat = this.chat();
     const editor = vscode.window.activeTextEditor;
     const chip =
