@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { InputItem } from '../session/protocol.ts';
-import type { ChatSummary, ContextChip, ErrorView, TurnFigures } from '../shared/messages.ts';
+import type { ChatMode, ChatSummary, ContextChip, ErrorView, TurnFigures } from '../shared/messages.ts';
 
 /**
  * One line of a chat file. Chats are written append-only, one JSON record a line, synchronously,
@@ -46,7 +46,9 @@ export type ChatRecord =
       files: number;
       conversation: boolean;
       at: number;
-    };
+    }
+  /** The chat's mode from here on (issue 15); the last one wins, a rewind does not undo it. No record: Agent. */
+  | { t: 'mode'; mode: ChatMode; at: number };
 
 const ID = /^[a-z0-9-]{1,64}$/;
 

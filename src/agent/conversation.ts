@@ -2,7 +2,7 @@ import { applyCompaction } from '../session/compaction.ts';
 import type { Compaction } from '../session/compaction.ts';
 import { callIdOf, userMessage } from '../session/protocol.ts';
 import type { InputItem } from '../session/protocol.ts';
-import type { ContextChip } from '../shared/messages.ts';
+import type { ChatMode, ContextChip } from '../shared/messages.ts';
 import type { ChatRecord, ChatStore } from './chat-store.ts';
 
 const INTERRUPTED = 'Not run: the editor was closed or reloaded before this tool finished.';
@@ -19,6 +19,7 @@ export class Conversation {
   readonly transcript: InputItem[] = [];
   private readonly recorded: ChatRecord[];
   private readonly store: ChatStore;
+  private currentMode: ChatMode = 'agent';
 
   private constructor(store: ChatStore, id: string, records: ChatRecord[]) {
     this.store = store;
@@ -28,6 +29,8 @@ export class Conversation {
       if (r.t === 'rewind') this.recorded.length = Math.min(r.keep, this.recorded.length);
       else this.recorded.push(r);
     }
+    const modeRecord = records.findLast((r) => r.t === 'mode');
+    if (modeRecord?.t === 'mode') this.currentMode = modeRecord.mode;
     const meta = records.find((r) => r.t === 'meta');
     this.title = meta?.t === 'meta' ? meta.title : 'Chat';
     this.rebuild();
@@ -75,6 +78,18 @@ export class Conversation {
     const chat = new Conversation(store, id, records);
     chat.repair();
     return chat;
+  }
+
+  /** The chat's mode (issue 15): what its next turn offers the model. */
+  get mode(): ChatMode {
+    return this.currentMode;
+  }
+
+  /** Switches the mode, persisted with the chat (nothing is written when it is already so). */
+  setMode(mode: ChatMode): void {
+    if (mode === this.currentMode) return;
+    this.currentMode = mode;
+    this.record({ t: 'mode', mode, at: Date.now() });
   }
 
   /** Appends the user's message (persisted before anything is sent). `modelText` may carry attached context. */

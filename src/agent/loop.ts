@@ -6,6 +6,7 @@ import { isToolCall } from '../session/protocol.ts';
 import type { CustomToolCallItem, FunctionCallItem, InputItem, ServerEvent } from '../session/protocol.ts';
 import type { PatchPreview } from '../shared/messages.ts';
 import type { ApprovalRequest, ToolContext, ToolResult } from '../tools/types.ts';
+import type { ModePolicy } from './modes.ts';
 import { PATCH_TOOLS, PatchPreviewStream } from './patch-preview.ts';
 
 /** What the loop needs of the session: one model turn over the whole transcript. */
@@ -59,6 +60,8 @@ export interface AgentRunOptions {
   previewIntervalMs?: number;
   /** Awaited before each model request (the project rules are refreshed there: issue 15). */
   beforeRequest?: () => Promise<void>;
+  /** The chat's mode (src/agent/modes.ts): the tools offered, extra instructions; a call it does not allow is refused unrun. */
+  mode?: ModePolicy;
 }
 
 export interface AgentDeps {
@@ -183,6 +186,8 @@ export class AgentLoop {
         lane: options.lane,
         conversationId: options.conversationId,
         signal,
+        toolFilter: options.mode?.toolFilter,
+        extraInstructions: options.mode?.extraInstructions,
         onEvent: (ev) => {
           if (ev.type === 'response.output_text.delta') emit({ type: 'text.delta', delta: ev.delta });
           else previews.onEvent(ev);
@@ -207,7 +212,18 @@ export class AgentLoop {
         const signature = `${call.name}\u0000${call.raw}`;
         repeats = signature === lastSignature ? repeats + 1 : 1;
         lastSignature = signature;
-        if (callsMade >= maxCalls) {
+        if (options.mode?.toolFilter && !options.mode.toolFilter(call.name)) {
+          // A tool the mode does not offer (the model saw it earlier in the chat): refused, no approval asked.
+          const output = options.mode.refusal(call.name);
+          outputs.set(call.callId, output);
+          emit({ type: 'tool.start', call, summary: this.deps.tools.describe(call.name, call.raw) });
+          emit({
+            type: 'tool.end',
+            callId: call.callId,
+            result: { output, isError: true, summary: 'not allowed in this mode' },
+            status: 'rejected',
+          });
+        } else if (callsMade >= maxCalls) {
           outputs.set(
             call.callId,
             `Not run: this request reached its limit of ${maxCalls} tool calls. Summarise what you found and what is left to do.`,

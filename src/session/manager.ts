@@ -191,6 +191,10 @@ export interface TurnOptions {
   onEvent?(ev: ServerEvent): void;
   /** The turn is being retried: drop whatever partial output was shown. */
   onRestart?(reason: SessionError): void;
+  /** Only the tools this allows are offered this turn (a chat's mode): a change makes the request a full one. */
+  toolFilter?(name: string): boolean;
+  /** Appended to the configured instructions for this turn (a chat's mode); never replaces them. */
+  extraInstructions?: string;
 }
 
 export interface TurnResult {
@@ -421,7 +425,7 @@ export class SessionManager extends EventEmitter<{
             compaction = { ...(await this.compactInput(lane, context, 'auto', options)), replaced: original };
             context = compaction.items;
           }
-          const full: ResponseRequest = { ...this.baseRequest(lane, options.conversationId), input: context };
+          const full: ResponseRequest = { ...this.baseRequest(lane, options.conversationId, options), input: context };
           const transport = await this.transportFor(lane, options.signal);
           attemptKind = transport.kind;
           const holder = this.holderOf(transport);
@@ -644,13 +648,18 @@ export class SessionManager extends EventEmitter<{
     return false;
   }
 
-  private baseRequest(lane?: Lane, conversationId?: string): ResponseRequest {
+  private baseRequest(
+    lane?: Lane,
+    conversationId?: string,
+    turn: Pick<TurnOptions, 'toolFilter' | 'extraInstructions'> = {},
+  ): ResponseRequest {
     const c = this.config;
     const store = c.store ?? false;
+    const { toolFilter, extraInstructions } = turn;
     const request: ResponseRequest = {
       model: c.model,
-      instructions: c.instructions,
-      tools: this.offeredTools(),
+      instructions: extraInstructions ? `${c.instructions}\n\n${extraInstructions}` : c.instructions,
+      tools: toolFilter ? this.offeredTools().filter((t) => toolFilter(t.name)) : this.offeredTools(),
       store,
       ...c.requestExtras,
       input: [],

@@ -145,6 +145,19 @@ export interface RulesFileView {
   refused?: string;
 }
 // ---- modes and slash commands (issue 15) ----
+/** What the model may do in a chat: Ask and Plan offer read-only tools only; Plan asks for a checklist. */
+export type ChatMode = 'ask' | 'plan' | 'agent';
+
+/** A slash command from a prompt file of the workspace (`.github/prompts/*.prompt.md`, `.warmline/prompts/*.md`). */
+export interface PromptCommand {
+  /** The command without its slash: the file name without `.prompt.md` / `.md`. */
+  name: string;
+  description?: string;
+  /** The text the command puts in the message box (front matter stripped). */
+  body: string;
+  /** Where it comes from (workspace-relative), for the list's tooltip. */
+  path: string;
+}
 // ---- mentions and images (issue 15) ----
 // ---- queue and reload (issue 15) ----
 
@@ -214,6 +227,8 @@ export interface HostMessages {
   /** The project rules files for the open chat, in order (general first), for the header's chip. */
   'rules': { files: RulesFileView[] };
   // ---- modes and slash commands (issue 15) ----
+  /** The open chat's mode (after chat.load, and after a switch). */
+  'mode': { mode: ChatMode };
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
 }
@@ -245,6 +260,10 @@ export interface WebviewMessages {
   /** Open a rules file the chip lists (the host opens only a path of its current list). */
   'rules.open': { path: string };
   // ---- modes and slash commands (issue 15) ----
+  /** The mode switch, `/ask`, `/plan`, `/agent`, "Run plan": the open (or next new) chat's mode. */
+  'mode.set': { mode: ChatMode };
+  /** `/explain`, `/fix`, `/tests`: the command-palette action on the editor's selection, with the user's text. */
+  'slash.run': { command: 'explain' | 'fix' | 'tests'; text: string };
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
 }
@@ -254,6 +273,8 @@ export interface WebviewRequests {
   'files.query': [{ query: string }, { files: string[] }];
   // ---- rules (issue 15) ----
   // ---- modes and slash commands (issue 15) ----
+  /** The workspace's prompt files as slash commands (read when the list opens). */
+  'prompts.list': [Record<string, never>, { prompts: PromptCommand[] }];
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
 }

@@ -3,12 +3,14 @@ import type { ChatStore } from '../agent/chat-store.ts';
 import type { CheckpointStore, RestorePlan } from '../agent/checkpoints.ts';
 import { Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
+import { isChatMode, modePolicy } from '../agent/modes.ts';
 import type { Compaction } from '../session/compaction.ts';
 import type { InputItem } from '../session/protocol.ts';
 import { SessionError } from '../session/errors.ts';
 import type { SessionManager, SessionState, TurnMetrics } from '../session/manager.ts';
 import type {
   ChatEntryView,
+  ChatMode,
   ContextChip,
   ErrorView,
   HostMessage,
@@ -101,6 +103,8 @@ export class ChatController implements vscode.Disposable {
   private restorePlan?: RestorePlan;
   /** The context meter's last reading (tokens in use, the model's window). */
   private usage?: { used: number; window: number };
+  /** The mode shown: the open chat's, or the one a new chat starts in (the last one used). */
+  private mode: ChatMode = 'agent';
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a request ends (tests wait on it). */
   readonly onDidFinishTurn = this.changed.event;
@@ -193,6 +197,7 @@ export class ChatController implements vscode.Disposable {
       const extra = await this.deps.contextText(context);
       if (!this.chat) {
         this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
+        this.chat.setMode(this.mode);
         this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
       }
       chat = this.chat;
@@ -240,6 +245,7 @@ export class ChatController implements vscode.Disposable {
       return;
     }
     this.chat = chat;
+    this.mode = chat.mode;
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(opened);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
@@ -331,6 +337,28 @@ export class ChatController implements vscode.Disposable {
   /** The header chip's file: opened only if it is in the list. */
   openRulesFile(path: string): Promise<boolean> {
     return this.deps.rules?.open(path) ?? Promise.resolve(false);
+  }
+
+  // ---------- modes (issue 15): src/agent/modes.ts says what each offers ----------
+
+  /** The open chat's mode, or the one the next new chat starts in. */
+  get chatMode(): ChatMode {
+    return this.mode;
+  }
+
+  /**
+   * Switches the open chat's mode (persisted with it), or the mode a new chat starts in. A turn
+   * already running keeps its mode; the next request offers the new tools, in full.
+   */
+  setMode(mode: ChatMode): void {
+    if (!isChatMode(mode)) return;
+    this.mode = mode;
+    try {
+      this.chat?.setMode(mode);
+    } catch (err) {
+      this.deps.log?.(`mode not saved: ${errorView(err).message}`);
+    }
+    this.post({ type: 'mode', payload: { mode } });
   }
 
   // ---------- checkpoints (issue 16): src/agent/checkpoints.ts keeps them ----------
@@ -493,6 +521,7 @@ export class ChatController implements vscode.Disposable {
         maxToolCalls,
         conversationId: chat.id,
         beforeRequest: () => this.refreshRules(chat),
+        mode: modePolicy(chat.mode),
       });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
@@ -634,6 +663,7 @@ export class ChatController implements vscode.Disposable {
       type: 'chat.load',
       payload: { chatId: this.chat?.id ?? '', title: this.chat?.title ?? 'New chat', entries: this.entries(), busy },
     });
+    this.post({ type: 'mode', payload: { mode: this.mode } });
     void this.postCheckpoints();
   }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HostMessage, HostReply, WebviewMessage } from '../shared/messages.ts';
+import type { HostMessage, HostReply, PromptCommand, WebviewMessage, WebviewMessages } from '../shared/messages.ts';
 import type { ChatController } from './chat-controller.ts';
 import { chatHtml, newNonce } from './chat-html.ts';
 
@@ -9,6 +9,8 @@ export interface ChatViewActions {
   openDiff(toolId: string): Promise<void>;
   errorAction(action: 'setKey' | 'retry' | 'openSettings' | 'showLog'): Promise<void>;
   queryFiles(query: string): Promise<string[]>;
+  promptFiles(): Promise<PromptCommand[]>;
+  slash(run: WebviewMessages['slash.run']): Promise<void>;
 }
 
 /** The sidebar view: webview plumbing only; the chat's logic is in ChatController. */
@@ -129,6 +131,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.controller.openRulesFile(m.payload.path);
         break;
       // ---- modes and slash commands (issue 15) ----
+      case 'mode.set':
+        this.controller.setMode(m.payload.mode);
+        break;
+      case 'slash.run':
+        try {
+          await this.actions.slash(m.payload);
+        } catch (err) {
+          void vscode.window.showWarningMessage(String((err as Error).message));
+        }
+        break;
       // ---- mentions and images (issue 15) ----
       // ---- queue and reload (issue 15) ----
       case 'request':
@@ -138,6 +150,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
             name: 'files.query',
             requestId: m.requestId,
             payload: { files: await this.actions.queryFiles(m.payload.query) },
+          });
+        else if (m.name === 'prompts.list')
+          this.post({
+            type: 'reply',
+            name: 'prompts.list',
+            requestId: m.requestId,
+            payload: { prompts: await this.actions.promptFiles().catch(() => []) },
           });
         break;
     }

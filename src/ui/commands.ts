@@ -40,6 +40,13 @@ export function fileChip(
   return path ? { kind: 'file', path, label: path } : undefined;
 }
 
+/** The prompts of the editor actions on a selection: the palette's commands and `/explain`, `/tests`, `/fix` (issue 15). */
+export const SELECTION_PROMPTS = {
+  explain: 'Explain the selected code: what it does, and anything surprising in it.',
+  tests: "Write tests for the selected code, following the project's existing test style and framework.",
+  fix: (path: string) => `Fix the problems reported in ${path} (use get_diagnostics for details).`,
+};
+
 /** Registers every `warmline.*` command (the palette's "Warmline:" category). */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { chat, keys, log } = deps;
@@ -107,12 +114,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     register('warmline.explainSelection', async () => {
       const c = needEditor();
-      if (c) await ask('Explain the selected code: what it does, and anything surprising in it.', [c]);
+      if (c) await ask(SELECTION_PROMPTS.explain, [c]);
     }),
     register('warmline.writeTests', async () => {
       const c = needEditor();
-      if (c)
-        await ask("Write tests for the selected code, following the project's existing test style and framework.", [c]);
+      if (c) await ask(SELECTION_PROMPTS.tests, [c]);
     }),
     register('warmline.fixProblems', async (uri?: unknown) => {
       const editor = vscode.window.activeTextEditor;
@@ -129,9 +135,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage(`No problems reported in ${path}.`);
         return;
       }
-      await ask(`Fix the problems reported in ${path} (use get_diagnostics for details).`, [
-        { kind: 'file', path, label: path },
-      ]);
+      await ask(SELECTION_PROMPTS.fix(path), [{ kind: 'file', path, label: path }]);
     }),
     register('warmline.acceptPending', () => {
       const id = chat.pendingApproval();

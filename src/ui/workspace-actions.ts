@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import type { ToolDispatcher } from '../agent/loop.ts';
-import type { ContextChip } from '../shared/messages.ts';
+import { loadPromptFiles } from '../agent/prompt-files.ts';
+import type { ContextChip, PromptCommand, WebviewMessages } from '../shared/messages.ts';
 import type { ToolContext } from '../tools/types.ts';
 import { editorUri } from '../tools/vscode-host.ts';
 import type { ChatController } from './chat-controller.ts';
 import type { ChatViewActions } from './chat-view.ts';
-import { fileChip, selectionChip } from './commands.ts';
+import { SELECTION_PROMPTS, fileChip, selectionChip } from './commands.ts';
 
 const PROPOSED_SCHEME = 'warmline-proposed';
 
@@ -103,6 +104,35 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
       .filter((p): p is string => !!p)
       .sort((a, b) => a.length - b.length)
       .slice(0, 20);
+  }
+
+  /** The workspace's prompt files, for the slash-command list (read each time the list opens). */
+  async promptFiles(): Promise<PromptCommand[]> {
+    const ctx = this.toolContext();
+    return (await loadPromptFiles(ctx.host, ctx.settings)).prompts;
+  }
+
+  /**
+   * `/explain`, `/tests`, `/fix` in the chat: the palette's prompt with the editor's selection (for
+   * `/fix` without one, the file) attached, then the user's text. Without an editor, what the user
+   * typed goes back to the message box.
+   */
+  async slash({ command, text }: WebviewMessages['slash.run']): Promise<void> {
+    if (!['explain', 'fix', 'tests'].includes(command) || typeof text !== 'string') return;
+    const chat = this.chat();
+    const editor = vscode.window.activeTextEditor;
+    const chip =
+      command === 'fix' && editor?.selection.isEmpty
+        ? fileChip(editor, relativePath)
+        : selectionChip(editor, relativePath);
+    if (!chip) {
+      chat.compose(`/${command}${text ? ` ${text}` : ''}`, false);
+      void vscode.window.showInformationMessage('Open a file from the workspace and select some code first.');
+      return;
+    }
+    const prompt = command === 'fix' ? SELECTION_PROMPTS.fix(chip.path) : SELECTION_PROMPTS[command];
+    chat.addChip(chip);
+    await chat.send(text ? `${prompt}\n\n${text}` : prompt);
   }
 
   /** The attached context as text for the model. Refusals (a secret, an ignored file) are said plainly. */

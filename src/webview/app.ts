@@ -11,6 +11,7 @@ import { ChatLog } from './view/chat.ts';
 import { Composer } from './view/composer.ts';
 import { Header } from './view/header.ts';
 import { HistoryPanel } from './view/history.ts';
+import { PlanPanel } from './view/plan.ts';
 
 export interface AppOptions {
   api: VsCodeApi;
@@ -46,13 +47,19 @@ export function startApp(options: AppOptions): App {
     draft,
     (text) => channel.saveState({ draft: text }),
   );
-  options.root.replaceChildren(header.element, history.element, log.element, composer.element);
+  // Modes and slash commands (issue 15): prompt files come from the host; a Plan reply's checklist shows above the composer.
+  composer.enableSlash(() => channel.request('prompts.list', {}).then((r) => r.prompts));
+  const plan = new PlanPanel(post, (mode) => composer.setMode(mode));
+  /** The last reply of a chat just loaded: its checklist is offered if the chat turns out to be in Plan mode. */
+  let planAfterLoad: string | undefined;
+  options.root.replaceChildren(header.element, history.element, log.element, plan.element, composer.element);
   options.root.removeAttribute('aria-busy');
   wireLogClicks(log.element, post);
   closeOnOutsideClick(history, header.historyButton);
 
   const setRunning = (running: boolean): void => {
     composer.setRunning(running);
+    plan.setRunning(running);
     document.body.classList.toggle('running', running);
   };
 
@@ -65,6 +72,9 @@ export function startApp(options: AppOptions): App {
       header.setFigures(lastFigures?.kind === 'assistant' ? lastFigures.figures : undefined);
       document.title = p.title || 'Warmline';
       setRunning(p.busy);
+      plan.hide();
+      const last = p.entries.at(-1);
+      planAfterLoad = last?.kind === 'assistant' && last.done && !last.error ? last.text : undefined;
     },
     'user.message': (p) => {
       log.addUser(p.entry);
@@ -84,6 +94,7 @@ export function startApp(options: AppOptions): App {
       log.end(p.id, p.figures, p.error);
       if (p.figures) header.setFigures(p.figures);
       setRunning(false);
+      if (composer.modeSwitch.mode === 'plan' && !p.error) plan.offer(log.textOf(p.id));
     },
     'history': (p) => history.set(p.chats, p.activeId),
     'context': (p) => composer.setChips(p.chips),
@@ -96,6 +107,11 @@ export function startApp(options: AppOptions): App {
     // ---- rules (issue 15) ----
     'rules': (p) => header.rules.set(p),
     // ---- modes and slash commands (issue 15) ----
+    'mode': (p) => {
+      composer.setMode(p.mode);
+      if (p.mode === 'plan' && planAfterLoad) plan.offer(planAfterLoad);
+      planAfterLoad = undefined;
+    },
     // ---- mentions and images (issue 15) ----
     // ---- queue and reload (issue 15) ----
   };

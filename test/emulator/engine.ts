@@ -545,7 +545,7 @@ export class Engine {
     const tools = requestTools(body.tools).filter((t) => this.takesTool(t.type));
     for (const call of script.calls ?? []) {
       const kind = call.type ?? 'function';
-      if (!tools.some((t) => t.name === call.name && t.type === kind)) {
+      if (!call.unoffered && !tools.some((t) => t.name === call.name && t.type === kind)) {
         const msg = `scenario ${name} turn ${n} calls the ${kind} tool '${call.name}', but this request's tools do not include it (tools are not inherited through previous_response_id; send them on every request)`;
         this.violate(job.label, msg);
         script = { text: `(emulator: ${msg}.)` };

@@ -8,6 +8,11 @@ export interface ToolCallScript {
   type?: 'function' | 'custom';
   /** For custom (freeform) tools: the raw input text. */
   input?: string;
+  /**
+   * The model calls this tool although the request does not offer it (a model that saw it earlier
+   * in the chat, before a switch to a read-only mode): played, not a violation. The client must refuse it.
+   */
+  unoffered?: boolean;
 }
 
 export interface TurnScript {

@@ -245,6 +245,12 @@ export class ChatLog {
     this.assistant(id).end(figures, error);
   }
 
+  /** An assistant message's text, as received so far (issue 15: the plan checklist). */
+  textOf(id: string): string | undefined {
+    const e = this.byId.get(id);
+    return e instanceof AssistantEntry ? e.fullText : undefined;
+  }
+
   get size(): number {
     return this.entries.length;
   }

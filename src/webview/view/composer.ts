@@ -1,11 +1,13 @@
 // The message box: context chips, a growing textarea, attach buttons and Send/Stop.
 // Enter sends, Shift+Enter is a new line, Up in an empty box recalls the last message.
-import type { ContextChip } from '../../shared/messages.ts';
+import type { ChatMode, ContextChip, PromptCommand } from '../../shared/messages.ts';
 import { button, h } from '../dom.ts';
 import type { Post } from '../protocol.ts';
 import { chipView } from './chips.ts';
 import { MentionPicker } from './mentions.ts';
 import type { FileQuery } from './mentions.ts';
+import { ModeSwitch } from './mode-switch.ts';
+import { SlashPicker, slashAction } from './slash.ts';
 
 const MAX_HEIGHT_PX = 240;
 
@@ -17,6 +19,9 @@ export class Composer {
   private readonly send: HTMLButtonElement;
   private readonly stop: HTMLButtonElement;
   private readonly mentions: MentionPicker;
+  /** The chat's mode and the slash commands (issue 15). */
+  readonly modeSwitch: ModeSwitch;
+  private slash?: SlashPicker;
   private readonly saveDraft: (text: string) => void;
   /** Chips the host holds (removal goes through `context.remove`). */
   private hostChips: ContextChip[] = [];
@@ -45,6 +50,7 @@ export class Composer {
       () => this.post('stop', {}),
     );
     this.stop.hidden = true;
+    this.modeSwitch = new ModeSwitch((mode) => this.post('mode.set', { mode }));
     const attachSelection = button(
       { label: 'Add selection to context', icon: 'list-selection', title: 'Add the editor selection' },
       () => this.post('context.attach', { what: 'selection' }),
@@ -67,6 +73,7 @@ export class Composer {
         attachSelection,
         attachFile,
         mention,
+        this.modeSwitch.element,
         h('span', { class: 'spacer' }),
         this.stop,
         this.send,
@@ -76,6 +83,7 @@ export class Composer {
     this.input.addEventListener('input', () => {
       this.autosize();
       this.mentions.inputChanged();
+      this.slash?.inputChanged();
       this.saveDraft(this.input.value);
     });
     this.renderChips();
@@ -113,7 +121,7 @@ export class Composer {
 
   private keydown(e: KeyboardEvent): void {
     if (e.isComposing) return;
-    if (this.mentions.keydown(e)) {
+    if (this.mentions.keydown(e) || this.slash?.keydown(e)) {
       e.preventDefault();
       return;
     }
@@ -140,6 +148,7 @@ export class Composer {
       this.saveDraft('');
       return;
     }
+    if (this.runSlash(text)) return;
     this.post('send', { text, context: [...this.hostChips, ...this.localChips] });
     this.remember(text);
     this.input.value = '';
@@ -147,6 +156,41 @@ export class Composer {
     this.renderChips();
     this.autosize();
     this.saveDraft('');
+  }
+
+  // ---- modes and slash commands (issue 15) ----
+
+  /** Turns on `/` completion; the prompt files are asked for each time the list opens. */
+  enableSlash(listPrompts: () => Promise<PromptCommand[]>): void {
+    this.slash = new SlashPicker(this.input, listPrompts);
+    this.mentions.element.after(this.slash.element);
+  }
+
+  setMode(mode: ChatMode): void {
+    this.modeSwitch.set(mode);
+  }
+
+  /** A built-in slash command typed in full; false when the text is an ordinary message. */
+  private runSlash(text: string): boolean {
+    const action = slashAction(text);
+    if (!action) return false;
+    if (action.type === 'chat.new') this.post('chat.new', {});
+    else if (action.type === 'chat.compact') this.post('chat.compact', {});
+    else if (action.type === 'slash.run') this.post('slash.run', action.payload);
+    else {
+      this.setMode(action.mode);
+      this.post('mode.set', { mode: action.mode });
+      if (action.text) {
+        this.post('send', { text: action.text, context: [...this.hostChips, ...this.localChips] });
+        this.remember(action.text);
+        this.localChips = [];
+        this.renderChips();
+      }
+    }
+    this.input.value = '';
+    this.autosize();
+    this.saveDraft('');
+    return true;
   }
 
   private addFile(path: string): void {

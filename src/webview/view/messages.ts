@@ -268,6 +268,11 @@ export class AssistantEntry extends LazyEntry {
     this.partsEl?.append(card.element);
   }
 
+  /** The message's whole text so far (the plan checklist reads it, issue 15). */
+  get fullText(): string {
+    return this.text;
+  }
+
   delta(delta: string): void {
     this.text += delta;
     if (!this.materialised) return;
