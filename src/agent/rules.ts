@@ -118,6 +118,9 @@ export function touchedPaths(transcript: readonly InputItem[], max = RULES_LIMIT
 }
 
 /** Loads the rules files in effect; keep one per workspace (its cache spans turns). */
+/** Why a workspace's rules files are listed but not applied in Restricted Mode. */
+export const UNTRUSTED_REFUSAL = 'not applied: the workspace is not trusted (Restricted Mode)';
+
 export class RulesLoader {
   private readonly host: WorkspaceHost;
   private readonly toolSettings: () => ToolSettings;
@@ -194,6 +197,8 @@ export class RulesLoader {
     if (stat?.type !== 'file') return undefined;
     const path = guard.display(uri);
     const base = { location: uri, path, scope: 'workspace' as const, bytes: stat.size };
+    // Restricted Mode: a repository the user has not trusted does not get to steer the model.
+    if (!this.host.isTrusted()) return { ...base, refused: UNTRUSTED_REFUSAL };
     try {
       await guard.resolve(uri, 'read');
     } catch (err) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentInstructions } from '../../src/agent/instructions.ts';
-import { RulesLoader, rulesSection, touchedPaths } from '../../src/agent/rules.ts';
+import { RulesLoader, rulesSection, touchedPaths, UNTRUSTED_REFUSAL } from '../../src/agent/rules.ts';
 import type { RulesSettings, UserRulesFile } from '../../src/agent/rules.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { InputItem } from '../../src/session/protocol.ts';
@@ -146,6 +146,24 @@ describe('rules loader', () => {
       ['CLAUDE.md', 'claude'],
       ['.cursorrules', 'cursor'],
       ['AGENTS.md', 'agents'],
+    ]);
+  });
+
+  it("applies no workspace rules file in Restricted Mode (listed, not read), the user's own file still", async () => {
+    const ws = fixture({ 'AGENTS.md': 'root rules', 'src/AGENTS.md': 'src rules', 'src/a.ts': 'x' });
+    const host = new NodeHost({ roots: [ws.root], trusted: false });
+    const user = userFile('mine');
+    const files = await loader(host).load(['src/a.ts'], NONE, user);
+    expect(files.map((f) => [f.path, f.text, f.refused])).toEqual([
+      ['~/.agents/AGENTS.md', 'mine', undefined],
+      ['AGENTS.md', undefined, UNTRUSTED_REFUSAL],
+      ['src/AGENTS.md', undefined, UNTRUSTED_REFUSAL],
+    ]);
+    host.setTrusted(true);
+    expect((await loader(host).load(['src/a.ts'], NONE, user)).map((f) => f.text)).toEqual([
+      'mine',
+      'root rules',
+      'src rules',
     ]);
   });
 
