@@ -8,12 +8,15 @@ import type { SessionState } from '../session/manager.ts';
 export type ConnectionState = SessionState;
 
 export interface ContextChip {
-  kind: 'file' | 'selection';
-  /** Workspace-relative path. */
+  /** `folder`, `problems`, `terminal`, `git`, `image`: issue 15's mentions and images (MentionKind, ImageRef below). */
+  kind: 'file' | 'selection' | MentionKind | 'image';
+  /** Workspace-relative path ('' for the kinds that name no file: problems, terminal, git, image). */
   path: string;
   /** 1-based inclusive line range, for selections. */
   range?: { start: number; end: number };
   label: string;
+  /** The picture, for `image`. */
+  image?: ImageRef;
 }
 
 export interface TurnFigures {
@@ -136,6 +139,22 @@ export type ChatEntryView =
 // ---- rules (issue 15) ----
 // ---- modes and slash commands (issue 15) ----
 // ---- mentions and images (issue 15) ----
+/** `@folder` (a bounded listing), `@problems` (diagnostics), `@terminal` (the last command's output), `@git` (the working tree's diff). */
+export type MentionKind = 'folder' | 'problems' | 'terminal' | 'git';
+/** The image formats sent as `input_image` (recognised by their bytes, not the name or mime). */
+export type ImageMime = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif';
+/**
+ * An image chip's picture. The webview sends `dataUrl`; the chat file keeps only `sha256` (the
+ * bytes are stored beside the chat) and the host fills `dataUrl` in again when it loads the chat.
+ */
+export interface ImageRef {
+  mime: ImageMime;
+  /** Size of the image in bytes. */
+  bytes: number;
+  /** `data:<mime>;base64,...` */
+  dataUrl?: string;
+  sha256?: string;
+}
 // ---- queue and reload (issue 15) ----
 
 export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
@@ -203,6 +222,8 @@ export interface HostMessages {
   // ---- rules (issue 15) ----
   // ---- modes and slash commands (issue 15) ----
   // ---- mentions and images (issue 15) ----
+  /** The server or model refused the turn's images: they were left out and the text sent (a note in the reply). */
+  'images.refused': { id: string; message: string };
   // ---- queue and reload (issue 15) ----
 }
 
@@ -241,6 +262,8 @@ export interface WebviewRequests {
   // ---- rules (issue 15) ----
   // ---- modes and slash commands (issue 15) ----
   // ---- mentions and images (issue 15) ----
+  /** `@` in the message box: workspace folders whose path contains the query. */
+  'folders.query': [{ query: string }, { folders: string[] }];
   // ---- queue and reload (issue 15) ----
 }
 

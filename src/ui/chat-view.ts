@@ -9,6 +9,7 @@ export interface ChatViewActions {
   openDiff(toolId: string): Promise<void>;
   errorAction(action: 'setKey' | 'retry' | 'openSettings' | 'showLog'): Promise<void>;
   queryFiles(query: string): Promise<string[]>;
+  queryFolders(query: string): Promise<string[]>;
 }
 
 /** The sidebar view: webview plumbing only; the chat's logic is in ChatController. */
@@ -135,6 +136,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
             name: 'files.query',
             requestId: m.requestId,
             payload: { files: await this.actions.queryFiles(m.payload.query) },
+          });
+        // ---- mentions and images (issue 15) ----
+        else if (m.name === 'folders.query')
+          this.post({
+            type: 'reply',
+            name: 'folders.query',
+            requestId: m.requestId,
+            payload: { folders: await this.actions.queryFolders(m.payload.query) },
           });
         break;
     }

@@ -45,6 +45,7 @@ export function startApp(options: AppOptions): App {
     (query) => channel.request('files.query', { query }).then((r) => r.files),
     draft,
     (text) => channel.saveState({ draft: text }),
+    (query) => channel.request('folders.query', { query }).then((r) => r.folders),
   );
   options.root.replaceChildren(header.element, history.element, log.element, composer.element);
   options.root.removeAttribute('aria-busy');
@@ -96,6 +97,7 @@ export function startApp(options: AppOptions): App {
     // ---- rules (issue 15) ----
     // ---- modes and slash commands (issue 15) ----
     // ---- mentions and images (issue 15) ----
+    'images.refused': (p) => log.note(p.id, p.message),
     // ---- queue and reload (issue 15) ----
   };
   channel.listen(handlers);

@@ -172,6 +172,8 @@ export class AssistantEntry extends LazyEntry {
   private body: MarkdownBody | undefined;
   private readonly cards = new Map<string, ToolCard>();
   private bodies: MarkdownBody[] = [];
+  /** Notices about the turn (issue 15: images the server refused), shown above its text. */
+  private readonly notes: string[] = [];
 
   constructor(entry: Extract<ChatEntryView, { kind: 'assistant' }>, ctx: EntryContext) {
     super(entry.id, 'assistant', 'Warmline');
@@ -209,6 +211,7 @@ export class AssistantEntry extends LazyEntry {
     this.partsEl = h('div', { class: 'parts' });
     this.element.append(
       h('div', { class: 'entry-head' }, icon('sparkle'), h('span', { text: 'Warmline' })),
+      ...this.notes.map(noteView),
       this.partsEl,
     );
     this.parts.forEach((part, i) => {
@@ -266,6 +269,12 @@ export class AssistantEntry extends LazyEntry {
     this.cards.set(state.view.id, card);
     this.body = undefined;
     this.partsEl?.append(card.element);
+  }
+
+  /** A notice about this turn (images refused), as text. */
+  note(text: string): void {
+    this.notes.push(text);
+    if (this.materialised) this.partsEl?.before(noteView(text));
   }
 
   delta(delta: string): void {
@@ -411,4 +420,8 @@ export class AssistantEntry extends LazyEntry {
     }
     this.element.append(footer);
   }
+}
+
+function noteView(text: string): HTMLElement {
+  return h('div', { class: 'entry-note', role: 'status' }, icon('info'), h('span', { text }));
 }
