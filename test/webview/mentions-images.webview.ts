@@ -221,4 +221,41 @@ describe('images', () => {
     assert.deepEqual((await view.security()).csp, []);
     await view.close();
   });
+
+  it('an image chip whose data is not an image (a hostile or broken chat file) shows the icon, no <img>', async () => {
+    const view = await openView();
+    const { page } = view;
+    const bad = [
+      'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
+      'javascript:alert(1)',
+      'data:image/png;base64,%%%not-base64',
+    ];
+    await view.send(
+      msg('chat.load', {
+        chatId: 'c1',
+        title: 'bad',
+        busy: false,
+        entries: [
+          {
+            kind: 'user',
+            id: 'u1',
+            text: 'hi',
+            context: bad.map((dataUrl, i) => ({
+              kind: 'image' as const,
+              path: '',
+              label: `bad${i}.png`,
+              image: { mime: 'image/png' as const, bytes: 1, dataUrl },
+            })),
+          },
+        ],
+      }),
+    );
+    await page.locator('.entry.user .chip-image').nth(2).waitFor();
+    assert.equal(await page.locator('.entry.user img').count(), 0);
+    assert.equal(await page.locator('.entry.user .chip-image .codicon-file-media').count(), 3);
+    const sec = await view.security();
+    assert.deepEqual(sec.xss, []);
+    assert.deepEqual(sec.csp, []);
+    await view.close();
+  });
 });

@@ -23,11 +23,11 @@ export function chipView(chip: ContextChip, onRemove?: (ev: MouseEvent) => void)
     ? `${chip.path}${chip.range ? ` lines ${chip.range.start}-${chip.range.end}` : ''}`
     : chipLabel(chip);
   // An image shows itself (a thumbnail through a blob: URL); an image kept without its bytes, the icon.
-  const dataUrl = chip.kind === 'image' ? chip.image?.dataUrl : undefined;
+  const thumb = chip.kind === 'image' && chip.image?.dataUrl ? thumbnailUrl(chip.image.dataUrl) : undefined;
   const el = h(
     'span',
     { class: `chip chip-${chip.kind}`, role: 'listitem', title },
-    dataUrl ? h('img', { class: 'chip-thumb', src: thumbnailUrl(dataUrl), alt: '' }) : icon(ICONS[chip.kind] ?? 'file'),
+    thumb ? h('img', { class: 'chip-thumb', src: thumb, alt: '' }) : icon(ICONS[chip.kind] ?? 'file'),
     h('span', { class: 'chip-label', text: chipLabel(chip) }),
   );
   if (onRemove) {

@@ -23,13 +23,19 @@ export async function readImageFile(file: File): Promise<ImageRead> {
 
 const urls = new Map<string, string>();
 
-/** A blob: URL for an image data URL (made once per image). */
-export function thumbnailUrl(dataUrl: string): string {
+/** A blob: URL for an image data URL (made once per image); undefined for anything that is not one. */
+export function thumbnailUrl(dataUrl: string): string | undefined {
   let url = urls.get(dataUrl);
   if (!url) {
-    const comma = dataUrl.indexOf(',');
-    const mime = /^data:([^;,]+)/.exec(dataUrl)?.[1] ?? 'application/octet-stream';
-    const bin = atob(dataUrl.slice(comma + 1));
+    const m = /^data:(image\/(?:png|jpeg|webp|gif));base64,/.exec(dataUrl);
+    if (!m) return undefined;
+    let bin: string;
+    try {
+      bin = atob(dataUrl.slice(m[0].length));
+    } catch {
+      return undefined;
+    }
+    const mime = m[1]!;
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     url = URL.createObjectURL(new Blob([bytes], { type: mime }));
