@@ -2,6 +2,9 @@
 // `input_image` part (checked at the emulator), and a chat reopened from disk has it again; the
 // mentions `@problems`, `@folder` and `@git` become text in the user's message, guarded.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ContextChip } from '../../src/shared/messages.ts';
 import { pngDataUrl } from '../fixtures/png.ts';
@@ -114,5 +117,75 @@ describe('mentions and images (issue 15)', () => {
     assert.match(text, /<attached folder="src\/">[\s\S]*math\.js/);
     // The fixture folder may or may not sit in a git repository: either a diff or a clear sentence.
     assert.match(text, /<attached git="git">\n(\d+ changed files? against HEAD|no changes|No git changes to attach: )/);
+  });
+});
+
+describe('@terminal (issue 15)', () => {
+  afterEach(async () => {
+    for (const t of vscode.window.terminals) t.dispose();
+    await stopEmulator();
+    await resetSettings();
+  });
+
+  it('the last command of the active terminal and its output, captured through shell integration', async () => {
+    const emu = await useEmulator({ name: 'term', turns: [{ text: 'Seen.' }] });
+    const api = await warmline();
+    const terminal = vscode.window.createTerminal({ name: 'warmline-test', shellPath: '/bin/bash' });
+    terminal.show();
+    const integration = await waitFor(() => terminal.shellIntegration, 20_000, 'shell integration in bash');
+    const ended = new Promise<void>((resolve) => {
+      const d = vscode.window.onDidEndTerminalShellExecution((e) => {
+        if (e.terminal === terminal) {
+          d.dispose();
+          resolve();
+        }
+      });
+    });
+    // Output can only be read from the start event on, so the command prints only once the start
+    // event has reached this extension host (the capture's listener runs in the same dispatch).
+    const go = path.join(os.tmpdir(), `warmline-term-${process.pid}-${Date.now()}`);
+    const started = new Promise<vscode.TerminalShellExecution>((resolve) => {
+      const d = vscode.window.onDidStartTerminalShellExecution((e) => {
+        if (e.terminal === terminal) {
+          d.dispose();
+          resolve(e.execution);
+        }
+      });
+    });
+    const command = `while [ ! -e ${go} ]; do sleep 0.05; done; echo warmline-$((40 + 2)); false`;
+    integration!.executeCommand(command);
+    const execution = await started;
+    // The stream can end a little after the end event: wait for the stream itself (the capture
+    // reads the same one), not for a time.
+    const reading = (async () => {
+      for await (const _ of execution.read());
+    })();
+    fs.writeFileSync(go, '');
+    await ended;
+    await reading;
+    fs.rmSync(go, { force: true });
+    await waitFor(() => vscode.window.activeTerminal === terminal, 5000, 'the terminal to be active');
+    await send(api, 'What happened?', [{ kind: 'terminal', path: '', label: '@terminal' }]);
+    const text = String(lastUserParts(emu)[0]!.text);
+    assert.ok(text.includes(`<attached terminal="terminal">\n$ ${command}\n`), text);
+    assert.match(text, /warmline-42/);
+    assert.match(text, /\(exit 1; terminal "warmline-test"\)/);
+  });
+
+  it('a terminal without shell integration: the chip says so plainly', async () => {
+    const emu = await useEmulator({ name: 'term', turns: [{ text: 'Seen.' }] });
+    const api = await warmline();
+    // An extension pseudoterminal never has shell integration.
+    const write = new vscode.EventEmitter<string>();
+    const terminal = vscode.window.createTerminal({
+      name: 'plain',
+      pty: { onDidWrite: write.event, open: () => write.fire('hello\r\n'), close: () => undefined },
+    });
+    terminal.show();
+    await waitFor(() => vscode.window.activeTerminal === terminal, 5000, 'the terminal to be active');
+    await send(api, 'What happened?', [{ kind: 'terminal', path: '', label: '@terminal' }]);
+    const text = String(lastUserParts(emu)[0]!.text);
+    assert.match(text, /The terminal "plain" has no shell integration, so its output cannot be read/);
+    write.dispose();
   });
 });
