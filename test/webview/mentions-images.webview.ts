@@ -164,6 +164,28 @@ describe('images', () => {
     await view.close();
   });
 
+  it('an image dropped on the composer becomes a chip too', async () => {
+    const view = await openView();
+    const { page } = view;
+    await view.send(emptyChat());
+    const prevented = await page.evaluate((b64) => {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.gif', { type: '' }));
+      const target = document.querySelector('textarea.input')!;
+      const over = new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true });
+      target.dispatchEvent(over);
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return over.defaultPrevented;
+    }, Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1').toString('base64'));
+    assert.equal(prevented, true, 'dragover with files is accepted');
+    await page.locator('.composer .chip-image').waitFor();
+    assert.deepEqual(await page.locator('.composer .chip-label').allInnerTexts(), ['dropped.gif']);
+    await view.close();
+  });
+
   it('text pasted is pasted as text, not taken as an image', async () => {
     const view = await openView();
     const { page } = view;
