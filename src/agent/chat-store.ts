@@ -51,6 +51,16 @@ export type ChatRecord =
   | { t: 'mode'; mode: ChatMode; at: number };
 
 const ID = /^[a-z0-9-]{1,64}$/;
+// Images (issue 15) are kept beside the chat, one file per picture named by its SHA-256, and the
+// JSONL holds only that name: `warmline-image:<sha256>.<ext>` in place of an `input_image` part's
+// data URL, and an image chip's `sha256` in place of its `dataUrl`. Loading puts the bytes back.
+const IMAGE_REF = 'warmline-image:';
+const IMAGE_FILE = /^[0-9a-f]{64}\.(png|jpg|webp|gif)$/;
+const DATA_URL = /^data:image\/(png|jpeg|webp|gif);base64,/;
+const EXT: Record<string, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' };
+const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
+/** What an image part becomes when its file is gone (the chat still opens and can go on). */
+export const MISSING_IMAGE_TEXT = '[An image was attached here; its file is no longer available.]';
 
 export class ChatStore {
   private readonly dir: string;
@@ -66,7 +76,71 @@ export class ChatStore {
   }
 
   append(chatId: string, record: ChatRecord): void {
-    fs.appendFileSync(this.file(chatId), `${JSON.stringify(record)}\n`);
+    const line = JSON.stringify(record, (_key, value: unknown) => this.storeImage(chatId, value));
+    fs.appendFileSync(this.file(chatId), `${line}\n`);
+  }
+
+  /** The folder of a chat's images. */
+  imagesDir(chatId: string): string {
+    if (!ID.test(chatId)) throw new Error(`invalid chat id: ${chatId}`);
+    return path.join(this.dir, chatId, 'images');
+  }
+
+  /** JSON.stringify's replacer: a data URL goes to a file beside the chat, its name stays. */
+  private storeImage(chatId: string, value: unknown): unknown {
+    if (!value || typeof value !== 'object') return value;
+    const v = value as Record<string, unknown>;
+    if (v.type === 'input_image' && typeof v.image_url === 'string' && DATA_URL.test(v.image_url))
+      return { ...v, image_url: IMAGE_REF + this.writeImage(chatId, v.image_url) };
+    if (typeof v.dataUrl === 'string' && DATA_URL.test(v.dataUrl)) {
+      const name = this.writeImage(chatId, v.dataUrl);
+      const { dataUrl: _, ...rest } = v;
+      return { ...rest, sha256: name.slice(0, 64) };
+    }
+    return value;
+  }
+
+  private writeImage(chatId: string, dataUrl: string): string {
+    const m = DATA_URL.exec(dataUrl)!;
+    const bytes = Buffer.from(dataUrl.slice(m[0].length), 'base64');
+    const name = `${crypto.createHash('sha256').update(bytes).digest('hex')}.${EXT[m[1]!]}`;
+    const dir = this.imagesDir(chatId);
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(dir, { recursive: true });
+      // Written whole under a temporary name, then renamed: a crash leaves no half image under the real name.
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, bytes);
+      fs.renameSync(tmp, file);
+    }
+    return name;
+  }
+
+  /** JSON.parse's reviver: an image's name becomes its data URL again (or a note, when the file is gone). */
+  private loadImage(chatId: string, value: unknown): unknown {
+    if (!value || typeof value !== 'object') return value;
+    const v = value as Record<string, unknown>;
+    if (v.type === 'input_image' && typeof v.image_url === 'string' && v.image_url.startsWith(IMAGE_REF)) {
+      const url = this.readImage(chatId, v.image_url.slice(IMAGE_REF.length));
+      return url ? { ...v, image_url: url } : { type: 'input_text', text: MISSING_IMAGE_TEXT };
+    }
+    if (typeof v.sha256 === 'string' && typeof v.mime === 'string' && v.dataUrl === undefined) {
+      const ext = Object.entries(MIME).find(([, m]) => m === v.mime)?.[0];
+      const url = ext ? this.readImage(chatId, `${v.sha256}.${ext}`) : undefined;
+      return url ? { ...v, dataUrl: url } : value;
+    }
+    return value;
+  }
+
+  private readImage(chatId: string, name: string): string | undefined {
+    const m = IMAGE_FILE.exec(name);
+    if (!m) return undefined;
+    try {
+      const bytes = fs.readFileSync(path.join(this.imagesDir(chatId), name));
+      return `data:${MIME[m[1]!]};base64,${bytes.toString('base64')}`;
+    } catch {
+      return undefined;
+    }
   }
 
   load(chatId: string): ChatRecord[] {
@@ -81,7 +155,12 @@ export class ChatStore {
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
-        records.push(JSON.parse(line) as ChatRecord);
+        // Only lines that name an image pay for the reviver.
+        records.push(
+          (line.includes(IMAGE_REF) || line.includes('"sha256"')
+            ? JSON.parse(line, (_key, value: unknown) => this.loadImage(chatId, value))
+            : JSON.parse(line)) as ChatRecord,
+        );
       } catch {
         /* a line torn by a crash */
       }

@@ -92,10 +92,17 @@ export class Conversation {
     this.record({ t: 'mode', mode, at: Date.now() });
   }
 
-  /** Appends the user's message (persisted before anything is sent). `modelText` may carry attached context. */
-  addUserMessage(text: string, context: ContextChip[], modelText = text): void {
+  /**
+   * Appends the user's message (persisted before anything is sent). `modelText` may carry attached
+   * context; `images` (data URLs, issue 15) go as `input_image` parts after the text (the chat
+   * file keeps them beside itself, see ChatStore).
+   */
+  addUserMessage(text: string, context: ContextChip[], modelText = text, images: readonly string[] = []): void {
     this.record({ t: 'user', text, context, at: Date.now() });
-    this.appendItems([userMessage(modelText)]);
+    const item = userMessage(modelText);
+    if (images.length && Array.isArray(item.content))
+      item.content.push(...images.map((url) => ({ type: 'input_image', image_url: url, detail: 'auto' })));
+    this.appendItems([item]);
   }
 
   /** Persists items the agent loop has already appended to `transcript` (it runs on the array itself). */

@@ -28,7 +28,7 @@ import type {
   ToolDefinition,
   Usage,
 } from './protocol.ts';
-import { replayable } from './replay.ts';
+import { lastUserImages, replayable } from './replay.ts';
 import type { ReplayRules } from './replay.ts';
 import { ProxyConfigError, ProxyError, agentFor } from './proxy.ts';
 import type { ProxySettings } from './proxy.ts';
@@ -136,6 +136,12 @@ export interface Capabilities {
    * are accepted. False where a server refused one (llama.cpp: "item['content'] is not an array").
    */
   opaqueReasoning?: boolean;
+  /**
+   * Per model: `input_image` parts are accepted (issue 15). False where the server refused them
+   * (OpenAI: "Invalid content type. image_url is only supported by certain models."; llama.cpp
+   * without a projector: "image input is not supported"): images are then left out, said in words.
+   */
+  images?: Record<string, boolean>;
 }
 
 export type SessionState =
@@ -180,6 +186,8 @@ export interface TurnMetrics {
   wireBytesReceived?: number;
   /** The conversation was compacted during this turn. */
   compaction?: Compaction;
+  /** Images of the user's message left out because the server or model takes none (issue 15). */
+  imagesLeftOut?: number;
 }
 
 export interface TurnOptions {
@@ -238,6 +246,24 @@ const NETWORK: ReadonlySet<SessionErrorCode> = new Set(['network', 'stalled', 'u
 /** Upgrade answers that mean this server has no WebSocket mode at all: no need to try three times. */
 const NO_WEBSOCKET: ReadonlySet<number> = new Set([400, 404, 405, 426, 501]);
 /** Hosts of OpenAI's own API (and Azure OpenAI), whose documented tool types are taken without proof. */
+/** Images refused by the server or the model (OpenAI's and llama.cpp's words; "does not support image(s)" elsewhere). */
+const IMAGES_REFUSED =
+  /image_url is only supported by certain models|image input is not supported|does not support image|not a multimodal model|vision is not supported/i;
+/** An image counts as about this many bytes of text (~1,500 tokens, a 1024px picture), not its base64 size. */
+const IMAGE_ESTIMATE_BYTES = 6000;
+
+/** Bytes by which image data URLs in `items` overstate their token cost. */
+function imageDiscount(items: readonly InputItem[]): number {
+  let n = 0;
+  for (const item of items) {
+    if (item.type !== 'message' || !Array.isArray(item.content)) continue;
+    for (const p of item.content)
+      if (p.type === 'input_image' && typeof p.image_url === 'string')
+        n += Math.max(0, p.image_url.length - IMAGE_ESTIMATE_BYTES);
+  }
+  return n;
+}
+
 const OPENAI_HOST = /(^|\.)(api\.openai\.com|openai\.azure\.com)$/i;
 
 /** Earlier model output in a request: the server had lost the chain (or never chains), and it was sent again. */
@@ -507,6 +533,9 @@ export class SessionManager extends EventEmitter<{
                 }
               : {}),
             ...(compaction ? { compaction } : {}),
+            ...(this.caps.images?.[sent.model] === false && lastUserImages(plan.body.input)
+              ? { imagesLeftOut: lastUserImages(plan.body.input) }
+              : {}),
           };
           this.emit('metrics', metrics);
           this.setState(transport.kind === 'http' ? 'http' : 'warm');
@@ -733,6 +762,7 @@ export class SessionManager extends EventEmitter<{
         this.caps.opaqueReasoning === false ||
         (this.caps.opaqueReasoning === undefined && this.caps.websocket === false && !this.speaksOpenAI()),
       customCalls: this.takesToolType('custom') ? undefined : (this.config.toolFallbacks ?? {}),
+      dropImages: this.caps.images?.[this.config.model] === false,
       logger: this.logger,
     };
   }
@@ -744,7 +774,7 @@ export class SessionManager extends EventEmitter<{
   private estimate(lane: Lane, input: InputItem[]): number {
     const u = lane.usage;
     if (u && u.items > 0 && input.length >= u.items && JSON.stringify(input[u.items - 1]) === u.last) {
-      return u.tokens + tokensForBytes(itemsBytes(input.slice(u.items)));
+      return u.tokens + tokensForBytes(itemsBytes(input.slice(u.items)) - imageDiscount(input.slice(u.items)));
     }
     return this.sizeEstimate(input);
   }
@@ -753,7 +783,8 @@ export class SessionManager extends EventEmitter<{
   private sizeEstimate(input: InputItem[]): number {
     const c = this.config;
     return tokensForBytes(
-      itemsBytes(input) +
+      itemsBytes(input) -
+        imageDiscount(input) +
         Buffer.byteLength(JSON.stringify(c.instructions ?? '')) +
         Buffer.byteLength(JSON.stringify(c.tools ?? [])),
     );
@@ -803,6 +834,15 @@ export class SessionManager extends EventEmitter<{
    * or `context_management`), or for an item it cannot find: learned, and sent again at once.
    */
   private learnFromRefusal(err: SessionError, sent: ResponseRequest, counts: { learned: number }): number | undefined {
+    // Images refused (any status: llama.cpp answers 500): learned for this model, sent again without them.
+    if (
+      IMAGES_REFUSED.test(err.message) &&
+      lastUserImages(sent.input) > 0 &&
+      this.caps.images?.[sent.model] !== false
+    ) {
+      this.learn({ images: { ...this.caps.images, [sent.model]: false } });
+      return ++counts.learned <= 3 ? 0 : undefined;
+    }
     if (err.code === 'item_not_found') {
       const id = missingItemId(err.message);
       if (id) this.missingItems.add(id);

@@ -15,6 +15,8 @@ export interface ReplayRules {
    * function fallback (its input in the named argument) or under its own name with `input`.
    */
   customCalls?: Record<string, { name: string; argument: string }>;
+  /** The server or model takes no images (issue 15): each `input_image` part becomes a short text saying it was left out. */
+  dropImages?: boolean;
   /** Where what was converted or left out is noted. */
   logger?: Logger;
 }
@@ -61,12 +63,30 @@ export function replayable(input: InputItem[], rules: ReplayRules): InputItem[] 
       keep = { ...rest, arguments: '{}' };
       notes.push(`the cut-off arguments of ${String(item.name)} sent as {}`);
     } else if (missing) keep = withoutId(item);
+    if (rules.dropImages && keep?.type === 'message' && Array.isArray(keep.content) && keep.content.some(isImage)) {
+      keep = {
+        ...keep,
+        content: keep.content.map((p) => (isImage(p) ? { type: 'input_text', text: IMAGE_LEFT_OUT } : p)),
+      };
+      notes.push('an image left out');
+    }
     if (keep !== item && !out) out = input.slice(0, i);
     if (out && keep) out.push(keep);
   }
   if (notes.length)
     rules.logger?.info(`replay for this server: ${[...new Set(notes)].join('; ')} (${notes.length} items)`);
   return out ?? input;
+}
+
+/** What stands in a message for an image the server does not take. */
+export const IMAGE_LEFT_OUT = '[An image was attached here but not sent: this server or model does not take images.]';
+
+const isImage = (p: { type: string }): boolean => p.type === 'input_image';
+
+/** How many images the last user message of `input` carries. */
+export function lastUserImages(input: readonly InputItem[]): number {
+  const last = input.findLast((i) => i.type === 'message' && i.role === 'user');
+  return last?.type === 'message' && Array.isArray(last.content) ? last.content.filter(isImage).length : 0;
 }
 
 function isJson(text: unknown): boolean {

@@ -8,12 +8,15 @@ import type { SessionState } from '../session/manager.ts';
 export type ConnectionState = SessionState;
 
 export interface ContextChip {
-  kind: 'file' | 'selection';
-  /** Workspace-relative path. */
+  /** `folder`, `problems`, `terminal`, `git`, `image`: issue 15's mentions and images (MentionKind, ImageRef below). */
+  kind: 'file' | 'selection' | MentionKind | 'image';
+  /** Workspace-relative path ('' for the kinds that name no file: problems, terminal, git, image). */
   path: string;
   /** 1-based inclusive line range, for selections. */
   range?: { start: number; end: number };
   label: string;
+  /** The picture, for `image`. */
+  image?: ImageRef;
 }
 
 export interface TurnFigures {
@@ -159,6 +162,22 @@ export interface PromptCommand {
   path: string;
 }
 // ---- mentions and images (issue 15) ----
+/** `@folder` (a bounded listing), `@problems` (diagnostics), `@terminal` (the last command's output), `@git` (the working tree's diff). */
+export type MentionKind = 'folder' | 'problems' | 'terminal' | 'git';
+/** The image formats sent as `input_image` (recognised by their bytes, not the name or mime). */
+export type ImageMime = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif';
+/**
+ * An image chip's picture. The webview sends `dataUrl`; the chat file keeps only `sha256` (the
+ * bytes are stored beside the chat) and the host fills `dataUrl` in again when it loads the chat.
+ */
+export interface ImageRef {
+  mime: ImageMime;
+  /** Size of the image in bytes. */
+  bytes: number;
+  /** `data:<mime>;base64,...` */
+  dataUrl?: string;
+  sha256?: string;
+}
 // ---- queue and reload (issue 15) ----
 
 export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
@@ -230,6 +249,8 @@ export interface HostMessages {
   /** The open chat's mode (after chat.load, and after a switch). */
   'mode': { mode: ChatMode };
   // ---- mentions and images (issue 15) ----
+  /** The server or model refused the turn's images: they were left out and the text sent (a note in the reply). */
+  'images.refused': { id: string; message: string };
   // ---- queue and reload (issue 15) ----
 }
 
@@ -276,6 +297,8 @@ export interface WebviewRequests {
   /** The workspace's prompt files as slash commands (read when the list opens). */
   'prompts.list': [Record<string, never>, { prompts: PromptCommand[] }];
   // ---- mentions and images (issue 15) ----
+  /** `@` in the message box: workspace folders whose path contains the query. */
+  'folders.query': [{ query: string }, { folders: string[] }];
   // ---- queue and reload (issue 15) ----
 }
 

@@ -22,6 +22,7 @@ import type {
   TurnFigures,
 } from '../shared/messages.ts';
 import type { ApprovalRequest, FileChange, WorkspaceHost } from '../tools/types.ts';
+import { IMAGE_MAX_COUNT, decodeImageDataUrl } from '../shared/images.ts';
 import { ChatState } from './chat-state.ts';
 import type { ChatOutcome, ChatPhase } from './chat-state.ts';
 import { chatEntries, withLiveTurn } from './chat-view-model.ts';
@@ -63,6 +64,8 @@ interface LiveTurn {
   cards: Map<string, ToolCardView>;
   controller: AbortController;
   figures: TurnFigures;
+  /** The user was told the server refused this turn's images (issue 15). */
+  imagesNoted?: boolean;
 }
 
 /** What an effect of the state machine needs to be carried out. */
@@ -194,6 +197,7 @@ export class ChatController implements vscode.Disposable {
     }
     let chat: Conversation;
     try {
+      const images = imageUrls(context);
       const extra = await this.deps.contextText(context);
       if (!this.chat) {
         this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
@@ -201,9 +205,11 @@ export class ChatController implements vscode.Disposable {
         this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
       }
       chat = this.chat;
-      chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed);
+      chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed, images);
     } catch (err) {
       this.machine.dispatch({ type: 'send.failed' });
+      // Nothing is lost: the text goes back into the message box.
+      if (err instanceof ImageRefused) this.post({ type: 'compose', payload: { text: trimmed, send: false } });
       throw err;
     }
     this.post({
@@ -611,6 +617,12 @@ export class ChatController implements vscode.Disposable {
       }
       case 'turn.metrics':
         addFigures(live.figures, e.metrics);
+        // ---- mentions and images (issue 15) ----
+        if (e.metrics.imagesLeftOut && !live.imagesNoted) {
+          live.imagesNoted = true;
+          if (this.machine.shows(live.turn))
+            this.post({ type: 'images.refused', payload: { id: live.id, message: IMAGES_REFUSED_NOTE } });
+        }
         if (this.machine.shows(live.turn)) this.setUsage(e.metrics.contextTokens, e.metrics.contextWindow);
         break;
       case 'compacted':
@@ -718,4 +730,29 @@ function addFigures(f: TurnFigures, m: TurnMetrics): void {
   f.outputTokens = (f.outputTokens ?? 0) + (m.usage?.output_tokens ?? 0);
   if (m.cachedTokens) f.cachedTokens = (f.cachedTokens ?? 0) + m.cachedTokens;
   if (m.mode === 'delta') f.savedBytes += Math.max(0, m.fullContextBytes - m.bytesSent);
+}
+
+// ---- mentions and images (issue 15) ----
+
+class ImageRefused extends Error {}
+
+const IMAGES_REFUSED_NOTE =
+  'The server or model does not take images: the message was sent without them (the model was told an image was left out). Choose a model that accepts images to send them.';
+
+/**
+ * The data URLs of the message's image chips, checked again here (the webview checked them
+ * already): a PNG, JPEG, WebP or GIF by its bytes, within the size and count limits.
+ */
+function imageUrls(context: ContextChip[]): string[] {
+  const images = context.filter((c) => c.kind === 'image');
+  if (images.length > IMAGE_MAX_COUNT)
+    throw new ImageRefused(`At most ${IMAGE_MAX_COUNT} images can go with one message.`);
+  return images.map((c) => {
+    const url = c.image?.dataUrl ?? '';
+    if (!decodeImageDataUrl(url))
+      throw new ImageRefused(
+        `${c.label || 'An image'} is not a PNG, JPEG, WebP or GIF image of up to 5 MB; the message was not sent.`,
+      );
+    return url;
+  });
 }

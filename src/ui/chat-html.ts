@@ -19,7 +19,9 @@ function attr(value: string): string {
 export function chatCsp(cspSource: string, nonce: string): string {
   return `${[
     "default-src 'none'",
-    `img-src ${cspSource}`, // model output never loads images (they could leak data): only our own
+    // Model output never loads images (they could leak data): only our own, and the blob: URLs this
+    // page makes for the thumbnails of images the user attached (issue 15).
+    `img-src ${cspSource} blob:`,
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,

@@ -11,6 +11,7 @@ export interface ChatViewActions {
   queryFiles(query: string): Promise<string[]>;
   promptFiles(): Promise<PromptCommand[]>;
   slash(run: WebviewMessages['slash.run']): Promise<void>;
+  queryFolders(query: string): Promise<string[]>;
 }
 
 /** The sidebar view: webview plumbing only; the chat's logic is in ChatController. */
@@ -157,6 +158,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
             name: 'prompts.list',
             requestId: m.requestId,
             payload: { prompts: await this.actions.promptFiles().catch(() => []) },
+          });
+        // ---- mentions and images (issue 15) ----
+        else if (m.name === 'folders.query')
+          this.post({
+            type: 'reply',
+            name: 'folders.query',
+            requestId: m.requestId,
+            payload: { folders: await this.actions.queryFolders(m.payload.query) },
           });
         break;
     }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ToolDispatcher } from '../agent/loop.ts';
+import { mentionContextText } from '../agent/mention-context.ts';
 import { loadPromptFiles } from '../agent/prompt-files.ts';
 import type { ContextChip, PromptCommand, WebviewMessages } from '../shared/messages.ts';
 import type { ToolContext } from '../tools/types.ts';
@@ -7,6 +8,7 @@ import { editorUri } from '../tools/vscode-host.ts';
 import type { ChatController } from './chat-controller.ts';
 import type { ChatViewActions } from './chat-view.ts';
 import { SELECTION_PROMPTS, fileChip, selectionChip } from './commands.ts';
+import { TerminalCapture } from './terminal-capture.ts';
 
 const PROPOSED_SCHEME = 'warmline-proposed';
 
@@ -29,6 +31,8 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
   private readonly toolContext: () => ToolContext;
   private readonly commands: { setKey(): Thenable<unknown>; showLog(): void };
   private readonly provider: vscode.Disposable;
+  /** `@terminal`: the last command's output of each terminal, captured as it runs. */
+  private readonly terminals = new TerminalCapture();
 
   constructor(
     chat: () => ChatController,
@@ -135,25 +139,37 @@ export class WorkspaceActions implements ChatViewActions, vscode.Disposable {
     await chat.send(text ? `${prompt}\n\n${text}` : prompt);
   }
 
-  /** The attached context as text for the model. Refusals (a secret, an ignored file) are said plainly. */
-  async contextText(chips: ContextChip[]): Promise<string> {
-    const parts: string[] = [];
-    for (const chip of chips) {
-      const args: Record<string, unknown> = { path: chip.path };
-      if (chip.range) {
-        args.start_line = chip.range.start;
-        args.end_line = chip.range.end;
-      }
-      const result = await this.tools.dispatch(
-        { type: 'function', name: 'read_file', callId: 'context', raw: JSON.stringify(args) },
-        this.toolContext(),
-      );
-      parts.push(`<attached ${chip.kind}="${chip.label}">\n${result.output}\n</attached>`);
+  /** `@` folders: workspace folders (below the roots) whose path contains the query. */
+  async queryFolders(query: string): Promise<string[]> {
+    const q = query.replace(/[\\[\]{}*?]/g, '').toLowerCase();
+    const found = await vscode.workspace.findFiles('**/*', '**/{node_modules,.git}/**', 2000);
+    const folders = new Set<string>();
+    for (const u of found) {
+      const rel = relativePath(u);
+      if (!rel) continue;
+      for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) folders.add(rel.slice(0, i));
     }
-    return parts.join('\n\n');
+    return [...folders]
+      .filter((f) => f.toLowerCase().includes(q))
+      .sort((a, b) => a.length - b.length || a.localeCompare(b))
+      .slice(0, 20);
+  }
+
+  /**
+   * The attached context as text for the model (src/agent/mention-context.ts): files, folders and
+   * problems through the tools, the git diff and the terminal's output guarded and bounded.
+   * Refusals (a secret, an ignored file) are said plainly.
+   */
+  async contextText(chips: ContextChip[]): Promise<string> {
+    return mentionContextText(chips, {
+      tools: this.tools,
+      toolContext: () => this.toolContext(),
+      terminal: () => this.terminals.snapshot(),
+    });
   }
 
   dispose(): void {
     this.provider.dispose();
+    this.terminals.dispose();
   }
 }

@@ -46,6 +46,7 @@ export function startApp(options: AppOptions): App {
     (query) => channel.request('files.query', { query }).then((r) => r.files),
     draft,
     (text) => channel.saveState({ draft: text }),
+    (query) => channel.request('folders.query', { query }).then((r) => r.folders),
   );
   // Modes and slash commands (issue 15): prompt files come from the host; a Plan reply's checklist shows above the composer.
   composer.enableSlash(() => channel.request('prompts.list', {}).then((r) => r.prompts));
@@ -113,6 +114,7 @@ export function startApp(options: AppOptions): App {
       planAfterLoad = undefined;
     },
     // ---- mentions and images (issue 15) ----
+    'images.refused': (p) => log.note(p.id, p.message),
     // ---- queue and reload (issue 15) ----
   };
   channel.listen(handlers);

@@ -35,6 +35,7 @@ import {
   checkBlob,
   compactionItem,
   coveredTurns,
+  imageFault,
   invalid as apiInvalid,
   isSummaryRequest,
   llamaRefusal,
@@ -113,6 +114,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class Engine {
   scenario: Scenario;
+  /** A request's images were refused (rejectsImages): a client that sends them again breaks the rule. */
+  private imagesRefused = false;
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
   readonly faults = new FaultBox();
@@ -225,6 +228,14 @@ export class Engine {
           'invalid_value',
         ),
       );
+    }
+    const image = imageFault(input, this.opts.rejectsImages);
+    if (image) {
+      // The first refusal is how a client learns; sending images again after it is not.
+      const again =
+        image.violation ?? (this.imagesRefused ? 'images sent again after the server refused them' : undefined);
+      if (!image.violation) this.imagesRefused = true;
+      return this.fail(job, image.err, again);
     }
     const foreign = this.opts.llamacpp ? llamaRefusal(input) : undefined;
     if (foreign)

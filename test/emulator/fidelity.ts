@@ -172,3 +172,62 @@ export function llamaRefusal(input: unknown[]): ApiError | undefined {
   }
   return undefined;
 }
+
+/**
+ * `input_image` parts of the request's input (issue 15): checked as the API does (an `image_url`
+ * that is a base64 data URL of an image or an http(s) URL, or a `file_id`; `detail` low, high or
+ * auto), then refused when the server or model takes no images (EmulatorOptions.rejectsImages), in
+ * OpenAI's words (400) or llama.cpp's (500, a server started without a projector).
+ */
+export function imageFault(
+  input: unknown[],
+  rejects: boolean | 'llamacpp' | undefined,
+): { err: ApiError; violation?: string } | undefined {
+  for (const [i, item] of input.entries()) {
+    if (!isObject(item) || !Array.isArray(item.content)) continue;
+    for (const [j, part] of item.content.entries()) {
+      if (!isObject(part) || part.type !== 'input_image') continue;
+      const at = `input[${i}].content[${j}]`;
+      if (item.role !== 'user')
+        return {
+          err: invalid(`Invalid '${at}': input_image is only allowed in user messages.`, at),
+          violation: `input_image in a ${String(item.role)} message`,
+        };
+      const url = part.image_url;
+      const okUrl =
+        typeof url === 'string' &&
+        (/^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/]+={0,2}$/.test(url) || /^https?:\/\//.test(url));
+      if (!okUrl && typeof part.file_id !== 'string')
+        return {
+          err: invalid(
+            `Invalid '${at}.image_url': expected a base64-encoded data URL with an image MIME type or an http(s) URL.`,
+            `${at}.image_url`,
+            'invalid_value',
+          ),
+          violation: 'input_image without a valid image_url',
+        };
+      if (part.detail !== undefined && !['low', 'high', 'auto'].includes(String(part.detail)))
+        return {
+          err: invalid(
+            `Invalid value: '${String(part.detail)}'. Supported values are: 'low', 'high', and 'auto'.`,
+            `${at}.detail`,
+            'invalid_value',
+          ),
+          violation: 'input_image with an invalid detail',
+        };
+      if (rejects === 'llamacpp')
+        return {
+          err: {
+            status: 500,
+            type: 'server_error',
+            code: null,
+            message: 'image input is not supported - hint: if this is unexpected, you may need to provide the mmproj',
+            param: null,
+          },
+        };
+      if (rejects)
+        return { err: invalid('Invalid content type. image_url is only supported by certain models.', `${at}.type`) };
+    }
+  }
+  return undefined;
+}

@@ -56,6 +56,13 @@ export interface EmulatorOptions {
   /** The terminal event carries `output: []`: only `response.output_item.done` has the items. */
   completedWithoutOutput?: boolean;
   /**
+   * The server or model takes no images: a request with an `input_image` part gets OpenAI's 400
+   * "Invalid content type. image_url is only supported by certain models." (true), or llama.cpp's
+   * 500 "image input is not supported - hint: ..." ('llamacpp'). Images sent again after that are a
+   * violation. Every `input_image` is checked either way (a data URL of an image or an http(s) URL).
+   */
+  rejectsImages?: boolean | 'llamacpp';
+  /**
    * Plays llama.cpp's server where it differs from OpenAI's (../shared/real-llama-server, seen
    * with llama.cpp de3ff81): the response does not echo `tools`; custom tools are skipped
    * silently (a scenario calling one is a violation: the client offered no tool the model could

@@ -129,6 +129,8 @@ export interface ViewOptions {
   height?: number;
   /** Files the fake host answers `files.query` with (those containing the query). */
   files?: string[];
+  /** Folders the fake host answers `folders.query` with (those containing the query). */
+  folders?: string[];
   /** What vscode.getState() returns at load. */
   state?: unknown;
   /** Another bundle than dist/webview.js (a server path). */
@@ -162,6 +164,7 @@ interface HarnessWindow {
   __xss: string[];
   __csp: { directive: string; blocked: string }[];
   __files: string[];
+  __folders: string[];
 }
 
 export async function openView(opts: ViewOptions = {}): Promise<View> {
@@ -187,13 +190,14 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
       console.error(`[webview console] ${m.text()}`);
   });
   await page.addInitScript(
-    ({ vars, bodyClass, files, state }) => {
+    ({ vars, bodyClass, files, folders, state }) => {
       const w = window as unknown as HarnessWindow & Record<string, unknown>;
       const posted: unknown[] = [];
       w.__posted = posted as WebviewMessage[];
       w.__xss = [];
       w.__csp = [];
       w.__files = files;
+      w.__folders = folders;
       const trap =
         (what: string) =>
         (...args: unknown[]) => {
@@ -223,6 +227,16 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
               };
               setTimeout(() => window.postMessage(reply, '*'), 5);
             }
+            if (m.type === 'request' && m.name === 'folders.query') {
+              const q = (m.payload?.query ?? '').toLowerCase();
+              const reply = {
+                type: 'reply',
+                name: 'folders.query',
+                requestId: m.requestId,
+                payload: { folders: w.__folders.filter((f) => f.toLowerCase().includes(q)) },
+              };
+              setTimeout(() => window.postMessage(reply, '*'), 5);
+            }
           },
           getState: () => saved,
           setState: (s: unknown) => {
@@ -242,7 +256,13 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
         }
       }).observe(document, { childList: true, subtree: true });
     },
-    { vars: theme.vars, bodyClass: theme.bodyClass, files: opts.files ?? [], state: opts.state },
+    {
+      vars: theme.vars,
+      bodyClass: theme.bodyClass,
+      files: opts.files ?? [],
+      folders: opts.folders ?? [],
+      state: opts.state,
+    },
   );
   await page.goto(server.pageUrl(opts.scriptPath));
   await page.waitForFunction(() => (window as unknown as HarnessWindow).__posted?.some((m) => m.type === 'ready'));

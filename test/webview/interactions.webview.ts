@@ -380,11 +380,11 @@ describe('context', () => {
     const input = page.getByRole('textbox', { name: 'Message Warmline' });
     await input.focus();
     await page.keyboard.type('look at @widg');
-    const list = page.getByRole('listbox', { name: 'Files' });
+    const list = page.getByRole('listbox', { name: 'Context to add' });
     await list.waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelectorAll('.mention').length === 3);
     assert.deepEqual(await list.locator('.mention-name').allInnerTexts(), ['widget.ts', 'list.ts', 'widget.test.ts']);
-    const queries = (await view.posted()).filter((m) => m.type === 'request');
+    const queries = (await view.posted()).filter((m) => m.type === 'request' && m.name === 'files.query');
     assert.ok(queries.length >= 1);
     assert.deepEqual(queries.at(-1), {
       type: 'request',
@@ -429,9 +429,9 @@ describe('context', () => {
     await view.send(emptyChat());
     await page.getByRole('textbox', { name: 'Message Warmline' }).focus();
     await page.keyboard.type('@a');
-    await page.getByRole('listbox', { name: 'Files' }).waitFor({ state: 'visible' });
+    await page.getByRole('listbox', { name: 'Context to add' }).waitFor({ state: 'visible' });
     await page.keyboard.press('Escape');
-    assert.equal(await page.getByRole('listbox', { name: 'Files' }).isVisible(), false);
+    assert.equal(await page.getByRole('listbox', { name: 'Context to add' }).isVisible(), false);
     assert.deepEqual(await view.posted('send'), []);
     await view.close();
   });

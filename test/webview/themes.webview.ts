@@ -123,7 +123,7 @@ describe('page and CSP', () => {
       cspSource: 'https://x.vscode-cdn.net',
       nonce,
     });
-    const csp = `default-src 'none'; img-src https://x.vscode-cdn.net; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; script-src 'nonce-${nonce}';`;
+    const csp = `default-src 'none'; img-src https://x.vscode-cdn.net blob:; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; script-src 'nonce-${nonce}';`;
     assert.equal(chatCsp('https://x.vscode-cdn.net', nonce), csp);
     assert.ok(html.includes(`content="${csp.replace(/'/g, "'")}"`));
     assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);

@@ -241,6 +241,11 @@ export class ChatLog {
     this.toolOwner.get(u.id)?.toolUpdate(u);
   }
 
+  /** A notice in an assistant message (issue 15: the images were not sent). */
+  note(id: string, text: string): void {
+    this.assistant(id).note(text);
+  }
+
   end(id: string, figures: TurnFigures | undefined, error: ErrorView | undefined): void {
     this.assistant(id).end(figures, error);
   }

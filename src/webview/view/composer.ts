@@ -3,9 +3,11 @@
 import type { ChatMode, ContextChip, PromptCommand } from '../../shared/messages.ts';
 import { button, h } from '../dom.ts';
 import type { Post } from '../protocol.ts';
+import { IMAGE_MAX_COUNT } from '../../shared/images.ts';
 import { chipView } from './chips.ts';
+import { readImageFile, transferFiles } from './images.ts';
 import { MentionPicker } from './mentions.ts';
-import type { FileQuery } from './mentions.ts';
+import type { FileQuery, MentionPick } from './mentions.ts';
 import { ModeSwitch } from './mode-switch.ts';
 import { SlashPicker, slashAction } from './slash.ts';
 
@@ -30,7 +32,10 @@ export class Composer {
   private readonly sent: string[] = [];
   private running = false;
 
-  constructor(post: Post, query: FileQuery, draft: string, saveDraft: (text: string) => void) {
+  /** Why the last pasted or dropped file was refused (issue 15, images). */
+  private readonly note: HTMLElement;
+
+  constructor(post: Post, query: FileQuery, draft: string, saveDraft: (text: string) => void, folders?: FileQuery) {
     this.post = post;
     this.saveDraft = saveDraft;
     this.input = h('textarea', {
@@ -41,7 +46,8 @@ export class Composer {
     });
     this.input.value = draft;
     this.chipsEl = h('div', { class: 'chips', role: 'list', 'aria-label': 'Context for the next message' });
-    this.mentions = new MentionPicker(this.input, query, (path) => this.addFile(path));
+    this.mentions = new MentionPicker(this.input, query, (pick) => this.addMention(pick), folders);
+    this.note = h('div', { class: 'composer-note', role: 'alert', hidden: true });
     this.send = button({ label: 'Send', icon: 'send', class: 'icon-btn send', title: 'Send (Enter)' }, () =>
       this.submit(),
     );
@@ -66,6 +72,7 @@ export class Composer {
       'div',
       { class: 'composer' },
       this.chipsEl,
+      this.note,
       h('div', { class: 'input-wrap' }, this.mentions.element, this.input),
       h(
         'div',
@@ -86,6 +93,7 @@ export class Composer {
       this.slash?.inputChanged();
       this.saveDraft(this.input.value);
     });
+    this.wireImages();
     this.renderChips();
     queueMicrotask(() => this.autosize());
   }
@@ -153,6 +161,7 @@ export class Composer {
     this.remember(text);
     this.input.value = '';
     this.localChips = [];
+    this.note.hidden = true;
     this.renderChips();
     this.autosize();
     this.saveDraft('');
@@ -196,6 +205,54 @@ export class Composer {
   private addFile(path: string): void {
     if ([...this.hostChips, ...this.localChips].some((c) => c.kind === 'file' && c.path === path)) return;
     this.localChips.push({ kind: 'file', path, label: path.slice(path.lastIndexOf('/') + 1) });
+    this.renderChips();
+  }
+
+  // ---- mentions and images (issue 15) ----
+
+  /** A pick from the `@` list: a file or folder chip, a kind's chip, or the editor's selection (the host makes that chip). */
+  private addMention(pick: MentionPick): void {
+    if (pick.kind === 'file') return this.addFile(pick.path);
+    if (pick.kind === 'selection') return this.post('context.attach', { what: 'selection' });
+    const path = pick.kind === 'folder' ? pick.path : '';
+    if (this.localChips.some((c) => c.kind === pick.kind && c.path === path)) return;
+    const label = pick.kind === 'folder' ? `${pick.path}/` : `@${pick.kind}`;
+    this.localChips.push({ kind: pick.kind, path, label });
+    this.renderChips();
+  }
+
+  /** Paste or drop an image: checked by its bytes and size, then a chip with a thumbnail; anything else is refused in words. */
+  private wireImages(): void {
+    this.input.addEventListener('paste', (e) => {
+      const files = transferFiles(e.clipboardData);
+      if (!files.length) return; // text: pasted as usual
+      e.preventDefault();
+      void this.addImages(files);
+    });
+    this.element.addEventListener('dragover', (e) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    });
+    this.element.addEventListener('drop', (e) => {
+      const files = transferFiles(e.dataTransfer);
+      if (!files.length) return;
+      e.preventDefault();
+      void this.addImages(files);
+    });
+  }
+
+  private async addImages(files: File[]): Promise<void> {
+    const refused: string[] = [];
+    for (const file of files) {
+      if (this.localChips.filter((c) => c.kind === 'image').length >= IMAGE_MAX_COUNT) {
+        refused.push(`At most ${IMAGE_MAX_COUNT} images go with one message.`);
+        break;
+      }
+      const read = await readImageFile(file);
+      if (read.ok) this.localChips.push(read.chip);
+      else refused.push(read.reason);
+    }
+    this.note.textContent = refused.join(' ');
+    this.note.hidden = refused.length === 0;
     this.renderChips();
   }
 

@@ -1,5 +1,8 @@
-// `@` in the message box: a list of workspace files (asked of the host with `files.query`)
-// under the caret. Arrow keys move, Enter or Tab picks, Escape closes; the pick becomes a chip.
+// `@` in the message box: under the caret, the kinds of context first (`@problems`,
+// `@terminal`, `@git`, `@selection`, issue 15), then matching folders (`folders.query`) and files
+// (`files.query`) of the workspace. Arrow keys move, Enter or Tab picks, Escape closes; the pick
+// becomes a chip.
+import type { MentionKind } from '../../shared/messages.ts';
 import { h, icon } from '../dom.ts';
 
 const TRIGGER = /(?:^|\s)@([^\s@]*)$/;
@@ -7,26 +10,51 @@ const MAX_ROWS = 12;
 
 export type FileQuery = (query: string) => Promise<string[]>;
 
+/** What a row of the list picks. */
+export type MentionPick =
+  | { kind: 'file'; path: string }
+  | { kind: 'folder'; path: string }
+  | { kind: Exclude<MentionKind, 'folder'> | 'selection' };
+
+/** The kinds, in the order listed; `@` + a prefix of the name narrows to them. */
+export const MENTION_KINDS: ReadonlyArray<{
+  kind: Exclude<MentionKind, 'folder'> | 'selection';
+  icon: string;
+  detail: string;
+}> = [
+  { kind: 'problems', icon: 'warning', detail: 'Errors and warnings in the workspace' },
+  { kind: 'terminal', icon: 'terminal', detail: 'The last command in the active terminal' },
+  { kind: 'git', icon: 'git-compare', detail: 'Changes to tracked files since the last commit' },
+  { kind: 'selection', icon: 'list-selection', detail: 'The selection in the editor' },
+];
+
 export class MentionPicker {
   readonly element: HTMLElement;
   private readonly input: HTMLTextAreaElement;
   private readonly query: FileQuery;
-  private readonly onPick: (path: string) => void;
-  private files: string[] = [];
+  private readonly folders: FileQuery;
+  private readonly onPick: (pick: MentionPick) => void;
+  private files: MentionPick[] = [];
   private active = 0;
   private token: { start: number; end: number } | undefined;
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(input: HTMLTextAreaElement, query: FileQuery, onPick: (path: string) => void) {
+  constructor(
+    input: HTMLTextAreaElement,
+    query: FileQuery,
+    onPick: (pick: MentionPick) => void,
+    folders: FileQuery = async () => [],
+  ) {
     this.input = input;
     this.query = query;
+    this.folders = folders;
     this.onPick = onPick;
     this.element = h('ul', {
       class: 'mentions',
       id: 'mention-list',
       role: 'listbox',
-      'aria-label': 'Files',
+      'aria-label': 'Context to add',
       hidden: true,
     });
     input.setAttribute('aria-autocomplete', 'list');
@@ -57,11 +85,18 @@ export class MentionPicker {
     clearTimeout(this.timer);
     const seq = ++this.seq;
     this.timer = setTimeout(() => {
-      this.query(q).then(
-        (files) => {
+      // A folder list that fails still leaves the kinds and the files.
+      Promise.all([this.query(q), this.folders(q).catch(() => [] as string[])]).then(
+        ([files, folders]) => {
           // A slower reply to an older query must not replace the newer list.
           if (seq !== this.seq || !this.token) return;
-          this.files = files.slice(0, MAX_ROWS);
+          const lower = q.toLowerCase();
+          const kinds = MENTION_KINDS.filter((k) => k.kind.startsWith(lower)).map((k) => ({ kind: k.kind }));
+          this.files = [
+            ...kinds,
+            ...folders.slice(0, 4).map((path) => ({ kind: 'folder' as const, path })),
+            ...files.map((path) => ({ kind: 'file' as const, path })),
+          ].slice(0, MAX_ROWS);
           this.active = 0;
           this.render(q);
         },
@@ -108,20 +143,31 @@ export class MentionPicker {
       );
     } else {
       this.element.replaceChildren(
-        ...this.files.map((path, i) => {
+        ...this.files.map((pick, i) => {
+          const row = {
+            class: 'mention',
+            role: 'option',
+            id: `mention-${i}`,
+            'data-index': String(i),
+            'aria-selected': 'false',
+          };
+          if (pick.kind !== 'file' && pick.kind !== 'folder') {
+            const k = MENTION_KINDS.find((m) => m.kind === pick.kind)!;
+            return h(
+              'li',
+              { ...row, 'data-kind': pick.kind, title: k.detail },
+              icon(k.icon),
+              h('span', { class: 'mention-name', text: `@${pick.kind}` }),
+              h('span', { class: 'mention-dir', text: k.detail }),
+            );
+          }
+          const path = pick.path;
           const slash = path.lastIndexOf('/');
           return h(
             'li',
-            {
-              class: 'mention',
-              role: 'option',
-              id: `mention-${i}`,
-              'data-index': String(i),
-              'aria-selected': 'false',
-              title: path,
-            },
-            icon('file'),
-            h('span', { class: 'mention-name', text: path.slice(slash + 1) }),
+            { ...row, 'data-kind': pick.kind, title: path },
+            icon(pick.kind === 'folder' ? 'folder' : 'file'),
+            h('span', { class: 'mention-name', text: `${path.slice(slash + 1)}${pick.kind === 'folder' ? '/' : ''}` }),
             h('span', { class: 'mention-dir', text: slash > 0 ? path.slice(0, slash) : '' }),
           );
         }),
@@ -143,15 +189,15 @@ export class MentionPicker {
   }
 
   private pick(index: number): void {
-    const path = this.files[index];
+    const pick = this.files[index];
     const token = this.token;
     this.close();
-    if (path === undefined || !token) return;
+    if (pick === undefined || !token) return;
     const v = this.input.value;
-    // The "@query" goes; the file becomes a chip.
+    // The "@query" goes; the pick becomes a chip.
     this.input.value = v.slice(0, token.start) + v.slice(token.end);
     this.input.setSelectionRange(token.start, token.start);
     this.input.dispatchEvent(new Event('input', { bubbles: true }));
-    this.onPick(path);
+    this.onPick(pick);
   }
 }

@@ -172,6 +172,8 @@ export class AssistantEntry extends LazyEntry {
   private body: MarkdownBody | undefined;
   private readonly cards = new Map<string, ToolCard>();
   private bodies: MarkdownBody[] = [];
+  /** Notices about the turn (issue 15: images the server refused), shown above its text. */
+  private readonly notes: string[] = [];
 
   constructor(entry: Extract<ChatEntryView, { kind: 'assistant' }>, ctx: EntryContext) {
     super(entry.id, 'assistant', 'Warmline');
@@ -209,6 +211,7 @@ export class AssistantEntry extends LazyEntry {
     this.partsEl = h('div', { class: 'parts' });
     this.element.append(
       h('div', { class: 'entry-head' }, icon('sparkle'), h('span', { text: 'Warmline' })),
+      ...this.notes.map(noteView),
       this.partsEl,
     );
     this.parts.forEach((part, i) => {
@@ -271,6 +274,12 @@ export class AssistantEntry extends LazyEntry {
   /** The message's whole text so far (the plan checklist reads it, issue 15). */
   get fullText(): string {
     return this.text;
+  }
+
+  /** A notice about this turn (images refused), as text. */
+  note(text: string): void {
+    this.notes.push(text);
+    if (this.materialised) this.partsEl?.before(noteView(text));
   }
 
   delta(delta: string): void {
@@ -416,4 +425,8 @@ export class AssistantEntry extends LazyEntry {
     }
     this.element.append(footer);
   }
+}
+
+function noteView(text: string): HTMLElement {
+  return h('div', { class: 'entry-note', role: 'status' }, icon('info'), h('span', { text }));
 }
