@@ -44,7 +44,8 @@ export type AgentEvent =
   /** The transcript was compacted (already applied to it): the caller persists the replacement. */
   | { type: 'compacted'; compaction: Compaction };
 
-export type StopReason = 'answered' | 'tool_limit' | 'cancelled' | 'error';
+/** `yielded`: `yieldAt` asked the loop to stop at a safe point (a queued message is sent next). */
+export type StopReason = 'answered' | 'tool_limit' | 'cancelled' | 'error' | 'yielded';
 
 export interface AgentRunOptions {
   signal?: AbortSignal;
@@ -57,6 +58,11 @@ export interface AgentRunOptions {
   maxRepeats?: number;
   /** At most one `tool.preview` per call this often (default 50 ms; the last part always comes). */
   previewIntervalMs?: number;
+  /**
+   * Asked at the safe point: after a batch of tool outputs is appended, before the next model
+   * request. True stops the run there with 'yielded' (the transcript is complete and valid to continue).
+   */
+  yieldAt?: () => boolean;
 }
 
 export interface AgentDeps {
@@ -231,6 +237,7 @@ export class AgentLoop {
         calls.some((c) => outputs.get(c.callId)?.startsWith('Not run: this request reached'))
       )
         return 'tool_limit';
+      if (options.yieldAt?.()) return 'yielded';
     }
   }
 
