@@ -108,6 +108,8 @@ export class ChatState {
   private turns = 0;
   /** Queued messages' ids, in the order they will be sent. */
   private readonly waiting: string[] = [];
+  /** The queued message being saved (`starting` after queue.send): back to the queue's front if that fails. */
+  private sending?: string;
   /** After a failed or stopped turn: the queue waits for the user. */
   private holding = false;
   private readonly log: (message: string) => void;
@@ -178,11 +180,15 @@ export class ChatState {
 
       case 'turn.start':
         if (phase !== 'starting') return 'no message is being sent';
+        this.sending = undefined;
         return this.startTurn();
 
       case 'send.failed':
         if (phase !== 'starting') return 'no message is being sent';
         this.current = 'idle';
+        // A queued message that could not be saved is not lost: it waits first again.
+        if (this.sending) this.waiting.unshift(this.sending);
+        this.sending = undefined;
         this.holding = this.waiting.length > 0;
         return [];
 
@@ -334,7 +340,8 @@ export class ChatState {
   private drain(): ChatEffect[] {
     if (this.current !== 'idle' || !this.waiting.length || this.holding) return [];
     this.current = 'starting';
-    return [{ type: 'queue.send', id: this.waiting.shift()! }];
+    this.sending = this.waiting.shift()!;
+    return [{ type: 'queue.send', id: this.sending }];
   }
 
   private startTurn(): ChatEffect[] {

@@ -327,7 +327,8 @@ describe('chat state: the queue (issue 15)', () => {
     expect(ok(s.dispatch({ type: 'queue.add', id: 'q2' }))).toEqual([]);
     expect(ok(s.dispatch({ type: 'send.failed' }))).toEqual([]);
     expect(s.held).toBe(true);
-    expect(s.queue).toEqual(['q2']);
+    // q1 could not be saved: it is not lost, it waits first.
+    expect(s.queue).toEqual(['q1', 'q2']);
   });
 });
 
@@ -539,6 +540,7 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
   const added = new Set<string>();
   const removed = new Set<string>();
   const sent = new Set<string>();
+  let sending: string | undefined;
   const ids = {
     fresh: () => `q${++made}`,
     known: () => `q${1 + Math.floor(next() * Math.max(made, 1))}`,
@@ -599,6 +601,7 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
         check(m.phase === 'starting', 'a queued message sent puts the machine in starting');
         queued.shift();
         sent.add(e.id);
+        sending = e.id;
         sendsWaiting++;
         sendsAccepted++;
       }
@@ -609,12 +612,19 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
           sendsAccepted++;
           break;
         case 'turn.start':
+          sending = undefined;
           sendsWaiting--;
           sendsSettled++;
           turnsRunning++;
           abortsThisTurn = 0;
           break;
         case 'send.failed':
+          // A queued message that could not be saved goes back to the front of the queue.
+          if (sending) {
+            queued.unshift(sending);
+            sent.delete(sending);
+          }
+          sending = undefined;
           sendsWaiting--;
           sendsSettled++;
           break;
