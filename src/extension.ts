@@ -120,6 +120,8 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     log: (message) => log.info(message),
     checkpoints: { store: checkpoints, host },
     allowMcp: (server, tool) => void mcp.allow(server, tool),
+    // The open chat and the queued messages come back after a window reload (issue 15).
+    memory: context.workspaceState,
   });
   const actions = new WorkspaceActions(
     () => chat,

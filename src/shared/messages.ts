@@ -137,6 +137,12 @@ export type ChatEntryView =
 // ---- modes and slash commands (issue 15) ----
 // ---- mentions and images (issue 15) ----
 // ---- queue and reload (issue 15) ----
+/** A message sent while a turn ran: it waits to be sent (with the context it was sent with). */
+export interface QueuedMessageView {
+  id: string;
+  text: string;
+  context: ContextChip[];
+}
 
 export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
 
@@ -204,6 +210,8 @@ export interface HostMessages {
   // ---- modes and slash commands (issue 15) ----
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
+  /** The messages waiting, in sending order; `held`: a turn failed or was stopped, they wait for the user. */
+  'queue': { items: QueuedMessageView[]; held: boolean };
 }
 
 /** Webview -> host. */
@@ -233,6 +241,10 @@ export interface WebviewMessages {
   // ---- modes and slash commands (issue 15) ----
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
+  'queue.edit': { id: string; text: string };
+  'queue.remove': { id: string };
+  /** Send this one next: the running turn stops at its next safe point (or now, when idle). */
+  'queue.sendNow': { id: string };
 }
 
 /** Webview -> host requests that expect an answer. */

@@ -11,6 +11,8 @@ import { ChatLog } from './view/chat.ts';
 import { Composer } from './view/composer.ts';
 import { Header } from './view/header.ts';
 import { HistoryPanel } from './view/history.ts';
+import { QueueView } from './view/queue.ts';
+import { ScrollKeeper } from './view/scroll-keeper.ts';
 
 export interface AppOptions {
   api: VsCodeApi;
@@ -50,6 +52,10 @@ export function startApp(options: AppOptions): App {
   options.root.removeAttribute('aria-busy');
   wireLogClicks(log.element, post);
   closeOnOutsideClick(history, header.historyButton);
+  // ---- queue and reload (issue 15) ----
+  const queued = new QueueView(post);
+  composer.element.before(queued.element);
+  const scroll = new ScrollKeeper(log, channel);
 
   const setRunning = (running: boolean): void => {
     composer.setRunning(running);
@@ -65,6 +71,7 @@ export function startApp(options: AppOptions): App {
       header.setFigures(lastFigures?.kind === 'assistant' ? lastFigures.figures : undefined);
       document.title = p.title || 'Warmline';
       setRunning(p.busy);
+      scroll.loaded(p.chatId);
     },
     'user.message': (p) => {
       log.addUser(p.entry);
@@ -97,6 +104,7 @@ export function startApp(options: AppOptions): App {
     // ---- modes and slash commands (issue 15) ----
     // ---- mentions and images (issue 15) ----
     // ---- queue and reload (issue 15) ----
+    'queue': (p) => queued.set(p.items, p.held),
   };
   channel.listen(handlers);
   post('ready', {});
