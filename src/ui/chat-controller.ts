@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ChatStore } from '../agent/chat-store.ts';
 import type { CheckpointStore, RestorePlan } from '../agent/checkpoints.ts';
-import { Conversation } from '../agent/conversation.ts';
+import { CUT_OFF, Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import type { Compaction } from '../session/compaction.ts';
 import { SessionError } from '../session/errors.ts';
@@ -103,6 +103,8 @@ export class ChatController implements vscode.Disposable {
   /** Messages sent while busy, by id (their order is the machine's queue). */
   private readonly queued = new Map<string, QueuedMessageView>();
   private queueCounter = 0;
+  /** The extension is being disposed (the window reloads or closes). */
+  private disposing = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a request ends (tests wait on it). */
   readonly onDidFinishTurn = this.changed.event;
@@ -561,6 +563,8 @@ export class ChatController implements vscode.Disposable {
   }
 
   dispose(): void {
+    // The window closes or reloads: a turn still running is cut (and marked so when the chat reopens).
+    this.disposing = true;
     if (this.machine.turn) this.stop();
     this.outbox.flush();
     this.changed.dispose();
@@ -597,6 +601,7 @@ export class ChatController implements vscode.Disposable {
       });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
+      else if (this.disposing) error = { code: 'interrupted', message: CUT_OFF, actions: ['retry'] };
     } finally {
       live.figures.totalMs = Date.now() - started;
       try {
