@@ -64,8 +64,8 @@ describe('message queue', () => {
     const both = finishedTurns(api, 2);
     const first = api.chat.send('first question');
     await waitFor(() => sent.some((m) => m.type === 'text.delta'), 10_000, 'the first reply to stream');
-    // The composer's Enter while the reply streams: queued, not refused.
-    await api.chat.send('second question');
+    // The composer's Enter while the reply streams: queued, not refused, with its context chip.
+    await api.chat.send('second question', [{ kind: 'file', path: 'src/math.js', label: 'math.js' }]);
     assert.equal(api.chat.busy, true, 'the first turn still runs');
     assert.deepEqual(
       api.chat.queue.map((q) => q.text),
@@ -80,11 +80,16 @@ describe('message queue', () => {
     assert.equal(model.length, 2, 'one request per message, one after the other');
     const second = model[1]!;
     assert.ok(second.previousResponseId, 'the second continues the first on the server (delta)');
-    assert.deepEqual(userTexts(second.body.input), ['second question'], 'only the new message is sent');
+    const texts = userTexts(second.body.input);
+    assert.equal(texts.length, 1, 'only the new message is sent');
+    assert.match(texts[0]!, /^second question\n\n<attached file="math\.js">[\s\S]*function average/, 'with its chip');
     const users = api.chat.entries().filter((e) => e.kind === 'user');
     assert.deepEqual(
-      users.map((e) => (e as { text: string }).text),
-      ['first question', 'second question'],
+      users.map((e) => [(e as { text: string }).text, (e as { context: unknown[] }).context.length]),
+      [
+        ['first question', 0],
+        ['second question', 1],
+      ],
     );
     const answers = api.chat.entries().filter((e) => e.kind === 'assistant');
     assert.match((answers.at(-1) as { text: string }).text, /Second answer\./);
