@@ -5,7 +5,9 @@ import type { InputItem } from '../session/protocol.ts';
 import type { ContextChip } from '../shared/messages.ts';
 import type { ChatRecord, ChatStore } from './chat-store.ts';
 
-const INTERRUPTED = 'Not run: the editor was closed or reloaded before this tool finished.';
+// The model is told the result is unknown: a call cut mid-run (an edit, a task) may have done part of its work.
+const INTERRUPTED =
+  'Interrupted: the editor was closed or reloaded before this tool finished. It may not have run, or run only in part: its result is unknown. Check before relying on it.';
 /** The error a turn cut by a window reload (or a crash) ends with when its chat is opened again. */
 export const CUT_OFF = 'This reply was cut off when the window reloaded.';
 
