@@ -128,6 +128,8 @@ export function activate(context: vscode.ExtensionContext): WarmlineApi {
     checkpoints: { store: checkpoints, host },
     allowMcp: (server, tool) => void mcp.allow(server, tool),
     rules,
+    // The open chat and the queued messages come back after a window reload (issue 15).
+    memory: context.workspaceState,
   });
   const actions = new WorkspaceActions(
     () => chat,

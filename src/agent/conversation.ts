@@ -5,7 +5,11 @@ import type { InputItem } from '../session/protocol.ts';
 import type { ChatMode, ContextChip } from '../shared/messages.ts';
 import type { ChatRecord, ChatStore } from './chat-store.ts';
 
-const INTERRUPTED = 'Not run: the editor was closed or reloaded before this tool finished.';
+// The model is told the result is unknown: a call cut mid-run (an edit, a task) may have done part of its work.
+const INTERRUPTED =
+  'Interrupted: the editor was closed or reloaded before this tool finished. It may not have run, or run only in part: its result is unknown. Check before relying on it.';
+/** The error a turn cut by a window reload (or a crash) ends with when its chat is opened again. */
+export const CUT_OFF = 'This reply was cut off when the window reloaded.';
 
 /**
  * One chat: its transcript (the source of truth the session resends from), persisted
@@ -167,5 +171,14 @@ export class Conversation {
       for (const m of missing)
         this.record({ t: 'tool', callId: callIdOf(m) ?? '', status: 'cancelled', summary: 'interrupted' });
     }
+    // A turn without its `end` (the window reloaded mid-reply): it ends now, marked as cut off,
+    // so the chat shows it finished and says so, and the next message starts a new turn.
+    const lastUser = this.recorded.findLastIndex((r) => r.t === 'user');
+    if (lastUser >= 0 && !this.recorded.slice(lastUser).some((r) => r.t === 'end'))
+      this.record({
+        t: 'end',
+        error: { code: 'interrupted', message: CUT_OFF, actions: ['retry'] },
+        at: Date.now(),
+      });
   }
 }

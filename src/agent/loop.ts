@@ -45,7 +45,8 @@ export type AgentEvent =
   /** The transcript was compacted (already applied to it): the caller persists the replacement. */
   | { type: 'compacted'; compaction: Compaction };
 
-export type StopReason = 'answered' | 'tool_limit' | 'cancelled' | 'error';
+/** `yielded`: `yieldAt` asked the loop to stop at a safe point (a queued message is sent next). */
+export type StopReason = 'answered' | 'tool_limit' | 'cancelled' | 'error' | 'yielded';
 
 export interface AgentRunOptions {
   signal?: AbortSignal;
@@ -62,6 +63,11 @@ export interface AgentRunOptions {
   beforeRequest?: () => Promise<void>;
   /** The chat's mode (src/agent/modes.ts): the tools offered, extra instructions; a call it does not allow is refused unrun. */
   mode?: ModePolicy;
+  /**
+   * Asked at the safe point: after a batch of tool outputs is appended, before the next model
+   * request. True stops the run there with 'yielded' (the transcript is complete and valid to continue).
+   */
+  yieldAt?: () => boolean;
 }
 
 export interface AgentDeps {
@@ -250,6 +256,7 @@ export class AgentLoop {
         calls.some((c) => outputs.get(c.callId)?.startsWith('Not run: this request reached'))
       )
         return 'tool_limit';
+      if (options.yieldAt?.()) return 'yielded';
     }
   }
 

@@ -179,6 +179,12 @@ export interface ImageRef {
   sha256?: string;
 }
 // ---- queue and reload (issue 15) ----
+/** A message sent while a turn ran: it waits to be sent (with the context it was sent with). */
+export interface QueuedMessageView {
+  id: string;
+  text: string;
+  context: ContextChip[];
+}
 
 export type ErrorAction = 'setKey' | 'retry' | 'openSettings' | 'showLog' | 'compact' | 'newChat';
 
@@ -252,6 +258,8 @@ export interface HostMessages {
   /** The server or model refused the turn's images: they were left out and the text sent (a note in the reply). */
   'images.refused': { id: string; message: string };
   // ---- queue and reload (issue 15) ----
+  /** The messages waiting, in sending order; `held`: a turn failed or was stopped, they wait for the user. */
+  'queue': { items: QueuedMessageView[]; held: boolean };
 }
 
 /** Webview -> host. */
@@ -287,6 +295,10 @@ export interface WebviewMessages {
   'slash.run': { command: 'explain' | 'fix' | 'tests'; text: string };
   // ---- mentions and images (issue 15) ----
   // ---- queue and reload (issue 15) ----
+  'queue.edit': { id: string; text: string };
+  'queue.remove': { id: string };
+  /** Send this one next: the running turn stops at its next safe point (or now, when idle). */
+  'queue.sendNow': { id: string };
 }
 
 /** Webview -> host requests that expect an answer. */

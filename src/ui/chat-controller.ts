@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ChatStore } from '../agent/chat-store.ts';
 import type { CheckpointStore, RestorePlan } from '../agent/checkpoints.ts';
-import { Conversation } from '../agent/conversation.ts';
+import { CUT_OFF, Conversation } from '../agent/conversation.ts';
 import type { AgentEvent, AgentLoop } from '../agent/loop.ts';
 import { isChatMode, modePolicy } from '../agent/modes.ts';
 import type { Compaction } from '../session/compaction.ts';
@@ -16,6 +16,7 @@ import type {
   HostMessage,
   RulesFileView,
   HostMessages,
+  QueuedMessageView,
   RestorePlanView,
   RestoreView,
   ToolCardView,
@@ -52,7 +53,13 @@ export interface ChatControllerDeps {
     view(): RulesFileView[];
     open(path: string): Promise<boolean>;
   };
+  /** Where the open chat's id and the queued messages are kept across window reloads (workspaceState). */
+  memory?: Pick<vscode.Memento, 'get' | 'update'>;
 }
+
+/** workspaceState keys (issue 15): the chat open in the view, the messages queued. */
+const OPEN_CHAT_KEY = 'warmline.openChat';
+const QUEUE_KEY = 'warmline.queue';
 
 interface LiveTurn {
   /** The state machine's number for this turn. */
@@ -108,6 +115,11 @@ export class ChatController implements vscode.Disposable {
   private usage?: { used: number; window: number };
   /** The mode shown: the open chat's, or the one a new chat starts in (the last one used). */
   private mode: ChatMode = 'agent';
+  /** Messages sent while busy, by id (their order is the machine's queue). */
+  private readonly queued = new Map<string, QueuedMessageView>();
+  private queueCounter = 0;
+  /** The extension is being disposed (the window reloads or closes). */
+  private disposing = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a request ends (tests wait on it). */
   readonly onDidFinishTurn = this.changed.event;
@@ -119,6 +131,7 @@ export class ChatController implements vscode.Disposable {
       this.state = { state, detail };
       this.postState();
     });
+    this.restoreAfterReload();
   }
 
   get busy(): boolean {
@@ -146,6 +159,7 @@ export class ChatController implements vscode.Disposable {
     this.postState();
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat?.id ?? '' } });
     this.perform(attached);
+    this.postQueue();
     this.post({ type: 'context', payload: { chips: this.chips } });
     if (this.usage) this.post({ type: 'usage', payload: this.usage });
     if (this.deps.rules) this.post({ type: 'rules', payload: { files: this.deps.rules.view() } });
@@ -188,6 +202,8 @@ export class ChatController implements vscode.Disposable {
   async send(text: string, context: ContextChip[] = this.chips): Promise<void> {
     const trimmed = text.trim();
     if (!trimmed) return;
+    // Busy: the message waits in the queue (issue 15), with the context it was sent with.
+    if (this.machine.busy && this.enqueue(trimmed, context)) return;
     // Claimed before the first await: a quick second submit must not start a second loop on this transcript.
     const claimed = this.machine.dispatch({ type: 'send' });
     if (!claimed.ok) {
@@ -195,6 +211,11 @@ export class ChatController implements vscode.Disposable {
       this.post({ type: 'compose', payload: { text: trimmed, send: false } });
       throw new Error(claimed.reason);
     }
+    await this.begin(trimmed, context);
+  }
+
+  /** The machine is in `starting` for this message: save it, then run its turn. `queuedId`: it comes from the queue. */
+  private async begin(trimmed: string, context: ContextChip[], queuedId?: string): Promise<void> {
     let chat: Conversation;
     try {
       const images = imageUrls(context);
@@ -202,22 +223,32 @@ export class ChatController implements vscode.Disposable {
       if (!this.chat) {
         this.chat = Conversation.create(this.deps.store, trimmed.split('\n')[0]!.slice(0, 80));
         this.chat.setMode(this.mode);
+        this.rememberOpenChat();
         this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat.id } });
       }
       chat = this.chat;
       chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed, images);
     } catch (err) {
+      // A queued message goes back to the queue's front (held); nothing the user wrote is lost.
       this.machine.dispatch({ type: 'send.failed' });
       // Nothing is lost: the text goes back into the message box.
       if (err instanceof ImageRefused) this.post({ type: 'compose', payload: { text: trimmed, send: false } });
+      if (queuedId) this.postQueue();
       throw err;
+    }
+    if (queuedId) {
+      this.queued.delete(queuedId);
+      this.postQueue();
     }
     this.post({
       type: 'user.message',
       payload: { entry: { kind: 'user', id: `u-live-${++this.turnCounter}`, text: trimmed, context } },
     });
-    this.chips = [];
-    this.post({ type: 'context', payload: { chips: [] } });
+    // A queued message took its chips when it was queued: those attached since stay for the next one.
+    if (!queuedId) {
+      this.chips = [];
+      this.post({ type: 'context', payload: { chips: [] } });
+    }
     await this.run(chat, this.machine.dispatch({ type: 'turn.start' }));
   }
 
@@ -236,6 +267,7 @@ export class ChatController implements vscode.Disposable {
     // Stops a running turn; it ends on its own chat, and nothing of it reaches the new one.
     const switched = this.machine.dispatch({ type: 'chat.new' });
     this.chat = undefined;
+    this.rememberOpenChat();
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(switched);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: '' } });
@@ -252,6 +284,7 @@ export class ChatController implements vscode.Disposable {
     }
     this.chat = chat;
     this.mode = chat.mode;
+    this.rememberOpenChat();
     this.setUsage(0, this.deps.session.contextWindow());
     this.perform(opened);
     this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: chat.id } });
@@ -365,6 +398,104 @@ export class ChatController implements vscode.Disposable {
       this.deps.log?.(`mode not saved: ${errorView(err).message}`);
     }
     this.post({ type: 'mode', payload: { mode } });
+  }
+
+  // ---------- the queue and the chat after a reload (issue 15) ----------
+
+  /** The messages waiting, in sending order. */
+  get queue(): QueuedMessageView[] {
+    return this.machine.queue.flatMap((id) => this.queued.get(id) ?? []);
+  }
+
+  /** Queues a message sent while busy; false if the machine refuses (it has just become idle: send it). */
+  private enqueue(text: string, context: ContextChip[]): boolean {
+    const id = `q${Date.now().toString(36)}-${++this.queueCounter}`;
+    this.queued.set(id, { id, text, context });
+    if (!this.machine.dispatch({ type: 'queue.add', id }).ok) {
+      this.queued.delete(id);
+      return false;
+    }
+    // The chips went with the queued message, as with a message sent.
+    if (this.chips.length) {
+      this.chips = [];
+      this.post({ type: 'context', payload: { chips: [] } });
+    }
+    this.postQueue();
+    return true;
+  }
+
+  editQueued(id: string, text: string): void {
+    const item = this.queued.get(id);
+    if (item && text.trim()) item.text = text.trim();
+    this.postQueue();
+  }
+
+  removeQueued(id: string): void {
+    if (this.machine.dispatch({ type: 'queue.remove', id }).ok) this.queued.delete(id);
+    this.postQueue();
+  }
+
+  /**
+   * "Send now": the message goes next. A running turn stops at its next safe point (the loop's
+   * yieldAt: after the running tool calls finish and their outputs are recorded, before the next
+   * model request; a reply being streamed is let finish); idle, it is sent at once.
+   */
+  sendQueuedNow(id: string): void {
+    this.perform(this.machine.dispatch({ type: 'queue.sendNow', id }));
+    this.postQueue();
+  }
+
+  /** Sends the queued message the machine took off the queue (it is in `starting` for it). */
+  private async sendQueued(id: string): Promise<void> {
+    const item = this.queued.get(id);
+    if (!item) {
+      // Cannot happen (the machine's queue and this map change together); never leave it in starting.
+      this.machine.dispatch({ type: 'send.failed' });
+      this.queued.delete(id);
+      this.postQueue();
+      return;
+    }
+    try {
+      await this.begin(item.text, item.context, id);
+    } catch (err) {
+      this.deps.log?.(`queued message not sent: ${errorView(err).message}`);
+      void vscode.window.showWarningMessage(
+        `Warmline could not send the queued message (it waits in the queue): ${errorView(err).message}`,
+      );
+    }
+  }
+
+  private postQueue(): void {
+    const items = this.queue;
+    this.post({ type: 'queue', payload: { items, held: this.machine.held } });
+    void this.deps.memory?.update(QUEUE_KEY, items.length ? items : undefined);
+  }
+
+  private rememberOpenChat(): void {
+    void this.deps.memory?.update(OPEN_CHAT_KEY, this.chat?.id);
+  }
+
+  /**
+   * After a window reload: the chat that was open is open again (a turn the reload cut is marked so
+   * by Conversation.open), and the messages that were queued are back, held until the user sends them.
+   */
+  private restoreAfterReload(): void {
+    const memory = this.deps.memory;
+    if (!memory) return;
+    const id = memory.get<string>(OPEN_CHAT_KEY);
+    try {
+      const chat = id ? Conversation.open(this.deps.store, id) : undefined;
+      if (chat) {
+        this.chat = chat;
+        this.mode = chat.mode;
+      }
+    } catch (err) {
+      this.deps.log?.(`the chat open before the reload could not be opened: ${errorView(err).message}`);
+    }
+    const saved = memory.get<unknown>(QUEUE_KEY);
+    const items = Array.isArray(saved) ? saved.filter(isQueuedMessage) : [];
+    for (const item of items) this.queued.set(item.id, { id: item.id, text: item.text, context: item.context });
+    if (items.length) this.machine.dispatch({ type: 'queue.restore', ids: items.map((i) => i.id) });
   }
 
   // ---------- checkpoints (issue 16): src/agent/checkpoints.ts keeps them ----------
@@ -495,6 +626,8 @@ export class ChatController implements vscode.Disposable {
   }
 
   dispose(): void {
+    // The window closes or reloads: a turn still running is cut (and marked so when the chat reopens).
+    this.disposing = true;
     if (this.machine.turn) this.stop();
     this.outbox.flush();
     this.changed.dispose();
@@ -528,9 +661,12 @@ export class ChatController implements vscode.Disposable {
         conversationId: chat.id,
         beforeRequest: () => this.refreshRules(chat),
         mode: modePolicy(chat.mode),
+        // "Send now" on a queued message (issue 15): stop at the loop's safe point.
+        yieldAt: () => this.machine.turn?.id === live.turn && !!this.machine.turn.yielding,
       });
     } catch (err) {
       if (!(err instanceof SessionError && err.code === 'cancelled')) error = errorView(err);
+      else if (this.disposing) error = { code: 'interrupted', message: CUT_OFF, actions: ['retry'] };
     } finally {
       live.figures.totalMs = Date.now() - started;
       try {
@@ -542,7 +678,7 @@ export class ChatController implements vscode.Disposable {
       for (const id of live.cards.keys()) this.proposed.delete(id);
       this.live = undefined;
       // assistant.end, or the chat shown (another one, after New Chat) no longer busy.
-      this.perform(this.machine.dispatch({ type: 'turn.end' }), { live, error });
+      this.perform(this.machine.dispatch({ type: 'turn.end', failed: !!error }), { live, error });
       this.post({ type: 'history', payload: { chats: this.deps.store.list(), activeId: this.chat?.id ?? '' } });
       this.changed.fire();
     }
@@ -659,6 +795,9 @@ export class ChatController implements vscode.Disposable {
             this.setUsage(ctx.compaction.tokensAfter, this.deps.session.contextWindow());
           }
           break;
+        case 'queue.send':
+          void this.sendQueued(effect.id);
+          break;
         case 'notify.approval': {
           const title = ctx.request?.title ?? 'a tool waits for your approval';
           void vscode.window.showInformationMessage(`Warmline: ${title}`, 'Review').then((a) => {
@@ -718,6 +857,11 @@ export class ChatController implements vscode.Disposable {
   private post(m: HostMessage): void {
     this.outbox.post(m);
   }
+}
+
+function isQueuedMessage(v: unknown): v is QueuedMessageView {
+  const o = v as QueuedMessageView;
+  return !!o && typeof o.id === 'string' && typeof o.text === 'string' && Array.isArray(o.context);
 }
 
 function firstLine(text: string): string {

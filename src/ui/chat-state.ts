@@ -13,9 +13,16 @@
 //   idle               restore ▶ restoring (checkpoints: files, maybe the conversation, put back)
 //   restoring          restore.end ▶ idle
 //   any state          chat.new, view.attach, view.detach
+//   not idle           queue.add (a message sent while busy waits in the queue)
+//   any state          queue.remove, queue.sendNow (idle: sends it now; running: yield at the safe point)
+//   → idle             with messages queued and the queue not held ▶ starting, sending the first (queue.send)
 //
-// There is no queue: one request at a time, and a message sent while one runs is refused (the
-// controller puts its text back in the message box). A turn belongs to the chat it started in:
+// One request at a time. A message sent while one runs is queued (issue 15): it is sent when the
+// turn ends, one per turn, in order, each a normal turn (▶ starting, as a send). A turn that
+// fails, or that the user stopped (Stop, New Chat), holds the queue: nothing more goes on its own;
+// the user sends a held message ("Send now") or removes it. "Send now" during a turn moves the
+// message to the front and asks the turn to yield at its next safe point (AgentLoop's yieldAt:
+// after the running tool calls' outputs are recorded, never mid-response). A turn belongs to the chat it started in:
 // New Chat stops it and the view shows the new chat at once, busy until the turn has stopped, with
 // nothing of the old turn in it. No vscode import: test/unit/chat-state.test.ts drives it.
 
@@ -37,7 +44,7 @@ export type ChatInput =
   /** The user answered (or the turn's abort answered "no" for them). */
   | { type: 'approval.answered'; callId: string }
   /** The turn's agent loop returned: answered, failed or cancelled. */
-  | { type: 'turn.end' }
+  | { type: 'turn.end'; failed?: boolean }
   /** `/compact`, "Compact Conversation". */
   | { type: 'compact'; hasTranscript: boolean }
   | { type: 'compact.end' }
@@ -50,7 +57,15 @@ export type ChatInput =
   /** The webview is ready (first time, or after a reload). */
   | { type: 'view.attach' }
   /** The webview is gone. */
-  | { type: 'view.detach' };
+  | { type: 'view.detach' }
+  // ---- queue and reload (issue 15) ----
+  /** A message sent while busy: it waits in the queue. */
+  | { type: 'queue.add'; id: string }
+  | { type: 'queue.remove'; id: string }
+  /** "Send now" on a queued message. */
+  | { type: 'queue.sendNow'; id: string }
+  /** Messages queued before a window reload: back in the queue, held. */
+  | { type: 'queue.restore'; ids: string[] };
 
 export type ChatEffect =
   /** Abort the running turn (its pending approvals are answered "no" through the abort signal). */
@@ -64,7 +79,9 @@ export type ChatEffect =
   /** Show the finished compaction (marker, context meter): the chat it ran on is still the one shown. */
   | { type: 'view.compacted' }
   /** An approval asked with no view to show it in: tell the user outside the view. */
-  | { type: 'notify.approval'; callId: string };
+  | { type: 'notify.approval'; callId: string }
+  /** Send this queued message now (it has left the queue; the machine is in `starting` for it, as after `send`). */
+  | { type: 'queue.send'; id: string };
 
 export type ChatOutcome = { ok: true; effects: ChatEffect[] } | { ok: false; reason: string };
 
@@ -75,6 +92,8 @@ export interface TurnState {
   shown: boolean;
   /** Calls waiting for the user's answer, in the order asked. */
   readonly approvals: string[];
+  /** "Send now": stop at the next safe point so the first queued message goes next. */
+  yielding?: boolean;
 }
 
 export const BUSY_REASON = 'A request is already running. Stop it first, or wait for it to finish.';
@@ -87,6 +106,12 @@ export class ChatState {
   private compaction?: { shown: boolean };
   private viewAttached = false;
   private turns = 0;
+  /** Queued messages' ids, in the order they will be sent. */
+  private readonly waiting: string[] = [];
+  /** The queued message being saved (`starting` after queue.send): back to the queue's front if that fails. */
+  private sending?: string;
+  /** After a failed or stopped turn: the queue waits for the user. */
+  private holding = false;
   private readonly log: (message: string) => void;
 
   constructor(log: (message: string) => void = () => {}) {
@@ -113,6 +138,15 @@ export class ChatState {
   /** The first approval waiting, for Accept/Reject commands. */
   get pendingApproval(): string | undefined {
     return this.activeTurn?.approvals[0];
+  }
+
+  /** Queued messages' ids, in sending order. */
+  get queue(): readonly string[] {
+    return this.waiting;
+  }
+  /** The queue waits for the user (a turn failed or was stopped). */
+  get held(): boolean {
+    return this.holding;
   }
 
   /** Whether what turn `id` streams goes to the view. */
@@ -146,11 +180,16 @@ export class ChatState {
 
       case 'turn.start':
         if (phase !== 'starting') return 'no message is being sent';
+        this.sending = undefined;
         return this.startTurn();
 
       case 'send.failed':
         if (phase !== 'starting') return 'no message is being sent';
         this.current = 'idle';
+        // A queued message that could not be saved is not lost: it waits first again.
+        if (this.sending) this.waiting.unshift(this.sending);
+        this.sending = undefined;
+        this.holding = this.waiting.length > 0;
         return [];
 
       case 'retry':
@@ -169,6 +208,8 @@ export class ChatState {
               : 'there is no request to stop';
         }
         this.current = 'stopping';
+        // Stop means stop: a "Send now" asked before is off, and the queue waits for the user.
+        turn.yielding = false;
         return [{ type: 'abort' }];
       }
 
@@ -196,9 +237,11 @@ export class ChatState {
         if (!turn) return 'no request is running';
         this.activeTurn = undefined;
         this.current = 'idle';
+        // Failed, or stopped by the user (not to yield to a queued message): the queue waits.
+        if (input.failed || (phase === 'stopping' && !turn.yielding)) this.holding = this.waiting.length > 0;
         // A turn the view no longer shows ends without a word to it; the view only learns that it
         // may send again, with the chat it shows.
-        return turn.shown ? [{ type: 'view.turn.end' }] : [{ type: 'view.load', busy: false }];
+        return [turn.shown ? { type: 'view.turn.end' } : { type: 'view.load', busy: false }, ...this.drain()];
       }
 
       case 'compact':
@@ -214,7 +257,7 @@ export class ChatState {
         const { shown } = this.compaction;
         this.compaction = undefined;
         this.current = 'idle';
-        return shown ? [{ type: 'view.compacted' }] : [];
+        return [...(shown ? [{ type: 'view.compacted' } as const] : []), ...this.drain()];
       }
 
       case 'restore':
@@ -226,7 +269,7 @@ export class ChatState {
       case 'restore.end':
         if (phase !== 'restoring') return 'no restore is running';
         this.current = 'idle';
-        return [];
+        return this.drain();
 
       case 'chat.new': {
         // Allowed in every state: what runs is stopped (or left to finish, for a compaction or
@@ -235,6 +278,7 @@ export class ChatState {
         const turn = this.activeTurn;
         if (turn) {
           turn.shown = false;
+          turn.yielding = false;
           if (phase === 'running' || phase === 'awaiting_approval') {
             this.current = 'stopping';
             effects.push({ type: 'abort' });
@@ -257,7 +301,47 @@ export class ChatState {
         if (!this.viewAttached) return 'no view is attached';
         this.viewAttached = false;
         return [];
+
+      // ---- queue and reload (issue 15) ----
+      case 'queue.add':
+        if (phase === 'idle') return 'nothing is running: the message is sent now';
+        if (this.waiting.includes(input.id)) return 'that message is already queued';
+        this.waiting.push(input.id);
+        return [];
+
+      case 'queue.remove': {
+        const at = this.waiting.indexOf(input.id);
+        if (at < 0) return 'that message is not queued';
+        this.waiting.splice(at, 1);
+        if (!this.waiting.length) this.holding = false;
+        return [];
+      }
+
+      case 'queue.sendNow': {
+        const at = this.waiting.indexOf(input.id);
+        if (at < 0) return 'that message is not queued';
+        this.waiting.splice(at, 1);
+        this.waiting.unshift(input.id);
+        // The user chose to go on: the queue no longer waits.
+        this.holding = false;
+        if (this.activeTurn && TURN_PHASES.includes(phase)) this.activeTurn.yielding = true;
+        return phase === 'idle' ? this.drain() : [];
+      }
+
+      case 'queue.restore':
+        if (this.waiting.length) return 'the queue is not empty';
+        this.waiting.push(...input.ids);
+        this.holding = this.waiting.length > 0;
+        return [];
     }
+  }
+
+  /** Entering idle: the first queued message is sent now, unless the queue waits for the user. */
+  private drain(): ChatEffect[] {
+    if (this.current !== 'idle' || !this.waiting.length || this.holding) return [];
+    this.current = 'starting';
+    this.sending = this.waiting.shift()!;
+    return [{ type: 'queue.send', id: this.sending }];
   }
 
   private startTurn(): ChatEffect[] {

@@ -144,6 +144,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         break;
       // ---- mentions and images (issue 15) ----
       // ---- queue and reload (issue 15) ----
+      case 'queue.edit':
+        this.controller.editQueued(m.payload.id, m.payload.text);
+        break;
+      case 'queue.remove':
+        this.controller.removeQueued(m.payload.id);
+        break;
+      case 'queue.sendNow':
+        this.controller.sendQueuedNow(m.payload.id);
+        break;
       case 'request':
         if (m.name === 'files.query')
           this.post({

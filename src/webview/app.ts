@@ -12,6 +12,8 @@ import { Composer } from './view/composer.ts';
 import { Header } from './view/header.ts';
 import { HistoryPanel } from './view/history.ts';
 import { PlanPanel } from './view/plan.ts';
+import { QueueView } from './view/queue.ts';
+import { ScrollKeeper } from './view/scroll-keeper.ts';
 
 export interface AppOptions {
   api: VsCodeApi;
@@ -57,6 +59,10 @@ export function startApp(options: AppOptions): App {
   options.root.removeAttribute('aria-busy');
   wireLogClicks(log.element, post);
   closeOnOutsideClick(history, header.historyButton);
+  // ---- queue and reload (issue 15) ----
+  const queued = new QueueView(post);
+  composer.element.before(queued.element);
+  const scroll = new ScrollKeeper(log, channel);
 
   const setRunning = (running: boolean): void => {
     composer.setRunning(running);
@@ -76,6 +82,7 @@ export function startApp(options: AppOptions): App {
       plan.hide();
       const last = p.entries.at(-1);
       planAfterLoad = last?.kind === 'assistant' && last.done && !last.error ? last.text : undefined;
+      scroll.loaded(p.chatId);
     },
     'user.message': (p) => {
       log.addUser(p.entry);
@@ -116,6 +123,7 @@ export function startApp(options: AppOptions): App {
     // ---- mentions and images (issue 15) ----
     'images.refused': (p) => log.note(p.id, p.message),
     // ---- queue and reload (issue 15) ----
+    'queue': (p) => queued.set(p.items, p.held),
   };
   channel.listen(handlers);
   post('ready', {});

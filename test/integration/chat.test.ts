@@ -129,18 +129,34 @@ describe('chat controller transitions', () => {
     assert.ok(answer.kind === 'assistant' && /Two\./.test(answer.text), 'the next message was answered');
   });
 
-  it('a message refused while a request starts goes back into the message box', async () => {
-    await useEmulator({ name: 'hello-once', turns: [{ text: 'Hello once.' }] });
+  it('a message sent while a request starts waits in the queue, then is sent after it (issue 15)', async () => {
+    await useEmulator({ name: 'hello-twice', turns: [{ text: 'Hello once.' }, { text: 'Hello twice.' }] });
     const api = await warmline();
     const sent = record(api);
-    const finished = finishedTurn(api);
+    const second = new Promise<void>((resolve) => {
+      let n = 0;
+      const d = api.chat.onDidFinishTurn(() => {
+        if (++n === 2) {
+          d.dispose();
+          resolve();
+        }
+      });
+    });
     const first = api.chat.send('first');
-    await assert.rejects(api.chat.send('second'), /A request is already running/);
+    await api.chat.send('second'); // queued: resolves at once
+    assert.deepEqual(
+      api.chat.queue.map((q) => q.text),
+      ['second'],
+    );
     await first;
-    await finished;
-    assert.ok(
-      sent.some((m) => m.type === 'compose' && m.payload.text === 'second' && !m.payload.send),
-      'the refused text is put back, not sent',
+    await second;
+    assert.ok(!sent.some((m) => m.type === 'compose'), 'nothing is put back in the message box');
+    assert.deepEqual(
+      api.chat
+        .entries()
+        .filter((e) => e.kind === 'user')
+        .map((e) => (e as { text: string }).text),
+      ['first', 'second'],
     );
   });
 

@@ -183,6 +183,41 @@ describe('the agent loop', () => {
     expect(emu!.violations).toEqual([]);
   });
 
+  it('yields at the safe point: the running tool finishes, its output is recorded, no next model request', async () => {
+    let asked = false;
+    let finished = false;
+    const { tools, state } = fakeTools({
+      behave: async (call) => {
+        asked = true; // "Send now" pressed while the tool runs
+        await new Promise((r) => setTimeout(r, 20));
+        finished = true;
+        return { output: `result of ${call.name}` };
+      },
+    });
+    const { loop } = await setup(chainScenario(3), tools);
+    const transcript: InputItem[] = [userMessage('go')];
+    const events: AgentEvent[] = [];
+    const before = emu!.requests.length;
+    const reason = await loop.run(transcript, (e) => events.push(e), {
+      yieldAt: () => {
+        expect(finished).toBe(true); // asked only once the batch's outputs are in
+        return asked;
+      },
+    });
+    expect(reason).toBe('yielded');
+    expect(state.calls).toHaveLength(1);
+    expect(events.find((e) => e.type === 'tool.end')).toMatchObject({ status: 'done' });
+    // The call has its output, in the transcript and in what was emitted for persistence.
+    expect(callOutputs(transcript)).toEqual([expect.objectContaining({ output: 'result of grep' })]);
+    expect(events.flatMap((e) => (e.type === 'items' ? e.items : []))).toEqual(transcript.slice(1));
+    // One model request only: none after the tool's output.
+    expect(emu!.requests.length - before).toBe(1);
+    // The chat goes on from there: a next message is accepted by the strict emulator.
+    transcript.push(userMessage('the queued message'));
+    expect(await loop.run(transcript, () => {})).toBe('answered');
+    expect(emu!.violations).toEqual([]);
+  });
+
   it('reports a rejected approval as rejected', async () => {
     const { tools } = fakeTools({
       behave: async (_call, ctx) =>

@@ -69,6 +69,8 @@ function snapshot(m: ChatState): unknown {
       attached: m.attached,
       turn: m.turn ?? null,
       pending: m.pendingApproval ?? null,
+      queue: m.queue,
+      held: m.held,
     }),
   );
 }
@@ -227,6 +229,109 @@ describe('chat state: allowed transitions and their effects', () => {
   });
 });
 
+describe('chat state: the queue (issue 15)', () => {
+  it('a message sent while a turn runs waits, and is sent (▶ starting) when the turn ends, one per turn, in order', () => {
+    const { m } = at('running');
+    ok(m.dispatch({ type: 'queue.add', id: 'q1' }));
+    ok(m.dispatch({ type: 'queue.add', id: 'q2' }));
+    expect(m.queue).toEqual(['q1', 'q2']);
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }, { type: 'queue.send', id: 'q1' }]);
+    expect(m.phase).toBe('starting');
+    expect(m.queue).toEqual(['q2']);
+    // A second turn cannot start meanwhile: the queued message is being sent.
+    expect(m.dispatch({ type: 'send' }).ok).toBe(false);
+    expect(m.dispatch({ type: 'retry', hasChat: true }).ok).toBe(false);
+    ok(m.dispatch({ type: 'turn.start' }));
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }, { type: 'queue.send', id: 'q2' }]);
+    ok(m.dispatch({ type: 'turn.start' }));
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }]);
+    expect(m.phase).toBe('idle');
+  });
+
+  it('a turn that fails holds the queue: nothing is sent until the user says so', () => {
+    const { m } = at('running');
+    ok(m.dispatch({ type: 'queue.add', id: 'q1' }));
+    ok(m.dispatch({ type: 'queue.add', id: 'q2' }));
+    expect(ok(m.dispatch({ type: 'turn.end', failed: true }))).toEqual([{ type: 'view.turn.end' }]);
+    expect(m.phase).toBe('idle');
+    expect(m.held).toBe(true);
+    // "Send now" on the second one: it goes first, now; the queue no longer waits.
+    expect(ok(m.dispatch({ type: 'queue.sendNow', id: 'q2' }))).toEqual([{ type: 'queue.send', id: 'q2' }]);
+    expect(m.held).toBe(false);
+    ok(m.dispatch({ type: 'turn.start' }));
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }, { type: 'queue.send', id: 'q1' }]);
+  });
+
+  it('Stop or New Chat holds the queue; removing the last message lets it go again', () => {
+    for (const input of [{ type: 'stop' }, { type: 'chat.new' }] as const) {
+      const { m } = at('running');
+      ok(m.dispatch({ type: 'queue.add', id: 'q1' }));
+      ok(m.dispatch(input));
+      expect(ok(m.dispatch({ type: 'turn.end' })).some((e) => e.type === 'queue.send')).toBe(false);
+      expect(m.held).toBe(true);
+      expect(m.queue).toEqual(['q1']);
+      ok(m.dispatch({ type: 'queue.remove', id: 'q1' }));
+      expect(m.held).toBe(false);
+    }
+  });
+
+  it('"Send now" during a turn asks it to yield, and the message goes next (before those queued earlier)', () => {
+    const { m } = at('awaiting_approval');
+    ok(m.dispatch({ type: 'queue.add', id: 'q1' }));
+    ok(m.dispatch({ type: 'queue.add', id: 'q2' }));
+    expect(ok(m.dispatch({ type: 'queue.sendNow', id: 'q2' }))).toEqual([]);
+    expect(m.turn!.yielding).toBe(true);
+    expect(m.phase).toBe('awaiting_approval'); // no abort: the loop stops at its safe point
+    ok(m.dispatch({ type: 'approval.answered', callId: 'c1' }));
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }, { type: 'queue.send', id: 'q2' }]);
+    expect(m.queue).toEqual(['q1']);
+  });
+
+  it('a Stop during "Send now" stops, and loses nothing: the message waits first in the held queue', () => {
+    const { m } = at('running');
+    ok(m.dispatch({ type: 'queue.add', id: 'q1' }));
+    ok(m.dispatch({ type: 'queue.sendNow', id: 'q1' }));
+    expect(ok(m.dispatch({ type: 'stop' }))).toEqual([{ type: 'abort' }]);
+    expect(m.turn!.yielding).toBe(false);
+    expect(ok(m.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }]);
+    expect(m.queue).toEqual(['q1']);
+    expect(m.held).toBe(true);
+    // "Send now" while stopping: sent as soon as the turn has stopped.
+    const s = at('stopping').m;
+    ok(s.dispatch({ type: 'queue.add', id: 'q1' }));
+    ok(s.dispatch({ type: 'queue.sendNow', id: 'q1' }));
+    expect(ok(s.dispatch({ type: 'turn.end' }))).toEqual([{ type: 'view.turn.end' }, { type: 'queue.send', id: 'q1' }]);
+  });
+
+  it('a compaction or restore that ends sends what was queued meanwhile', () => {
+    for (const [phase, end] of [
+      ['compacting', 'compact.end'],
+      ['restoring', 'restore.end'],
+    ] as const) {
+      const { m } = at(phase);
+      ok(m.dispatch({ type: 'queue.add', id: 'q1' }));
+      expect(ok(m.dispatch({ type: end })).at(-1)).toEqual({ type: 'queue.send', id: 'q1' });
+      expect(m.phase).toBe('starting');
+    }
+  });
+
+  it('messages queued before a window reload come back held; a message that could not be saved holds the queue', () => {
+    const { m } = at('idle');
+    ok(m.dispatch({ type: 'queue.restore', ids: ['q1', 'q2'] }));
+    expect(m.held).toBe(true);
+    expect(m.phase).toBe('idle');
+    expect(m.dispatch({ type: 'queue.restore', ids: ['q3'] }).ok).toBe(false);
+    const s = at('running').m;
+    ok(s.dispatch({ type: 'queue.add', id: 'q1' }));
+    ok(s.dispatch({ type: 'turn.end' }));
+    expect(ok(s.dispatch({ type: 'queue.add', id: 'q2' }))).toEqual([]);
+    expect(ok(s.dispatch({ type: 'send.failed' }))).toEqual([]);
+    expect(s.held).toBe(true);
+    // q1 could not be saved: it is not lost, it waits first.
+    expect(s.queue).toEqual(['q1', 'q2']);
+  });
+});
+
 describe('chat state: refusals', () => {
   // Which phases allow each input, written out here independently of the implementation.
   const allowed: Record<ChatInput['type'], ChatPhase[]> = {
@@ -246,6 +351,10 @@ describe('chat state: refusals', () => {
     'chat.open': ['idle'],
     'view.attach': PHASES,
     'view.detach': PHASES, // with a view attached
+    'queue.add': PHASES.filter((p) => p !== 'idle'),
+    'queue.remove': [], // q9 is not queued
+    'queue.sendNow': [], // q9 is not queued
+    'queue.restore': PHASES, // the queue is empty
   };
   const inputs: ChatInput[] = [
     { type: 'send' },
@@ -264,6 +373,10 @@ describe('chat state: refusals', () => {
     { type: 'chat.open' },
     { type: 'view.attach' },
     { type: 'view.detach' },
+    { type: 'queue.add', id: 'q1' },
+    { type: 'queue.remove', id: 'q9' },
+    { type: 'queue.sendNow', id: 'q9' },
+    { type: 'queue.restore', ids: ['q5'] },
   ];
   for (const phase of PHASES) {
     for (const input of inputs) {
@@ -357,10 +470,16 @@ function random(seed: number): () => number {
   };
 }
 
-function randomInput(next: () => number): ChatInput {
+function randomInput(next: () => number, ids: { fresh(): string; known(): string }): ChatInput {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const callId = pick(['c1', 'c2', 'c3']);
   return pick<ChatInput>([
+    { type: 'queue.add', id: ids.fresh() },
+    { type: 'queue.add', id: ids.fresh() },
+    { type: 'queue.remove', id: ids.known() },
+    { type: 'queue.sendNow', id: ids.known() },
+    { type: 'queue.restore', ids: [ids.fresh(), ids.fresh()] },
+    { type: 'turn.end', failed: true },
     { type: 'send' },
     { type: 'send' },
     { type: 'turn.start' },
@@ -415,9 +534,20 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
   const phases = new Set<ChatPhase>();
   let accepted = 0;
   const trail: string[] = [];
+  // The queue as the test keeps it: ids added (or restored), in sending order; and each id's fate.
+  let queued: string[] = [];
+  let made = 0;
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  const sent = new Set<string>();
+  let sending: string | undefined;
+  const ids = {
+    fresh: () => `q${++made}`,
+    known: () => `q${1 + Math.floor(next() * Math.max(made, 1))}`,
+  };
 
   for (let step = 0; step < steps; step++) {
-    const input = randomInput(next);
+    const input = randomInput(next, ids);
     const before = snapshot(m);
     const prev = m.phase;
     const turnBefore = m.turn?.id;
@@ -446,17 +576,55 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
       if (aborts)
         check(m.phase === 'stopping' && prev !== 'stopping', 'an abort stops a turn that was not yet stopping');
       switch (input.type) {
+        case 'queue.add':
+          queued.push(input.id);
+          added.add(input.id);
+          break;
+        case 'queue.restore':
+          queued.push(...input.ids);
+          for (const id of input.ids) added.add(id);
+          break;
+        case 'queue.remove':
+          queued = queued.filter((id) => id !== input.id);
+          removed.add(input.id);
+          break;
+        case 'queue.sendNow':
+          queued = [input.id, ...queued.filter((id) => id !== input.id)];
+          break;
+        default:
+          break;
+      }
+      // A queued message sent: the first one, and it is being saved like a message sent (starting).
+      for (const e of outcome.effects) {
+        if (e.type !== 'queue.send') continue;
+        check(e.id === queued[0], `the queue drains in order (${e.id}, expected ${queued[0]})`);
+        check(m.phase === 'starting', 'a queued message sent puts the machine in starting');
+        queued.shift();
+        sent.add(e.id);
+        sending = e.id;
+        sendsWaiting++;
+        sendsAccepted++;
+      }
+      check(outcome.effects.filter((e) => e.type === 'queue.send').length <= 1, 'one queued message at a time');
+      switch (input.type) {
         case 'send':
           sendsWaiting++;
           sendsAccepted++;
           break;
         case 'turn.start':
+          sending = undefined;
           sendsWaiting--;
           sendsSettled++;
           turnsRunning++;
           abortsThisTurn = 0;
           break;
         case 'send.failed':
+          // A queued message that could not be saved goes back to the front of the queue.
+          if (sending) {
+            queued.unshift(sending);
+            sent.delete(sending);
+          }
+          sending = undefined;
           sendsWaiting--;
           sendsSettled++;
           break;
@@ -522,6 +690,15 @@ function runSequence(seed: number, steps: number): { phases: Set<ChatPhase>; acc
     );
     if (m.phase === 'running') check(pending.size === 0, 'running has no approval waiting');
     if (m.phase === 'awaiting_approval') check(pending.size > 0, 'awaiting_approval has one waiting');
+    // The queue: as the test kept it; nothing lost; never idle with a queue that is not waiting for the user.
+    check(JSON.stringify(m.queue) === JSON.stringify(queued), `the queue is ${queued.join(',')}`);
+    check(
+      [...added].every((id) => queued.includes(id) !== (removed.has(id) || sent.has(id))),
+      'every message queued is still queued, or was removed by the user, or was sent: none lost, none twice',
+    );
+    check(!m.held || m.queue.length > 0, 'only a queue with messages waits');
+    if (m.phase === 'idle')
+      check(m.queue.length === 0 || m.held, 'idle with messages queued only while they wait for the user');
   }
   return { phases, accepted };
 }

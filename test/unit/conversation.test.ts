@@ -37,12 +37,16 @@ describe('chat history', () => {
       [{ kind: 'file', path: 'a.ts', label: 'a.ts' }],
       'find x\n\n<attached file="a.ts">…</attached>',
     );
-    // Only the user's message is on disk so far, and it is there.
+    // Only the user's message is on disk so far, and it is there (its turn, cut, marked so).
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toHaveLength(1);
-    expect(chatEntries(reopened.records)).toEqual([
-      { kind: 'user', id: 'u1', text: 'find x', context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }], turn: 0 },
-    ]);
+    expect(chatEntries(reopened.records)[0]).toEqual({
+      kind: 'user',
+      id: 'u1',
+      text: 'find x',
+      context: [{ kind: 'file', path: 'a.ts', label: 'a.ts' }],
+      turn: 0,
+    });
     expect(store.list().map((c) => c.title)).toEqual(['find x']);
   });
 
@@ -81,6 +85,37 @@ describe('chat history', () => {
     expect(Conversation.open(new ChatStore(dir), chat.id)!.transcript).toHaveLength(3);
   });
 
+  it('a turn cut by a window reload is marked as cut off, its call answered, and the chat goes on (once)', () => {
+    const store = new ChatStore(dir);
+    const chat = Conversation.create(store, 't');
+    chat.addUserMessage('find x', []);
+    chat.appendItems([call, { type: 'function_call_output', call_id: 'call_1', output: 'a.ts:1:x' }, answer]);
+    chat.record({ t: 'end', at: 1 });
+    chat.addUserMessage('and y?', []);
+    chat.appendItems([{ ...call, id: 'fc_2', call_id: 'call_2' }]);
+    // The window reloads here: no output for call_2, no `end` for the second turn.
+    const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
+    const entries = chatEntries(reopened.records);
+    expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(entries[1]).toMatchObject({ done: true });
+    expect(entries[1]).not.toHaveProperty('error');
+    expect(entries[3]).toMatchObject({
+      done: true,
+      error: { code: 'interrupted', message: 'This reply was cut off when the window reloaded.', actions: ['retry'] },
+    });
+    expect((entries[3] as { tools: Array<{ status: string }> }).tools[0]!.status).toBe('cancelled');
+    // Valid to continue: every call has its output.
+    expect(reopened.transcript.at(-1)).toMatchObject({ type: 'function_call_output', call_id: 'call_2' });
+    // The repair is persisted once: opening again adds nothing; a new message is a new turn, not cut.
+    const again = Conversation.open(new ChatStore(dir), chat.id)!;
+    expect(again.records.length).toBe(reopened.records.length);
+    again.addUserMessage('next', []);
+    again.record({ t: 'end', at: 2 });
+    const last = chatEntries(Conversation.open(new ChatStore(dir), chat.id)!.records).at(-1);
+    expect(last).toMatchObject({ kind: 'assistant', done: true });
+    expect(last).not.toHaveProperty('error');
+  });
+
   it('a compacted chat reopens with the compact transcript the model saw, and every message and the marker shown', () => {
     const store = new ChatStore(dir);
     const chat = Conversation.create(store, 't');
@@ -109,7 +144,8 @@ describe('chat history', () => {
     const reopened = Conversation.open(new ChatStore(dir), chat.id)!;
     expect(reopened.transcript).toEqual([summary, lastUser]);
     const entries = chatEntries(reopened.records);
-    expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'compacted']);
+    // The last message's turn never ended: its (empty) reply is marked as cut off after the marker.
+    expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'compacted', 'assistant']);
     expect(entries[3]).toMatchObject({ how: 'local', reason: 'manual', tokensBefore: 900, tokensAfter: 120 });
     // The summary is the model's context, not a message of the user's.
     expect(entries.filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual([

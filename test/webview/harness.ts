@@ -146,6 +146,8 @@ export interface View {
   /** Messages the view posted, optionally only one type. */
   posted(type?: WebviewMessage['type']): Promise<WebviewMessage[]>;
   clearPosted(): Promise<void>;
+  /** What the view last saved with vscode.setState() (give it to another view as `state`: a reload). */
+  savedState(): Promise<unknown>;
   /** Waits until the view has rendered (two animation frames). */
   frames(n?: number): Promise<void>;
   screenshot(name: string): Promise<string>;
@@ -165,6 +167,8 @@ interface HarnessWindow {
   __csp: { directive: string; blocked: string }[];
   __files: string[];
   __folders: string[];
+  /** What the view last saved with vscode.setState(). */
+  __savedState(): unknown;
 }
 
 export async function openView(opts: ViewOptions = {}): Promise<View> {
@@ -211,6 +215,7 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
       );
       let acquired = false;
       let saved = state;
+      w.__savedState = () => saved;
       w.acquireVsCodeApi = () => {
         if (acquired) throw new Error('acquireVsCodeApi may be called once');
         acquired = true;
@@ -297,6 +302,7 @@ export async function openView(opts: ViewOptions = {}): Promise<View> {
         (window as unknown as HarnessWindow).__posted.length = 0;
       });
     },
+    savedState: () => page.evaluate(() => (window as unknown as HarnessWindow).__savedState()),
     frames,
     async screenshot(name) {
       fs.mkdirSync(screenshotsDir, { recursive: true });

@@ -235,24 +235,29 @@ describe('message box', () => {
     await view.close();
   });
 
-  it('shows Stop while a turn runs; Stop posts stop; Enter does not send meanwhile', async () => {
+  it('shows Stop while a turn runs; Stop posts stop; Enter meanwhile sends for the host to queue', async () => {
     const view = await openView();
     const { page } = view;
     await view.send(emptyChat(), userMessage('u1', 'go'), msg('assistant.start', { id: 'a1' }));
     const stop = page.getByRole('button', { name: 'Stop' });
     assert.equal(await stop.isVisible(), true);
-    assert.equal(await page.getByRole('button', { name: 'Send' }).isVisible(), false);
+    // Send stays (issue 15): the host queues a message sent while the turn runs.
+    assert.match((await page.getByRole('button', { name: 'Send' }).getAttribute('title')) ?? '', /^Queue/);
     await page.getByRole('textbox', { name: 'Message Warmline' }).fill('next question');
     await page.keyboard.press('Enter');
-    assert.deepEqual(await view.posted('send'), []);
+    assert.deepEqual(
+      (await view.posted('send')).map((m) => m.payload),
+      [{ text: 'next question', context: [] }],
+    );
+    await page.getByRole('textbox', { name: 'Message Warmline' }).fill('and then this');
     await stop.click();
     assert.deepEqual(await view.posted('stop'), [{ type: 'stop', payload: {} }]);
     await view.send(msg('assistant.end', { id: 'a1', error: { code: 'cancelled', message: 'Stopped.', actions: [] } }));
     assert.equal(await stop.isVisible(), false);
     assert.equal(
       await page.getByRole('textbox', { name: 'Message Warmline' }).inputValue(),
-      'next question',
-      'the text waited',
+      'and then this',
+      'unsent text stays in the box',
     );
     await view.close();
   });

@@ -317,4 +317,36 @@ export class ChatLog {
   private follow(): void {
     if (this.pinnedToBottom) this.element.scrollTop = this.element.scrollHeight;
   }
+
+  // ---- queue and reload (issue 15): the scroll position, kept across a reload ----
+
+  /** Where the log is scrolled: the first entry in view and how far down into it, or at the bottom. */
+  scrollAnchor(): ScrollAnchor {
+    const el = this.element;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < PIN_SLACK_PX;
+    const top = el.getBoundingClientRect().top;
+    const index = this.entries.findIndex((e) => e.element.getBoundingClientRect().bottom > top);
+    const entry = this.entries[index];
+    return { index, offset: entry ? top - entry.element.getBoundingClientRect().top : 0, atBottom };
+  }
+
+  /** Scrolls back to an anchor from scrollAnchor() (the same chat, loaded again after a reload). */
+  scrollToAnchor(anchor: ScrollAnchor): void {
+    const entry = this.entries[anchor.index];
+    if (anchor.atBottom || !entry) {
+      this.pinnedToBottom = true;
+      this.follow();
+      return;
+    }
+    this.pinnedToBottom = false;
+    entry.materialise();
+    const delta = entry.element.getBoundingClientRect().top - this.element.getBoundingClientRect().top;
+    this.element.scrollTop += delta + anchor.offset;
+  }
+}
+
+export interface ScrollAnchor {
+  index: number;
+  offset: number;
+  atBottom: boolean;
 }

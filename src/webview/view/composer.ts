@@ -102,7 +102,8 @@ export class Composer {
     this.running = running;
     const hadFocus = document.activeElement === this.stop;
     this.stop.hidden = !running;
-    this.send.hidden = running;
+    // While a reply runs, Send stays: the host queues the message (issue 15).
+    this.send.title = running ? 'Queue (Enter): sent when the reply ends' : 'Send (Enter)';
     if (hadFocus && !running) this.input.focus();
   }
 
@@ -146,8 +147,9 @@ export class Composer {
 
   private submit(): void {
     const text = this.input.value.trim();
-    // One turn at a time: while a reply runs, Enter keeps the text for later.
-    if (!text || this.running) return;
+    if (!text) return;
+    // While a reply runs the host queues what is sent; /compact waits for the reply to end.
+    if (text === '/compact' && this.running) return;
     if (text === '/compact') {
       // Compacting the conversation is an action, not a message to the model.
       this.post('chat.compact', {});
