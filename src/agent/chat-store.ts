@@ -80,6 +80,20 @@ export class ChatStore {
     fs.appendFileSync(this.file(chatId), `${line}\n`);
   }
 
+  /**
+   * `value` as it would be saved: each image's data URL written to a file beside `chatId`'s chat
+   * (a chat id, or another id of that form for images kept outside a chat, such as the queue's),
+   * only its name kept. `withImages` is the reverse.
+   */
+  withoutImages<T>(chatId: string, value: T): T {
+    return JSON.parse(JSON.stringify(value, (_key, v: unknown) => this.storeImage(chatId, v))) as T;
+  }
+
+  /** The reverse of `withoutImages`: each image's name becomes its data URL again (when its file is there). */
+  withImages<T>(chatId: string, value: T): T {
+    return JSON.parse(JSON.stringify(value), (_key, v: unknown) => this.loadImage(chatId, v)) as T;
+  }
+
   /** The folder of a chat's images. */
   imagesDir(chatId: string): string {
     if (!ID.test(chatId)) throw new Error(`invalid chat id: ${chatId}`);

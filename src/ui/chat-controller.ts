@@ -60,6 +60,8 @@ export interface ChatControllerDeps {
 /** workspaceState keys (issue 15): the chat open in the view, the messages queued. */
 const OPEN_CHAT_KEY = 'warmline.openChat';
 const QUEUE_KEY = 'warmline.queue';
+/** Where the images of queued messages are kept (ChatStore's folder for them, beside the chats). */
+const QUEUE_IMAGES = 'queued';
 
 interface LiveTurn {
   /** The state machine's number for this turn. */
@@ -468,7 +470,15 @@ export class ChatController implements vscode.Disposable {
   private postQueue(): void {
     const items = this.queue;
     this.post({ type: 'queue', payload: { items, held: this.machine.held } });
-    void this.deps.memory?.update(QUEUE_KEY, items.length ? items : undefined);
+    // Images stay out of workspaceState (they would weigh megabytes there): their files go beside the chats.
+    let saved: QueuedMessageView[] | undefined;
+    try {
+      saved = items.length ? this.deps.store.withoutImages(QUEUE_IMAGES, items) : undefined;
+    } catch (err) {
+      this.deps.log?.(`the queue's images could not be kept: ${errorView(err).message}`);
+      saved = items.map((i) => ({ ...i, context: i.context.filter((c) => c.kind !== 'image') }));
+    }
+    void this.deps.memory?.update(QUEUE_KEY, saved);
   }
 
   private rememberOpenChat(): void {
@@ -492,7 +502,12 @@ export class ChatController implements vscode.Disposable {
     } catch (err) {
       this.deps.log?.(`the chat open before the reload could not be opened: ${errorView(err).message}`);
     }
-    const saved = memory.get<unknown>(QUEUE_KEY);
+    let saved = memory.get<unknown>(QUEUE_KEY);
+    try {
+      saved = this.deps.store.withImages(QUEUE_IMAGES, saved ?? null);
+    } catch (err) {
+      this.deps.log?.(`the queue's images could not be read: ${errorView(err).message}`);
+    }
     const items = Array.isArray(saved) ? saved.filter(isQueuedMessage) : [];
     for (const item of items) this.queued.set(item.id, { id: item.id, text: item.text, context: item.context });
     if (items.length) this.machine.dispatch({ type: 'queue.restore', ids: items.map((i) => i.id) });

@@ -96,6 +96,25 @@ describe('images in a chat', () => {
     expect(store.list().map((c) => c.id)).toEqual([chat.id]);
   });
 
+  it('kept outside a chat (the queue, in workspaceState): the value holds names only, and comes back whole', () => {
+    const { store, dir } = tempStore();
+    const url = pngDataUrl(12, 12);
+    const queued = [{ id: 'q1', text: 'and this?', context: [imageChip(url)] }];
+    const saved = store.withoutImages('queued', queued);
+    expect(JSON.stringify(saved)).not.toContain('base64');
+    expect(saved[0]!.context[0]!.image?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fs.readdirSync(path.join(dir, 'queued', 'images'))).toHaveLength(1);
+    expect(new ChatStore(dir).withImages('queued', saved)).toEqual([
+      {
+        ...queued[0],
+        context: [
+          { ...imageChip(url), image: { ...imageChip(url).image, sha256: saved[0]!.context[0]!.image?.sha256 } },
+        ],
+      },
+    ]);
+    expect(store.list()).toEqual([]);
+  });
+
   it('an image whose file is gone becomes a note; the chat still opens', () => {
     const { store, dir } = tempStore();
     const url = pngDataUrl(5, 5);
