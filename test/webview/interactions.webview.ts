@@ -400,7 +400,7 @@ describe('context', () => {
     assert.equal(await input.getAttribute('aria-expanded'), 'true');
     await view.screenshot('mentions');
     await page.keyboard.press('ArrowDown');
-    assert.equal(await input.getAttribute('aria-activedescendant'), 'mention-1');
+    assert.equal(await input.getAttribute('aria-activedescendant'), 'mention-list-1');
     await page.keyboard.press('Enter');
     assert.equal(await list.isVisible(), false);
     assert.equal(await input.inputValue(), 'look at ');

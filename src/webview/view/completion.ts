@@ -1,6 +1,6 @@
 // A completion list under the caret of the message box (a listbox the textarea controls): arrow
 // keys move, Enter or Tab picks, Escape closes. What fills it and what a pick does is the
-// caller's (the slash commands; the @ file picker in mentions.ts works the same way).
+// caller's (the slash commands in slash.ts, the @ mentions in mentions.ts).
 import { h, icon } from '../dom.ts';
 
 export interface CompletionItem {
@@ -8,6 +8,8 @@ export interface CompletionItem {
   detail?: string;
   icon: string;
   title?: string;
+  /** Set as the row's `data-kind`. */
+  kind?: string;
 }
 
 export class CompletionList {
@@ -61,6 +63,7 @@ export class CompletionList {
                 'data-index': String(i),
                 'aria-selected': 'false',
                 title: item.title,
+                ...(item.kind ? { 'data-kind': item.kind } : {}),
               },
               icon(item.icon),
               h('span', { class: 'mention-name', text: item.label }),

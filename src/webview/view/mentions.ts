@@ -3,7 +3,8 @@
 // (`files.query`) of the workspace. Arrow keys move, Enter or Tab picks, Escape closes; the pick
 // becomes a chip.
 import type { MentionKind } from '../../shared/messages.ts';
-import { h, icon } from '../dom.ts';
+import { CompletionList } from './completion.ts';
+import type { CompletionItem } from './completion.ts';
 
 const TRIGGER = /(?:^|\s)@([^\s@]*)$/;
 const MAX_ROWS = 12;
@@ -29,13 +30,12 @@ export const MENTION_KINDS: ReadonlyArray<{
 ];
 
 export class MentionPicker {
-  readonly element: HTMLElement;
+  private readonly list: CompletionList;
   private readonly input: HTMLTextAreaElement;
   private readonly query: FileQuery;
   private readonly folders: FileQuery;
   private readonly onPick: (pick: MentionPick) => void;
-  private files: MentionPick[] = [];
-  private active = 0;
+  private picks: MentionPick[] = [];
   private token: { start: number; end: number } | undefined;
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -50,28 +50,19 @@ export class MentionPicker {
     this.query = query;
     this.folders = folders;
     this.onPick = onPick;
-    this.element = h('ul', {
-      class: 'mentions',
-      id: 'mention-list',
-      role: 'listbox',
-      'aria-label': 'Context to add',
-      hidden: true,
-    });
+    this.list = new CompletionList(input, 'mention-list', 'Context to add', (i) => this.pick(i));
     input.setAttribute('aria-autocomplete', 'list');
     input.setAttribute('aria-controls', 'mention-list');
     input.setAttribute('aria-expanded', 'false');
-    // mousedown, not click: a click would first blur the textarea and close the list.
-    this.element.addEventListener('mousedown', (e) => {
-      const row = (e.target as Element).closest<HTMLElement>('[data-index]');
-      if (!row) return;
-      e.preventDefault();
-      this.pick(Number(row.dataset.index));
-    });
     input.addEventListener('blur', () => this.close());
   }
 
+  get element(): HTMLElement {
+    return this.list.element;
+  }
+
   get open(): boolean {
-    return !this.element.hidden;
+    return this.list.open;
   }
 
   /** Called on every input: opens, refreshes or closes the list from the text before the caret. */
@@ -92,13 +83,12 @@ export class MentionPicker {
           if (seq !== this.seq || !this.token) return;
           const lower = q.toLowerCase();
           const kinds = MENTION_KINDS.filter((k) => k.kind.startsWith(lower)).map((k) => ({ kind: k.kind }));
-          this.files = [
+          this.picks = [
             ...kinds,
             ...folders.slice(0, 4).map((path) => ({ kind: 'folder' as const, path })),
             ...files.map((path) => ({ kind: 'file' as const, path })),
           ].slice(0, MAX_ROWS);
-          this.active = 0;
-          this.render(q);
+          this.list.show(this.picks.map(row), q ? `No files match “${q}”` : 'No files');
         },
         () => {
           if (seq === this.seq) this.close();
@@ -109,87 +99,22 @@ export class MentionPicker {
 
   /** Handles the list's keys; returns true when the key was used. */
   keydown(e: KeyboardEvent): boolean {
-    if (!this.open) return false;
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      if (!this.files.length) return true;
-      this.active = (this.active + (e.key === 'ArrowDown' ? 1 : this.files.length - 1)) % this.files.length;
-      this.highlight();
-      return true;
-    }
-    if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && this.files.length) {
-      this.pick(this.active);
-      return true;
-    }
-    if (e.key === 'Escape') {
-      this.close();
-      return true;
-    }
-    return false;
+    const open = this.list.open;
+    const used = this.list.keydown(e);
+    // Escape hid the list: the query is over too.
+    if (open && !this.list.open) this.close();
+    return used;
   }
 
   close(): void {
     this.seq++;
     clearTimeout(this.timer);
     this.token = undefined;
-    this.element.hidden = true;
-    this.input.setAttribute('aria-expanded', 'false');
-    this.input.removeAttribute('aria-activedescendant');
-  }
-
-  private render(q: string): void {
-    if (!this.files.length) {
-      this.element.replaceChildren(
-        h('li', { class: 'mention-empty', role: 'presentation', text: q ? `No files match “${q}”` : 'No files' }),
-      );
-    } else {
-      this.element.replaceChildren(
-        ...this.files.map((pick, i) => {
-          const row = {
-            class: 'mention',
-            role: 'option',
-            id: `mention-${i}`,
-            'data-index': String(i),
-            'aria-selected': 'false',
-          };
-          if (pick.kind !== 'file' && pick.kind !== 'folder') {
-            const k = MENTION_KINDS.find((m) => m.kind === pick.kind)!;
-            return h(
-              'li',
-              { ...row, 'data-kind': pick.kind, title: k.detail },
-              icon(k.icon),
-              h('span', { class: 'mention-name', text: `@${pick.kind}` }),
-              h('span', { class: 'mention-dir', text: k.detail }),
-            );
-          }
-          const path = pick.path;
-          const slash = path.lastIndexOf('/');
-          return h(
-            'li',
-            { ...row, 'data-kind': pick.kind, title: path },
-            icon(pick.kind === 'folder' ? 'folder' : 'file'),
-            h('span', { class: 'mention-name', text: `${path.slice(slash + 1)}${pick.kind === 'folder' ? '/' : ''}` }),
-            h('span', { class: 'mention-dir', text: slash > 0 ? path.slice(0, slash) : '' }),
-          );
-        }),
-      );
-    }
-    this.element.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
-    this.highlight();
-  }
-
-  private highlight(): void {
-    this.element.querySelectorAll('[role=option]').forEach((el, i) => {
-      el.setAttribute('aria-selected', String(i === this.active));
-      if (i === this.active) {
-        this.input.setAttribute('aria-activedescendant', el.id);
-        el.scrollIntoView({ block: 'nearest' });
-      }
-    });
+    this.list.hide();
   }
 
   private pick(index: number): void {
-    const pick = this.files[index];
+    const pick = this.picks[index];
     const token = this.token;
     this.close();
     if (pick === undefined || !token) return;
@@ -200,4 +125,20 @@ export class MentionPicker {
     this.input.dispatchEvent(new Event('input', { bubbles: true }));
     this.onPick(pick);
   }
+}
+
+/** A pick as a row of the list: a kind with what it adds, or a folder or file with its folder. */
+function row(pick: MentionPick): CompletionItem {
+  if (pick.kind !== 'file' && pick.kind !== 'folder') {
+    const k = MENTION_KINDS.find((m) => m.kind === pick.kind)!;
+    return { label: `@${pick.kind}`, detail: k.detail, icon: k.icon, title: k.detail, kind: pick.kind };
+  }
+  const slash = pick.path.lastIndexOf('/');
+  return {
+    label: `${pick.path.slice(slash + 1)}${pick.kind === 'folder' ? '/' : ''}`,
+    detail: slash > 0 ? pick.path.slice(0, slash) : '',
+    icon: pick.kind === 'folder' ? 'folder' : 'file',
+    title: pick.path,
+    kind: pick.kind,
+  };
 }
