@@ -60,7 +60,7 @@ export class ChatLog {
       h('p', { text: 'Ask Warmline about your code.' }),
       h('p', {
         class: 'hint',
-        text: 'Type @ to add a file. Enter sends, Shift+Enter adds a line, Up recalls your last message.',
+        text: 'Type @ to add a file, folder, problems, terminal output or changes; / for commands; paste an image. Enter sends (while a reply runs, it queues), Shift+Enter adds a line, Up recalls your last message.',
       }),
     );
     // role=log is a polite live region: new entries are announced; a streaming entry is

@@ -42,7 +42,7 @@ export class Composer {
       class: 'input',
       rows: '1',
       'aria-label': 'Message Warmline',
-      placeholder: 'Ask Warmline… (@ to add a file)',
+      placeholder: 'Ask Warmline… (@ to add context, / for commands)',
     });
     this.input.value = draft;
     this.chipsEl = h('div', { class: 'chips', role: 'list', 'aria-label': 'Context for the next message' });
