@@ -17,8 +17,9 @@ export const runGit: GitRunner = (cwd, args, signal) =>
   new Promise((resolve, reject) => {
     execFile(
       'git',
-      // No pager, no colour, no external diff driver or textconv: the plain diff of the bytes.
-      ['--no-pager', '-c', 'core.quotePath=false', ...args],
+      // No pager, no colour, no external diff driver or textconv: the plain diff of the bytes. No
+      // fsmonitor hook either (a command the repository's config names).
+      ['--no-pager', '-c', 'core.quotePath=false', '-c', 'core.fsmonitor=false', ...args],
       {
         cwd,
         signal,
@@ -43,10 +44,14 @@ export const runGit: GitRunner = (cwd, args, signal) =>
 
 /**
  * The diff of the tracked files of every local workspace folder against HEAD. Throws a
- * ToolError with a plain sentence when no folder is a git repository (or git is missing).
+ * ToolError with a plain sentence when no folder is a git repository (or git is missing), or
+ * when the workspace is not trusted.
  */
 export async function gitChangesText(ctx: ToolContext, git: GitRunner = runGit): Promise<string> {
   const guard = WorkspaceGuard.for(ctx);
+  // A repository's own config can make `git diff` run commands (clean filters, fsmonitor): as
+  // VS Code's git extension, only in a trusted workspace.
+  guard.requireTrusted('reading its git changes');
   const roots = await guard.loadRoots();
   const parts: string[] = [];
   const problems: string[] = [];

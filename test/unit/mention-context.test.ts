@@ -163,6 +163,29 @@ describe('@git (real git)', () => {
     expect(text).toMatch(/omitted|cut|\.\.\./i);
   });
 
+  it("a hostile repository's config runs nothing: no git at all when untrusted, no fsmonitor hook when trusted", async () => {
+    const ws = fixture({ 'a.txt': 'one\n', '.gitattributes': '*.txt filter=evil\n' });
+    git(ws.root, 'init', '-q', '-b', 'main');
+    git(ws.root, 'add', '.');
+    git(ws.root, 'commit', '-q', '-m', 'base');
+    const marker = (name: string) => ws.abs(`../${name}-ran`);
+    ws.write('hook.sh', `#!/bin/sh\ntouch '${marker('fsmonitor')}'\n`);
+    execFileSync('chmod', ['+x', ws.abs('hook.sh')]);
+    git(ws.root, 'config', 'core.fsmonitor', ws.abs('hook.sh'));
+    git(ws.root, 'config', 'filter.evil.clean', `touch '${marker('filter')}'; cat`);
+    ws.write('a.txt', 'two\n');
+    const exists = (name: string) => execFileSync('ls', [ws.abs('..')], { encoding: 'utf8' }).includes(`${name}-ran`);
+
+    const untrusted = context(ws.root, {}, { host: { trusted: false } });
+    await expect(gitChangesText(untrusted)).rejects.toThrow(/not trusted/);
+    expect(exists('filter'), 'git ran a filter in an untrusted workspace').toBe(false);
+    expect(exists('fsmonitor')).toBe(false);
+
+    const text = await gitChangesText(context(ws.root));
+    expect(text).toContain('+two');
+    expect(exists('fsmonitor'), 'the fsmonitor hook ran').toBe(false);
+  });
+
   it('not a git repository: a clear sentence, not a crash', async () => {
     const ws = fixture({ 'a.ts': '' });
     const ctx = context(ws.root);
