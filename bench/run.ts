@@ -7,6 +7,7 @@
 //   bench/webview/run.ts  (if present)
 //   bench/inline/run.ts   inline edits: time to the first changed line, file staged vs cold
 //   bench/checkpoints/run.ts  checkpoints: snapshot time and store size per turn on a 50,000-file tree
+//   bench/rules/run.ts        project rules: the refresh before each model request, cold, by stats, watched
 //
 //   node bench/run.ts [--quick] [--only chain,size,...]
 // `--quick` is forwarded to every benchmark (and BENCH_QUICK=1 set in its environment).
@@ -33,6 +34,7 @@ const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
   { name: 'webview', script: 'webview/run.ts' },
   { name: 'inline', script: 'inline/run.ts' },
   { name: 'checkpoints', script: 'checkpoints/run.ts' },
+  { name: 'rules', script: 'rules/run.ts' },
 ];
 
 function machine(): string {

@@ -16,6 +16,7 @@ import { isToolCall } from '../session/protocol.ts';
 import type { InputItem } from '../session/protocol.ts';
 import { decodeText, formatBytes } from '../tools/files.ts';
 import { WorkspaceGuard } from '../tools/guard.ts';
+import type { WorkspaceRoot } from '../tools/guard.ts';
 import type { ToolSettings, WorkspaceHost } from '../tools/types.ts';
 import { ToolError } from '../tools/types.ts';
 import { joinUri } from '../tools/uri.ts';
@@ -117,42 +118,137 @@ export function touchedPaths(transcript: readonly InputItem[], max = RULES_LIMIT
   return [...seen].slice(-max);
 }
 
-/** Loads the rules files in effect; keep one per workspace (its cache spans turns). */
 /** Why a workspace's rules files are listed but not applied in Restricted Mode. */
 export const UNTRUSTED_REFUSAL = 'not applied: the workspace is not trusted (Restricted Mode)';
 
+type FileStat = NonNullable<Awaited<ReturnType<WorkspaceHost['fs']['stat']>>>;
+
+interface TouchedFolder {
+  uri: string;
+  depth: number;
+  /** Its root's place among the roots. */
+  root: number;
+  rel: string;
+}
+
+/** Touched paths whose folders are remembered (the touched list is bounded well below it). */
+const FOLDER_MEMO_MAX = 1000;
+
+/**
+ * The folders below the root on the way to `p` (a folder itself counts); undefined when the guard
+ * refuses `p` (outside, hidden, malformed, or not there yet: a file a patch is about to add).
+ */
+async function foldersAbove(
+  guard: WorkspaceGuard,
+  roots: WorkspaceRoot[],
+  p: string,
+): Promise<TouchedFolder[] | undefined> {
+  let resolved: Awaited<ReturnType<WorkspaceGuard['resolve']>>;
+  try {
+    resolved = await guard.resolve(p, 'read');
+  } catch {
+    return undefined;
+  }
+  const segments = resolved.rel === '' ? [] : resolved.rel.split('/');
+  const depth = resolved.stat?.type === 'directory' ? segments.length : segments.length - 1;
+  const root = roots.findIndex((r) => r.uri === resolved.root.uri);
+  const out: TouchedFolder[] = [];
+  for (let i = 1; i <= depth; i++) {
+    const name = segments[i - 1]!;
+    if (name === 'node_modules' || name === '.git') break;
+    const rel = segments.slice(0, i).join('/');
+    out.push({ uri: guard.uriOf(resolved.root, rel), depth: i, root, rel });
+  }
+  return out;
+}
+
+export interface RulesLoaderOptions {
+  /**
+   * True while the caller watches the workspace's rules files and ignore files (and the settings,
+   * the trust, the folders) and calls invalidate() on any change: then a load for the same roots,
+   * touched folders and user file as the last one returns its result without looking at the
+   * workspace. Otherwise (the default) every load looks at each rules file's stat.
+   */
+  watched?: () => boolean;
+}
+
+/** Loads the rules files in effect; keep one per workspace (its cache spans turns). */
 export class RulesLoader {
   private readonly host: WorkspaceHost;
   private readonly toolSettings: () => ToolSettings;
   private readonly cache = new Map<string, Cached>();
+  private readonly watched: () => boolean;
+  /** Bumped by invalidate(): a result from an older generation is not reused. */
+  private generation = 0;
+  /** The last result, and what it was loaded for. */
+  private last?: { key: string; generation: number; files: RulesFile[] };
 
-  constructor(host: WorkspaceHost, toolSettings: () => ToolSettings) {
+  constructor(host: WorkspaceHost, toolSettings: () => ToolSettings, options: RulesLoaderOptions = {}) {
     this.host = host;
     this.toolSettings = toolSettings;
+    this.watched = options.watched ?? (() => false);
+  }
+
+  /** A rules file, an ignore file, a setting, the trust or the folders changed (see RulesLoaderOptions.watched). */
+  invalidate(): void {
+    this.generation++;
   }
 
   /** The rules files in effect for a chat that touched these paths (URIs or workspace paths). */
   async load(touched: readonly string[], settings: RulesSettings, user?: UserRulesFile): Promise<RulesFile[]> {
+    const generation = this.generation;
     const maxFile = settings.maxFileBytes ?? RULES_LIMITS.maxFileBytes;
     const maxTotal = settings.maxTotalBytes ?? RULES_LIMITS.maxTotalBytes;
+    const rootsKey = this.host.roots().join('\n');
+    if (rootsKey !== this.memoRoots || this.folderMemo.size >= FOLDER_MEMO_MAX) {
+      this.folderMemo.clear();
+      this.memoRoots = rootsKey;
+    }
+    // The guard is made only when something must be resolved: a request that touched no new path
+    // of a watched workspace looks at nothing but the user's file.
+    let guard: WorkspaceGuard | undefined;
+    const ready = async (): Promise<WorkspaceGuard> => {
+      guard ??= new WorkspaceGuard(this.host, this.toolSettings());
+      await guard.loadRoots();
+      return guard;
+    };
+    const folders = await this.touchedFolders(ready, touched);
+    const userStat = user ? await user.stat().catch(() => undefined) : undefined;
+    const key = JSON.stringify([
+      rootsKey,
+      settings.include,
+      maxFile,
+      maxTotal,
+      folders,
+      user?.location,
+      userStat?.size,
+      userStat?.mtime,
+      this.host.isTrusted(),
+    ]);
+    const last = this.last;
+    if (this.watched() && last && last.key === key && last.generation === generation) return last.files;
+
     const files: RulesFile[] = [];
     if (user) {
       const f = await this.loadUser(user, maxFile);
       if (f) files.push(f);
     }
-    const guard = new WorkspaceGuard(this.host, this.toolSettings());
-    const roots = await guard.loadRoots();
+    const g = await ready();
     const optional = OPTIONAL_RULES_FILES.filter((n) => settings.include.includes(n));
-    for (const root of roots)
-      for (const name of [...optional, AGENTS_FILE]) {
-        const f = await this.loadWorkspaceFile(guard, joinUri(root.uri, ...name.split('/')), maxFile);
-        if (f) files.push(f);
-      }
-    for (const folder of await this.touchedFolders(guard, touched)) {
-      const f = await this.loadWorkspaceFile(guard, joinUri(folder, AGENTS_FILE), maxFile);
-      if (f) files.push(f);
+    const candidates = [
+      ...g.roots().flatMap((root) => [...optional, AGENTS_FILE].map((name) => joinUri(root.uri, ...name.split('/')))),
+      ...folders.map((folder) => joinUri(folder, AGENTS_FILE)),
+    ];
+    // Most candidates do not exist: all are looked at together, then those there are checked and read in order.
+    const stats = await Promise.all(candidates.map((uri) => this.host.fs.stat(uri).catch(() => undefined)));
+    for (const [i, uri] of candidates.entries()) {
+      const stat = stats[i];
+      if (stat?.type !== 'file') continue;
+      files.push(await this.loadWorkspaceFile(g, uri, stat, maxFile));
     }
-    return applyTotal(files, maxTotal);
+    const result = applyTotal(files, maxTotal);
+    this.last = { key, generation, files: result };
+    return result;
   }
 
   /**
@@ -160,26 +256,20 @@ export class RulesLoader {
    * roots themselves (their files are read anyway). Not beyond node_modules: a library's own
    * rules are for working on that library.
    */
-  private async touchedFolders(guard: WorkspaceGuard, touched: readonly string[]): Promise<string[]> {
+  private async touchedFolders(ready: () => Promise<WorkspaceGuard>, touched: readonly string[]): Promise<string[]> {
     // Per folder: its depth, its root's place among the roots, its path (the order, in that order of keys).
-    const roots = guard.roots();
-    const folders = new Map<string, { depth: number; root: number; rel: string }>();
+    const folders = new Map<string, TouchedFolder>();
     for (const p of touched) {
-      let resolved: Awaited<ReturnType<WorkspaceGuard['resolve']>>;
-      try {
-        resolved = await guard.resolve(p, 'read');
-      } catch {
-        continue; // outside, hidden or malformed: the tool refused it as well
+      let above = this.folderMemo.get(p);
+      if (!above) {
+        const guard = await ready();
+        above = await foldersAbove(guard, guard.roots(), p);
+        if (!above) continue;
+        // A path is resolved once (it is on the way of every request of a chat): the folders above
+        // it do not change, and a rules file found there is still checked before it is read.
+        this.folderMemo.set(p, above);
       }
-      const segments = resolved.rel === '' ? [] : resolved.rel.split('/');
-      const depth = resolved.stat?.type === 'directory' ? segments.length : segments.length - 1;
-      for (let i = 1; i <= depth; i++) {
-        const name = segments[i - 1]!;
-        if (name === 'node_modules' || name === '.git') break;
-        const rel = segments.slice(0, i).join('/');
-        const root = roots.findIndex((r) => r.uri === resolved.root.uri);
-        folders.set(guard.uriOf(resolved.root, rel), { depth: i, root, rel });
-      }
+      for (const f of above) folders.set(f.uri, f);
     }
     return [...folders.entries()]
       .sort(([, a], [, b]) => a.depth - b.depth || a.root - b.root || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
@@ -187,14 +277,17 @@ export class RulesLoader {
       .map(([uri]) => uri);
   }
 
-  private async loadWorkspaceFile(guard: WorkspaceGuard, uri: string, maxFile: number): Promise<RulesFile | undefined> {
-    let stat: Awaited<ReturnType<WorkspaceHost['fs']['stat']>>;
-    try {
-      stat = await this.host.fs.stat(uri);
-    } catch {
-      return undefined;
-    }
-    if (stat?.type !== 'file') return undefined;
+  /** The folders above each touched path, as resolved once. */
+  private readonly folderMemo = new Map<string, TouchedFolder[]>();
+  /** The roots the memo was made for. */
+  private memoRoots = '';
+
+  private async loadWorkspaceFile(
+    guard: WorkspaceGuard,
+    uri: string,
+    stat: FileStat,
+    maxFile: number,
+  ): Promise<RulesFile> {
     const path = guard.display(uri);
     const base = { location: uri, path, scope: 'workspace' as const, bytes: stat.size };
     // Restricted Mode: a repository the user has not trusted does not get to steer the model.

@@ -49,7 +49,7 @@ export interface ChatControllerDeps {
   allowMcp?(server: string, tool?: string): void;
   /** The project rules (issue 15): refreshed before each model request, listed in the header. */
   rules?: {
-    refresh(transcript: readonly InputItem[]): Promise<RulesFileView[]>;
+    refresh(transcript: readonly InputItem[], fresh?: boolean): Promise<RulesFileView[]>;
     view(): RulesFileView[];
     open(path: string): Promise<boolean>;
   };
@@ -367,11 +367,15 @@ export class ChatController implements vscode.Disposable {
 
   // ---------- project rules (issue 15): src/ui/rules.ts loads them ----------
 
-  /** Loads the rules for a chat (the files it touched count) into the instructions, and shows them. */
-  async refreshRules(chat: Conversation | undefined = this.chat): Promise<void> {
+  /**
+   * Loads the rules for a chat (the files it touched count) into the instructions, and shows them.
+   * `fresh`: look at the rules files themselves, not only at what the file watcher reported (the
+   * first request of a turn: a file changed a moment before the message may not be reported yet).
+   */
+  async refreshRules(chat: Conversation | undefined = this.chat, fresh = false): Promise<void> {
     const rules = this.deps.rules;
     if (!rules) return;
-    const files = await rules.refresh(chat?.transcript ?? []);
+    const files = await rules.refresh(chat?.transcript ?? [], fresh);
     if (this.chat === chat) this.post({ type: 'rules', payload: { files } });
   }
 
@@ -669,12 +673,18 @@ export class ChatController implements vscode.Disposable {
     const started = Date.now();
     this.perform(outcome, { live });
     let error: ErrorView | undefined;
+    // The turn's first request looks at the rules files; the next ones (tool outputs) rely on the watcher.
+    let first = true;
     try {
       await this.deps.agent.run(chat.transcript, (e) => this.onAgentEvent(chat, live, e, started), {
         signal: live.controller.signal,
         maxToolCalls,
         conversationId: chat.id,
-        beforeRequest: () => this.refreshRules(chat),
+        beforeRequest: () => {
+          const fresh = first;
+          first = false;
+          return this.refreshRules(chat, fresh);
+        },
         mode: modePolicy(chat.mode),
         // "Send now" on a queued message (issue 15): stop at the loop's safe point.
         yieldAt: () => this.machine.turn?.id === live.turn && !!this.machine.turn.yielding,

@@ -23,16 +23,32 @@ export interface ProjectRulesDeps {
   log(message: string): void;
 }
 
+/** Files whose change can change the rules in effect: the rules files, and the ignore files that decide whether they are read. */
+const WATCHED_NAMES = new Set([
+  'AGENTS.md',
+  'CLAUDE.md',
+  '.cursorrules',
+  'copilot-instructions.md',
+  '.gitignore',
+  '.warmlineignore',
+]);
+
 export class ProjectRules {
   private readonly deps: ProjectRulesDeps;
   private readonly loader: RulesLoader;
   private files: RulesFile[] = [];
   private applied: string | undefined;
   private logged = '';
+  /** watch() is on: the loader may reuse its last result until a change is seen. */
+  private watching = false;
 
   constructor(deps: ProjectRulesDeps) {
     this.deps = deps;
-    this.loader = new RulesLoader(deps.host, () => readSettings().tools);
+    // Watched (see watch()) where every folder is local: VS Code watches those; a virtual
+    // folder's provider may not, so there each request looks at the rules files' stats.
+    this.loader = new RulesLoader(deps.host, () => readSettings().tools, {
+      watched: () => this.watching && deps.host.roots().every((r) => r.startsWith('file:')),
+    });
   }
 
   /** The model's instructions with the rules last loaded. */
@@ -43,11 +59,13 @@ export class ProjectRules {
 
   /**
    * Loads the rules for a chat's transcript (the files it touched decide the nested AGENTS.md
-   * files) and updates the session's instructions if they changed. Never throws: a failure keeps
+   * files) and updates the session's instructions if they changed. `fresh`: look at the files even
+   * where the watcher reported no change. Never throws: a failure keeps
    * the rules last loaded, and is logged.
    */
-  async refresh(transcript: readonly InputItem[]): Promise<RulesFileView[]> {
+  async refresh(transcript: readonly InputItem[], fresh = false): Promise<RulesFileView[]> {
     const s = readSettings();
+    if (fresh) this.loader.invalidate();
     try {
       this.files = await this.loader.load(touchedPaths(transcript), s.rules, userRulesFile(s.rules.userFile));
     } catch (err) {
@@ -85,11 +103,14 @@ export class ProjectRules {
   watch(onChange: () => void): vscode.Disposable {
     let timer: NodeJS.Timeout | undefined;
     const fire = () => {
+      // What the loader would reuse is stale from now on, even before the debounced refresh.
+      this.loader.invalidate();
       clearTimeout(timer);
       timer = setTimeout(onChange, 300);
     };
+    // Ignore files too: they decide whether a rules file may be read at all.
     const watcher = vscode.workspace.createFileSystemWatcher(
-      '**/{AGENTS.md,CLAUDE.md,.cursorrules,.github/copilot-instructions.md}',
+      '**/{AGENTS.md,CLAUDE.md,.cursorrules,.github/copilot-instructions.md,.gitignore,.warmlineignore}',
     );
     const subscriptions = [
       watcher,
@@ -97,11 +118,20 @@ export class ProjectRules {
       watcher.onDidChange(fire),
       watcher.onDidDelete(fire),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('warmline.rules')) fire();
+        // The rules settings, and the tool settings the guard reads (secret patterns, ignore files).
+        if (e.affectsConfiguration('warmline')) fire();
       }),
+      // A save in the editor is seen at once (the watcher can lag behind a quick send).
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (WATCHED_NAMES.has(d.uri.path.slice(d.uri.path.lastIndexOf('/') + 1))) fire();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(fire),
+      vscode.workspace.onDidChangeWorkspaceFolders(fire),
     ];
+    this.watching = true;
     return {
       dispose: () => {
+        this.watching = false;
         clearTimeout(timer);
         for (const d of subscriptions) d.dispose();
       },

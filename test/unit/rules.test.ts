@@ -275,6 +275,49 @@ describe('rules loader', () => {
   });
 });
 
+describe('rules loader, watched (the extension watches rules and ignore files)', () => {
+  it('a request that touched no new folder looks at nothing in the workspace; a change seen, a new folder or a changed user file loads again', async () => {
+    const host = new MemoryHost();
+    host.fs.put(host.uri('AGENTS.md'), 'root');
+    host.fs.put(host.uri('src/AGENTS.md'), 'src rules');
+    host.fs.put(host.uri('src/a.ts'), 'x');
+    host.fs.put(host.uri('src/b.ts'), 'y');
+    host.fs.put(host.uri('lib/AGENTS.md'), 'lib rules');
+    host.fs.put(host.uri('lib/c.ts'), 'z');
+    const rules = new RulesLoader(host, () => withDefaults({}), { watched: () => true });
+    let userText = 'mine';
+    const user = { ...userFile('mine'), stat: async () => ({ size: userText.length, mtime: userText.length }) };
+    user.read = async (max: number) => Buffer.from(userText).subarray(0, max);
+    const texts = async (touched: string[]) => (await rules.load(touched, NONE, user)).map((f) => f.text);
+    expect(await texts(['src/a.ts'])).toEqual(['mine', 'root', 'src rules']);
+
+    // Another file of the same folder: resolved once (the guard), and no rules file looked at.
+    host.fs.calls.length = 0;
+    expect(await texts(['src/a.ts', 'src/b.ts'])).toEqual(['mine', 'root', 'src rules']);
+    expect(host.fs.calls.filter((c) => c.includes('AGENTS.md'))).toEqual([]);
+    // The same again: nothing in the workspace looked at.
+    host.fs.calls.length = 0;
+    await texts(['src/a.ts', 'src/b.ts']);
+    expect(host.fs.calls).toEqual([]);
+
+    // Unseen changes are not picked up until the watcher says so (that is the contract)...
+    host.fs.put(host.uri('AGENTS.md'), 'root, changed');
+    expect(await texts(['src/a.ts', 'src/b.ts'])).toEqual(['mine', 'root', 'src rules']);
+    rules.invalidate();
+    expect(await texts(['src/a.ts', 'src/b.ts'])).toEqual(['mine', 'root, changed', 'src rules']);
+    // ...a new folder touched, and the user's own file (outside the workspace, not watched), always are.
+    expect(await texts(['src/a.ts', 'lib/c.ts'])).toEqual(['mine', 'root, changed', 'lib rules', 'src rules']);
+    userText = 'mine, edited';
+    expect(await texts(['src/a.ts', 'lib/c.ts'])).toEqual(['mine, edited', 'root, changed', 'lib rules', 'src rules']);
+    // Unwatched (a virtual folder, or before the watcher is on): every load looks at the stats.
+    const unwatched = new RulesLoader(host, () => withDefaults({}));
+    await unwatched.load(['src/a.ts'], NONE);
+    host.fs.calls.length = 0;
+    await unwatched.load(['src/a.ts'], NONE);
+    expect(host.fs.calls.some((c) => c === `stat ${host.uri('AGENTS.md')}`)).toBe(true);
+  });
+});
+
 describe('rules and the delta rule (emulator)', () => {
   const setup = useSessions();
 
