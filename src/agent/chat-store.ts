@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { InputItem } from '../session/protocol.ts';
-import type { ChatMode, ChatSummary, ContextChip, ErrorView, TurnFigures } from '../shared/messages.ts';
+import { IMAGE_EXTENSIONS } from '../shared/images.ts';
+import type { ChatMode, ChatSummary, ContextChip, ErrorView, ImageMime, TurnFigures } from '../shared/messages.ts';
 
 /**
  * One line of a chat file. Chats are written append-only, one JSON record a line, synchronously,
@@ -56,9 +57,9 @@ const ID = /^[a-z0-9-]{1,64}$/;
 // data URL, and an image chip's `sha256` in place of its `dataUrl`. Loading puts the bytes back.
 const IMAGE_REF = 'warmline-image:';
 const IMAGE_FILE = /^[0-9a-f]{64}\.(png|jpg|webp|gif)$/;
-const DATA_URL = /^data:image\/(png|jpeg|webp|gif);base64,/;
-const EXT: Record<string, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' };
-const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
+const DATA_URL = /^data:(image\/(?:png|jpeg|webp|gif));base64,/;
+/** File extension -> mime type (IMAGE_EXTENSIONS turned round). */
+const MIME_OF: Record<string, string> = Object.fromEntries(Object.entries(IMAGE_EXTENSIONS).map(([m, e]) => [e, m]));
 /** What an image part becomes when its file is gone (the chat still opens and can go on). */
 export const MISSING_IMAGE_TEXT = '[An image was attached here; its file is no longer available.]';
 
@@ -117,7 +118,7 @@ export class ChatStore {
   private writeImage(chatId: string, dataUrl: string): string {
     const m = DATA_URL.exec(dataUrl)!;
     const bytes = Buffer.from(dataUrl.slice(m[0].length), 'base64');
-    const name = `${crypto.createHash('sha256').update(bytes).digest('hex')}.${EXT[m[1]!]}`;
+    const name = `${crypto.createHash('sha256').update(bytes).digest('hex')}.${IMAGE_EXTENSIONS[m[1] as ImageMime]}`;
     const dir = this.imagesDir(chatId);
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) {
@@ -139,7 +140,7 @@ export class ChatStore {
       return url ? { ...v, image_url: url } : { type: 'input_text', text: MISSING_IMAGE_TEXT };
     }
     if (typeof v.sha256 === 'string' && typeof v.mime === 'string' && v.dataUrl === undefined) {
-      const ext = Object.entries(MIME).find(([, m]) => m === v.mime)?.[0];
+      const ext = Object.hasOwn(IMAGE_EXTENSIONS, v.mime) ? IMAGE_EXTENSIONS[v.mime as ImageMime] : undefined;
       const url = ext ? this.readImage(chatId, `${v.sha256}.${ext}`) : undefined;
       return url ? { ...v, dataUrl: url } : value;
     }
@@ -151,7 +152,7 @@ export class ChatStore {
     if (!m) return undefined;
     try {
       const bytes = fs.readFileSync(path.join(this.imagesDir(chatId), name));
-      return `data:${MIME[m[1]!]};base64,${bytes.toString('base64')}`;
+      return `data:${MIME_OF[m[1]!]};base64,${bytes.toString('base64')}`;
     } catch {
       return undefined;
     }
