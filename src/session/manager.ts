@@ -245,7 +245,6 @@ const OUTPUT_TYPES: ReadonlySet<string> = new Set(['function_call', 'custom_tool
 const NETWORK: ReadonlySet<SessionErrorCode> = new Set(['network', 'stalled', 'upgrade_refused', 'connection_refused']);
 /** Upgrade answers that mean this server has no WebSocket mode at all: no need to try three times. */
 const NO_WEBSOCKET: ReadonlySet<number> = new Set([400, 404, 405, 426, 501]);
-/** Hosts of OpenAI's own API (and Azure OpenAI), whose documented tool types are taken without proof. */
 /** Images refused by the server or the model (OpenAI's and llama.cpp's words; "does not support image(s)" elsewhere). */
 const IMAGES_REFUSED =
   /image_url is only supported by certain models|image input is not supported|does not support image|not a multimodal model|vision is not supported/i;
@@ -264,6 +263,7 @@ function imageDiscount(items: readonly InputItem[]): number {
   return n;
 }
 
+/** Hosts of OpenAI's own API (and Azure OpenAI), whose documented tool types are taken without proof. */
 const OPENAI_HOST = /(^|\.)(api\.openai\.com|openai\.azure\.com)$/i;
 
 /** Earlier model output in a request: the server had lost the chain (or never chains), and it was sent again. */
@@ -505,6 +505,8 @@ export class SessionManager extends EventEmitter<{
             lane.chain = holder ? { request: full, output, responseId: response.id, holder, contextBytes } : undefined;
             this.noteUsage(lane, context, output, response.usage);
           }
+          // Images of the user's message that this model takes none of (sent as notes).
+          const imagesLeftOut = this.caps.images?.[sent.model] === false ? lastUserImages(plan.body.input) : 0;
           const metrics: TurnMetrics = {
             lane: lane.name,
             transport: transport.kind,
@@ -533,9 +535,7 @@ export class SessionManager extends EventEmitter<{
                 }
               : {}),
             ...(compaction ? { compaction } : {}),
-            ...(this.caps.images?.[sent.model] === false && lastUserImages(plan.body.input)
-              ? { imagesLeftOut: lastUserImages(plan.body.input) }
-              : {}),
+            ...(imagesLeftOut ? { imagesLeftOut } : {}),
           };
           this.emit('metrics', metrics);
           this.setState(transport.kind === 'http' ? 'http' : 'warm');
