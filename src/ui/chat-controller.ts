@@ -120,6 +120,8 @@ export class ChatController implements vscode.Disposable {
   /** Messages sent while busy, by id (their order is the machine's queue). */
   private readonly queued = new Map<string, QueuedMessageView>();
   private queueCounter = 0;
+  /** The queue as last saved to `memory` (its ids and texts). */
+  private savedQueue = '[]';
   /** The extension is being disposed (the window reloads or closes). */
   private disposing = false;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -474,6 +476,11 @@ export class ChatController implements vscode.Disposable {
   private postQueue(): void {
     const items = this.queue;
     this.post({ type: 'queue', payload: { items, held: this.machine.held } });
+    // Saved when the queue changed, not on every post (a view attaching, the held flag): saving
+    // hashes every queued image again.
+    const key = queueKey(items);
+    if (key === this.savedQueue) return;
+    this.savedQueue = key;
     // Images stay out of workspaceState (they would weigh megabytes there): their files go beside the chats.
     let saved: QueuedMessageView[] | undefined;
     try {
@@ -514,6 +521,7 @@ export class ChatController implements vscode.Disposable {
     }
     const items = Array.isArray(saved) ? saved.filter(isQueuedMessage) : [];
     for (const item of items) this.queued.set(item.id, { id: item.id, text: item.text, context: item.context });
+    this.savedQueue = queueKey(items);
     if (items.length) this.machine.dispatch({ type: 'queue.restore', ids: items.map((i) => i.id) });
   }
 
@@ -882,6 +890,11 @@ export class ChatController implements vscode.Disposable {
   private post(m: HostMessage): void {
     this.outbox.post(m);
   }
+}
+
+/** What tells whether the queue changed (an item's chips never change once queued). */
+function queueKey(items: readonly QueuedMessageView[]): string {
+  return JSON.stringify(items.map((i) => [i.id, i.text]));
 }
 
 function isQueuedMessage(v: unknown): v is QueuedMessageView {
