@@ -233,10 +233,11 @@ export class ChatController implements vscode.Disposable {
       chat = this.chat;
       chat.addUserMessage(trimmed, context, extra ? `${trimmed}\n\n${extra}` : trimmed, images);
     } catch (err) {
-      // A queued message goes back to the queue's front (held); nothing the user wrote is lost.
+      // Nothing the user wrote is lost: a queued message goes back to the queue's front (held), a
+      // message sent from the box whose image was refused goes back into the box.
       this.machine.dispatch({ type: 'send.failed' });
-      // Nothing is lost: the text goes back into the message box.
-      if (err instanceof ImageRefused) this.post({ type: 'compose', payload: { text: trimmed, send: false } });
+      if (err instanceof ImageRefused && !queuedId)
+        this.post({ type: 'compose', payload: { text: trimmed, send: false } });
       if (queuedId) this.postQueue();
       throw err;
     }
