@@ -20,6 +20,7 @@ import type { WorkspaceRoot } from '../tools/guard.ts';
 import type { ToolSettings, WorkspaceHost } from '../tools/types.ts';
 import { ToolError } from '../tools/types.ts';
 import { joinUri } from '../tools/uri.ts';
+import { PATCH_TOOLS } from './patch-preview.ts';
 
 export const AGENTS_FILE = 'AGENTS.md';
 /** Files other assistants read, taken at a folder's root when warmline.rules.include names them. */
@@ -80,7 +81,6 @@ interface Cached {
 
 /** Tools whose arguments name a workspace path (apply_patch's names are in its patch text). */
 const PATH_TOOLS = new Set(['read_file', 'list_files', 'grep', 'replace_in_file']);
-const PATCH_TOOLS = new Set(['apply_patch', 'apply_patch_json']);
 const PATCH_PATH = /^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/gm;
 
 /**
@@ -103,7 +103,7 @@ export function touchedPaths(transcript: readonly InputItem[], max = RULES_LIMIT
       } catch {
         /* arguments the tool refused too */
       }
-    } else if (PATCH_TOOLS.has(item.name)) {
+    } else if (Object.hasOwn(PATCH_TOOLS, item.name)) {
       let patch = '';
       if (item.type === 'custom_tool_call') patch = item.input;
       else
