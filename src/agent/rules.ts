@@ -16,7 +16,6 @@ import { isToolCall } from '../session/protocol.ts';
 import type { InputItem } from '../session/protocol.ts';
 import { decodeText, formatBytes } from '../tools/files.ts';
 import { WorkspaceGuard } from '../tools/guard.ts';
-import type { WorkspaceRoot } from '../tools/guard.ts';
 import type { ToolSettings, WorkspaceHost } from '../tools/types.ts';
 import { ToolError } from '../tools/types.ts';
 import { joinUri } from '../tools/uri.ts';
@@ -138,11 +137,7 @@ const FOLDER_MEMO_MAX = 1000;
  * The folders below the root on the way to `p` (a folder itself counts); undefined when the guard
  * refuses `p` (outside, hidden, malformed, or not there yet: a file a patch is about to add).
  */
-async function foldersAbove(
-  guard: WorkspaceGuard,
-  roots: WorkspaceRoot[],
-  p: string,
-): Promise<TouchedFolder[] | undefined> {
+async function foldersAbove(guard: WorkspaceGuard, p: string): Promise<TouchedFolder[] | undefined> {
   let resolved: Awaited<ReturnType<WorkspaceGuard['resolve']>>;
   try {
     resolved = await guard.resolve(p, 'read');
@@ -151,7 +146,7 @@ async function foldersAbove(
   }
   const segments = resolved.rel === '' ? [] : resolved.rel.split('/');
   const depth = resolved.stat?.type === 'directory' ? segments.length : segments.length - 1;
-  const root = roots.findIndex((r) => r.uri === resolved.root.uri);
+  const root = guard.roots().findIndex((r) => r.uri === resolved.root.uri);
   const out: TouchedFolder[] = [];
   for (let i = 1; i <= depth; i++) {
     const name = segments[i - 1]!;
@@ -182,6 +177,10 @@ export class RulesLoader {
   private generation = 0;
   /** The last result, and what it was loaded for. */
   private last?: { key: string; generation: number; files: RulesFile[] };
+  /** The folders above each touched path, as resolved once. */
+  private readonly folderMemo = new Map<string, TouchedFolder[]>();
+  /** The roots the memo was made for. */
+  private memoRoots = '';
 
   constructor(host: WorkspaceHost, toolSettings: () => ToolSettings, options: RulesLoaderOptions = {}) {
     this.host = host;
@@ -229,10 +228,7 @@ export class RulesLoader {
     if (this.watched() && last && last.key === key && last.generation === generation) return last.files;
 
     const files: RulesFile[] = [];
-    if (user) {
-      const f = await this.loadUser(user, maxFile);
-      if (f) files.push(f);
-    }
+    if (user && userStat) files.push(await this.loadUser(user, userStat, maxFile));
     const g = await ready();
     const optional = OPTIONAL_RULES_FILES.filter((n) => settings.include.includes(n));
     const candidates = [
@@ -262,8 +258,7 @@ export class RulesLoader {
     for (const p of touched) {
       let above = this.folderMemo.get(p);
       if (!above) {
-        const guard = await ready();
-        above = await foldersAbove(guard, guard.roots(), p);
+        above = await foldersAbove(await ready(), p);
         if (!above) continue;
         // A path is resolved once (it is on the way of every request of a chat): the folders above
         // it do not change, and a rules file found there is still checked before it is read.
@@ -276,11 +271,6 @@ export class RulesLoader {
       .slice(0, RULES_LIMITS.maxFolders)
       .map(([uri]) => uri);
   }
-
-  /** The folders above each touched path, as resolved once. */
-  private readonly folderMemo = new Map<string, TouchedFolder[]>();
-  /** The roots the memo was made for. */
-  private memoRoots = '';
 
   private async loadWorkspaceFile(
     guard: WorkspaceGuard,
@@ -303,14 +293,11 @@ export class RulesLoader {
     return { ...base, ...got };
   }
 
-  private async loadUser(user: UserRulesFile, maxFile: number): Promise<RulesFile | undefined> {
-    let stat: { size: number; mtime: number } | undefined;
-    try {
-      stat = await user.stat();
-    } catch {
-      stat = undefined;
-    }
-    if (!stat) return undefined;
+  private async loadUser(
+    user: UserRulesFile,
+    stat: { size: number; mtime: number },
+    maxFile: number,
+  ): Promise<RulesFile> {
     const got = await this.cached(`user:${user.location}`, stat, maxFile, (n) => user.read(n));
     return { location: user.location, path: user.display, scope: 'user', bytes: stat.size, ...got };
   }
