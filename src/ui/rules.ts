@@ -8,10 +8,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { agentInstructions } from '../agent/instructions.ts';
-import { RulesLoader, touchedPaths } from '../agent/rules.ts';
+import { AGENTS_FILE, OPTIONAL_RULES_FILES, RulesLoader, touchedPaths } from '../agent/rules.ts';
 import type { RulesFile, UserRulesFile } from '../agent/rules.ts';
 import type { InputItem } from '../session/protocol.ts';
 import type { RulesFileView } from '../shared/messages.ts';
+import { WARMLINE_IGNORE_FILE } from '../tools/guard.ts';
 import type { WorkspaceHost } from '../tools/types.ts';
 import { readSettings } from './settings.ts';
 
@@ -24,13 +25,11 @@ export interface ProjectRulesDeps {
 }
 
 /** Files whose change can change the rules in effect: the rules files, and the ignore files that decide whether they are read. */
-const WATCHED_NAMES = new Set([
-  'AGENTS.md',
-  'CLAUDE.md',
-  '.cursorrules',
-  'copilot-instructions.md',
+const WATCHED_NAMES: ReadonlySet<string> = new Set([
+  AGENTS_FILE,
+  ...OPTIONAL_RULES_FILES.map((f) => f.slice(f.lastIndexOf('/') + 1)),
   '.gitignore',
-  '.warmlineignore',
+  WARMLINE_IGNORE_FILE,
 ]);
 
 export class ProjectRules {
@@ -109,9 +108,7 @@ export class ProjectRules {
       timer = setTimeout(onChange, 300);
     };
     // Ignore files too: they decide whether a rules file may be read at all.
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      '**/{AGENTS.md,CLAUDE.md,.cursorrules,.github/copilot-instructions.md,.gitignore,.warmlineignore}',
-    );
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/{${[...WATCHED_NAMES].join(',')}}`);
     const subscriptions = [
       watcher,
       watcher.onDidCreate(fire),
