@@ -150,21 +150,23 @@ export class Composer {
     if (!text) return;
     // While a reply runs the host queues what is sent; /compact waits for the reply to end.
     if (text === '/compact' && this.running) return;
-    if (text === '/compact') {
-      // Compacting the conversation is an action, not a message to the model.
-      this.post('chat.compact', {});
-      this.input.value = '';
-      this.autosize();
-      this.saveDraft('');
-      return;
-    }
+    // A command (compacting, a mode, a new chat...) is an action, not a message to the model.
     if (this.runSlash(text)) return;
+    this.sendMessage(text);
+    this.clearInput();
+  }
+
+  /** Sends text with the chips attached; the chips picked here go with it. */
+  private sendMessage(text: string): void {
     this.post('send', { text, context: [...this.hostChips, ...this.localChips] });
     this.remember(text);
-    this.input.value = '';
     this.localChips = [];
     this.note.hidden = true;
     this.renderChips();
+  }
+
+  private clearInput(): void {
+    this.input.value = '';
     this.autosize();
     this.saveDraft('');
   }
@@ -191,16 +193,9 @@ export class Composer {
     else {
       this.setMode(action.mode);
       this.post('mode.set', { mode: action.mode });
-      if (action.text) {
-        this.post('send', { text: action.text, context: [...this.hostChips, ...this.localChips] });
-        this.remember(action.text);
-        this.localChips = [];
-        this.renderChips();
-      }
+      if (action.text) this.sendMessage(action.text);
     }
-    this.input.value = '';
-    this.autosize();
-    this.saveDraft('');
+    this.clearInput();
     return true;
   }
 
