@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/types.ts';
 import { chainScenario } from '../emulator/scenario.ts';
 import { agentInstructions } from '../../src/agent/instructions.ts';
-import { AgentLoop } from '../../src/agent/loop.ts';
 import { RulesLoader, touchedPaths } from '../../src/agent/rules.ts';
 import type { AgentEvent, ToolCall, ToolDispatcher } from '../../src/agent/loop.ts';
 import type { SessionManager } from '../../src/session/manager.ts';
@@ -11,7 +10,7 @@ import type { InputItem } from '../../src/session/protocol.ts';
 import { MemoryHost } from '../../src/tools/memory-host.ts';
 import { withDefaults } from '../../src/tools/settings.ts';
 import type { ToolContext, ToolResult } from '../../src/tools/types.ts';
-import { emulator, session } from './session-helpers.ts';
+import { emulator, testLoop, session } from './session-helpers.ts';
 
 let emu: Emulator | undefined;
 let s: SessionManager | undefined;
@@ -54,23 +53,7 @@ async function setup(scenario: Parameters<typeof emulator>[0]['scenario'], tools
   emu = await emulator({ scenario });
   s = session(emu);
   await s.start();
-  const approvals: string[] = [];
-  const loop = new AgentLoop({
-    session: s,
-    tools,
-    toolContext: (_c, signal, progress, approve) => ({
-      host: undefined as never,
-      settings: undefined as never,
-      signal,
-      progress,
-      approve,
-    }),
-    approve: async (callId) => {
-      approvals.push(callId);
-      return false;
-    },
-  });
-  return { loop, approvals };
+  return testLoop(s, tools, false);
 }
 
 function callOutputs(transcript: InputItem[]) {
@@ -166,18 +149,7 @@ describe('the agent loop', () => {
     expect(callOutputs(transcript)).toHaveLength(1);
     // The chat goes on: the next request is accepted by the strict emulator.
     const { tools: next } = fakeTools();
-    const loop2 = new AgentLoop({
-      session: s!,
-      tools: next,
-      toolContext: (_c, signal, progress, approve) => ({
-        host: undefined as never,
-        settings: undefined as never,
-        signal,
-        progress,
-        approve,
-      }),
-      approve: async () => true,
-    });
+    const loop2 = testLoop(s!, next, true).loop;
     transcript.push(userMessage('continue'));
     expect(await loop2.run(transcript, () => {})).toBe('answered');
     expect(emu!.violations).toEqual([]);
@@ -254,18 +226,7 @@ describe('the agent loop', () => {
     const big = fakeTools({
       behave: async (call) => ({ output: `${call.name}: ${'src/a.ts:1: const value = compute(input);\n'.repeat(36)}` }),
     });
-    const loop = new AgentLoop({
-      session: s,
-      tools: big.tools,
-      toolContext: (_c, signal, progress, approve) => ({
-        host: undefined as never,
-        settings: undefined as never,
-        signal,
-        progress,
-        approve,
-      }),
-      approve: async () => true,
-    });
+    const loop = testLoop(s, big.tools, true).loop;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmline-compact-'));
     try {
       const chat = Conversation.create(new ChatStore(dir), 'long');

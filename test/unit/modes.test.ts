@@ -7,7 +7,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatStore } from '../../src/agent/chat-store.ts';
 import { Conversation } from '../../src/agent/conversation.ts';
-import { AgentLoop } from '../../src/agent/loop.ts';
 import type { AgentEvent, ToolCall, ToolDispatcher } from '../../src/agent/loop.ts';
 import { modePolicy, READ_ONLY_TOOLS } from '../../src/agent/modes.ts';
 import { loadPromptFiles, parsePromptFile, PROMPT_LIMITS } from '../../src/agent/prompt-files.ts';
@@ -18,7 +17,7 @@ import { NodeHost } from '../../src/tools/node-host.ts';
 import { withDefaults } from '../../src/tools/settings.ts';
 import type { Scenario } from '../emulator/scenario.ts';
 import type { Emulator, RecordedRequest } from '../emulator/types.ts';
-import { emulator, INSTRUCTIONS, session, TEST_TOOLS } from './session-helpers.ts';
+import { emulator, testLoop, INSTRUCTIONS, session, TEST_TOOLS } from './session-helpers.ts';
 import { cleanupFixtures, fixture } from './tools/helpers.ts';
 
 let emu: Emulator | undefined;
@@ -61,23 +60,7 @@ async function setup(scenario: Scenario, dispatcher: ToolDispatcher) {
   emu = await emulator({ scenario });
   s = session(emu);
   await s.start();
-  const approvals: string[] = [];
-  const loop = new AgentLoop({
-    session: s,
-    tools: dispatcher,
-    toolContext: (_c, signal, progress, approve) => ({
-      host: undefined as never,
-      settings: undefined as never,
-      signal,
-      progress,
-      approve,
-    }),
-    approve: async (callId) => {
-      approvals.push(callId);
-      return true;
-    },
-  });
-  return { loop, approvals };
+  return testLoop(s, dispatcher, true);
 }
 
 const turns = (e: Emulator): RecordedRequest[] => e.requests.filter((r) => r.generate !== false);

@@ -3,14 +3,13 @@
 // from the streaming patch parser; the call's normal card (`tool.start`) follows.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/types.ts';
-import { AgentLoop } from '../../src/agent/loop.ts';
 import type { AgentEvent, ToolDispatcher } from '../../src/agent/loop.ts';
 import { JsonPatchField, PREVIEW_LIMITS, PatchPreviewStream } from '../../src/agent/patch-preview.ts';
 import type { SessionManager } from '../../src/session/manager.ts';
 import { userMessage } from '../../src/session/protocol.ts';
 import type { ToolDefinition } from '../../src/session/protocol.ts';
 import type { PatchPreview } from '../../src/shared/messages.ts';
-import { emulator, session } from './session-helpers.ts';
+import { emulator, session, testLoop } from './session-helpers.ts';
 
 const PATCH = [
   '*** Begin Patch',
@@ -96,18 +95,7 @@ async function run(
   });
   s = session(emu, { tools: TOOLS });
   await s.start();
-  const loop = new AgentLoop({
-    session: s,
-    tools,
-    toolContext: (_c, signal, progress, approve) => ({
-      host: undefined as never,
-      settings: undefined as never,
-      signal,
-      progress,
-      approve,
-    }),
-    approve: async () => true,
-  });
+  const { loop } = testLoop(s, tools, true);
   const events: AgentEvent[] = [];
   await loop.run([userMessage('patch it')], (e) => events.push(e), { previewIntervalMs });
   return events;

@@ -6,6 +6,8 @@ import type { Emulator, EmulatorOptions } from '../emulator/types.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { applyCompaction } from '../../src/session/compaction.ts';
 import type { Compaction } from '../../src/session/compaction.ts';
+import { AgentLoop } from '../../src/agent/loop.ts';
+import type { ToolDispatcher } from '../../src/agent/loop.ts';
 import { SessionManager } from '../../src/session/manager.ts';
 import type { SessionConfig, TurnMetrics, TurnOptions } from '../../src/session/manager.ts';
 import { isToolCall, userMessage } from '../../src/session/protocol.ts';
@@ -157,4 +159,32 @@ export async function runChain(
 /** The model requests the emulator served (warmups left out). */
 export function modelRequests(emu: Emulator) {
   return emu.requests.filter((r) => r.generate !== false);
+}
+
+/**
+ * An AgentLoop on `s` whose tool contexts carry no host or settings (the dispatcher is a test
+ * double), answering every approval with `answer`; the approvals asked are recorded in order.
+ */
+export function testLoop(
+  s: SessionManager,
+  tools: ToolDispatcher,
+  answer: boolean,
+): { loop: AgentLoop; approvals: string[] } {
+  const approvals: string[] = [];
+  const loop = new AgentLoop({
+    session: s,
+    tools,
+    toolContext: (_c, signal, progress, approve) => ({
+      host: undefined as never,
+      settings: undefined as never,
+      signal,
+      progress,
+      approve,
+    }),
+    approve: async (callId) => {
+      approvals.push(callId);
+      return answer;
+    },
+  });
+  return { loop, approvals };
 }
