@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Compaction } from '../../src/session/compaction.ts';
 import type { HostMessage } from '../../src/shared/messages.ts';
 import { waitFor } from './helpers.ts';
-import { chat, resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
+import { chat, finishedTurns, record, resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 const PATCH = [
   '*** Begin Patch',
@@ -23,24 +23,6 @@ const patchScenario = {
     { text: 'Fixed the average.' },
   ],
 };
-
-type Api = Awaited<ReturnType<typeof warmline>>;
-
-function finishedTurn(api: Api): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const d = api.chat.onDidFinishTurn(() => {
-      d.dispose();
-      resolve();
-    });
-  });
-}
-
-/** Attaches a recording sink in place of the webview (the controller gives it the whole chat first). */
-function record(api: Api): HostMessage[] {
-  const sent: HostMessage[] = [];
-  api.chat.attach((m) => sent.push(m));
-  return sent;
-}
 
 const TURN_MESSAGES = new Set<HostMessage['type']>([
   'assistant.start',
@@ -70,7 +52,7 @@ describe('chat controller transitions', () => {
     await useEmulator(patchScenario, { 'approvals.edits': 'ask' });
     const api = await warmline();
     const sent = record(api);
-    const finished = finishedTurn(api);
+    const finished = finishedTurns(api);
     const running = api.chat.send('Fix average');
     await waitFor(() => api.chat.pendingApproval(), 10_000, 'the approval request');
     const oldChat = api.chat.conversation!.id;

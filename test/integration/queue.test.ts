@@ -5,28 +5,7 @@
 import assert from 'node:assert/strict';
 import type { HostMessage } from '../../src/shared/messages.ts';
 import { waitFor } from './helpers.ts';
-import { resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
-
-type Api = Awaited<ReturnType<typeof warmline>>;
-
-/** Resolves after `n` turns have finished. */
-function finishedTurns(api: Api, n: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let left = n;
-    const d = api.chat.onDidFinishTurn(() => {
-      if (--left === 0) {
-        d.dispose();
-        resolve();
-      }
-    });
-  });
-}
-
-function record(api: Api): HostMessage[] {
-  const sent: HostMessage[] = [];
-  api.chat.attach((m) => sent.push(m));
-  return sent;
-}
+import { finishedTurns, record, resetSettings, stopEmulator, useEmulator, warmline } from './warmline.ts';
 
 interface InputMessage {
   type?: string;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { WarmlineApi } from '../../src/extension.ts';
+import type { HostMessage } from '../../src/shared/messages.ts';
 import { startEmulator } from '../emulator/server.ts';
 import type { Emulator, EmulatorOptions } from '../emulator/types.ts';
 import { activeExtension, waitFor } from './helpers.ts';
@@ -87,4 +88,24 @@ export async function openFixture(relative: string): Promise<vscode.TextEditor> 
   const folder = vscode.workspace.workspaceFolders![0]!;
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, relative));
   return vscode.window.showTextDocument(doc);
+}
+
+/** Resolves after the chat's next `n` turns have finished. */
+export function finishedTurns(api: WarmlineApi, n = 1): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let left = n;
+    const d = api.chat.onDidFinishTurn(() => {
+      if (--left === 0) {
+        d.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Attaches a recording sink in place of the webview (the controller gives it the whole chat first). */
+export function record(api: WarmlineApi): HostMessage[] {
+  const sent: HostMessage[] = [];
+  api.chat.attach((m) => sent.push(m));
+  return sent;
 }
