@@ -68,12 +68,9 @@ describe('the queue and the open chat across a window reload', () => {
     await wb().page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     const warmline = wb().page.locator('.part.activitybar [aria-label^="Warmline"]').first();
     await warmline.waitFor({ state: 'visible', timeout: 60_000 });
-    if (
-      !(await input()
-        .isVisible()
-        .catch(() => false))
-    )
-      await warmline.click();
+    // Not a click on the icon: while the restored view is still loading, a click closes the side
+    // bar (the icon toggles it). Focus Chat only ever shows the view.
+    await wb().runCommand('Warmline: Focus Chat');
     await input().waitFor({ state: 'visible', timeout: 60_000 });
     // The chat that was open, with its messages: no trip through the history needed.
     await view().locator('.entry.user', { hasText: 'Why is average wrong?' }).waitFor({ state: 'visible' });
